@@ -1,0 +1,52 @@
+import type { Schema } from 'effect'
+import type { Random } from './random.ts'
+import type { Storage } from './storage.ts'
+
+/** Where an actor receives messages: a node's name in simulation, its identity in a real network. */
+export type Address = string
+
+/** A handle on a pending timer, unique within one runtime. */
+export type TimerId = number
+
+/** Plain data an actor attaches to a timer, handed back when the timer fires. */
+export type TimerTag = string | number
+
+/** A structured trace event: plain data, serialisable by the wire codec. */
+export type TraceFields = Readonly<Record<string, unknown>>
+
+/**
+ * Everything an actor may use beyond its own state and inbox. A runtime provides it: the simulator
+ * with virtual time and seeded randomness, a real node with the wall clock and the OS.
+ */
+export interface Context {
+  readonly self: Address
+  /** Milliseconds on this node's clock (which a fault may skew). */
+  now(): number
+  /** This actor's own seeded stream in simulation; OS-seeded in a real node. */
+  readonly random: Random
+  /** Sends plain data to `to`; it arrives later, once, several times or never, as the network decides. */
+  send(to: Address, message: unknown): void
+  /** Sends plain data to every node in this node's local broadcast domain (its LAN). */
+  broadcast(message: unknown): void
+  /** After `delayMs` on the runtime's clock, `timer(tag)` is called, unless cancelled or crashed first. */
+  setTimer(delayMs: number, tag: TimerTag): TimerId
+  cancelTimer(id: TimerId): void
+  readonly storage: Storage
+  trace(event: TraceFields): void
+}
+
+/**
+ * A deterministic actor: it handles one input at a time, to completion, and touches nothing but its
+ * own state and its context. Messages reach `receive` only after decoding through `inbox`.
+ */
+export interface Actor<In = unknown> {
+  /** The schema every inbound message is decoded with; a message that fails it never arrives. */
+  readonly inbox: Schema.Decoder<In>
+  /** Called when the node boots and after every restart; volatile state is rebuilt here from storage. */
+  start?(ctx: Context): void
+  receive(message: In, from: Address, ctx: Context): void
+  timer?(tag: TimerTag, ctx: Context): void
+}
+
+/** Makes a fresh actor: at boot, and again after each crash (a crash loses all volatile state). */
+export type ActorFactory<In = unknown> = (self: Address) => Actor<In>

@@ -1,0 +1,70 @@
+import type { Schema } from 'effect'
+import { createActor, type ActorOptions, type AnyStateMachine, type Actor as XstateActor, type EventFromLogic, type InputFrom, type SnapshotFrom } from 'xstate'
+import type { Actor, Address, Context, TimerId, TimerTag } from './actor.ts'
+
+export interface MachineActorOptions<In, M extends AnyStateMachine> {
+  readonly inbox: Schema.Decoder<In>
+  /**
+   * Builds the machine for one incarnation of the actor. Its actions reach the outside world only
+   * through `ctx` (send, storage, trace), which they close over.
+   */
+  machine(ctx: Context): M
+  /** Turns a decoded inbound message into a machine event. */
+  toEvent(message: In, from: Address): EventFromLogic<M>
+  input?(ctx: Context): InputFrom<M>
+}
+
+/** An xstate v5 machine run as an actor; its delayed transitions are timers on the context's clock. */
+export class MachineActor<In, M extends AnyStateMachine> implements Actor<In> {
+  readonly inbox: Schema.Decoder<In>
+  private running: XstateActor<M> | undefined
+  // Timer tags are local sequence numbers; each maps to xstate's callback and the runtime's timer.
+  private readonly pending = new Map<number, { fire: () => void; id: TimerId }>()
+  private nextTag = 0
+
+  constructor(private readonly options: MachineActorOptions<In, M>) {
+    this.inbox = options.inbox
+  }
+
+  start(ctx: Context): void {
+    const clock = {
+      setTimeout: (fire: () => void, delayMs: number): number => {
+        const tag = this.nextTag++
+        this.pending.set(tag, { fire, id: ctx.setTimer(delayMs, tag) })
+        return tag
+      },
+      clearTimeout: (tag: number): void => {
+        const entry = this.pending.get(tag)
+        if (entry === undefined) return
+        this.pending.delete(tag)
+        ctx.cancelTimer(entry.id)
+      },
+    }
+    const input = this.options.input?.(ctx)
+    // createActor's options type is conditional on the machine; the generic M cannot satisfy it here.
+    const create = createActor as (logic: M, options: ActorOptions<M>) => XstateActor<M>
+    this.running = create(this.options.machine(ctx), input === undefined ? { clock } : { clock, input })
+    this.running.start()
+  }
+
+  receive(message: In, from: Address): void {
+    this.machine().send(this.options.toEvent(message, from))
+  }
+
+  timer(tag: TimerTag): void {
+    const entry = typeof tag === 'number' ? this.pending.get(tag) : undefined
+    if (entry === undefined) return
+    this.pending.delete(tag as number)
+    entry.fire()
+  }
+
+  /** The machine's current snapshot (state value and context), for invariants and tests. */
+  get snapshot(): SnapshotFrom<M> {
+    return this.machine().getSnapshot()
+  }
+
+  private machine(): XstateActor<M> {
+    if (this.running === undefined) throw new Error('MachineActor used before start(ctx)')
+    return this.running
+  }
+}

@@ -1,0 +1,521 @@
+import { Result } from 'effect'
+import type { Actor, ActorFactory, Address, Context, TimerId, TimerTag, TraceFields } from '../core/actor.ts'
+import { decodeFrame, encode } from '../core/codec.ts'
+import { ConfigError } from '../core/errors.ts'
+import { Random, type Seed } from '../core/random.ts'
+import { MemoryStorage } from '../core/storage.ts'
+import { EventQueue } from './event-queue.ts'
+import { faultNodes, type Fault, type FaultSchedule } from './faults.ts'
+import type { Invariant, SimulationView, Violation } from './invariants.ts'
+import { freezeForSharing, type Isolation } from './isolation.ts'
+import { sampleLatency } from './latency.ts'
+import { DEFAULT_NETWORK, NetworkState, type NetworkConfig } from './network.ts'
+import { Trace, type DropReason, type TraceEvent } from './trace.ts'
+
+export interface SimulationOptions {
+  readonly seed: Seed
+  readonly network?: NetworkConfig
+  readonly isolation?: Isolation
+  readonly faults?: FaultSchedule
+  readonly invariants?: readonly Invariant[]
+  /** Receives every trace event as a structured object (slower; for replay and debugging). */
+  readonly onTrace?: (event: TraceEvent) => void
+}
+
+export interface NodeOptions {
+  /** Region name for the latency matrix (default `default`). */
+  readonly region?: string
+  /** Broadcast domain: `ctx.broadcast` reaches the other nodes of the same LAN (default `default`). */
+  readonly lan?: string
+  /** Virtual time at which the node boots (default: now). */
+  readonly bootAt?: number
+}
+
+export interface RunLimits {
+  /** Stop before the first event later than this virtual time (ms). */
+  readonly untilMs?: number
+  readonly maxEvents?: number
+  /** Called every `progressEvery` events (default 65,536) with the run so far. */
+  readonly onProgress?: (now: number, events: number) => void
+  readonly progressEvery?: number
+}
+
+export type StopReason = 'quiescent' | 'time' | 'events' | 'violation'
+
+export interface NetworkStats {
+  sent: number
+  delivered: number
+  duplicated: number
+  rejected: number
+  dropped: Record<DropReason, number>
+  bytesSent: number
+  bytesDelivered: number
+}
+
+export interface RunResult {
+  readonly seed: Seed
+  readonly events: number
+  readonly virtualTimeMs: number
+  readonly traceHash: string
+  readonly stoppedBy: StopReason
+  readonly violations: readonly Violation[]
+  readonly stats: NetworkStats
+}
+
+const DELIVER = 0
+const TIMER = 1
+const FAULT = 2
+const BOOT = 3
+
+/** One scheduled event. A single class for every kind keeps the queue's items one shape for V8. */
+class SimEvent {
+  constructor(
+    readonly kind: number,
+    /** DELIVER: receiver; TIMER/BOOT: the node. */
+    readonly node: number,
+    /** DELIVER: sender; TIMER: incarnation that set it. */
+    readonly source: number,
+    /** DELIVER: the message (bytes when `encoded`); TIMER: the tag; FAULT: the fault. */
+    readonly body: unknown,
+    /** DELIVER: encoded size; TIMER: timer id. */
+    readonly size: number,
+    readonly encoded: boolean,
+  ) {}
+}
+
+class SimNode {
+  actor: Actor<unknown> | undefined = undefined
+  up = false
+  incarnation = 0
+  clockOffset = 0
+  clockDriftPpm = 0
+  clockDriftSince = 0
+  readonly storage = new MemoryStorage()
+  readonly context: NodeContext
+
+  constructor(
+    readonly index: number,
+    readonly address: Address,
+    readonly factory: ActorFactory<unknown>,
+    readonly random: Random,
+    /** Draws of the network model for messages this node sends. */
+    readonly net: Random,
+    readonly region: number,
+    readonly lan: number[],
+    sim: Simulation,
+  ) {
+    this.context = new NodeContext(sim, this)
+  }
+}
+
+class NodeContext implements Context {
+  readonly self: Address
+  readonly random: Random
+  readonly storage: MemoryStorage
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly node: SimNode,
+  ) {
+    this.self = node.address
+    this.random = node.random
+    this.storage = node.storage
+  }
+
+  now(): number {
+    const node = this.node
+    const t = this.sim.now
+    return t + node.clockOffset + ((t - node.clockDriftSince) * node.clockDriftPpm) / 1e6
+  }
+
+  send(to: Address, message: unknown): void {
+    this.sim.sendFrom(this.node, to, message)
+  }
+
+  broadcast(message: unknown): void {
+    this.sim.broadcastFrom(this.node, message)
+  }
+
+  setTimer(delayMs: number, tag: TimerTag): TimerId {
+    return this.sim.setTimer(this.node, delayMs, tag)
+  }
+
+  cancelTimer(id: TimerId): void {
+    this.sim.cancelTimer(id)
+  }
+
+  trace(event: TraceFields): void {
+    this.sim.traceUser(this.node, event)
+  }
+}
+
+/**
+ * The deterministic simulator: one event queue ordered by (virtual time, sequence), one seed from which
+ * every random stream is split, a network model and a fault schedule deciding what arrives when. Same
+ * seed, nodes, schedule and actor code: same trace hash, on any machine.
+ */
+export class Simulation implements SimulationView {
+  now = 0
+  events = 0
+  readonly stats: NetworkStats = {
+    sent: 0,
+    delivered: 0,
+    duplicated: 0,
+    rejected: 0,
+    dropped: { loss: 0, partition: 0, down: 0, 'unknown-address': 0 },
+    bytesSent: 0,
+    bytesDelivered: 0,
+  }
+
+  private readonly seed: Seed
+  private readonly root: Random
+  private readonly faultRandom: Random
+  private readonly network: NetworkState
+  private readonly isolation: Isolation
+  private readonly faults: FaultSchedule
+  private readonly alwaysInvariants: readonly Invariant[]
+  private readonly endInvariants: readonly Invariant[]
+  private readonly queue = new EventQueue<SimEvent>()
+  private readonly nodes: SimNode[] = []
+  private readonly names: Address[] = []
+  private readonly byAddress = new Map<Address, SimNode>()
+  private readonly lans = new Map<string, number[]>()
+  private readonly trace: Trace
+  private readonly liveTimers = new Set<TimerId>()
+  private readonly frozenSizes = new WeakMap<object, number>()
+  private nextTimerId = 1
+  private faultsChecked = false
+  private readonly violations: Violation[] = []
+
+  constructor(options: SimulationOptions) {
+    this.seed = options.seed
+    this.root = Random.fromSeed(options.seed)
+    this.faultRandom = this.root.split('faults')
+    this.network = new NetworkState(options.network ?? DEFAULT_NETWORK)
+    this.isolation = options.isolation ?? 'bytes'
+    this.faults = options.faults ?? []
+    this.alwaysInvariants = (options.invariants ?? []).filter((i) => (i.when ?? 'always') === 'always')
+    this.endInvariants = options.invariants ?? []
+    this.trace = new Trace(this.names, options.onTrace)
+    for (const fault of this.faults) this.queue.push(fault.at, new SimEvent(FAULT, 0, 0, fault, 0, false))
+  }
+
+  /** Adds a node whose actor `factory` builds (again after each crash). It boots at `bootAt` (default: now). */
+  addNode(address: Address, factory: ActorFactory<any>, options: NodeOptions = {}): void {
+    if (this.byAddress.has(address)) throw new ConfigError(`node ${address} already exists`)
+    const index = this.nodes.length
+    const lanName = options.lan ?? 'default'
+    let lan = this.lans.get(lanName)
+    if (lan === undefined) this.lans.set(lanName, (lan = []))
+    const node = new SimNode(
+      index,
+      address,
+      factory,
+      this.root.split(`actor:${address}`),
+      this.root.split(`net:${address}`),
+      this.network.region(options.region ?? 'default'),
+      lan,
+      this,
+    )
+    lan.push(index)
+    this.nodes.push(node)
+    this.names.push(address)
+    this.byAddress.set(address, node)
+    this.trace.node(this.now, index)
+    this.queue.push(Math.max(this.now, options.bootAt ?? this.now), new SimEvent(BOOT, index, 0, undefined, 0, false))
+  }
+
+  /** Runs until the queue is empty, a limit is reached or an invariant breaks. */
+  run(limits: RunLimits = {}): RunResult {
+    this.checkFaultTargets()
+    const untilMs = limits.untilMs ?? Infinity
+    const maxEvents = limits.maxEvents ?? Infinity
+    const progressEvery = limits.progressEvery ?? 65536
+    const queue = this.queue
+    let stoppedBy: StopReason = 'quiescent'
+    for (;;) {
+      if (this.violations.length > 0) {
+        stoppedBy = 'violation'
+        break
+      }
+      const t = queue.peekTime()
+      if (t === Infinity) break
+      if (t > untilMs) {
+        this.now = untilMs
+        stoppedBy = 'time'
+        break
+      }
+      if (this.events >= maxEvents) {
+        stoppedBy = 'events'
+        break
+      }
+      const event = queue.pop() as SimEvent
+      this.now = t
+      this.events++
+      this.dispatch(event)
+      if (this.alwaysInvariants.length > 0) this.checkInvariants(this.alwaysInvariants)
+      if (limits.onProgress !== undefined && this.events % progressEvery === 0) limits.onProgress(this.now, this.events)
+    }
+    if (this.violations.length === 0) this.checkInvariants(this.endInvariants)
+    if (this.violations.length > 0) stoppedBy = 'violation'
+    return {
+      seed: this.seed,
+      events: this.events,
+      virtualTimeMs: this.now,
+      traceHash: this.trace.digest(),
+      stoppedBy,
+      violations: [...this.violations],
+      stats: structuredClone(this.stats),
+    }
+  }
+
+  // ---- SimulationView
+
+  addresses(): readonly Address[] {
+    return this.names
+  }
+
+  isUp(address: Address): boolean {
+    return this.nodeAt(address).up
+  }
+
+  actor<A extends Actor<any> = Actor<unknown>>(address: Address): A | undefined {
+    return this.nodeAt(address).actor as A | undefined
+  }
+
+  storage(address: Address): MemoryStorage {
+    return this.nodeAt(address).storage
+  }
+
+  // ---- called by node contexts
+
+  sendFrom(node: SimNode, to: Address, message: unknown): void {
+    const target = this.byAddress.get(to)
+    const [body, size, encoded] = this.prepare(message)
+    if (target === undefined) {
+      this.stats.dropped['unknown-address']++
+      this.trace.drop(this.now, node.index, node.index, size, 'unknown-address')
+      return
+    }
+    this.route(node, target.index, body, size, encoded)
+  }
+
+  broadcastFrom(node: SimNode, message: unknown): void {
+    const [body, size, encoded] = this.prepare(message)
+    for (const peer of node.lan) if (peer !== node.index) this.route(node, peer, body, size, encoded)
+  }
+
+  setTimer(node: SimNode, delayMs: number, tag: TimerTag): TimerId {
+    if (!(delayMs >= 0) || delayMs === Infinity) throw new RangeError(`setTimer: delay must be a finite number ≥ 0, got ${delayMs}`)
+    const id = this.nextTimerId++
+    this.liveTimers.add(id)
+    // A drifting clock runs its timers at its own rate.
+    const realDelay = delayMs / (1 + node.clockDriftPpm / 1e6)
+    this.queue.push(this.now + realDelay, new SimEvent(TIMER, node.index, node.incarnation, tag, id, false))
+    return id
+  }
+
+  cancelTimer(id: TimerId): void {
+    this.liveTimers.delete(id)
+  }
+
+  traceUser(node: SimNode, fields: TraceFields): void {
+    this.trace.user(this.now, node.index, fields)
+  }
+
+  // ---- internals
+
+  private nodeAt(address: Address): SimNode {
+    const node = this.byAddress.get(address)
+    if (node === undefined) throw new ConfigError(`no node ${address}`)
+    return node
+  }
+
+  /** The message as it travels: [body, encoded size, whether body is bytes to decode]. */
+  private prepare(message: unknown): [unknown, number, boolean] {
+    if (this.isolation === 'frozen' && typeof message === 'object' && message !== null) {
+      const cached = this.frozenSizes.get(message)
+      if (cached !== undefined) return [message, cached, false]
+      const bytes = encode(message)
+      if (!freezeForSharing(message)) return [bytes, bytes.length, true]
+      this.frozenSizes.set(message, bytes.length)
+      return [message, bytes.length, false]
+    }
+    const bytes = encode(message)
+    return this.isolation === 'frozen' ? [message, bytes.length, false] : [bytes, bytes.length, true]
+  }
+
+  private route(from: SimNode, to: number, body: unknown, size: number, encoded: boolean): void {
+    const stats = this.stats
+    const network = this.network
+    const config = network.config
+    const now = this.now
+    stats.sent++
+    stats.bytesSent += size
+    this.trace.send(now, from.index, to, size)
+    if (network.partitioned && network.separated(from.index, to)) {
+      stats.dropped.partition++
+      this.trace.drop(now, from.index, to, size, 'partition')
+      return
+    }
+    const net = from.net
+    if (config.loss > 0 && net.next() < config.loss) {
+      stats.dropped.loss++
+      this.trace.drop(now, from.index, to, size, 'loss')
+      return
+    }
+    const event = new SimEvent(DELIVER, to, from.index, body, size, encoded)
+    this.queue.push(this.arrival(from, to), event)
+    if (config.duplicate > 0 && net.next() < config.duplicate) {
+      stats.duplicated++
+      this.trace.duplicate(now, from.index, to, size)
+      this.queue.push(this.arrival(from, to), event)
+    }
+  }
+
+  private arrival(from: SimNode, to: number): number {
+    const network = this.network
+    const config = network.config
+    const net = from.net
+    const leaves = Math.max(this.now, network.clearAfter(from.index, to))
+    let latency = sampleLatency(config.latency, net) + network.regionLatency(from.region, (this.nodes[to] as SimNode).region)
+    if (config.reorder > 0 && net.next() < config.reorder) latency += net.next() * config.reorderDelayMs
+    return leaves + latency
+  }
+
+  private dispatch(event: SimEvent): void {
+    switch (event.kind) {
+      case DELIVER:
+        return this.deliver(event)
+      case TIMER:
+        return this.fireTimer(event)
+      case FAULT:
+        return this.applyFault(event.body as Fault)
+      case BOOT:
+        return this.boot(this.nodes[event.node] as SimNode)
+    }
+  }
+
+  private deliver(event: SimEvent): void {
+    const node = this.nodes[event.node] as SimNode
+    const from = event.source
+    if (!node.up) {
+      this.stats.dropped.down++
+      this.trace.drop(this.now, from, node.index, event.size, 'down')
+      return
+    }
+    if (this.network.partitioned && this.network.separated(from, node.index)) {
+      this.stats.dropped.partition++
+      this.trace.drop(this.now, from, node.index, event.size, 'partition')
+      return
+    }
+    const actor = node.actor as Actor<unknown>
+    let message = event.body
+    if (event.encoded) {
+      const decoded = decodeFrame(event.body as Uint8Array, actor.inbox)
+      if (Result.isFailure(decoded)) {
+        this.stats.rejected++
+        this.trace.reject(this.now, from, node.index, decoded.failure.reason, decoded.failure.message)
+        return
+      }
+      message = decoded.success
+    }
+    this.stats.delivered++
+    this.stats.bytesDelivered += event.size
+    this.trace.deliver(this.now, from, node.index, event.size)
+    this.guard(node, () => actor.receive(message, this.names[from] as Address, node.context))
+  }
+
+  private fireTimer(event: SimEvent): void {
+    const id = event.size
+    if (!this.liveTimers.delete(id)) return
+    const node = this.nodes[event.node] as SimNode
+    if (!node.up || node.incarnation !== event.source) return
+    const tag = event.body as TimerTag
+    this.trace.timer(this.now, node.index, id, tag)
+    this.guard(node, () => node.actor?.timer?.(tag, node.context))
+  }
+
+  private boot(node: SimNode): void {
+    if (node.up) return
+    node.up = true
+    node.actor = node.factory(node.address)
+    this.trace.boot(this.now, node.index)
+    this.guard(node, () => node.actor?.start?.(node.context))
+  }
+
+  private applyFault(fault: Fault): void {
+    this.trace.fault(this.now, fault)
+    switch (fault.kind) {
+      case 'crash': {
+        const node = this.nodeAt(fault.node)
+        if (!node.up) return
+        node.up = false
+        node.incarnation++
+        node.actor = undefined
+        const kept = fault.torn === true ? this.faultRandom.int(node.storage.unsyncedWrites + 1) : 0
+        node.storage.crash(kept)
+        this.trace.crash(this.now, node.index, kept)
+        return
+      }
+      case 'restart': {
+        const node = this.nodeAt(fault.node)
+        if (node.up) return
+        this.trace.restart(this.now, node.index)
+        return this.boot(node)
+      }
+      case 'partition': {
+        const groups = fault.groups.map((group) => group.map((address) => this.nodeAt(address).index))
+        return this.network.partition(fault.id ?? 'default', groups, this.nodes.length)
+      }
+      case 'heal':
+        return this.network.heal(fault.id)
+      case 'skew': {
+        const node = this.nodeAt(fault.node)
+        const current = node.context.now()
+        node.clockOffset = current - this.now + fault.offsetMs
+        node.clockDriftPpm = fault.driftPpm ?? 0
+        node.clockDriftSince = this.now
+        return
+      }
+      case 'clog': {
+        const peer = fault.peer === undefined ? undefined : this.nodeAt(fault.peer).index
+        return this.network.clog(this.nodeAt(fault.node).index, peer, this.now + fault.durationMs)
+      }
+    }
+  }
+
+  /** Runs actor code; an exception is a bug in the actor, reported as a violation that stops the run. */
+  private guard(node: SimNode, body: () => void): void {
+    try {
+      body()
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      this.violations.push(this.violation('actor-error', `${node.address}: ${message}`))
+    }
+  }
+
+  private checkInvariants(invariants: readonly Invariant[]): void {
+    for (const invariant of invariants) {
+      const message = invariant.check(this)
+      if (message !== undefined) {
+        this.violations.push(this.violation(invariant.name, message))
+        return
+      }
+    }
+  }
+
+  private violation(invariant: string, message: string): Violation {
+    return { invariant, message, seed: this.seed, step: this.events, timeMs: this.now, faults: this.faults }
+  }
+
+  private checkFaultTargets(): void {
+    if (this.faultsChecked) return
+    this.faultsChecked = true
+    for (const fault of this.faults) {
+      for (const address of faultNodes(fault)) {
+        if (!this.byAddress.has(address)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${address}`)
+      }
+    }
+  }
+}
