@@ -1,0 +1,158 @@
+import { Schema } from 'effect'
+import type { Actor, Address, Context } from '../../core/actor.ts'
+import { DEFAULT_NETWORK } from '../network.ts'
+import type { Scenario, ScenarioOptions, ScenarioRun } from '../scenario.ts'
+import { Simulation } from '../simulation.ts'
+
+/**
+ * A primary-backup replicated store. The client writes WRITES keys to the primary r0, which replicates
+ * them to the backups r1..r(n-1). The safe variant acknowledges a write only once a majority of
+ * replicas has synced it; the unsafe variant (a planted bug, for testing the checker) acknowledges as
+ * soon as it has sent the write on, without syncing, so a partition or a crash loses acknowledged writes.
+ */
+const Message = Schema.Union([
+  Schema.Struct({ type: Schema.Literal('write'), id: Schema.Int }),
+  Schema.Struct({ type: Schema.Literal('replicate'), id: Schema.Int }),
+  Schema.Struct({ type: Schema.Literal('replicated'), id: Schema.Int }),
+  Schema.Struct({ type: Schema.Literal('ack'), id: Schema.Int }),
+])
+type Message = typeof Message.Type
+
+const WRITES = 20
+const WRITE_EVERY_MS = 100
+const RETRY_MS = 300
+const CLIENT = 'client'
+const PRIMARY = 'r0'
+const key = (id: number) => `w/${id}`
+const replicaAddress = (i: number) => `r${i}`
+
+class Client implements Actor<Message> {
+  readonly inbox = Message
+  readonly acked = new Set<number>()
+  private next = 0
+
+  start(ctx: Context): void {
+    ctx.setTimer(0, 'write')
+  }
+
+  receive(message: Message): void {
+    if (message.type === 'ack') this.acked.add(message.id)
+  }
+
+  timer(tag: string | number, ctx: Context): void {
+    if (tag === 'write') {
+      ctx.send(PRIMARY, { type: 'write', id: this.next++ })
+      ctx.setTimer(this.next < WRITES ? WRITE_EVERY_MS : RETRY_MS, this.next < WRITES ? 'write' : 'retry')
+      return
+    }
+    // Resend what is not acknowledged yet, until everything is.
+    for (let id = 0; id < WRITES; id++) if (!this.acked.has(id)) ctx.send(PRIMARY, { type: 'write', id })
+    if (this.acked.size < WRITES) ctx.setTimer(RETRY_MS, 'retry')
+  }
+}
+
+class Replica implements Actor<Message> {
+  readonly inbox = Message
+  // Primary only: which replicas hold each write not yet acknowledged.
+  private readonly holders = new Map<number, Set<Address>>()
+
+  constructor(
+    private readonly replicas: readonly Address[],
+    private readonly unsafe: boolean,
+  ) {}
+
+  start(ctx: Context): void {
+    if (ctx.self === PRIMARY) ctx.setTimer(RETRY_MS, 'retry')
+  }
+
+  receive(message: Message, from: Address, ctx: Context): void {
+    switch (message.type) {
+      case 'write':
+        return this.write(message.id, ctx)
+      case 'replicate':
+        ctx.storage.put(key(message.id), new Uint8Array([1]))
+        ctx.storage.sync()
+        return ctx.send(from, { type: 'replicated', id: message.id })
+      case 'replicated': {
+        const holders = this.holders.get(message.id)
+        if (holders === undefined) return
+        holders.add(from)
+        if (!this.unsafe && holders.size > this.replicas.length / 2) ctx.send(CLIENT, { type: 'ack', id: message.id })
+        if (holders.size === this.replicas.length) this.holders.delete(message.id)
+        return
+      }
+      case 'ack':
+        return
+    }
+  }
+
+  timer(_tag: string | number, ctx: Context): void {
+    for (const [id, holders] of this.holders) this.replicate(id, holders, ctx)
+    ctx.setTimer(RETRY_MS, 'retry')
+  }
+
+  private write(id: number, ctx: Context): void {
+    ctx.storage.put(key(id), new Uint8Array([1]))
+    if (!this.unsafe) ctx.storage.sync()
+    let holders = this.holders.get(id)
+    if (holders === undefined) this.holders.set(id, (holders = new Set([ctx.self])))
+    this.replicate(id, holders, ctx)
+    if (this.unsafe) ctx.send(CLIENT, { type: 'ack', id })
+  }
+
+  private replicate(id: number, holders: Set<Address>, ctx: Context): void {
+    for (const replica of this.replicas) if (!holders.has(replica)) ctx.send(replica, { type: 'replicate', id })
+  }
+}
+
+function build(options: ScenarioOptions, unsafe: boolean): ScenarioRun {
+  const replicas = Array.from({ length: options.nodes }, (_, i) => replicaAddress(i))
+  const majority = Math.floor(replicas.length / 2) + 1
+  const sim = new Simulation({
+    seed: options.seed,
+    network: DEFAULT_NETWORK,
+    isolation: options.isolation,
+    faults: options.faults,
+    onTrace: options.onTrace,
+    invariants: [
+      {
+        name: 'acknowledged writes are durable on a majority',
+        when: 'end',
+        check: (view) => {
+          const acked = view.actor<Client>(CLIENT)?.acked ?? new Set<number>()
+          for (const id of acked) {
+            const holders = replicas.filter((r) => view.storage(r).durableGet(key(id)) !== undefined).length
+            if (holders < majority) return `write ${id} was acknowledged but is durable on ${holders} of ${replicas.length} replicas`
+          }
+          return undefined
+        },
+      },
+    ],
+  })
+  sim.addNode(CLIENT, () => new Client())
+  for (const r of replicas) sim.addNode(r, () => new Replica(replicas, unsafe))
+  return {
+    sim,
+    summarize: () => ({ acknowledged: sim.actor<Client>(CLIENT)?.acked.size ?? 0, writes: WRITES }),
+  }
+}
+
+const common = {
+  defaults: { nodes: 3, untilMs: 10_000 },
+  minNodes: 1,
+  faultTargets: (nodes: number) => Array.from({ length: nodes }, (_, i) => replicaAddress(i)),
+}
+
+export const replication: Scenario = {
+  ...common,
+  name: 'replication',
+  description: `primary-backup store: ${WRITES} writes, acknowledged once a majority has synced them`,
+  build: (options) => build(options, false),
+}
+
+export const replicationUnsafe: Scenario = {
+  ...common,
+  name: 'replication-unsafe',
+  description: 'the same store with a planted bug: writes are acknowledged before they are replicated or synced',
+  build: (options) => build(options, true),
+}
