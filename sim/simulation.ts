@@ -1,6 +1,7 @@
 import { Result } from 'effect'
 import type { Actor, ActorFactory, Address, Context, TimerId, TimerTag, TraceFields } from '../core/actor.ts'
 import { decodeFrame, encode } from '../core/codec.ts'
+import { wireSize } from '../core/wire-size.ts'
 import { ConfigError } from '../core/errors.ts'
 import { Random, type Seed } from '../core/random.ts'
 import { MemoryStorage } from '../core/storage.ts'
@@ -182,8 +183,10 @@ export class Simulation implements SimulationView {
   private readonly lans = new Map<string, number[]>()
   private readonly trace: Trace
   private readonly liveTimers = new Set<TimerId>()
-  private readonly frozenSizes = new WeakMap<object, number>()
   private nextTimerId = 1
+  private wireBody: unknown = undefined
+  private wireBytes = 0
+  private wireEncoded = false
   private faultsChecked = false
   private readonly violations: Violation[] = []
 
@@ -291,18 +294,18 @@ export class Simulation implements SimulationView {
 
   sendFrom(node: SimNode, to: Address, message: unknown): void {
     const target = this.byAddress.get(to)
-    const [body, size, encoded] = this.prepare(message)
+    this.prepare(message)
     if (target === undefined) {
       this.stats.dropped['unknown-address']++
-      this.trace.drop(this.now, node.index, node.index, size, 'unknown-address')
+      this.trace.drop(this.now, node.index, node.index, this.wireBytes, 'unknown-address')
       return
     }
-    this.route(node, target.index, body, size, encoded)
+    this.route(node, target.index)
   }
 
   broadcastFrom(node: SimNode, message: unknown): void {
-    const [body, size, encoded] = this.prepare(message)
-    for (const peer of node.lan) if (peer !== node.index) this.route(node, peer, body, size, encoded)
+    this.prepare(message)
+    for (const peer of node.lan) if (peer !== node.index) this.route(node, peer)
   }
 
   setTimer(node: SimNode, delayMs: number, tag: TimerTag): TimerId {
@@ -331,21 +334,29 @@ export class Simulation implements SimulationView {
     return node
   }
 
-  /** The message as it travels: [body, encoded size, whether body is bytes to decode]. */
-  private prepare(message: unknown): [unknown, number, boolean] {
-    if (this.isolation === 'frozen' && typeof message === 'object' && message !== null) {
-      const cached = this.frozenSizes.get(message)
-      if (cached !== undefined) return [message, cached, false]
-      const bytes = encode(message)
-      if (!freezeForSharing(message)) return [bytes, bytes.length, true]
-      this.frozenSizes.set(message, bytes.length)
-      return [message, bytes.length, false]
+  /**
+   * Turns a message into what travels: sets wireBody (the object, or bytes to decode), wireBytes (its
+   * encoded size) and wireEncoded. Fields rather than a returned tuple keep the send path allocation-free.
+   */
+  private prepare(message: unknown): void {
+    // Typed arrays cannot be frozen: a message holding one travels as bytes, as in bytes mode.
+    if (this.isolation === 'frozen' && freezeForSharing(message)) {
+      const measured = wireSize(message)
+      return this.travel(message, measured >= 0 ? measured : encode(message).length, false)
     }
     const bytes = encode(message)
-    return this.isolation === 'frozen' ? [message, bytes.length, false] : [bytes, bytes.length, true]
+    this.travel(bytes, bytes.length, true)
   }
 
-  private route(from: SimNode, to: number, body: unknown, size: number, encoded: boolean): void {
+  private travel(body: unknown, size: number, encoded: boolean): void {
+    this.wireBody = body
+    this.wireBytes = size
+    this.wireEncoded = encoded
+  }
+
+  /** Sends the prepared message from `from` to node `to` through the network model. */
+  private route(from: SimNode, to: number): void {
+    const size = this.wireBytes
     const stats = this.stats
     const network = this.network
     const config = network.config
@@ -364,7 +375,7 @@ export class Simulation implements SimulationView {
       this.trace.drop(now, from.index, to, size, 'loss')
       return
     }
-    const event = new SimEvent(DELIVER, to, from.index, body, size, encoded)
+    const event = new SimEvent(DELIVER, to, from.index, this.wireBody, size, this.wireEncoded)
     this.queue.push(this.arrival(from, to), event)
     if (config.duplicate > 0 && net.next() < config.duplicate) {
       stats.duplicated++
@@ -423,7 +434,11 @@ export class Simulation implements SimulationView {
     this.stats.delivered++
     this.stats.bytesDelivered += event.size
     this.trace.deliver(this.now, from, node.index, event.size)
-    this.guard(node, () => actor.receive(message, this.names[from] as Address, node.context))
+    try {
+      actor.receive(message, this.names[from] as Address, node.context)
+    } catch (error) {
+      this.actorFailed(node, error)
+    }
   }
 
   private fireTimer(event: SimEvent): void {
@@ -433,15 +448,24 @@ export class Simulation implements SimulationView {
     if (!node.up || node.incarnation !== event.source) return
     const tag = event.body as TimerTag
     this.trace.timer(this.now, node.index, id, tag)
-    this.guard(node, () => node.actor?.timer?.(tag, node.context))
+    try {
+      node.actor?.timer?.(tag, node.context)
+    } catch (error) {
+      this.actorFailed(node, error)
+    }
   }
 
   private boot(node: SimNode): void {
     if (node.up) return
     node.up = true
-    node.actor = node.factory(node.address)
+    const actor = node.factory(node.address)
+    node.actor = actor
     this.trace.boot(this.now, node.index)
-    this.guard(node, () => node.actor?.start?.(node.context))
+    try {
+      actor.start?.(node.context)
+    } catch (error) {
+      this.actorFailed(node, error)
+    }
   }
 
   private applyFault(fault: Fault): void {
@@ -485,14 +509,10 @@ export class Simulation implements SimulationView {
     }
   }
 
-  /** Runs actor code; an exception is a bug in the actor, reported as a violation that stops the run. */
-  private guard(node: SimNode, body: () => void): void {
-    try {
-      body()
-    } catch (error) {
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
-      this.violations.push(this.violation('actor-error', `${node.address}: ${message}`))
-    }
+  /** An exception from actor code is a bug in the actor: a violation that stops the run. */
+  private actorFailed(node: SimNode, error: unknown): void {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+    this.violations.push(this.violation('actor-error', `${node.address}: ${message}`))
   }
 
   private checkInvariants(invariants: readonly Invariant[]): void {

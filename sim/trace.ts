@@ -25,6 +25,7 @@ const BUFFER_BYTES = 1 << 16
 export class Trace {
   private readonly hash = new Blake2bStream(32)
   private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES)
+  private readonly view = new DataView(this.buffer.buffer, this.buffer.byteOffset, BUFFER_BYTES)
   private offset = 0
 
   constructor(
@@ -101,14 +102,14 @@ export class Trace {
 
   private record(kind: number, code: number, t: number, a: number, b: number, n: number): void {
     if (this.offset + RECORD_BYTES > BUFFER_BYTES) this.flush()
-    const buf = this.buffer
-    let o = this.offset
-    buf[o] = kind
-    buf[o + 1] = code
-    buf.writeDoubleLE(t, o + 2)
-    buf.writeUInt32LE(a, o + 10)
-    buf.writeUInt32LE(b, o + 14)
-    buf.writeUInt32LE(n >>> 0, o + 18)
+    const view = this.view
+    const o = this.offset
+    view.setUint8(o, kind)
+    view.setUint8(o + 1, code)
+    view.setFloat64(o + 2, t, true)
+    view.setUint32(o + 10, a, true)
+    view.setUint32(o + 14, b, true)
+    view.setUint32(o + 18, n >>> 0, true)
     this.offset = o + RECORD_BYTES
   }
 

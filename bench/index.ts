@@ -1,0 +1,12 @@
+import { ConfigError } from '../core/errors.ts'
+import type { Bench } from './bench.ts'
+import { simThroughput } from './sim-throughput.ts'
+
+/** Every benchmark `vain bench` knows, by name. */
+export const benches: ReadonlyMap<string, Bench> = new Map([simThroughput].map((b) => [b.name, b as Bench]))
+
+export function benchNamed(name: string): Bench {
+  const bench = benches.get(name)
+  if (bench === undefined) throw new ConfigError(`unknown benchmark '${name}'; known: ${[...benches.keys()].join(', ')}`)
+  return bench
+}
