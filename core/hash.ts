@@ -1,9 +1,10 @@
 import sodium from 'sodium-native'
+import { asBuffer } from './bytes.ts'
 
 /** One-shot BLAKE2b (libsodium's crypto_generichash) of `data`, `bytes` long (16..64). */
 export function blake2b(data: Uint8Array, bytes = 32): Buffer {
   const out = Buffer.alloc(bytes)
-  sodium.crypto_generichash(out, toBuffer(data))
+  sodium.crypto_generichash(out, asBuffer(data))
   return out
 }
 
@@ -19,7 +20,7 @@ export class Blake2bStream {
   }
 
   update(chunk: Uint8Array): void {
-    sodium.crypto_generichash_update(this.state, toBuffer(chunk))
+    sodium.crypto_generichash_update(this.state, asBuffer(chunk))
   }
 
   digestHex(): string {
@@ -28,8 +29,4 @@ export class Blake2bStream {
     sodium.crypto_generichash_final(copy, out)
     return out.toString('hex')
   }
-}
-
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
 }

@@ -1,0 +1,61 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { ed25519FromSeed } from '../../core/keys.ts'
+import { OWNERSHIP_PROOF_BYTES, proveOwnership, verifyOwnership } from './ownership-proof.ts'
+
+const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n })
+
+describe('proof of key ownership (Schnorr over ristretto255)', () => {
+  it('verifies for the prover’s own key and context', () => {
+    fc.assert(
+      fc.property(bytes(32), fc.uint8Array({ maxLength: 64 }), bytes(32), (seed, context, entropy) => {
+        const proof = proveOwnership(seed, context, entropy)
+        expect(proof.length).toBe(OWNERSHIP_PROOF_BYTES)
+        expect(verifyOwnership(ed25519FromSeed(seed).publicKey, context, proof)).toBe(true)
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('rejects any single flipped bit of the proof, the key or the context', () => {
+    fc.assert(
+      fc.property(bytes(32), bytes(16), fc.nat(), fc.integer({ min: 0, max: 7 }), fc.constantFrom('proof', 'key', 'context'), (seed, context, at, bit, target) => {
+        const key = Buffer.from(ed25519FromSeed(seed).publicKey)
+        const proof = Buffer.from(proveOwnership(seed, context, new Uint8Array(32)))
+        const ctx = Buffer.from(context)
+        const victim = target === 'proof' ? proof : target === 'key' ? key : ctx
+        victim[at % victim.length]! ^= 1 << bit
+        expect(verifyOwnership(key, ctx, proof)).toBe(false)
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('does not verify for another key, and rejects garbage without throwing', () => {
+    const proof = proveOwnership(new Uint8Array(32).fill(1), new Uint8Array(0), new Uint8Array(32))
+    expect(verifyOwnership(ed25519FromSeed(new Uint8Array(32).fill(2)).publicKey, new Uint8Array(0), proof)).toBe(false)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 80 }), (key, junk) => {
+        expect(verifyOwnership(key, new Uint8Array(0), junk)).toBe(false)
+      }),
+    )
+  })
+
+  it('is zero-knowledge in form: fresh entropy gives an unlinkable proof of the same statement', () => {
+    const seed = new Uint8Array(32).fill(9)
+    const a = proveOwnership(seed, new Uint8Array(0), new Uint8Array(32).fill(1))
+    const b = proveOwnership(seed, new Uint8Array(0), new Uint8Array(32).fill(2))
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false)
+    expect(verifyOwnership(ed25519FromSeed(seed).publicKey, new Uint8Array(0), b)).toBe(true)
+  })
+
+  it('rejects a non-canonical s (s + ℓ) that would otherwise verify', () => {
+    const seed = new Uint8Array(32).fill(3)
+    const proof = Buffer.from(proveOwnership(seed, new Uint8Array(0), new Uint8Array(32)))
+    let s = 0n
+    for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(proof[i]!)
+    const bumped = s + 2n ** 252n + 27742317777372353535851937790883648493n
+    for (let i = 32; i < 64; i++) proof[i] = Number((bumped >> BigInt(8 * (i - 32))) & 0xffn)
+    expect(verifyOwnership(ed25519FromSeed(seed).publicKey, new Uint8Array(0), proof)).toBe(false)
+  })
+})

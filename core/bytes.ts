@@ -1,0 +1,19 @@
+/** A Buffer view of `data` without copying (libsodium's bindings take Buffers). */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
+/** Lower-case hex of `data`. */
+export function toHex(data: Uint8Array): string {
+  return asBuffer(data).toString('hex')
+}
+
+/** Whether two byte strings are equal (not constant-time: for public data only). */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return asBuffer(a).equals(asBuffer(b))
+}
+
+/** The concatenation of `parts`. */
+export function concatBytes(...parts: readonly Uint8Array[]): Buffer {
+  return Buffer.concat(parts)
+}
