@@ -1,0 +1,113 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { Result, Schema } from 'effect'
+import sodium from 'sodium-native'
+import { asBuffer } from '../../core/bytes.ts'
+import { decodeFrame, encode } from '../../core/codec.ts'
+import { exactBytes } from '../../core/schemas.ts'
+import { MemoryKeyStore } from './key-store.ts'
+
+/** Why a sealed key file could not be opened. */
+export class KeyFileError extends Error {
+  readonly _tag = 'KeyFileError' as const
+  override readonly name = 'KeyFileError'
+  constructor(
+    readonly reason: 'missing' | 'corrupt' | 'wrong-passphrase',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** How hard the passphrase is stretched (libsodium's Argon2id13 limits). */
+export interface PassphraseCost {
+  readonly opslimit: number
+  readonly memlimit: number
+}
+
+/** libsodium's "moderate" Argon2id cost: about 0.7 s and 256 MiB here; the default for node keys. */
+export const MODERATE_COST: PassphraseCost = { opslimit: sodium.crypto_pwhash_OPSLIMIT_MODERATE, memlimit: sodium.crypto_pwhash_MEMLIMIT_MODERATE }
+/** The cheapest cost libsodium allows: for tests only. */
+export const TEST_COST: PassphraseCost = { opslimit: sodium.crypto_pwhash_OPSLIMIT_MIN, memlimit: sodium.crypto_pwhash_MEMLIMIT_MIN }
+
+const KEY_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES
+const NONCE_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+const TAG_BYTES = sodium.crypto_aead_xchacha20poly1305_ietf_ABYTES
+const MAX_MEMLIMIT = 4 * 1024 ** 3 // refuse a file that would make us allocate more than 4 GiB
+
+const Header = Schema.Struct({
+  format: Schema.Literal('vain-sealed-seed-v1'),
+  kdf: Schema.Literal('argon2id13'),
+  opslimit: Schema.Int.check(Schema.isBetween({ minimum: sodium.crypto_pwhash_OPSLIMIT_MIN, maximum: 64 })),
+  memlimit: Schema.Int.check(Schema.isBetween({ minimum: sodium.crypto_pwhash_MEMLIMIT_MIN, maximum: MAX_MEMLIMIT })),
+  salt: exactBytes(sodium.crypto_pwhash_SALTBYTES),
+  nonce: exactBytes(NONCE_BYTES),
+})
+const SealedFile = Schema.Struct({ header: Header, ciphertext: exactBytes(32 + TAG_BYTES) })
+type Header = typeof Header.Type
+
+/**
+ * A MemoryKeyStore whose master seed lives on disk sealed with XChaCha20-Poly1305 under a key that
+ * Argon2id (crypto_pwhash) derives from a passphrase. The header (cost, salt, nonce) is authenticated
+ * as associated data, so tampering with any byte of the file fails like a wrong passphrase would.
+ * Writes go to a temporary file that is fsynced and renamed over the old one: a crash leaves either
+ * the old file or the new one, never a torn one.
+ */
+export class EncryptedFileKeyStore extends MemoryKeyStore {
+  /** Seals `masterSeed` into `path` under `passphrase` and returns the store. */
+  static create(path: string, passphrase: string, masterSeed: Uint8Array, cost: PassphraseCost = MODERATE_COST): EncryptedFileKeyStore {
+    const salt = Buffer.alloc(sodium.crypto_pwhash_SALTBYTES)
+    const nonce = Buffer.alloc(NONCE_BYTES)
+    sodium.randombytes_buf(salt) // real-runtime: a key file is written by a real node only
+    sodium.randombytes_buf(nonce)
+    const header: Header = { format: 'vain-sealed-seed-v1', kdf: 'argon2id13', ...cost, salt, nonce }
+    const ciphertext = Buffer.alloc(32 + TAG_BYTES)
+    sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(ciphertext, asBuffer(masterSeed), asBuffer(encode(header)), null, nonce, stretch(passphrase, header))
+    writeAtomically(path, encode({ header, ciphertext }))
+    return new EncryptedFileKeyStore(masterSeed)
+  }
+
+  /** Opens the store sealed in `path`; a wrong passphrase or a damaged file is a KeyFileError. */
+  static open(path: string, passphrase: string): EncryptedFileKeyStore {
+    let bytes: Buffer
+    try {
+      bytes = readFileSync(path)
+    } catch (cause) {
+      throw new KeyFileError('missing', `cannot read key file ${path}: ${(cause as Error).message}`)
+    }
+    const file = decodeFrame(bytes, SealedFile, 4096)
+    if (Result.isFailure(file)) throw new KeyFileError('corrupt', `${path} is not a vAIn key file: ${file.failure.message}`)
+    const { header, ciphertext } = file.success
+    const seed = Buffer.alloc(32)
+    try {
+      sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(seed, null, asBuffer(ciphertext), asBuffer(encode(header)), asBuffer(header.nonce), stretch(passphrase, header))
+    } catch {
+      throw new KeyFileError('wrong-passphrase', `cannot unseal ${path}: wrong passphrase, or the file was altered`)
+    }
+    return new EncryptedFileKeyStore(seed)
+  }
+}
+
+function stretch(passphrase: string, header: Header): Buffer {
+  const key = Buffer.alloc(KEY_BYTES)
+  sodium.crypto_pwhash(key, Buffer.from(passphrase, 'utf8'), asBuffer(header.salt), header.opslimit, header.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)
+  return key
+}
+
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const temporary = join(dirname(path), `.${Date.now().toString(36)}-${process.pid}.tmp`) // real-runtime: a file name only
+  const fd = openSync(temporary, 'wx', 0o600)
+  try {
+    writeSync(fd, bytes)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temporary, path)
+  const dir = openSync(dirname(path), 'r')
+  try {
+    fsyncSync(dir)
+  } finally {
+    closeSync(dir)
+  }
+}
