@@ -1,0 +1,130 @@
+import { Result, Schema } from 'effect'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decodeFrame, encode } from '../../core/codec.ts'
+import { ManualContext } from '../../core/manual-context.ts'
+import { SignatureVerifier } from '../../core/sign.ts'
+import { issueCertificate } from './certificate.ts'
+import { EnvelopeOpener, SignedEnvelope } from './envelope.ts'
+import { ROTATION_TIMER, NodeIdentity } from './identity.ts'
+import { KeyBook } from './key-book.ts'
+import { MemoryKeyStore, epochKey } from './key-store.ts'
+
+const Hello = Schema.Struct({ hello: Schema.String })
+const DAY = 24 * 3600_000
+const GRACE = 7 * DAY
+
+function party(name: string, seed: number) {
+  const ctx = new ManualContext(name, seed)
+  const identity = new NodeIdentity(undefined, 90 * DAY)
+  identity.start(ctx)
+  const verifier = new SignatureVerifier()
+  const opener = new EnvelopeOpener(new KeyBook(verifier, GRACE), verifier)
+  opener.start(identity.root, ctx)
+  return { ctx, identity, opener }
+}
+
+const reasonOf = (r: Result.Result<unknown, { reason: string }>) => (Result.isFailure(r) ? r.failure.reason : 'ok')
+
+describe('signed envelopes', () => {
+  it('open once, then refuse the replay; the refusal is traced and changes nothing', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    const envelope = alice.identity.seal({ hello: 'bob' }, alice.ctx, { to: bob.identity.root, withCertificate: true })
+    const opened = bob.opener.open(envelope, Hello, bob.ctx)
+    expect(Result.isSuccess(opened) && opened.success.message.hello).toBe('bob')
+    const before = bob.ctx.storage.keys()
+    expect(reasonOf(bob.opener.open(envelope, Hello, bob.ctx))).toBe('replay')
+    expect(bob.ctx.traces.at(-1)).toMatchObject({ type: 'envelope-rejected', reason: 'replay' })
+    expect(bob.ctx.storage.keys()).toEqual(before)
+  })
+
+  it('refuse a flipped bit anywhere in the signed fields', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
+    fc.assert(
+      fc.property(fc.constantFrom('body', 'sig', 'root'), fc.nat(), fc.integer({ min: 0, max: 7 }), (field, at, bit) => {
+        const envelope = alice.identity.seal({ hello: 'x' }, alice.ctx, { to: bob.identity.root })
+        const bytes = Buffer.from(envelope[field])
+        bytes[at % bytes.length]! ^= 1 << bit
+        expect(reasonOf(bob.opener.open({ ...envelope, [field]: bytes }, Hello, bob.ctx))).not.toBe('ok')
+        expect(reasonOf(bob.opener.open(envelope, Hello, bob.ctx))).toBe('ok') // the genuine one still opens
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('refuse what is addressed to someone else, from an unknown identity, or with a body off-schema', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    const carol = party('carol', 3)
+    expect(reasonOf(bob.opener.open(alice.identity.seal({ hello: 'x' }, alice.ctx), Hello, bob.ctx))).toBe('unknown-key')
+    const toCarol = alice.identity.seal({ hello: 'carol' }, alice.ctx, { to: carol.identity.root, withCertificate: true })
+    expect(reasonOf(bob.opener.open(toCarol, Hello, bob.ctx))).toBe('misdirected')
+    expect(reasonOf(bob.opener.open(alice.identity.seal({ hello: 42 }, alice.ctx, { withCertificate: true }), Hello, bob.ctx))).toBe('malformed')
+  })
+
+  it('accept the old key during the grace window after a rotation, and refuse it after', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    const old = () => alice.identity.seal({ hello: 'old' }, alice.ctx, { withCertificate: true })
+    bob.opener.open(old(), Hello, bob.ctx)
+    const oldEnvelopes = [old(), old()]
+    alice.ctx.advance(90 * DAY)
+    alice.identity.timerFired(ROTATION_TIMER, alice.ctx)
+    expect(alice.identity.epoch).toBe(1)
+    expect(reasonOf(bob.opener.open(alice.identity.seal({ hello: 'new' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx))).toBe('ok')
+    bob.ctx.advance(GRACE - 1)
+    expect(reasonOf(bob.opener.open(oldEnvelopes[0]!, Hello, bob.ctx))).toBe('ok')
+    bob.ctx.advance(2)
+    expect(reasonOf(bob.opener.open(oldEnvelopes[1]!, Hello, bob.ctx))).toBe('expired-key')
+  })
+
+  it('refuse equivocation (two keys for one epoch) and a certificate that breaks the chain', () => {
+    const bob = party('bob', 2)
+    const keys = new MemoryKeyStore(new Uint8Array(32).fill(1))
+    const book = new KeyBook(new SignatureVerifier(), GRACE)
+    expect(Result.isSuccess(book.learn(issueCertificate(keys, 0, 0), 0, bob.ctx.storage))).toBe(true)
+    const forged = { ...issueCertificate(keys, 0, 0), key: keys.publicKey(epochKey(5)) }
+    expect(reasonOf(book.learn(forged, 0, bob.ctx.storage))).toBe('bad-certificate')
+    const skipping = { ...issueCertificate(keys, 1, 0), prev: keys.publicKey(epochKey(3)) }
+    expect(reasonOf(book.learn(skipping, 0, bob.ctx.storage))).toBe('bad-certificate')
+    expect(reasonOf(book.learn(issueCertificate(keys, 3, 0), 0, bob.ctx.storage))).toBe('ok') // catch up on the root's word
+  })
+
+  it('survive a restart: no sequence number is reused, and the replay windows and key book persist', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    const first = alice.identity.seal({ hello: '1' }, alice.ctx, { withCertificate: true })
+    bob.opener.open(first, Hello, bob.ctx)
+    alice.ctx.storage.crash(0)
+    const again = new NodeIdentity()
+    again.start(alice.ctx)
+    expect(again.seal({ hello: '2' }, alice.ctx).seq).toBeGreaterThan(first.seq)
+    bob.ctx.storage.sync()
+    const bobAgain = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
+    bobAgain.start(bob.identity.root, bob.ctx)
+    expect(reasonOf(bobAgain.open(first, Hello, bob.ctx))).toBe('replay')
+    expect(reasonOf(bobAgain.open(again.seal({ hello: '3' }, alice.ctx), Hello, bob.ctx))).toBe('ok')
+  })
+
+  it('decoding arbitrary bytes as an envelope gives a typed error, never a throw', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+        const r = decodeFrame(bytes, SignedEnvelope)
+        if (Result.isFailure(r)) expect(r.failure._tag).toBe('DecodeError')
+      }),
+    )
+    const alice = party('alice', 1)
+    const frame = encode(alice.identity.seal({ hello: 'x' }, alice.ctx, { withCertificate: true }))
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), (at, value) => {
+        const mutated = Buffer.from(frame)
+        mutated[at % mutated.length] = value & 0xff
+        const r = decodeFrame(mutated, SignedEnvelope)
+        if (Result.isFailure(r)) expect(['malformed', 'schema']).toContain(r.failure.reason)
+      }),
+    )
+  })
+})

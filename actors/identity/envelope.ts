@@ -1,0 +1,120 @@
+import { Result, Schema } from 'effect'
+import { toHex } from '../../core/bytes.ts'
+import type { Context } from '../../core/actor.ts'
+import { decodeFrame, encode } from '../../core/codec.ts'
+import type { SignatureVerifier } from '../../core/sign.ts'
+import { boundedBytes, Count, PublicKey, Signature } from '../../core/schemas.ts'
+import { RotationCertificate } from './certificate.ts'
+import { IdentityError } from './errors.ts'
+import type { KeyBook } from './key-book.ts'
+import { ReplayWindow } from './replay-window.ts'
+
+/** The largest body an envelope carries (its own frame adds about 140 bytes, or 400 with a certificate). */
+export const MAX_BODY_BYTES = 256 * 1024
+
+/**
+ * A protocol message crossing a node boundary: the sender's identity (root key), the epoch whose key
+ * signed, a sequence number unique for the sender, the message as an encoded frame, and the signature.
+ * A sender attaches its current certificate when the receiver may not know the epoch yet.
+ */
+export const SignedEnvelope = Schema.Struct({
+  type: Schema.Literal('signed'),
+  root: PublicKey,
+  epoch: Count,
+  seq: Count,
+  to: Schema.optionalKey(PublicKey),
+  body: boundedBytes(MAX_BODY_BYTES),
+  sig: Signature,
+  cert: Schema.optionalKey(RotationCertificate),
+})
+export type SignedEnvelope = typeof SignedEnvelope.Type
+
+const DOMAIN = 'vain.envelope.v1'
+
+/** The bytes an envelope's signature covers. */
+export function envelopeSignedPart(e: Pick<SignedEnvelope, 'root' | 'epoch' | 'seq' | 'to' | 'body'>): Uint8Array {
+  return encode([DOMAIN, e.root, e.epoch, e.seq, e.to ?? null, e.body])
+}
+
+const HIGH_WATER_PREFIX = 'identity/seq/'
+
+/**
+ * Opens envelopes: learns an attached certificate, finds the key for (root, epoch), checks the
+ * signature, refuses replays, then decodes the body through the caller's schema. Every refusal is a
+ * typed IdentityError and a trace event (`envelope-rejected`), and leaves no state changed: the replay
+ * window moves only for an envelope that passed every other check. (An attached certificate is
+ * learnt first, but it authenticates itself, so it would be learnt the same from any carrier.)
+ */
+export class EnvelopeOpener {
+  /** Replay windows by root, then epoch: each epoch key numbers its own envelopes' window. */
+  private readonly windows = new Map<string, Map<number, ReplayWindow>>()
+  private self = ''
+
+  constructor(
+    private readonly book: KeyBook,
+    private readonly verifier: SignatureVerifier,
+  ) {}
+
+  /** Reloads the key book and the replay high-water marks a previous run persisted. */
+  start(ownRoot: Uint8Array, ctx: Context): void {
+    this.self = toHex(ownRoot)
+    this.book.load(ctx.storage)
+    this.windows.clear()
+    for (const key of ctx.storage.keys(HIGH_WATER_PREFIX)) {
+      const [root, epoch] = key.slice(HIGH_WATER_PREFIX.length).split('/')
+      const high = decodeFrame(ctx.storage.get(key)!, Count)
+      if (Result.isSuccess(high) && root !== undefined) this.windowsOf(root).set(Number(epoch), new ReplayWindow(high.success))
+    }
+  }
+
+  open<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
+    const opened = this.check(envelope, body, ctx)
+    if (Result.isFailure(opened)) {
+      ctx.trace({ type: 'envelope-rejected', reason: opened.failure.reason, root: toHex(envelope.root).slice(0, 16), seq: envelope.seq })
+    }
+    return opened
+  }
+
+  private check<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
+    if (envelope.to !== undefined && toHex(envelope.to) !== this.self) return Result.fail(new IdentityError('misdirected', 'the envelope is addressed to another identity'))
+    const now = ctx.now()
+    if (envelope.cert !== undefined) {
+      if (toHex(envelope.cert.root) !== toHex(envelope.root)) return Result.fail(new IdentityError('bad-certificate', 'the attached certificate is for another identity'))
+      const learnt = this.book.learn(envelope.cert, now, ctx.storage)
+      if (Result.isFailure(learnt)) return Result.fail(learnt.failure)
+    }
+    const key = this.book.keyFor(envelope.root, envelope.epoch, now)
+    if (Result.isFailure(key)) return Result.fail(key.failure)
+    if (!this.verifier.verify(key.success, envelopeSignedPart(envelope), envelope.sig)) {
+      return Result.fail(new IdentityError('bad-signature', `envelope ${envelope.seq} does not carry a valid signature of epoch ${envelope.epoch}`))
+    }
+    const message = decodeFrame(envelope.body, body, MAX_BODY_BYTES)
+    if (Result.isFailure(message)) return Result.fail(new IdentityError('malformed', `signed body: ${message.failure.message}`))
+    const window = this.window(toHex(envelope.root), envelope.epoch, ctx)
+    const before = window.highest
+    if (!window.accept(envelope.seq)) return Result.fail(new IdentityError('replay', `envelope ${envelope.seq} was already seen (or is older than the replay window)`))
+    if (window.highest !== before) ctx.storage.put(`${HIGH_WATER_PREFIX}${toHex(envelope.root)}/${envelope.epoch}`, encode(window.highest))
+    return Result.succeed({ root: envelope.root, message: message.success })
+  }
+
+  // One window per epoch, so that whoever held a replaced key cannot push the window of the keys
+  // after it out of reach. Only the two epochs a key book accepts (current and previous) keep one.
+  private window(root: string, epoch: number, ctx: Context): ReplayWindow {
+    const byEpoch = this.windowsOf(root)
+    let window = byEpoch.get(epoch)
+    if (window === undefined) {
+      byEpoch.set(epoch, (window = new ReplayWindow()))
+      for (const old of [...byEpoch.keys()].filter((e) => e < epoch - 1)) {
+        byEpoch.delete(old)
+        ctx.storage.delete(`${HIGH_WATER_PREFIX}${root}/${old}`)
+      }
+    }
+    return window
+  }
+
+  private windowsOf(root: string): Map<number, ReplayWindow> {
+    let byEpoch = this.windows.get(root)
+    if (byEpoch === undefined) this.windows.set(root, (byEpoch = new Map()))
+    return byEpoch
+  }
+}
