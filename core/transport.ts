@@ -1,0 +1,76 @@
+/**
+ * The Transport contract: how a real runtime moves frames (encoded messages) between nodes. A transport
+ * knows no protocol: it authenticates the peer's Ed25519 identity, carries whole frames in order, and
+ * enforces limits. Decoding frames through schemas is the runtime's job, above it.
+ * transports/transport-compliance.ts pins what every implementation guarantees.
+ */
+
+/** Why a link was refused, closed, or could not carry a frame. */
+export type TransportFailure =
+  | 'frame-too-large' // above the link's frame limit (refused on send; the link is cut on receive)
+  | 'closed' // the link is closed
+  | 'unreachable' // nothing answers at the address
+  | 'handshake-failed' // the peer did not prove an identity in time, or proved it wrongly
+  | 'identity-mismatch' // the peer proved an identity other than the one dialled
+  | 'refused' // blacklisted identity, or too many links from one address
+  | 'rate-limited' // the peer kept sending faster than its rate limit
+
+export class TransportError extends Error {
+  readonly _tag = 'TransportError' as const
+  override readonly name = 'TransportError'
+  constructor(
+    readonly reason: TransportFailure,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** An identity that can prove itself: its Ed25519 public key and a way to sign with it. */
+export interface Signer {
+  readonly publicKey: Uint8Array
+  sign(message: Uint8Array): Uint8Array
+}
+
+/** Why a link ended: a clean close by either side, or a failure. */
+export type CloseReason = 'local' | 'remote' | TransportFailure
+
+/**
+ * An authenticated, ordered, bidirectional link to one peer. Frames arrive whole, unmodified and in
+ * the order they were sent, until the link closes; frames that arrive before a handler is set are
+ * kept for the first handler. `close` handlers run exactly once.
+ */
+export interface Link {
+  /** The Ed25519 public key the peer proved it holds. */
+  readonly remoteIdentity: Uint8Array
+  /** Where the peer is, for logs and per-address limits (e.g. `127.0.0.1:7001`). */
+  readonly remoteAddress: string
+  readonly open: boolean
+  /** Sends one frame; throws TransportError ('closed', 'frame-too-large') without side effects. */
+  send(frame: Uint8Array): void
+  close(): void
+  onFrame(handler: (frame: Uint8Array) => void): void
+  onClose(handler: (reason: CloseReason) => void): void
+}
+
+/** A peer's misbehaviour a transport detected, for the reputation signals above it. */
+export interface Misbehaviour {
+  readonly identity: Uint8Array | undefined
+  readonly remoteAddress: string
+  readonly reason: TransportFailure
+  readonly detail: string
+}
+
+export interface Transport {
+  /** The identity this transport proves to its peers. */
+  readonly identity: Uint8Array
+  /** Starts accepting links and resolves with the address peers dial. */
+  listen(): Promise<string>
+  /** Opens a link to `address`; with `expected`, refuses a peer that proves another identity. */
+  dial(address: string, expected?: Uint8Array): Promise<Link>
+  /** Inbound links, once authenticated. */
+  onLink(handler: (link: Link) => void): void
+  onMisbehaviour(handler: (event: Misbehaviour) => void): void
+  /** Closes every link and stops listening. */
+  close(): Promise<void>
+}

@@ -1,0 +1,7 @@
+import { MemoryNetwork } from './memory.ts'
+import { transportCompliance } from './transport-compliance.ts'
+
+transportCompliance('memory', () => {
+  const network = new MemoryNetwork()
+  return { make: async (signer, limits) => network.transport(signer, limits) }
+})

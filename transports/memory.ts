@@ -1,0 +1,148 @@
+import { TransportError, type CloseReason, type Link, type Misbehaviour, type Signer, type Transport } from '../core/transport.ts'
+import { bytesEqual } from '../core/bytes.ts'
+import { BaseLink } from './base-link.ts'
+import { AddressCaps, DEFAULT_LIMITS, type Limits } from './limits.ts'
+
+/** How the memory network runs deferred work: a microtask by default; a simulator passes its own. */
+export type Scheduler = (task: () => void) => void
+
+/**
+ * An in-process network of MemoryTransports: for several nodes in one process (tests, embedding, the
+ * examples' quick mode). The hub is trusted: a transport's identity is the Signer it was created with,
+ * not proven by a handshake. Delivery is asynchronous and in order per link, like a real socket.
+ */
+export class MemoryNetwork {
+  private readonly listeners = new Map<string, MemoryTransport>()
+  private next = 1
+
+  constructor(
+    readonly schedule: Scheduler = queueMicrotask,
+    readonly clock: () => number = () => performance.now(), // real-runtime: rate limits on the wall clock
+  ) {}
+
+  transport(signer: Signer, limits: Partial<Limits> = {}): MemoryTransport {
+    return new MemoryTransport(this, signer, { ...DEFAULT_LIMITS, ...limits }, `mem-${this.next++}`)
+  }
+
+  /** @internal */
+  register(transport: MemoryTransport): string {
+    const address = `memory://${transport.name}`
+    this.listeners.set(address, transport)
+    return address
+  }
+
+  /** @internal */
+  unregister(address: string): void {
+    this.listeners.delete(address)
+  }
+
+  /** @internal */
+  listener(address: string): MemoryTransport | undefined {
+    return this.listeners.get(address)
+  }
+}
+
+class MemoryLink extends BaseLink {
+  partner: MemoryLink | undefined
+
+  constructor(
+    remoteIdentity: Uint8Array,
+    remoteAddress: string,
+    limits: Limits,
+    private readonly network: MemoryNetwork,
+    report: (event: Misbehaviour) => void,
+    private readonly released: () => void,
+  ) {
+    super(remoteIdentity, remoteAddress, limits, network.clock, report)
+  }
+
+  protected transmit(frame: Uint8Array): void {
+    const copy = Uint8Array.from(frame) // the receiver must not see later changes to the sender's buffer
+    const partner = this.partner
+    this.network.schedule(() => partner?.deliver(copy))
+  }
+
+  protected teardown(): void {
+    this.released()
+    const partner = this.partner
+    this.network.schedule(() => partner?.finish('remote'))
+  }
+}
+
+export class MemoryTransport implements Transport {
+  private address: string | undefined
+  private readonly linkHandlers: ((link: Link) => void)[] = []
+  private readonly misbehaviourHandlers: ((event: Misbehaviour) => void)[] = []
+  private readonly links = new Set<Link>()
+  private readonly caps: AddressCaps
+
+  constructor(
+    private readonly network: MemoryNetwork,
+    private readonly signer: Signer,
+    readonly limits: Limits,
+    readonly name: string,
+  ) {
+    this.caps = new AddressCaps(limits.maxLinksPerAddress)
+  }
+
+  get identity(): Uint8Array {
+    return this.signer.publicKey
+  }
+
+  async listen(): Promise<string> {
+    this.address ??= this.network.register(this)
+    return this.address
+  }
+
+  async dial(address: string, expected?: Uint8Array): Promise<Link> {
+    await new Promise<void>((resolve) => this.network.schedule(resolve))
+    const remote = this.network.listener(address)
+    if (remote === undefined) throw new TransportError('unreachable', `nothing listens at ${address}`)
+    if (expected !== undefined && !bytesEqual(expected, remote.identity)) throw new TransportError('identity-mismatch', `${address} is not the identity dialled`)
+    if (this.limits.isBlocked(remote.identity)) throw new TransportError('refused', `${address} has a blacklisted identity`)
+    const [mine, theirs] = remote.accept(this)
+    this.track(mine)
+    return mine
+  }
+
+  /** @internal The listener's side of a dial: limits first, then a pair of linked links. */
+  accept(dialer: MemoryTransport): [Link, Link] {
+    const from = `memory://${dialer.name}`
+    if (this.limits.isBlocked(dialer.identity)) {
+      this.reportMisbehaviour({ identity: dialer.identity, remoteAddress: from, reason: 'refused', detail: 'blacklisted identity' })
+      throw new TransportError('refused', 'the listener refuses this identity')
+    }
+    if (!this.caps.admit(from)) throw new TransportError('refused', `too many links from ${from}`)
+    const theirs = new MemoryLink(dialer.identity, from, this.limits, this.network, (e) => this.reportMisbehaviour(e), () => this.caps.release(from))
+    const mine = new MemoryLink(this.identity, this.address!, dialer.limits, this.network, (e) => dialer.reportMisbehaviour(e), () => {})
+    mine.partner = theirs
+    theirs.partner = mine
+    this.track(theirs)
+    this.network.schedule(() => {
+      for (const handler of this.linkHandlers) handler(theirs)
+    })
+    return [mine, theirs]
+  }
+
+  onLink(handler: (link: Link) => void): void {
+    this.linkHandlers.push(handler)
+  }
+
+  onMisbehaviour(handler: (event: Misbehaviour) => void): void {
+    this.misbehaviourHandlers.push(handler)
+  }
+
+  async close(): Promise<void> {
+    if (this.address !== undefined) this.network.unregister(this.address)
+    for (const link of [...this.links]) link.close()
+  }
+
+  private track(link: Link): void {
+    this.links.add(link)
+    link.onClose((_reason: CloseReason) => this.links.delete(link))
+  }
+
+  private reportMisbehaviour(event: Misbehaviour): void {
+    for (const handler of this.misbehaviourHandlers) handler(event)
+  }
+}
