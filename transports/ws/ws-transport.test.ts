@@ -1,0 +1,75 @@
+import { createServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { connect } from 'node:tls'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import type { Misbehaviour } from '../../core/transport.ts'
+import { testSigner, transportCompliance } from '../transport-compliance.ts'
+import { selfSignedCertificate } from './certificate.ts'
+import { WsTransport } from './ws-transport.ts'
+
+// One certificate for the whole suite: generating one per transport is real but slows nothing we test.
+const tls = selfSignedCertificate()
+
+transportCompliance('ws (TLS 1.3)', () => ({
+  make: async (signer, limits) => WsTransport.create(signer, { limits, tls: await tls }),
+}))
+
+describe('ws identity binding', () => {
+  const opened: { close(): unknown }[] = []
+  afterEach(async () => {
+    for (const o of opened.splice(0)) await o.close()
+  })
+
+  it('a man in the middle who terminates TLS on both sides fails the handshake', async () => {
+    const server = await WsTransport.create(testSigner(1), { tls: await tls })
+    opened.push(server)
+    const reports: Misbehaviour[] = []
+    server.onMisbehaviour((m) => reports.push(m))
+    const target = await server.listen()
+    // The attacker relays every WebSocket message between its own two TLS sessions, unmodified.
+    const https = createServer({ ...(await tls) })
+    const relay = new WebSocketServer({ server: https })
+    relay.on('connection', (victim) => {
+      const upstream = new WebSocket(target, { rejectUnauthorized: false })
+      const queue: RawData[] = []
+      upstream.on('open', () => queue.splice(0).forEach((m) => upstream.send(m)))
+      victim.on('message', (m) => (upstream.readyState === WebSocket.OPEN ? upstream.send(m) : queue.push(m)))
+      upstream.on('message', (m) => victim.send(m))
+      upstream.on('close', () => victim.close())
+    })
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve))
+    opened.push({ close: () => new Promise((r) => (relay.close(), https.close(r))) })
+    const client = await WsTransport.create(testSigner(2), { tls: await tls })
+    opened.push(client)
+    const port = (https.address() as AddressInfo).port
+    await expect(client.dial(`wss://127.0.0.1:${port}`, server.identity)).rejects.toMatchObject({ reason: 'handshake-failed' })
+    expect(reports.map((r) => r.reason)).toContain('handshake-failed')
+  })
+
+  it('refuses TLS below 1.3', async () => {
+    const server = await WsTransport.create(testSigner(1), { tls: await tls })
+    opened.push(server)
+    const port = Number(new URL(await server.listen()).port)
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port, maxVersion: 'TLSv1.2', rejectUnauthorized: false })
+      socket.on('secureConnect', () => resolve(`connected with ${socket.getProtocol()}`))
+      socket.on('error', (e) => resolve(`error: ${e.message}`))
+    })
+    expect(outcome).toMatch(/^error: .*(protocol version|alert)/i)
+  })
+
+  it('refuses a client that sends garbage instead of a hello', async () => {
+    const server = await WsTransport.create(testSigner(1), { tls: await tls })
+    opened.push(server)
+    const reports: Misbehaviour[] = []
+    server.onMisbehaviour((m) => reports.push(m))
+    const raw = new WebSocket(await server.listen(), { rejectUnauthorized: false })
+    const code = await new Promise<number>((resolve) => {
+      raw.on('open', () => raw.send(Buffer.from('garbage')))
+      raw.on('close', resolve)
+    })
+    expect(code).toBe(4002)
+    expect(reports[0]).toMatchObject({ reason: 'handshake-failed' })
+  })
+})
