@@ -38,4 +38,5 @@ declare module 'sodium-native' {
   export function crypto_kx_client_session_keys(rx: Buffer | null, tx: Buffer | null, clientPublicKey: Buffer, clientSecretKey: Buffer, serverPublicKey: Buffer): void
   export function crypto_kx_server_session_keys(rx: Buffer | null, tx: Buffer | null, serverPublicKey: Buffer, serverSecretKey: Buffer, clientPublicKey: Buffer): void
   export function crypto_scalarmult_base(publicKey: Buffer, secretKey: Buffer): void
+  export function crypto_kx_seed_keypair(publicKey: Buffer, secretKey: Buffer, seed: Buffer): void
 }
