@@ -2,7 +2,7 @@
 export interface Bench<Row extends object = object> {
   readonly name: string
   readonly description: string
-  run(options: { readonly quick: boolean; readonly log: (line: string) => void }): BenchReport<Row>
+  run(options: { readonly quick: boolean; readonly log: (line: string) => void }): BenchReport<Row> | Promise<BenchReport<Row>>
 }
 
 export interface BenchReport<Row extends object = object> {

@@ -40,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'check':
         return checkCommand(rest)
       case 'bench':
-        return benchCommand(rest)
+        return await benchCommand(rest)
       case 'list':
         return listCommand()
       case undefined:
@@ -116,12 +116,12 @@ function checkCommand(argv: readonly string[]): number {
   return report.ok ? 0 : 1
 }
 
-function benchCommand(argv: readonly string[]): number {
+async function benchCommand(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' } })
   if (positionals.length !== 1) throw new ConfigError(`expected one benchmark name (known: ${[...benches.keys()].join(', ')})`)
   const bench = benchNamed(positionals[0] as string)
   const json = values.json === true
-  const report = bench.run({ quick: values.quick === true, log: (line) => console.error(line) })
+  const report = await bench.run({ quick: values.quick === true, log: (line) => console.error(line) })
   if (json) console.log(JSON.stringify({ bench: report.bench, results: report.results }))
   else console.log(`${bench.name}: ${bench.description}\n\n${report.table}`)
   return 0
