@@ -74,3 +74,17 @@ describe('Random', () => {
     expect(() => Random.fromSeed(1).pick([])).toThrow(RangeError)
   })
 })
+
+describe('OsRandom', () => {
+  it('draws from the OS: two streams differ, and values keep the Random contract', async () => {
+    const { OsRandom } = await import('./os-random.ts')
+    const a = new OsRandom()
+    const b = a.split('x')
+    expect(Buffer.from(a.bytes(32)).equals(Buffer.from(b.bytes(32)))).toBe(false)
+    for (let i = 0; i < 1000; i++) {
+      const x = a.next()
+      expect(x >= 0 && x < 1).toBe(true)
+      expect(a.int(7)).toBeLessThan(7)
+    }
+  })
+})

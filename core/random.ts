@@ -23,7 +23,7 @@ export class Random {
   private s2 = 0
   private s3 = 0
 
-  private constructor(private readonly key: Uint8Array) {
+  protected constructor(private readonly key: Uint8Array) {
     const view = new DataView(key.buffer, key.byteOffset, key.byteLength)
     this.s0 = view.getUint32(0, true)
     this.s1 = view.getUint32(4, true)
