@@ -6,19 +6,19 @@ import { parseFaultSchedule, type FaultSchedule } from '../../sim/faults.ts'
 import type { Isolation } from '../../sim/isolation.ts'
 
 /** Parses `--flag value` arguments strictly: an unknown flag is an error, not a silent default. */
-export function parse(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
+export function parse<const O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O) {
   try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true } as const)
   } catch (error) {
     throw new ConfigError((error as Error).message)
   }
 }
 
-/** A duration such as `60s`, `500ms`, `2m` or `1h`; a bare number is milliseconds. */
+/** A duration such as `60s`, `500ms`, `2m`, `1h` or `1095d`; a bare number is milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
-  if (match === null) throw new ConfigError(`'${text}' is not a duration (examples: 500ms, 60s, 2m, 1h)`)
-  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 'ms'] as number
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim())
+  if (match === null) throw new ConfigError(`'${text}' is not a duration (examples: 500ms, 60s, 2m, 1h, 90d)`)
+  const scale = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms'] as number
   return Number(match[1]) * scale
 }
 

@@ -4,6 +4,7 @@ import { checkScenario } from '../../sim/check.ts'
 import { runScenario, type Scenario, type ScenarioOptions } from '../../sim/scenario.ts'
 import { scenarioNamed, scenarios } from '../../sim/scenarios/index.ts'
 import { parse, parseDuration, parseFaults, parseIsolation, parsePositiveInt, parseSeed } from './args.ts'
+import { nodeCommand } from './node.ts'
 import { printSummary } from './output.ts'
 import { ProgressBar } from './progress.ts'
 import { TraceWriter } from './trace-writer.ts'
@@ -15,6 +16,8 @@ usage:
   vain replay <scenario> --seed N [same flags as sim] [--trace FILE]
   vain check <scenario> [--runs 100] [--seed N] [--nodes N] [--until 10s] [--json]
   vain bench <name> [--quick] [--json]
+  vain node --listen HOST:PORT --data-dir DIR [--bootstrap wss://HOST:PORT]... [--json-logs] [--kdf interactive|moderate]
+            (the identity is sealed with the passphrase in VAIN_PASSPHRASE)
   vain list
 
 Exit status: 0 success, 1 an invariant was violated (or check found a failing run), 2 bad usage.`
@@ -41,6 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return checkCommand(rest)
       case 'bench':
         return await benchCommand(rest)
+      case 'node':
+        return await nodeCommand(rest)
       case 'list':
         return listCommand()
       case undefined:
