@@ -95,3 +95,23 @@ describe('FileStorage', () => {
     expect(text(reopened.get('k99'))).toBe('99')
   })
 })
+
+describe('FileStorage on arbitrary files', () => {
+  it('opens any file content without throwing, keeping a prefix of whole records', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (garbage) => {
+        const dir = fresh()
+        const seeded = FileStorage.open(dir)
+        seeded.put('ok', Buffer.from('1'))
+        seeded.close()
+        appendFileSync(join(dir, 'store.log'), garbage)
+        const reopened = FileStorage.open(dir)
+        expect(reopened.keys()).toContain('ok')
+        reopened.put('next', Buffer.from('2'))
+        reopened.sync()
+        expect(FileStorage.open(dir).keys()).toContain('next')
+      }),
+      { numRuns: 50 },
+    )
+  })
+})

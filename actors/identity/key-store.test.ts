@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ed25519FromSeed } from '../../core/keys.ts'
 import { sign, verify } from '../../core/sign.ts'
@@ -121,5 +122,19 @@ describe('HsmKeyStore', () => {
     const first = new HsmKeyStore(token).publicKey(ROOT_KEY)
     expect(Buffer.from(new HsmKeyStore(token).publicKey(ROOT_KEY)).equals(Buffer.from(first))).toBe(true)
     expect(token.objects.length).toBe(2)
+  })
+})
+
+describe('EncryptedFileKeyStore on arbitrary files', () => {
+  it('refuses any content that is not a sealed key with a KeyFileError', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vain-keys-fuzz-'))
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 500 }), (bytes) => {
+        const path = join(dir, 'fuzz.key')
+        writeFileSync(path, bytes)
+        expect(() => EncryptedFileKeyStore.open(path, 'pw')).toThrow(KeyFileError)
+      }),
+      { numRuns: 200 },
+    )
   })
 })
