@@ -9,8 +9,12 @@ const run = promisify(execFile)
 const VAIN = join(import.meta.dirname, '..', 'vain.js')
 
 async function vain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return vainWith({}, ...args)
+}
+
+async function vainWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [VAIN, ...args])
+    const { stdout, stderr } = await run(process.execPath, [VAIN, ...args], { env: { ...process.env, VAIN_PASSPHRASE: '', ...env } })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string }
@@ -61,5 +65,20 @@ describe('vain CLI', () => {
       expect(result.code, args.join(' ')).toBe(2)
       expect(result.stderr).toMatch(/^vain: /)
     }
+  })
+
+  it('vain node refuses bad usage before it listens: missing passphrase, bad address, wrong passphrase', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vain-node-cli-'))
+    const noPassphrase = await vain('node', '--listen', '127.0.0.1:0', '--data-dir', dir)
+    expect(noPassphrase.code).toBe(2)
+    expect(noPassphrase.stderr).toMatch(/^vain: set VAIN_PASSPHRASE/)
+    const badListen = await vainWith({ VAIN_PASSPHRASE: 'a' }, 'node', '--listen', 'nowhere', '--data-dir', dir)
+    expect(badListen.code).toBe(2)
+    expect(badListen.stderr).toMatch(/--listen takes host:port/)
+    const { EncryptedFileKeyStore, TEST_COST } = await import('../../actors/identity/encrypted-file-key-store.ts')
+    EncryptedFileKeyStore.create(join(dir, 'identity.key'), 'right', new Uint8Array(32), TEST_COST)
+    const wrong = await vainWith({ VAIN_PASSPHRASE: 'wrong' }, 'node', '--listen', '127.0.0.1:0', '--data-dir', dir)
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toMatch(/wrong passphrase/)
   })
 })

@@ -71,3 +71,15 @@ describe('E2eChannel', () => {
     expect(Result.isSuccess(opened) && new TextDecoder().decode(opened.success)).toBe('model update for bob only')
   })
 })
+
+describe('E2eChannel.open on arbitrary bytes', () => {
+  it('gives a typed error, never a throw', () => {
+    const b = new E2eChannel(bob, alice.publicKey, nonces)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const opened = b.open(bytes)
+        expect(Result.isFailure(opened) && ['truncated', 'forged'].includes(opened.failure.reason)).toBe(true)
+      }),
+    )
+  })
+})
