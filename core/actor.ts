@@ -36,6 +36,17 @@ export interface Context {
 }
 
 /**
+ * Evidence against a peer that a runtime saw below the actor: a frame that did not decode, a flood, a
+ * refused handshake. Actors that keep reputation take it through `signal`.
+ */
+export interface PeerSignal {
+  /** The peer's address, when the runtime knows it. */
+  readonly peer: Address | undefined
+  readonly reason: string
+  readonly detail: string
+}
+
+/**
  * A deterministic actor: it handles one input at a time, to completion, and touches nothing but its
  * own state and its context. Messages reach `receive` only after decoding through `inbox`.
  */
@@ -46,6 +57,8 @@ export interface Actor<In = unknown> {
   start?(ctx: Context): void
   receive(message: In, from: Address, ctx: Context): void
   timer?(tag: TimerTag, ctx: Context): void
+  /** Misbehaviour of a peer that the runtime detected (undecodable frames, floods); for reputation. */
+  signal?(signal: PeerSignal, ctx: Context): void
 }
 
 /** Makes a fresh actor: at boot, and again after each crash (a crash loses all volatile state). */

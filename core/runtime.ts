@@ -1,5 +1,5 @@
 import { Result } from 'effect'
-import type { Actor, Address, Context, TimerId, TimerTag, TraceFields } from './actor.ts'
+import type { Actor, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from './actor.ts'
 import { toHex } from './bytes.ts'
 import { decodeFrame, encode } from './codec.ts'
 import { OsRandom } from './os-random.ts'
@@ -27,7 +27,8 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1
  * source, a Transport's authenticated links and durable Storage. Addresses are peers' identities (hex
  * of the Ed25519 key a link proved); an address that is a URL (`wss://…`) is dialled on first use, and
  * the peer's replies then come from its identity. Every inbound frame is decoded through the actor's
- * inbox schema with a size limit before the actor sees it; a frame that fails is logged and dropped.
+ * inbox schema with a size limit before the actor sees it; a frame that fails is logged and dropped,
+ * and, like the transport's misbehaviour reports, reaches the actor's `signal` (for reputation).
  */
 export class NodeRuntime {
   private readonly links = new Map<Address, Link>()
@@ -55,9 +56,11 @@ export class NodeRuntime {
   /** Starts accepting links and boots the actor. */
   start(): void {
     this.options.transport.onLink((link) => this.adopt(link))
-    this.options.transport.onMisbehaviour((m) =>
-      this.options.log({ event: 'misbehaviour', reason: m.reason, peer: m.identity === undefined ? undefined : toHex(m.identity), address: m.remoteAddress, detail: m.detail }),
-    )
+    this.options.transport.onMisbehaviour((m) => {
+      const peer = m.identity === undefined ? undefined : toHex(m.identity)
+      this.options.log({ event: 'misbehaviour', reason: m.reason, peer, address: m.remoteAddress, detail: m.detail })
+      this.signal({ peer, reason: m.reason, detail: m.detail })
+    })
     this.guard('start', () => this.options.actor.start?.(this.ctx))
   }
 
@@ -129,9 +132,14 @@ export class NodeRuntime {
     if (this.stopped) return
     const message = decodeFrame(frame, this.options.actor.inbox, this.options.maxFrameBytes)
     if (Result.isFailure(message)) {
-      return this.options.log({ event: 'rejected', from, reason: message.failure.reason, detail: message.failure.message })
+      this.options.log({ event: 'rejected', from, reason: message.failure.reason, detail: message.failure.message })
+      return this.signal({ peer: from, reason: message.failure.reason, detail: message.failure.message })
     }
     this.guard('receive', () => this.options.actor.receive(message.success, from, this.ctx))
+  }
+
+  private signal(signal: PeerSignal): void {
+    if (!this.stopped) this.guard('signal', () => this.options.actor.signal?.(signal, this.ctx))
   }
 
   private setTimer(delayMs: number, tag: TimerTag): TimerId {

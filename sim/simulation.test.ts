@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
-import type { Actor, Address, Context } from '../core/actor.ts'
+import type { Actor, Address, Context, PeerSignal } from '../core/actor.ts'
 import { ConfigError } from '../core/errors.ts'
 import { RELIABLE_NETWORK, type NetworkConfig } from './network.ts'
 import { Simulation, type SimulationOptions } from './simulation.ts'
@@ -13,10 +13,14 @@ type Msg = typeof Msg.Type
 class Recorder implements Actor<Msg> {
   readonly inbox = Msg
   readonly received: { from: Address; message: Msg; at: number }[] = []
+  readonly signals: PeerSignal[] = []
   readonly fired: (string | number)[] = []
   constructor(private readonly script: (ctx: Context, self: Recorder) => void = () => {}) {}
   start(ctx: Context): void {
     this.script(ctx, this)
+  }
+  signal(signal: PeerSignal): void {
+    this.signals.push(signal)
   }
   receive(message: Msg, from: Address, ctx: Context): void {
     this.received.push({ from, message, at: ctx.now() })
@@ -82,6 +86,7 @@ describe('Simulation', () => {
     expect(received(sim, 'b')).toEqual([])
     expect(result.stats.rejected).toBe(1)
     expect(trace.find((e) => e.kind === 'reject')).toMatchObject({ from: 'a', to: 'b', reason: 'schema' })
+    expect(sim.actor<Recorder>('b')?.signals).toMatchObject([{ peer: 'a', reason: 'schema' }]) // for reputation
   })
 
   it('drops messages to unknown addresses and says so', () => {

@@ -1,5 +1,5 @@
 import { Result } from 'effect'
-import type { Actor, ActorFactory, Address, Context, TimerId, TimerTag, TraceFields } from '../core/actor.ts'
+import type { Actor, ActorFactory, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from '../core/actor.ts'
 import { decodeFrame, encode } from '../core/codec.ts'
 import { wireSize } from '../core/wire-size.ts'
 import { ConfigError } from '../core/errors.ts'
@@ -427,7 +427,7 @@ export class Simulation implements SimulationView {
       if (Result.isFailure(decoded)) {
         this.stats.rejected++
         this.trace.reject(this.now, from, node.index, decoded.failure.reason, decoded.failure.message)
-        return
+        return this.signal(node, { peer: this.names[from], reason: decoded.failure.reason, detail: decoded.failure.message })
       }
       message = decoded.success
     }
@@ -436,6 +436,14 @@ export class Simulation implements SimulationView {
     this.trace.deliver(this.now, from, node.index, event.size)
     try {
       actor.receive(message, this.names[from] as Address, node.context)
+    } catch (error) {
+      this.actorFailed(node, error)
+    }
+  }
+
+  private signal(node: SimNode, signal: PeerSignal): void {
+    try {
+      node.actor?.signal?.(signal, node.context)
     } catch (error) {
       this.actorFailed(node, error)
     }

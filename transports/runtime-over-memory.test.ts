@@ -1,7 +1,7 @@
 import { Schema } from 'effect'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Actor, Address, Context, TimerTag } from '../core/actor.ts'
+import type { Actor, Address, Context, PeerSignal, TimerTag } from '../core/actor.ts'
 import { toHex } from '../core/bytes.ts'
 import { encode } from '../core/codec.ts'
 import { NodeRuntime, type LogRecord } from '../core/runtime.ts'
@@ -18,6 +18,10 @@ class Recorder implements Actor<Note> {
   readonly inbox = Note
   readonly got: { note: Note; from: Address }[] = []
   readonly fired: TimerTag[] = []
+  readonly signals: PeerSignal[] = []
+  signal(signal: PeerSignal): void {
+    this.signals.push(signal)
+  }
   receive(note: Note, from: Address, ctx: Context): void {
     if (note.text === 'boom') throw new Error('the actor failed')
     this.got.push({ note, from })
@@ -72,6 +76,8 @@ describe('NodeRuntime over memory links', () => {
     expect(actor.got.at(-1)?.note.text).toBe('still here')
     expect(logs.filter((l) => l.event === 'rejected').length).toBeGreaterThan(150)
     expect(logs.some((l) => l.event === 'actor-error')).toBe(true)
+    expect(actor.signals.length).toBe(logs.filter((l) => l.event === 'rejected').length) // each one reaches reputation
+    expect(actor.signals[0]?.peer).toBe(actor.got[0]?.from)
     await runtime.stop()
   })
 
