@@ -152,7 +152,7 @@ export class NodeRuntime {
     const wait = Math.min(MAX_TIMEOUT_MS, Math.max(0, at - Date.now())) // real-runtime
     this.timers.set(
       id,
-      setTimeout(() => {
+      setTimeout(() => { // real-runtime: the event loop's timers
         if (Date.now() < at) return this.arm(id, at, tag) // real-runtime: a long timer, re-armed
         this.timers.delete(id)
         if (!this.stopped) this.guard('timer', () => this.options.actor.timer?.(tag, this.ctx))

@@ -1,3 +1,5 @@
+import { ReasonedError } from './errors.ts'
+
 /**
  * The Transport contract: how a real runtime moves frames (encoded messages) between nodes. A transport
  * knows no protocol: it authenticates the peer's Ed25519 identity, carries whole frames in order, and
@@ -15,15 +17,9 @@ export type TransportFailure =
   | 'refused' // blacklisted identity, or too many links from one address
   | 'rate-limited' // the peer kept sending faster than its rate limit
 
-export class TransportError extends Error {
+export class TransportError extends ReasonedError<TransportFailure> {
   readonly _tag = 'TransportError' as const
   override readonly name = 'TransportError'
-  constructor(
-    readonly reason: TransportFailure,
-    message: string,
-  ) {
-    super(message)
-  }
 }
 
 /** An identity that can prove itself: its Ed25519 public key and a way to sign with it. */

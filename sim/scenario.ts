@@ -14,6 +14,11 @@ export interface ScenarioOptions {
   readonly onTrace?: (event: TraceEvent) => void
 }
 
+/** What a Simulation takes from the run's options; a scenario adds its network and invariants. */
+export function runSettings(options: ScenarioOptions): Pick<ScenarioOptions, 'seed' | 'isolation' | 'faults' | 'onTrace'> {
+  return { seed: options.seed, isolation: options.isolation, faults: options.faults, onTrace: options.onTrace }
+}
+
 /** A built run: the simulation, and what the scenario reports once it has run. */
 export interface ScenarioRun {
   readonly sim: Simulation

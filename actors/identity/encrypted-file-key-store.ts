@@ -6,17 +6,12 @@ import { asBuffer } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { exactBytes } from '../../core/schemas.ts'
 import { MemoryKeyStore } from './key-store.ts'
+import { ReasonedError } from '../../core/errors.ts'
 
 /** Why a sealed key file could not be opened. */
-export class KeyFileError extends Error {
+export class KeyFileError extends ReasonedError<'missing' | 'corrupt' | 'wrong-passphrase'> {
   readonly _tag = 'KeyFileError' as const
   override readonly name = 'KeyFileError'
-  constructor(
-    readonly reason: 'missing' | 'corrupt' | 'wrong-passphrase',
-    message: string,
-  ) {
-    super(message)
-  }
 }
 
 /** How hard the passphrase is stretched (libsodium's Argon2id13 limits). */

@@ -1,3 +1,5 @@
+import { ReasonedError } from '../../core/errors.ts'
+
 /** Why a signed message or a rotation certificate was refused. */
 export type IdentityFailure =
   | 'malformed' // the envelope or its body does not decode
@@ -9,13 +11,7 @@ export type IdentityFailure =
   | 'misdirected' // addressed to another identity
 
 /** A refused envelope or certificate: it changes no state. */
-export class IdentityError extends Error {
+export class IdentityError extends ReasonedError<IdentityFailure> {
   readonly _tag = 'IdentityError' as const
   override readonly name = 'IdentityError'
-  constructor(
-    readonly reason: IdentityFailure,
-    message: string,
-  ) {
-    super(message)
-  }
 }

@@ -2,7 +2,7 @@ import { Result, Schema } from 'effect'
 import type { Actor, Address, Context } from '../../core/actor.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
-import type { Scenario, ScenarioOptions, ScenarioRun } from '../scenario.ts'
+import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
 
 const Rumor = Schema.Struct({
@@ -80,11 +80,8 @@ function build(options: ScenarioOptions): ScenarioRun {
   const members = Array.from({ length: options.nodes }, (_, i) => address(i))
   const origin: Rumor = { type: 'rumor', id: 'r1', value: `hello from ${members[0]}` }
   const sim = new Simulation({
-    seed: options.seed,
+    ...runSettings(options),
     network: { ...DEFAULT_NETWORK, regionLatencyMs: { eu: { us: 40, asia: 110 }, us: { asia: 80 } } },
-    isolation: options.isolation,
-    faults: options.faults,
-    onTrace: options.onTrace,
     invariants: [
       {
         name: 'validity',

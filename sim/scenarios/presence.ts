@@ -1,7 +1,7 @@
 import { NodeIdentity } from '../../actors/identity/identity.ts'
 import { Presence } from '../../actors/node/presence.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
-import type { Scenario, ScenarioOptions, ScenarioRun } from '../scenario.ts'
+import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
 
 const address = (i: number) => `n${i}`
@@ -9,11 +9,8 @@ const address = (i: number) => `n${i}`
 function build(options: ScenarioOptions): ScenarioRun {
   const members = Array.from({ length: options.nodes }, (_, i) => address(i))
   const sim = new Simulation({
-    seed: options.seed,
+    ...runSettings(options),
     network: DEFAULT_NETWORK,
-    isolation: options.isolation,
-    faults: options.faults,
-    onTrace: options.onTrace,
     invariants: [
       {
         name: 'everyone sees everyone',

@@ -1,7 +1,7 @@
 import { Schema } from 'effect'
 import type { Actor, Address, Context } from '../../core/actor.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
-import type { Scenario, ScenarioOptions, ScenarioRun } from '../scenario.ts'
+import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
 
 /**
@@ -109,11 +109,8 @@ function build(options: ScenarioOptions, unsafe: boolean): ScenarioRun {
   const replicas = Array.from({ length: options.nodes }, (_, i) => replicaAddress(i))
   const majority = Math.floor(replicas.length / 2) + 1
   const sim = new Simulation({
-    seed: options.seed,
+    ...runSettings(options),
     network: DEFAULT_NETWORK,
-    isolation: options.isolation,
-    faults: options.faults,
-    onTrace: options.onTrace,
     invariants: [
       {
         name: 'acknowledged writes are durable on a majority',

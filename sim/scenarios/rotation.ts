@@ -10,7 +10,7 @@ import type { IdentityFailure } from '../../actors/identity/errors.ts'
 import { DEFAULT_ROTATION_MS, NodeIdentity } from '../../actors/identity/identity.ts'
 import { MemoryKeyStore, epochKey, type KeyStore } from '../../actors/identity/key-store.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
-import type { Scenario, ScenarioOptions, ScenarioRun } from '../scenario.ts'
+import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
 
 const DAY = 24 * 3600_000
@@ -162,11 +162,8 @@ function build(options: ScenarioOptions): ScenarioRun {
   }
   const victimRoot = victimKeys.publicKey({ purpose: 0, index: 0 })
   const sim = new Simulation({
-    seed: options.seed,
+    ...runSettings(options),
     network: DEFAULT_NETWORK,
-    isolation: options.isolation,
-    faults: options.faults,
-    onTrace: options.onTrace,
     invariants: [
       {
         name: 'a replaced key expires',

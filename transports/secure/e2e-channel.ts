@@ -1,17 +1,12 @@
 import { Result } from 'effect'
 import { concatBytes } from '../../core/bytes.ts'
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal, sessionKeys, type KxKeyPair } from '../../core/seal.ts'
+import { ReasonedError } from '../../core/errors.ts'
 
 /** Why a sealed frame did not open. */
-export class E2eError extends Error {
+export class E2eError extends ReasonedError<'truncated' | 'forged'> {
   readonly _tag = 'E2eError' as const
   override readonly name = 'E2eError'
-  constructor(
-    readonly reason: 'truncated' | 'forged',
-    message: string,
-  ) {
-    super(message)
-  }
 }
 
 /**
