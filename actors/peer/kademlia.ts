@@ -1,0 +1,199 @@
+import { Schema } from 'effect'
+import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
+import { exactBytes } from '../../core/schemas.ts'
+import { NodeIdentity } from '../identity/identity.ts'
+import { Lookup } from './lookup.ts'
+import { ID_BYTES, nodeIdOf, randomIdInBucket, type NodeId } from './node-id.ts'
+import { RoutingTable, type Contact, type RoutingOptions } from './routing-table.ts'
+
+const Id = exactBytes(ID_BYTES)
+const Rpc = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2 ** 32 - 1 }))
+const WireContact = Schema.Struct({ id: Id, address: Schema.String.check(Schema.isMaxLength(256)) })
+
+/** The DHT's RPCs (point to point, over links that already authenticate the sender). */
+export const KademliaMessage = Schema.Union([
+  Schema.Struct({ type: Schema.Literal('find_node'), rpc: Rpc, id: Id, target: Id }),
+  Schema.Struct({ type: Schema.Literal('nodes'), rpc: Rpc, id: Id, contacts: Schema.Array(WireContact).check(Schema.isMaxLength(32)) }),
+  Schema.Struct({ type: Schema.Literal('ping'), rpc: Rpc, id: Id }),
+  Schema.Struct({ type: Schema.Literal('pong'), rpc: Rpc, id: Id }),
+])
+export type KademliaMessage = typeof KademliaMessage.Type
+
+export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>> {
+  /** Addresses to join through. */
+  readonly bootstrap: readonly Address[]
+  readonly groupOf?: (address: Address) => string
+  readonly identity?: NodeIdentity
+  /** Parallel queries per lookup: Kademlia's α (3). */
+  readonly alpha?: number
+  readonly rpcTimeoutMs?: number
+  /** Buckets refreshed (a lookup of a random id in them) after the join, farthest first. */
+  readonly refreshBuckets?: number
+}
+
+/** What a finished lookup reports. */
+export interface LookupReport {
+  readonly target: NodeId
+  readonly closest: readonly Contact[]
+  readonly rpcs: number
+  /** RPC rounds until the target itself was learnt (undefined if it never was). */
+  readonly targetHop: number | undefined
+}
+
+interface Pending {
+  readonly to: NodeId | undefined
+  readonly lookup?: Lookup
+  readonly onAnswer?: (message: KademliaMessage) => void
+  readonly onTimeout?: () => void
+  readonly timer: number
+}
+
+type Done = (report: LookupReport) => void
+
+/**
+ * A Kademlia node (Maymounkov & Mazières, 2002). Its id is BLAKE2b-256 of its identity key. It joins
+ * by asking its bootstrap nodes for the nodes closest to itself, then looks itself up and refreshes a
+ * few far buckets; every message it receives updates its routing table (a full bucket probes its
+ * oldest contact and keeps it if it answers). `lookup` runs an iterative FIND_NODE with α parallel
+ * queries and per-RPC timeouts on the context's clock.
+ */
+export class KademliaNode implements Actor<KademliaMessage> {
+  readonly inbox = KademliaMessage
+  readonly identity: NodeIdentity
+  table!: RoutingTable
+  id!: NodeId
+  private readonly pending = new Map<number, Pending>()
+  private readonly lookups = new Map<Lookup, Done>()
+  private readonly probing = new Set<Contact>()
+  private nextRpc = 1
+  private readonly k: number
+  private readonly alpha: number
+  private readonly timeoutMs: number
+  /** Messages this node sent (for the scenario's cost figures). */
+  sent = 0
+
+  constructor(private readonly options: KademliaOptions) {
+    this.identity = options.identity ?? new NodeIdentity()
+    this.k = options.k ?? 20
+    this.alpha = options.alpha ?? 3
+    this.timeoutMs = options.rpcTimeoutMs ?? 1_000
+  }
+
+  start(ctx: Context): void {
+    this.identity.start(ctx)
+    this.id = nodeIdOf(this.identity.root)
+    this.table = new RoutingTable(this.id, {
+      k: this.k,
+      maxPerGroup: this.options.maxPerGroup ?? this.k,
+      replacements: this.options.replacements ?? this.k,
+      groupOf: this.options.groupOf ?? ((address) => address),
+    })
+    let joined = false
+    for (const address of this.options.bootstrap) {
+      if (address === ctx.self) continue
+      this.request(address, undefined, { type: 'find_node', rpc: 0, id: this.id, target: this.id }, ctx, {
+        onAnswer: (answer) => {
+          if (joined || answer.type !== 'nodes') return
+          joined = true
+          this.join(answer.contacts.filter((c) => c.address !== ctx.self), ctx)
+        },
+      })
+    }
+  }
+
+  /** Starts an iterative lookup of `target`; `done` gets the k closest nodes that answered. */
+  lookup(target: NodeId, ctx: Context, done: Done, seeds: readonly Contact[] = []): void {
+    const lookup = new Lookup(target, [...this.table.closest(target, this.k), ...seeds], this.k, this.alpha)
+    this.lookups.set(lookup, done)
+    this.advance(lookup, ctx)
+  }
+
+  receive(message: KademliaMessage, from: Address, ctx: Context): void {
+    this.observe({ id: message.id, address: from }, ctx)
+    switch (message.type) {
+      case 'find_node': {
+        const contacts = this.table.closest(message.target, this.k).filter((c) => c.address !== from)
+        return this.reply(from, { type: 'nodes', rpc: message.rpc, id: this.id, contacts }, ctx)
+      }
+      case 'ping':
+        return this.reply(from, { type: 'pong', rpc: message.rpc, id: this.id }, ctx)
+      case 'nodes':
+      case 'pong': {
+        const pending = this.pending.get(message.rpc)
+        if (pending === undefined) return
+        this.pending.delete(message.rpc)
+        ctx.cancelTimer(pending.timer)
+        pending.onAnswer?.(message)
+        if (pending.lookup !== undefined && message.type === 'nodes') {
+          pending.lookup.answered(message.id, message.contacts.filter((c) => c.address !== ctx.self))
+          this.advance(pending.lookup, ctx)
+        }
+      }
+    }
+  }
+
+  timer(tag: TimerTag, ctx: Context): void {
+    if (this.identity.timerFired(tag, ctx) !== undefined || typeof tag !== 'number') return
+    const pending = this.pending.get(tag)
+    if (pending === undefined) return
+    this.pending.delete(tag)
+    pending.onTimeout?.()
+    if (pending.lookup !== undefined && pending.to !== undefined) {
+      pending.lookup.failed(pending.to)
+      this.advance(pending.lookup, ctx)
+    }
+  }
+
+  // Kademlia's join (§2.3): look ourselves up, starting from what the bootstrap node returned, then
+  // refresh the farthest buckets, which our own lookup leaves empty.
+  private join(seeds: readonly Contact[], ctx: Context): void {
+    this.lookup(
+      this.id,
+      ctx,
+      () => {
+        const refresh = this.options.refreshBuckets ?? 3
+        for (let bits = 0; bits < refresh; bits++) this.lookup(randomIdInBucket(this.id, bits, ctx.random.bytes(ID_BYTES)), ctx, () => {})
+      },
+      seeds,
+    )
+  }
+
+  private advance(lookup: Lookup, ctx: Context): void {
+    for (const contact of lookup.next()) {
+      this.request(contact.address, contact.id, { type: 'find_node', rpc: 0, id: this.id, target: lookup.target }, ctx, { lookup })
+    }
+    if (lookup.done && this.lookups.has(lookup)) {
+      const done = this.lookups.get(lookup)!
+      this.lookups.delete(lookup)
+      done({ target: lookup.target, closest: lookup.result(), rpcs: lookup.rpcs, targetHop: lookup.targetHop })
+    }
+  }
+
+  // A contact we heard from: into the table; when its bucket is full, probe the oldest contact, which
+  // is dropped (and the newcomer promoted from the replacements) only if it does not answer.
+  private observe(contact: Contact, ctx: Context): void {
+    if (this.table.observe(contact) !== 'full') return
+    const oldest = this.table.oldest(contact.id)
+    if (oldest === undefined || this.probing.has(oldest)) return
+    this.probing.add(oldest)
+    this.request(oldest.address, oldest.id, { type: 'ping', rpc: 0, id: this.id }, ctx, {
+      onAnswer: () => this.probing.delete(oldest),
+      onTimeout: () => {
+        this.probing.delete(oldest)
+        this.table.remove(oldest.id) // the newest replacement takes its place
+      },
+    })
+  }
+
+  private request(to: Address, id: NodeId | undefined, message: KademliaMessage, ctx: Context, how: Omit<Pending, 'to' | 'timer'>): void {
+    const rpc = this.nextRpc++
+    this.pending.set(rpc, { to: id, ...how, timer: ctx.setTimer(this.timeoutMs, rpc) })
+    this.sent++
+    ctx.send(to, { ...message, rpc })
+  }
+
+  private reply(to: Address, message: KademliaMessage, ctx: Context): void {
+    this.sent++
+    ctx.send(to, message)
+  }
+}

@@ -1,0 +1,89 @@
+import type { Address, Context, TimerTag } from '../../core/actor.ts'
+import { KademliaNode, type LookupReport } from '../../actors/peer/kademlia.ts'
+import { idsEqual } from '../../actors/peer/node-id.ts'
+import { DEFAULT_NETWORK } from '../network.ts'
+import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
+import { Simulation } from '../simulation.ts'
+
+const BOOTSTRAP_NODES = 3
+const JOIN_WINDOW_MS = 10_000
+const SETTLE_MS = 5_000
+const LOOKUP_WINDOW_MS = 10_000
+
+const address = (i: number) => `n${i}`
+
+/** A Kademlia node that, once the network has settled, looks up a random other node. */
+class MeasuredNode extends KademliaNode {
+  joinedAt: number | undefined
+  report: (LookupReport & { readonly found: boolean }) | undefined
+
+  constructor(
+    bootstrap: readonly Address[],
+    private readonly lookupAt: number,
+    private readonly pickTarget: (ctx: Context) => KademliaNode | undefined,
+  ) {
+    super({ bootstrap })
+  }
+
+  override start(ctx: Context): void {
+    super.start(ctx)
+    ctx.setTimer(Math.max(0, this.lookupAt - ctx.now()), 'workload')
+  }
+
+  override timer(tag: TimerTag, ctx: Context): void {
+    if (tag !== 'workload') return super.timer(tag, ctx)
+    const target = this.pickTarget(ctx)
+    if (target === undefined) return
+    this.lookup(target.id, ctx, (report) => {
+      this.report = { ...report, found: report.closest.some((c) => idsEqual(c.id, target.id)) }
+    })
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
+}
+
+function build(options: ScenarioOptions): ScenarioRun {
+  const n = options.nodes
+  const members = Array.from({ length: n }, (_, i) => address(i))
+  const bootstrap = members.slice(0, Math.min(BOOTSTRAP_NODES, n))
+  const sim = new Simulation({ ...runSettings(options), network: DEFAULT_NETWORK })
+  const pickTarget = (self: Address) => (ctx: Context) => {
+    const other = ctx.random.pick(members)
+    return other === self ? undefined : sim.actor<MeasuredNode>(other)
+  }
+  members.forEach((m, i) => {
+    const bootAt = (i * JOIN_WINDOW_MS) / n
+    const lookupAt = JOIN_WINDOW_MS + SETTLE_MS + ((i * 7919) % n) * (LOOKUP_WINDOW_MS / n)
+    sim.addNode(m, () => new MeasuredNode(bootstrap, lookupAt, pickTarget(m)), { bootAt })
+  })
+  return {
+    sim,
+    summarize: () => {
+      const nodes = members.map((m) => sim.actor<MeasuredNode>(m)).filter((a): a is MeasuredNode => a !== undefined)
+      const reports = nodes.flatMap((a) => (a.report === undefined ? [] : [a.report]))
+      const hops = reports.filter((r) => r.found && r.targetHop !== undefined).map((r) => r.targetHop!).sort((a, b) => a - b)
+      const round = (x: number) => Math.round(x * 1000) / 1000
+      return {
+        lookups: reports.length,
+        lookupSuccess: reports.length === 0 ? 0 : round(reports.filter((r) => r.found).length / reports.length),
+        hopsMean: hops.length === 0 ? null : round(hops.reduce((a, b) => a + b, 0) / hops.length),
+        hopsP50: percentile(hops, 0.5),
+        hopsP99: percentile(hops, 0.99),
+        log2N: round(Math.log2(n)),
+        messagesPerLookup: reports.length === 0 ? null : round(reports.reduce((a, r) => a + 2 * r.rpcs, 0) / reports.length),
+        tableSizeMean: round(nodes.reduce((a, x) => a + x.table.size, 0) / Math.max(1, nodes.length)),
+      }
+    },
+  }
+}
+
+export const dht: Scenario = {
+  name: 'dht',
+  description: 'Kademlia (k=20, α=3): nodes join through 3 bootstrap nodes under the default fault model, then each looks up a random node',
+  defaults: { nodes: 1000, untilMs: JOIN_WINDOW_MS + SETTLE_MS + LOOKUP_WINDOW_MS + 5_000 },
+  minNodes: 4,
+  faultTargets: (nodes) => Array.from({ length: nodes - BOOTSTRAP_NODES }, (_, i) => address(i + BOOTSTRAP_NODES)),
+  build,
+}
