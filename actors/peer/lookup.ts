@@ -1,4 +1,4 @@
-import { compareDistance, idHex, idsEqual, type NodeId } from './node-id.ts'
+import { compareDistance, idPrefixKey, idsEqual, type NodeId } from './node-id.ts'
 import type { Contact } from './routing-table.ts'
 
 type State = 'new' | 'waiting' | 'answered' | 'failed'
@@ -21,7 +21,8 @@ interface Candidate {
  */
 export class Lookup {
   private readonly candidates: Candidate[] = []
-  private readonly known = new Set<string>()
+  /** Ids seen so far, by their 48-bit prefix (confirmed against the full id on a match). */
+  private readonly known = new Map<number, NodeId[]>()
   private waiting = 0
   /** RPCs sent for this lookup. */
   rpcs = 0
@@ -85,9 +86,11 @@ export class Lookup {
   }
 
   private add(contact: Contact, hop: number): void {
-    const key = idHex(contact.id)
-    if (this.known.has(key)) return
-    this.known.add(key)
+    const key = idPrefixKey(contact.id)
+    const same = this.known.get(key)
+    if (same?.some((id) => idsEqual(id, contact.id))) return
+    if (same === undefined) this.known.set(key, [contact.id])
+    else same.push(contact.id)
     if (this.targetHop === undefined && idsEqual(contact.id, this.target)) this.targetHop = hop
     let lo = 0
     let hi = this.candidates.length

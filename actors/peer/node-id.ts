@@ -38,7 +38,13 @@ export function sharedPrefixBits(a: NodeId, b: NodeId): number {
 }
 
 export function idsEqual(a: NodeId, b: NodeId): boolean {
-  return compareDistance(a, a, b) === 0
+  for (let i = 0; i < ID_BYTES; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** The first 48 bits of an id as a number: a cheap key that almost always tells two ids apart. */
+export function idPrefixKey(id: NodeId): number {
+  return ((id[0]! * 256 + id[1]!) * 256 + id[2]!) * 16_777_216 + ((id[3]! << 16) | (id[4]! << 8) | id[5]!)
 }
 
 /** A uniformly random id sharing exactly `bits` leading bits with `base` (for refreshing bucket `bits`). */

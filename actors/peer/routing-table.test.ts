@@ -11,7 +11,7 @@ describe('RoutingTable', () => {
     fc.assert(
       fc.property(id, fc.array(id, { maxLength: 120 }), id, fc.integer({ min: 1, max: 30 }), (self, ids, target, n) => {
         const table = new RoutingTable(self, options(8, 8))
-        ids.forEach((x, i) => table.observe({ id: x, address: `g${i}/${i}` }))
+        ids.forEach((x, i) => table.observe({ id: x, address: `g${i}/${i}` }, i))
         const brute = table.contacts().sort((a, b) => compareDistance(target, a.id, b.id)).slice(0, n)
         expect(table.closest(target, n).map((c) => idHex(c.id))).toEqual(brute.map((c) => idHex(c.id)))
       }),
@@ -22,7 +22,7 @@ describe('RoutingTable', () => {
     fc.assert(
       fc.property(id, fc.array(id, { maxLength: 200 }), (self, ids) => {
         const table = new RoutingTable(self, options(3, 3))
-        ids.forEach((x, i) => table.observe({ id: x, address: `g${i}/${i}` }))
+        ids.forEach((x, i) => table.observe({ id: x, address: `g${i}/${i}` }, i))
         for (const index of table.occupiedBuckets()) {
           const bucket = table.bucketContacts(index)
           expect(bucket.length).toBeLessThanOrEqual(3)
@@ -36,10 +36,10 @@ describe('RoutingTable', () => {
     const self = new Uint8Array(32)
     const far = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0x80 : i === 31 ? n : 0)) // all in bucket 0
     const table = new RoutingTable(self, { k: 4, maxPerGroup: 2, replacements: 3, groupOf: (a) => a.split('/')[0]! })
-    const results = [1, 2, 3, 4].map((n) => table.observe({ id: far(n), address: `evil/${n}` }))
+    const results = [1, 2, 3, 4].map((n) => table.observe({ id: far(n), address: `evil/${n}` }, n))
     expect(results).toEqual(['added', 'added', 'diversity', 'diversity'])
-    expect([5, 6, 7].map((n) => table.observe({ id: far(n), address: `honest${n}/x` }))).toEqual(['added', 'added', 'full'])
-    table.remove(far(5))
+    expect([5, 6, 7].map((n) => table.observe({ id: far(n), address: `honest${n}/x` }, n))).toEqual(['added', 'added', 'full'])
+    table.remove(far(5), 9)
     expect(table.bucketContacts(0).map((c: Contact) => c.address)).toEqual(['evil/1', 'evil/2', 'honest6/x', 'honest7/x'])
   })
 
@@ -47,9 +47,9 @@ describe('RoutingTable', () => {
     const table = new RoutingTable(new Uint8Array(32), options())
     const a = { id: Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0x80 : 1)), address: 'a/1' }
     const b = { id: Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0x80 : 2)), address: 'b/1' }
-    table.observe(a)
-    table.observe(b)
-    expect(table.observe(a)).toBe('refreshed')
-    expect(table.oldest(a.id)?.address).toBe('b/1')
+    table.observe(a, 1)
+    table.observe(b, 2)
+    expect(table.observe(a, 3)).toBe('refreshed')
+    expect(table.oldest(a.id)).toEqual({ contact: b, seenAt: 2 })
   })
 })

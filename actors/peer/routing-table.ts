@@ -1,6 +1,11 @@
 import type { Address } from '../../core/actor.ts'
 import { ID_BITS, compareDistance, idsEqual, sharedPrefixBits, type NodeId } from './node-id.ts'
 
+function indexOf(contacts: readonly Contact[], id: NodeId): number {
+  for (let i = 0; i < contacts.length; i++) if (idsEqual(contacts[i]!.id, id)) return i
+  return -1
+}
+
 /** A peer as a routing table knows it. */
 export interface Contact {
   readonly id: NodeId
@@ -28,6 +33,7 @@ export type Observed =
 
 interface Bucket {
   contacts: Contact[] // least recently seen first
+  seenAt: number[] // when each contact was last heard from, in step with `contacts`
   replacements: Contact[]
 }
 
@@ -39,7 +45,7 @@ interface Bucket {
  * `maxPerGroup` contacts from one network group, so one operator's many identities cannot fill it.
  */
 export class RoutingTable {
-  private readonly buckets: Bucket[] = Array.from({ length: ID_BITS }, () => ({ contacts: [], replacements: [] }))
+  private readonly buckets: Bucket[] = Array.from({ length: ID_BITS }, () => ({ contacts: [], seenAt: [], replacements: [] }))
   private count = 0
 
   constructor(
@@ -51,49 +57,55 @@ export class RoutingTable {
     return this.count
   }
 
-  observe(contact: Contact): Observed {
+  /** Records that `contact` was heard from at `now`. */
+  observe(contact: Contact, now: number): Observed {
     const index = sharedPrefixBits(this.self, contact.id)
     if (index === ID_BITS) return 'self'
     const bucket = this.buckets[index]!
-    const at = bucket.contacts.findIndex((c) => idsEqual(c.id, contact.id))
+    const at = indexOf(bucket.contacts, contact.id)
     if (at >= 0) {
       bucket.contacts.splice(at, 1)
+      bucket.seenAt.splice(at, 1)
       bucket.contacts.push(contact)
+      bucket.seenAt.push(now)
       return 'refreshed'
     }
-    const group = this.options.groupOf(contact.address)
-    if (bucket.contacts.filter((c) => this.options.groupOf(c.address) === group).length >= this.options.maxPerGroup) return 'diversity'
+    if (!this.groupFits(bucket.contacts, contact.address)) return 'diversity'
     if (bucket.contacts.length < this.options.k) {
       bucket.contacts.push(contact)
+      bucket.seenAt.push(now)
       this.count++
       return 'added'
     }
-    const parked = bucket.replacements.findIndex((c) => idsEqual(c.id, contact.id))
+    const parked = indexOf(bucket.replacements, contact.id)
     if (parked >= 0) bucket.replacements.splice(parked, 1)
     bucket.replacements.push(contact)
     if (bucket.replacements.length > this.options.replacements) bucket.replacements.shift()
     return 'full'
   }
 
-  /** The least recently seen contact of the bucket `id` falls in (the one to probe when it is full). */
-  oldest(id: NodeId): Contact | undefined {
-    return this.buckets[sharedPrefixBits(this.self, id)]?.contacts[0]
+  /** The least recently seen contact of the bucket `id` falls in (the one to probe when it is full), and when it was seen. */
+  oldest(id: NodeId): { readonly contact: Contact; readonly seenAt: number } | undefined {
+    const bucket = this.buckets[sharedPrefixBits(this.self, id)]
+    const contact = bucket?.contacts[0]
+    return contact === undefined ? undefined : { contact, seenAt: bucket!.seenAt[0]! }
   }
 
   /** Removes a contact that failed; the bucket's newest replacement (if its group fits) takes its place. */
-  remove(id: NodeId): Contact | undefined {
+  remove(id: NodeId, now: number): Contact | undefined {
     const bucket = this.buckets[sharedPrefixBits(this.self, id)]
     if (bucket === undefined) return undefined
-    const at = bucket.contacts.findIndex((c) => idsEqual(c.id, id))
+    const at = indexOf(bucket.contacts, id)
     if (at < 0) return undefined
     const [removed] = bucket.contacts.splice(at, 1)
+    bucket.seenAt.splice(at, 1)
     this.count--
     for (let i = bucket.replacements.length - 1; i >= 0; i--) {
       const candidate = bucket.replacements[i]!
-      const group = this.options.groupOf(candidate.address)
-      if (bucket.contacts.filter((c) => this.options.groupOf(c.address) === group).length < this.options.maxPerGroup) {
+      if (this.groupFits(bucket.contacts, candidate.address)) {
         bucket.replacements.splice(i, 1)
         bucket.contacts.push(candidate)
+        bucket.seenAt.push(now)
         this.count++
         break
       }
@@ -103,7 +115,16 @@ export class RoutingTable {
 
   has(id: NodeId): boolean {
     const bucket = this.buckets[sharedPrefixBits(this.self, id)]
-    return bucket !== undefined && bucket.contacts.some((c) => idsEqual(c.id, id))
+    return bucket !== undefined && indexOf(bucket.contacts, id) >= 0
+  }
+
+  /** Whether one more contact from `address`'s group stays within maxPerGroup in `contacts`. */
+  private groupFits(contacts: readonly Contact[], address: Address): boolean {
+    if (this.options.maxPerGroup >= this.options.k) return true
+    const group = this.options.groupOf(address)
+    let same = 0
+    for (const c of contacts) if (this.options.groupOf(c.address) === group) same++
+    return same < this.options.maxPerGroup
   }
 
   /**
@@ -114,17 +135,21 @@ export class RoutingTable {
    */
   closest(target: NodeId, n: number): Contact[] {
     const p = sharedPrefixBits(this.self, target)
-    const byDistance = (a: Contact, b: Contact) => compareDistance(target, a.id, b.id)
     const out: Contact[] = []
-    const take = (contacts: Contact[]) => {
-      for (const c of contacts.sort(byDistance)) {
-        if (out.length >= n) return
-        out.push(c)
-      }
+    const group: Contact[] = []
+    const take = () => {
+      group.sort((a, b) => compareDistance(target, a.id, b.id))
+      for (let i = 0; i < group.length && out.length < n; i++) out.push(group[i]!)
+      group.length = 0
     }
-    if (p < ID_BITS) take(this.buckets[p]!.contacts.slice())
-    if (out.length < n) take(this.buckets.slice(p + 1).flatMap((b) => b.contacts))
-    for (let j = Math.min(p, ID_BITS) - 1; j >= 0 && out.length < n; j--) take(this.buckets[j]!.contacts.slice())
+    if (p < ID_BITS) group.push(...this.buckets[p]!.contacts)
+    take()
+    for (let j = p + 1; j < ID_BITS && out.length < n; j++) group.push(...this.buckets[j]!.contacts)
+    take()
+    for (let j = Math.min(p, ID_BITS) - 1; j >= 0 && out.length < n; j--) {
+      group.push(...this.buckets[j]!.contacts)
+      take()
+    }
     return out
   }
 

@@ -49,14 +49,15 @@ function build(options: ScenarioOptions): ScenarioRun {
   const members = Array.from({ length: n }, (_, i) => address(i))
   const bootstrap = members.slice(0, Math.min(BOOTSTRAP_NODES, n))
   const sim = new Simulation({ ...runSettings(options), network: DEFAULT_NETWORK })
-  const pickTarget = (self: Address) => (ctx: Context) => {
-    const other = ctx.random.pick(members)
-    return other === self ? undefined : sim.actor<MeasuredNode>(other)
+  // A uniformly random node other than the one asking (undefined if it is down).
+  const pickTarget = (self: number) => (ctx: Context) => {
+    const other = ctx.random.int(n - 1)
+    return sim.actor<MeasuredNode>(members[other >= self ? other + 1 : other]!)
   }
   members.forEach((m, i) => {
     const bootAt = (i * JOIN_WINDOW_MS) / n
     const lookupAt = JOIN_WINDOW_MS + SETTLE_MS + ((i * 7919) % n) * (LOOKUP_WINDOW_MS / n)
-    sim.addNode(m, () => new MeasuredNode(bootstrap, lookupAt, pickTarget(m)), { bootAt })
+    sim.addNode(m, () => new MeasuredNode(bootstrap, lookupAt, pickTarget(i)), { bootAt })
   })
   return {
     sim,
