@@ -12,7 +12,16 @@ export const ID_BITS = 256
  * generation per try, not a free pick.
  */
 export function nodeIdOf(publicKey: Uint8Array): NodeId {
-  return blake2b(publicKey, ID_BYTES)
+  return asId(blake2b(publicKey, ID_BYTES))
+}
+
+/**
+ * A plain Uint8Array view of id bytes (no copy). Ids arrive as Buffers (from libsodium and from the
+ * codec) and are made here as Uint8Arrays: mixing the two classes makes every byte access in the
+ * distance functions polymorphic, which measured 10–20× slower in the lookup's hot path.
+ */
+export function asId(bytes: Uint8Array): NodeId {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /**

@@ -1,6 +1,12 @@
 import type { Address } from '../../core/actor.ts'
 import { ID_BITS, compareDistance, idsEqual, sharedPrefixBits, type NodeId } from './node-id.ts'
 
+// A contact kept for long gets an id of its own: one decoded from a message is a view into the
+// message's buffer (or into Node's shared 8 KiB pool) and would keep all of it alive.
+function compact(contact: Contact): Contact {
+  return { id: Uint8Array.from(contact.id), address: contact.address }
+}
+
 function indexOf(contacts: readonly Contact[], id: NodeId): number {
   for (let i = 0; i < contacts.length; i++) if (idsEqual(contacts[i]!.id, id)) return i
   return -1
@@ -47,6 +53,8 @@ interface Bucket {
 export class RoutingTable {
   private readonly buckets: Bucket[] = Array.from({ length: ID_BITS }, () => ({ contacts: [], seenAt: [], replacements: [] }))
   private count = 0
+  /** One past the highest bucket that has held a contact (buckets above it are empty). */
+  private top = 0
 
   constructor(
     readonly self: NodeId,
@@ -64,22 +72,23 @@ export class RoutingTable {
     const bucket = this.buckets[index]!
     const at = indexOf(bucket.contacts, contact.id)
     if (at >= 0) {
-      bucket.contacts.splice(at, 1)
+      const [known] = bucket.contacts.splice(at, 1)
       bucket.seenAt.splice(at, 1)
-      bucket.contacts.push(contact)
+      bucket.contacts.push(known!)
       bucket.seenAt.push(now)
       return 'refreshed'
     }
     if (!this.groupFits(bucket.contacts, contact.address)) return 'diversity'
     if (bucket.contacts.length < this.options.k) {
-      bucket.contacts.push(contact)
+      this.top = Math.max(this.top, index + 1)
+      bucket.contacts.push(compact(contact))
       bucket.seenAt.push(now)
       this.count++
       return 'added'
     }
     const parked = indexOf(bucket.replacements, contact.id)
     if (parked >= 0) bucket.replacements.splice(parked, 1)
-    bucket.replacements.push(contact)
+    bucket.replacements.push(compact(contact))
     if (bucket.replacements.length > this.options.replacements) bucket.replacements.shift()
     return 'full'
   }
@@ -144,7 +153,7 @@ export class RoutingTable {
     }
     if (p < ID_BITS) group.push(...this.buckets[p]!.contacts)
     take()
-    for (let j = p + 1; j < ID_BITS && out.length < n; j++) group.push(...this.buckets[j]!.contacts)
+    for (let j = p + 1; j < this.top && out.length < n; j++) group.push(...this.buckets[j]!.contacts)
     take()
     for (let j = Math.min(p, ID_BITS) - 1; j >= 0 && out.length < n; j--) {
       group.push(...this.buckets[j]!.contacts)
