@@ -1,16 +1,5 @@
 import type { Address } from '../../core/actor.ts'
-import { ID_BITS, compareDistance, idsEqual, sharedPrefixBits, type NodeId } from './node-id.ts'
-
-// A contact kept for long gets an id of its own: one decoded from a message is a view into the
-// message's buffer (or into Node's shared 8 KiB pool) and would keep all of it alive.
-function compact(contact: Contact): Contact {
-  return { id: Uint8Array.from(contact.id), address: contact.address }
-}
-
-function indexOf(contacts: readonly Contact[], id: NodeId): number {
-  for (let i = 0; i < contacts.length; i++) if (idsEqual(contacts[i]!.id, id)) return i
-  return -1
-}
+import { ID_BITS, ID_BYTES, compareDistance, idsEqual, sharedPrefixBits, type NodeId } from './node-id.ts'
 
 /** A peer as a routing table knows it. */
 export interface Contact {
@@ -37,10 +26,56 @@ export type Observed =
   | 'diversity' // its group already has maxPerGroup contacts in that bucket: refused
   | 'self'
 
-interface Bucket {
-  contacts: Contact[] // least recently seen first
-  seenAt: number[] // when each contact was last heard from, in step with `contacts`
-  replacements: Contact[]
+/**
+ * One k-bucket, struct-of-arrays: the ids of its contacts end to end in one buffer (least recently
+ * seen first), their addresses and last-seen times beside them. Keeping a table's ids in a few
+ * contiguous buffers rather than one small object per contact matters at scale: a simulation of
+ * 10,000 nodes touches a different table on every message, and scattered 32-byte buffers made every
+ * distance computation a cache miss (measured: closest() 2.8 µs on a warm table, 20 µs in a run).
+ */
+class Bucket {
+  readonly ids: Uint8Array
+  readonly addresses: Address[] = []
+  readonly seenAt: number[] = []
+  readonly replacements: Contact[] = []
+
+  constructor(k: number) {
+    this.ids = new Uint8Array(k * ID_BYTES)
+  }
+
+  get size(): number {
+    return this.addresses.length
+  }
+
+  slotOf(id: NodeId): number {
+    const ids = this.ids
+    for (let s = 0, o = 0; s < this.addresses.length; s++, o += ID_BYTES) {
+      let i = 0
+      while (i < ID_BYTES && ids[o + i] === id[i]) i++
+      if (i === ID_BYTES) return s
+    }
+    return -1
+  }
+
+  idAt(slot: number): NodeId {
+    return this.ids.slice(slot * ID_BYTES, (slot + 1) * ID_BYTES)
+  }
+
+  contactAt(slot: number): Contact {
+    return { id: this.idAt(slot), address: this.addresses[slot]! }
+  }
+
+  push(id: NodeId, address: Address, now: number): void {
+    this.ids.set(id, this.addresses.length * ID_BYTES)
+    this.addresses.push(address)
+    this.seenAt.push(now)
+  }
+
+  removeAt(slot: number): void {
+    this.ids.copyWithin(slot * ID_BYTES, (slot + 1) * ID_BYTES, this.addresses.length * ID_BYTES)
+    this.addresses.splice(slot, 1)
+    this.seenAt.splice(slot, 1)
+  }
 }
 
 /**
@@ -51,7 +86,7 @@ interface Bucket {
  * `maxPerGroup` contacts from one network group, so one operator's many identities cannot fill it.
  */
 export class RoutingTable {
-  private readonly buckets: Bucket[] = Array.from({ length: ID_BITS }, () => ({ contacts: [], seenAt: [], replacements: [] }))
+  private readonly buckets: (Bucket | undefined)[] = new Array(ID_BITS).fill(undefined)
   private count = 0
   /** One past the highest bucket that has held a contact (buckets above it are empty). */
   private top = 0
@@ -69,26 +104,24 @@ export class RoutingTable {
   observe(contact: Contact, now: number): Observed {
     const index = sharedPrefixBits(this.self, contact.id)
     if (index === ID_BITS) return 'self'
-    const bucket = this.buckets[index]!
-    const at = indexOf(bucket.contacts, contact.id)
-    if (at >= 0) {
-      const [known] = bucket.contacts.splice(at, 1)
-      bucket.seenAt.splice(at, 1)
-      bucket.contacts.push(known!)
-      bucket.seenAt.push(now)
+    const bucket = (this.buckets[index] ??= new Bucket(this.options.k))
+    const slot = bucket.slotOf(contact.id)
+    if (slot >= 0) {
+      const address = bucket.addresses[slot]!
+      bucket.removeAt(slot)
+      bucket.push(contact.id, address, now)
       return 'refreshed'
     }
-    if (!this.groupFits(bucket.contacts, contact.address)) return 'diversity'
-    if (bucket.contacts.length < this.options.k) {
-      this.top = Math.max(this.top, index + 1)
-      bucket.contacts.push(compact(contact))
-      bucket.seenAt.push(now)
+    if (!this.groupFits(bucket, contact.address)) return 'diversity'
+    if (bucket.size < this.options.k) {
+      bucket.push(contact.id, contact.address, now)
       this.count++
+      this.top = Math.max(this.top, index + 1)
       return 'added'
     }
-    const parked = indexOf(bucket.replacements, contact.id)
+    const parked = bucket.replacements.findIndex((c) => idsEqual(c.id, contact.id))
     if (parked >= 0) bucket.replacements.splice(parked, 1)
-    bucket.replacements.push(compact(contact))
+    bucket.replacements.push({ id: Uint8Array.from(contact.id), address: contact.address })
     if (bucket.replacements.length > this.options.replacements) bucket.replacements.shift()
     return 'full'
   }
@@ -96,44 +129,30 @@ export class RoutingTable {
   /** The least recently seen contact of the bucket `id` falls in (the one to probe when it is full), and when it was seen. */
   oldest(id: NodeId): { readonly contact: Contact; readonly seenAt: number } | undefined {
     const bucket = this.buckets[sharedPrefixBits(this.self, id)]
-    const contact = bucket?.contacts[0]
-    return contact === undefined ? undefined : { contact, seenAt: bucket!.seenAt[0]! }
+    return bucket === undefined || bucket.size === 0 ? undefined : { contact: bucket.contactAt(0), seenAt: bucket.seenAt[0]! }
   }
 
   /** Removes a contact that failed; the bucket's newest replacement (if its group fits) takes its place. */
-  remove(id: NodeId, now: number): Contact | undefined {
+  remove(id: NodeId, now: number): boolean {
     const bucket = this.buckets[sharedPrefixBits(this.self, id)]
-    if (bucket === undefined) return undefined
-    const at = indexOf(bucket.contacts, id)
-    if (at < 0) return undefined
-    const [removed] = bucket.contacts.splice(at, 1)
-    bucket.seenAt.splice(at, 1)
+    const slot = bucket?.slotOf(id) ?? -1
+    if (bucket === undefined || slot < 0) return false
+    bucket.removeAt(slot)
     this.count--
     for (let i = bucket.replacements.length - 1; i >= 0; i--) {
       const candidate = bucket.replacements[i]!
-      if (this.groupFits(bucket.contacts, candidate.address)) {
+      if (this.groupFits(bucket, candidate.address)) {
         bucket.replacements.splice(i, 1)
-        bucket.contacts.push(candidate)
-        bucket.seenAt.push(now)
+        bucket.push(candidate.id, candidate.address, now)
         this.count++
         break
       }
     }
-    return removed
+    return true
   }
 
   has(id: NodeId): boolean {
-    const bucket = this.buckets[sharedPrefixBits(this.self, id)]
-    return bucket !== undefined && indexOf(bucket.contacts, id) >= 0
-  }
-
-  /** Whether one more contact from `address`'s group stays within maxPerGroup in `contacts`. */
-  private groupFits(contacts: readonly Contact[], address: Address): boolean {
-    if (this.options.maxPerGroup >= this.options.k) return true
-    const group = this.options.groupOf(address)
-    let same = 0
-    for (const c of contacts) if (this.options.groupOf(c.address) === group) same++
-    return same < this.options.maxPerGroup
+    return (this.buckets[sharedPrefixBits(this.self, id)]?.slotOf(id) ?? -1) >= 0
   }
 
   /**
@@ -145,18 +164,24 @@ export class RoutingTable {
   closest(target: NodeId, n: number): Contact[] {
     const p = sharedPrefixBits(this.self, target)
     const out: Contact[] = []
-    const group: Contact[] = []
+    const group: [Bucket, number][] = []
     const take = () => {
-      group.sort((a, b) => compareDistance(target, a.id, b.id))
-      for (let i = 0; i < group.length && out.length < n; i++) out.push(group[i]!)
+      if (group.length === 0) return
+      for (const [bucket, slot] of sortByDistance(group, target)) {
+        if (out.length >= n) break
+        out.push(bucket.contactAt(slot))
+      }
       group.length = 0
     }
-    if (p < ID_BITS) group.push(...this.buckets[p]!.contacts)
+    const gather = (bucket: Bucket | undefined) => {
+      for (let s = 0; s < (bucket?.size ?? 0); s++) group.push([bucket!, s])
+    }
+    if (p < ID_BITS) gather(this.buckets[p])
     take()
-    for (let j = p + 1; j < this.top && out.length < n; j++) group.push(...this.buckets[j]!.contacts)
+    for (let j = p + 1; j < this.top && out.length < n; j++) gather(this.buckets[j])
     take()
-    for (let j = Math.min(p, ID_BITS) - 1; j >= 0 && out.length < n; j--) {
-      group.push(...this.buckets[j]!.contacts)
+    for (let j = Math.min(p, this.top) - 1; j >= 0 && out.length < n; j--) {
+      gather(this.buckets[j])
       take()
     }
     return out
@@ -164,15 +189,52 @@ export class RoutingTable {
 
   /** Every contact, bucket by bucket. */
   contacts(): Contact[] {
-    return this.buckets.flatMap((b) => b.contacts)
+    return this.buckets.flatMap((b) => (b === undefined ? [] : b.addresses.map((_, s) => b.contactAt(s))))
   }
 
   /** The indices of the buckets that hold at least one contact. */
   occupiedBuckets(): number[] {
-    return this.buckets.flatMap((b, i) => (b.contacts.length > 0 ? [i] : []))
+    return this.buckets.flatMap((b, i) => (b !== undefined && b.size > 0 ? [i] : []))
   }
 
   bucketContacts(index: number): readonly Contact[] {
-    return this.buckets[index]?.contacts ?? []
+    const bucket = this.buckets[index]
+    return bucket === undefined ? [] : bucket.addresses.map((_, s) => bucket.contactAt(s))
   }
+
+  /** Whether one more contact from `address`'s group stays within maxPerGroup in `bucket`. */
+  private groupFits(bucket: Bucket, address: Address): boolean {
+    if (this.options.maxPerGroup >= this.options.k) return true
+    const group = this.options.groupOf(address)
+    let same = 0
+    for (const a of bucket.addresses) if (this.options.groupOf(a) === group) same++
+    return same < this.options.maxPerGroup
+  }
+}
+
+/**
+ * Slots sorted by XOR distance to `target`: each keyed by the first 32 bits of its distance packed with
+ * its position into one float64, so the sort is the engine's numeric sort with no comparator calls; a
+ * run of equal 32-bit keys (rare) is then put in order by the full distance.
+ */
+function sortByDistance(slots: readonly [Bucket, number][], target: NodeId): [Bucket, number][] {
+  const t = ((target[0]! << 24) | (target[1]! << 16) | (target[2]! << 8) | target[3]!) >>> 0
+  const keys = new Float64Array(slots.length)
+  slots.forEach(([bucket, slot], i) => {
+    const ids = bucket.ids
+    const o = slot * ID_BYTES
+    keys[i] = ((((ids[o]! << 24) | (ids[o + 1]! << 16) | (ids[o + 2]! << 8) | ids[o + 3]!) ^ t) >>> 0) * 65536 + i
+  })
+  keys.sort()
+  const sorted = Array.from(keys, (key) => slots[key % 65536]!)
+  const prefix = (i: number) => Math.floor(keys[i]! / 65536)
+  for (let i = 1; i < sorted.length; i++) {
+    for (let j = i; j > 0 && prefix(j) === prefix(j - 1); j--) {
+      const [a, b] = [sorted[j - 1]!, sorted[j]!]
+      if (compareDistance(target, a[0].idAt(a[1]), b[0].idAt(b[1])) <= 0) break
+      sorted[j - 1] = b
+      sorted[j] = a
+    }
+  }
+  return sorted
 }
