@@ -79,6 +79,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
   private readonly lookups = new Map<Lookup, Done>()
   private readonly probing = new Set<Contact>()
   private sweeping = false
+  private joined = false
   private nextRpc = 1
   private readonly k: number
   private readonly alpha: number
@@ -104,14 +105,24 @@ export class KademliaNode implements Actor<KademliaMessage> {
       replacements: this.options.replacements ?? this.k,
       groupOf: this.options.groupOf ?? ((address) => address),
     })
-    let joined = false
-    for (const address of this.options.bootstrap) {
-      if (address === ctx.self) continue
+    this.joined = false
+    this.askBootstrap(ctx)
+  }
+
+  // Asks every bootstrap node for the nodes closest to us; the first answer starts the join. A round
+  // with no answer at all (lost datagrams, a bootstrap node down) is tried again.
+  private askBootstrap(ctx: Context): void {
+    const others = this.options.bootstrap.filter((address) => address !== ctx.self)
+    let unanswered = others.length
+    for (const address of others) {
       this.request(address, undefined, { type: 'find_node', rpc: 0, id: this.id, target: this.id }, ctx, {
         onAnswer: (answer) => {
-          if (joined || answer.type !== 'nodes') return
-          joined = true
+          if (this.joined || answer.type !== 'nodes') return
+          this.joined = true
           this.join(unpackContacts(answer, ctx.self), ctx)
+        },
+        onTimeout: () => {
+          if (--unanswered === 0 && !this.joined) this.askBootstrap(ctx)
         },
       })
     }

@@ -3,7 +3,7 @@ import type { Contact } from './routing-table.ts'
 
 type State = 'new' | 'waiting' | 'answered' | 'failed'
 
-const MAX_ATTEMPTS = 2
+const MAX_ATTEMPTS = 3
 
 interface Candidate {
   readonly contact: Contact
@@ -62,7 +62,7 @@ export class Lookup {
     for (const contact of contacts) this.add(contact, candidate.hop + 1)
   }
 
-  /** A query timed out: the candidate is asked once more (a lost datagram is not a dead node), then dropped. */
+  /** A query timed out: the candidate is asked again, up to three times in all (a lost datagram is not a dead node), then dropped. */
   failed(from: NodeId): void {
     const candidate = this.settle(from, 'failed')
     if (candidate !== undefined && candidate.attempts < MAX_ATTEMPTS) candidate.state = 'new'

@@ -50,7 +50,7 @@ describe('Kademlia reachability (property)', () => {
         sim.run({ untilMs: 30_000 })
         expect(found).toBe(n * (n - 1))
       }),
-      { numRuns: 3 },
+      { numRuns: Number(process.env.DHT_RUNS ?? 3) },
     )
   })
 })
