@@ -139,10 +139,8 @@ export class KademliaNode implements Actor<KademliaMessage> {
     const sender = asId(message.id)
     this.observe({ id: sender, address: from }, ctx)
     switch (message.type) {
-      case 'find_node': {
-        const contacts = this.table.closest(asId(message.target), this.k).filter((c) => c.address !== from)
-        return this.reply(from, { type: 'nodes', rpc: message.rpc, id: this.id, ...packContacts(contacts) }, ctx)
-      }
+      case 'find_node':
+        return this.reply(from, { type: 'nodes', rpc: message.rpc, id: this.id, ...packContacts(this.answerFor(asId(message.target), from)) }, ctx)
       case 'ping':
         return this.reply(from, { type: 'pong', rpc: message.rpc, id: this.id }, ctx)
       case 'nodes':
@@ -157,6 +155,11 @@ export class KademliaNode implements Actor<KademliaMessage> {
         }
       }
     }
+  }
+
+  /** The contacts a FIND_NODE for `target` from `asker` gets: our k closest, never the asker itself. */
+  protected answerFor(target: NodeId, asker: Address): Contact[] {
+    return this.table.closest(target, this.k).filter((c) => c.address !== asker)
   }
 
   timer(tag: TimerTag, ctx: Context): void {

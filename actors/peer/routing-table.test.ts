@@ -35,12 +35,16 @@ describe('RoutingTable', () => {
   it('no single network group can fill a bucket, and a failed contact is replaced by a parked one', () => {
     const self = new Uint8Array(32)
     const far = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0x80 : i === 31 ? n : 0)) // all in bucket 0
-    const table = new RoutingTable(self, { k: 4, maxPerGroup: 2, replacements: 3, groupOf: (a) => a.split('/')[0]! })
+    const table = new RoutingTable(self, { k: 4, maxPerGroup: 2, maxPerGroupInTable: 3, replacements: 3, groupOf: (a) => a.split('/')[0]! })
     const results = [1, 2, 3, 4].map((n) => table.observe({ id: far(n), address: `evil/${n}` }, n))
     expect(results).toEqual(['added', 'added', 'diversity', 'diversity'])
     expect([5, 6, 7].map((n) => table.observe({ id: far(n), address: `honest${n}/x` }, n))).toEqual(['added', 'added', 'full'])
     table.remove(far(5), 9)
     expect(table.bucketContacts(0).map((c: Contact) => c.address)).toEqual(['evil/1', 'evil/2', 'honest6/x', 'honest7/x'])
+    // The table-wide limit: a third 'evil' contact fits another bucket's limit, but not the table's.
+    const near = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 0x40 : 0)) // bucket 1
+    expect(table.observe({ id: near, address: 'evil/3' }, 10)).toBe('added')
+    expect(table.observe({ id: Uint8Array.from(near, (b, i) => (i === 31 ? 1 : b)), address: 'evil/4' }, 11)).toBe('diversity')
   })
 
   it('moves a contact it sees again to the most-recently-seen end', () => {

@@ -12,6 +12,8 @@ export interface RoutingOptions {
   readonly k: number
   /** At most this many contacts of one network group per bucket (eclipse resistance). */
   readonly maxPerGroup: number
+  /** And at most this many in the whole table (default: twice maxPerGroup). */
+  readonly maxPerGroupInTable?: number
   /** Candidates kept per bucket to replace contacts that fail. */
   readonly replacements: number
   /** The network group of an address (an IPv4 /24, a simulated LAN): peers in one group share a fate. */
@@ -202,13 +204,21 @@ export class RoutingTable {
     return bucket === undefined ? [] : bucket.addresses.map((_, s) => bucket.contactAt(s))
   }
 
-  /** Whether one more contact from `address`'s group stays within maxPerGroup in `bucket`. */
+  /**
+   * Whether one more contact from `address`'s group stays within the limits: maxPerGroup in `bucket`,
+   * and maxPerGroupInTable over all buckets (the near buckets hold few honest nodes, so a per-bucket
+   * limit alone still lets Sybils outnumber them there).
+   */
   private groupFits(bucket: Bucket, address: Address): boolean {
-    if (this.options.maxPerGroup >= this.options.k) return true
-    const group = this.options.groupOf(address)
-    let same = 0
-    for (const a of bucket.addresses) if (this.options.groupOf(a) === group) same++
-    return same < this.options.maxPerGroup
+    const { maxPerGroup, k, groupOf } = this.options
+    if (maxPerGroup >= k) return true
+    const group = groupOf(address)
+    let inBucket = 0
+    for (const a of bucket.addresses) if (groupOf(a) === group) inBucket++
+    if (inBucket >= maxPerGroup) return false
+    let inTable = 0
+    for (const b of this.buckets) for (const a of b?.addresses ?? []) if (groupOf(a) === group) inTable++
+    return inTable < (this.options.maxPerGroupInTable ?? 2 * maxPerGroup)
   }
 }
 
