@@ -1,9 +1,12 @@
 import { Schema } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { exactBytes } from '../../core/schemas.ts'
+import { SignatureVerifier } from '../../core/sign.ts'
 import { NodeIdentity } from '../identity/identity.ts'
 import { Lookup } from './lookup.ts'
-import { ID_BYTES, asId, nodeIdOf, randomIdInBucket, type NodeId } from './node-id.ts'
+import { ID_BYTES, asId, idsEqual, nodeIdOf, randomIdInBucket, type NodeId } from './node-id.ts'
+import { DhtRecord, recordProblem } from './record.ts'
+import { RecordStore } from './record-store.ts'
 import { RoutingTable, type Contact, type RoutingOptions } from './routing-table.ts'
 
 const Id = exactBytes(ID_BYTES)
@@ -24,6 +27,10 @@ export const KademliaMessage = Schema.Union([
   }),
   Schema.Struct({ type: Schema.Literal('ping'), rpc: Rpc, id: Id }),
   Schema.Struct({ type: Schema.Literal('pong'), rpc: Rpc, id: Id }),
+  Schema.Struct({ type: Schema.Literal('store'), rpc: Rpc, id: Id, record: DhtRecord }),
+  Schema.Struct({ type: Schema.Literal('stored'), rpc: Rpc, id: Id }),
+  Schema.Struct({ type: Schema.Literal('find_value'), rpc: Rpc, id: Id, target: Id }),
+  Schema.Struct({ type: Schema.Literal('value'), rpc: Rpc, id: Id, record: DhtRecord }),
 ])
 export type KademliaMessage = typeof KademliaMessage.Type
 
@@ -37,6 +44,10 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   readonly rpcTimeoutMs?: number
   /** A full bucket probes its oldest contact only if that contact has been silent this long. */
   readonly probeAfterMs?: number
+  /** How often a holder republishes its records to the k closest nodes (the paper: an hour). */
+  readonly republishMs?: number
+  /** The longest record lifetime accepted (default 24 h). */
+  readonly maxRecordTtlMs?: number
   /** Far buckets refreshed (a lookup of a random id in them) after the join (default 0: see docs/dht.md). */
   readonly refreshBuckets?: number
 }
@@ -48,6 +59,8 @@ export interface LookupReport {
   readonly rpcs: number
   /** RPC rounds until the target itself was learnt (undefined if it never was). */
   readonly targetHop: number | undefined
+  /** For a value lookup: the record found, if any. */
+  readonly record?: DhtRecord
 }
 
 interface Pending {
@@ -60,6 +73,7 @@ interface Pending {
 }
 
 const SWEEP = 'kademlia:sweep'
+const REPUBLISH = 'kademlia:republish'
 
 type Done = (report: LookupReport) => void
 
@@ -87,6 +101,10 @@ export class KademliaNode implements Actor<KademliaMessage> {
   private readonly probeAfterMs: number
   /** Messages this node sent (for the scenario's cost figures). */
   sent = 0
+  readonly records = new RecordStore()
+  private readonly verifier = new SignatureVerifier()
+  /** Value lookups: the key they look for, and the record once one answered with it. */
+  private readonly wanted = new Map<Lookup, DhtRecord | undefined>()
 
   constructor(private readonly options: KademliaOptions) {
     this.identity = options.identity ?? new NodeIdentity()
@@ -107,6 +125,36 @@ export class KademliaNode implements Actor<KademliaMessage> {
     })
     this.joined = false
     this.askBootstrap(ctx)
+    ctx.setTimer(this.options.republishMs ?? 3_600_000, REPUBLISH)
+  }
+
+  /** Stores `record` on the k nodes closest to its key; `done` gets how many confirmed. */
+  publish(record: DhtRecord, ctx: Context, done: (stored: number) => void = () => {}): void {
+    this.lookup(record.key, ctx, (report) => {
+      let stored = 0
+      let waiting = report.closest.length
+      const settle = () => --waiting === 0 && done(stored)
+      if (waiting === 0) done(0)
+      for (const c of report.closest) {
+        this.request(c.address, c.id, { type: 'store', rpc: 0, id: this.id, record }, ctx, {
+          onAnswer: () => {
+            stored++
+            settle()
+          },
+          onTimeout: settle,
+        })
+      }
+    })
+  }
+
+  /** Finds the record at `key`: an iterative FIND_VALUE that stops at the first valid answer. */
+  get(key: NodeId, ctx: Context, done: (record: DhtRecord | undefined, report: LookupReport) => void): void {
+    const held = this.records.get(key, ctx.now())
+    if (held !== undefined) return done(held, { target: key, closest: [], rpcs: 0, targetHop: 0, record: held })
+    const lookup = new Lookup(key, this.table.closest(key, this.k), this.k, this.alpha)
+    this.wanted.set(lookup, undefined)
+    this.lookups.set(lookup, (report) => done(report.record, report))
+    this.advance(lookup, ctx)
   }
 
   // Asks every bootstrap node for the nodes closest to us; the first answer starts the join. A round
@@ -143,18 +191,37 @@ export class KademliaNode implements Actor<KademliaMessage> {
         return this.reply(from, { type: 'nodes', rpc: message.rpc, id: this.id, ...packContacts(this.answerFor(asId(message.target), from)) }, ctx)
       case 'ping':
         return this.reply(from, { type: 'pong', rpc: message.rpc, id: this.id }, ctx)
+      case 'store':
+        if (this.acceptable(message.record, ctx)) this.records.put(message.record, ctx.now())
+        return this.reply(from, { type: 'stored', rpc: message.rpc, id: this.id }, ctx)
+      case 'find_value': {
+        const record = this.records.get(asId(message.target), ctx.now())
+        if (record !== undefined) return this.reply(from, { type: 'value', rpc: message.rpc, id: this.id, record }, ctx)
+        return this.reply(from, { type: 'nodes', rpc: message.rpc, id: this.id, ...packContacts(this.answerFor(asId(message.target), from)) }, ctx)
+      }
       case 'nodes':
-      case 'pong': {
+      case 'pong':
+      case 'stored':
+      case 'value': {
         const pending = this.pending.get(message.rpc)
         if (pending === undefined) return
         this.pending.delete(message.rpc)
         pending.onAnswer?.(message)
-        if (pending.lookup !== undefined && message.type === 'nodes') {
-          pending.lookup.answered(sender, unpackContacts(message, ctx.self))
-          this.advance(pending.lookup, ctx)
+        const lookup = pending.lookup
+        if (lookup === undefined) return
+        if (message.type === 'value' && this.wanted.has(lookup) && this.acceptable(message.record, ctx) && idsEqual(message.record.key, lookup.target)) {
+          this.wanted.set(lookup, message.record)
         }
+        lookup.answered(sender, message.type === 'nodes' ? unpackContacts(message, ctx.self) : [])
+        this.advance(lookup, ctx)
       }
     }
+  }
+
+  private acceptable(record: DhtRecord, ctx: Context): boolean {
+    const problem = recordProblem(record, ctx.now(), this.options.maxRecordTtlMs ?? 24 * 3_600_000, this.verifier)
+    if (problem !== undefined) ctx.trace({ type: 'record-rejected', reason: problem })
+    return problem === undefined
   }
 
   /** The contacts a FIND_NODE for `target` from `asker` gets: our k closest, never the asker itself. */
@@ -163,6 +230,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
   }
 
   timer(tag: TimerTag, ctx: Context): void {
+    if (tag === REPUBLISH) return this.republish(ctx)
     if (this.identity.timerFired(tag, ctx) !== undefined || tag !== SWEEP) return
     this.sweeping = false
     const now = ctx.now()
@@ -172,7 +240,8 @@ export class KademliaNode implements Actor<KademliaMessage> {
       this.pending.delete(rpc)
       pending.onTimeout?.()
       if (pending.lookup !== undefined && pending.to !== undefined) {
-        pending.lookup.failed(pending.to)
+        // A contact that let every attempt time out is taken for dead and leaves the table (§2.2).
+        if (pending.lookup.failed(pending.to) === 'gave-up') this.table.remove(pending.to, now)
         this.advance(pending.lookup, ctx)
       }
     }
@@ -204,14 +273,24 @@ export class KademliaNode implements Actor<KademliaMessage> {
     )
   }
 
+  // Holders republish what nobody else stored here lately, and drop what expired (§2.5).
+  private republish(ctx: Context): void {
+    const every = this.options.republishMs ?? 3_600_000
+    for (const record of this.records.sweep(ctx.now(), ctx.now() - every)) this.publish(record, ctx)
+    ctx.setTimer(every, REPUBLISH)
+  }
+
   private advance(lookup: Lookup, ctx: Context): void {
-    for (const contact of lookup.next()) {
-      this.request(contact.address, contact.id, { type: 'find_node', rpc: 0, id: this.id, target: lookup.target }, ctx, { lookup })
+    const found = this.wanted.get(lookup)
+    const type = this.wanted.has(lookup) ? 'find_value' : 'find_node'
+    if (found === undefined) {
+      for (const contact of lookup.next()) this.request(contact.address, contact.id, { type, rpc: 0, id: this.id, target: lookup.target }, ctx, { lookup })
     }
-    if (lookup.done && this.lookups.has(lookup)) {
+    if ((lookup.done || found !== undefined) && this.lookups.has(lookup)) {
       const done = this.lookups.get(lookup)!
       this.lookups.delete(lookup)
-      done({ target: lookup.target, closest: lookup.result(), rpcs: lookup.rpcs, targetHop: lookup.targetHop })
+      this.wanted.delete(lookup)
+      done({ target: lookup.target, closest: lookup.result(), rpcs: lookup.rpcs, targetHop: lookup.targetHop, ...(found && { record: found }) })
     }
   }
 

@@ -63,9 +63,11 @@ export class Lookup {
   }
 
   /** A query timed out: the candidate is asked again, up to three times in all (a lost datagram is not a dead node), then dropped. */
-  failed(from: NodeId): void {
+  failed(from: NodeId): 'retry' | 'gave-up' {
     const candidate = this.settle(from, 'failed')
-    if (candidate !== undefined && candidate.attempts < MAX_ATTEMPTS) candidate.state = 'new'
+    if (candidate === undefined || candidate.attempts >= MAX_ATTEMPTS) return 'gave-up'
+    candidate.state = 'new'
+    return 'retry'
   }
 
   /** Done when nothing is in flight and the k closest live candidates have all answered. */

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import type { Context, TimerTag } from '../core/actor.ts'
+import { ed25519FromSeed } from '../core/keys.ts'
+import { sign } from '../core/sign.ts'
+import { KademliaNode } from '../actors/peer/kademlia.ts'
+import { signRecord, type DhtRecord } from '../actors/peer/record.ts'
+import { DEFAULT_NETWORK } from './network.ts'
+import { Simulation } from './simulation.ts'
+
+const publisher = ed25519FromSeed(new Uint8Array(32).fill(7))
+const text = (s: string) => new TextEncoder().encode(s)
+const record = (value: string, expiresAt = 3_600_000) =>
+  signRecord(publisher.publicKey, (m) => sign(publisher.secretKey, m), { name: text('model/v1'), value: text(value), seq: 1, expiresAt })
+
+/** Publishes a record at `publishAt`, reads it back at `getAt`. */
+class Worker extends KademliaNode {
+  got: DhtRecord | null | undefined
+  constructor(
+    private readonly plan: { publish?: DhtRecord; publishAt?: number; getAt?: number; key?: Uint8Array },
+  ) {
+    super({ bootstrap: ['n0'], republishMs: 5_000 })
+  }
+  override start(ctx: Context): void {
+    super.start(ctx)
+    if (this.plan.publishAt !== undefined) ctx.setTimer(this.plan.publishAt - ctx.now(), 'publish')
+    if (this.plan.getAt !== undefined) ctx.setTimer(this.plan.getAt - ctx.now(), 'get')
+  }
+  override timer(tag: TimerTag, ctx: Context): void {
+    if (tag === 'publish') return this.publish(this.plan.publish!, ctx)
+    if (tag === 'get') return this.get(this.plan.key!, ctx, (r) => (this.got = r ?? null))
+    super.timer(tag, ctx)
+  }
+}
+
+function network(seed: number, n: number, plans: Record<string, ConstructorParameters<typeof Worker>[0]>, faults = []) {
+  const sim = new Simulation({ seed, network: DEFAULT_NETWORK, faults })
+  for (let i = 0; i < n; i++) sim.addNode(`n${i}`, () => new Worker(plans[`n${i}`] ?? {}), { bootAt: i * 20 })
+  return sim
+}
+
+describe('DHT records', () => {
+  it('a published record is found by another node, and holders keep it on the k closest', () => {
+    const r = record('weights-hash-abc')
+    const sim = network(1, 60, { n10: { publish: r, publishAt: 3_000 }, n50: { getAt: 6_000, key: r.key } })
+    sim.run({ untilMs: 10_000 })
+    const got = sim.actor<Worker>('n50')!.got
+    expect(got && new TextDecoder().decode(got.value)).toBe('weights-hash-abc')
+    const holders = Array.from({ length: 60 }, (_, i) => sim.actor<Worker>(`n${i}`)!).filter((w) => w.records.get(r.key, 10_000) !== undefined)
+    expect(holders.length).toBeGreaterThanOrEqual(15) // k = 20 asked, under 1% loss
+  })
+
+  it('holders refuse a forged or expired record, so nobody finds one', () => {
+    const forged = { ...record('evil'), value: text('tampered') }
+    const expired = record('old', 1_000)
+    const sim = network(2, 40, {
+      n5: { publish: forged, publishAt: 3_000 },
+      n6: { publish: expired, publishAt: 3_000 },
+      n30: { getAt: 6_000, key: forged.key },
+    })
+    sim.run({ untilMs: 9_000 })
+    expect(sim.actor<Worker>('n30')!.got).toBeNull()
+    for (let i = 0; i < 40; i++) expect(sim.actor<Worker>(`n${i}`)!.records.size).toBe(0)
+  })
+
+  it('a record survives the failure of fewer than k of its holders, by republishing', () => {
+    const r = record('survivor')
+    const plans = { n10: { publish: r, publishAt: 3_000 }, n45: { getAt: 25_000, key: r.key } }
+    const probe = network(3, 60, plans)
+    probe.run({ untilMs: 4_500 })
+    const holders = Array.from({ length: 60 }, (_, i) => `n${i}`).filter((m) => m !== 'n45' && probe.actor<Worker>(m)!.records.get(r.key, 4_500) !== undefined)
+    const doomed = holders.slice(0, holders.length - 3) // all but three holders fail for good
+    const sim = network(3, 60, plans, doomed.map((node, i) => ({ at: 6_000 + i * 100, kind: 'crash', node })) as never)
+    sim.run({ untilMs: 60_000 })
+    const got = sim.actor<Worker>('n45')!.got
+    expect(got && new TextDecoder().decode(got.value)).toBe('survivor')
+  })
+})
