@@ -74,4 +74,16 @@ describe('DHT records', () => {
     const got = sim.actor<Worker>('n45')!.got
     expect(got && new TextDecoder().decode(got.value)).toBe('survivor')
   })
+
+  it('a holder that restarts still serves the records it held', () => {
+    const r = record('kept on disk')
+    const plans = { n10: { publish: r, publishAt: 3_000 } }
+    const probe = network(4, 30, plans)
+    probe.run({ untilMs: 6_000 })
+    const holder = Array.from({ length: 30 }, (_, i) => `n${i}`).find((m) => m !== 'n10' && probe.actor<Worker>(m)!.records.get(r.key, 6_000) !== undefined)!
+    // The holder restarts after its republish round synced the record (every 5 s here).
+    const sim = network(4, 30, plans, [{ at: 12_000, kind: 'crash', node: holder }, { at: 13_000, kind: 'restart', node: holder }] as never)
+    sim.run({ untilMs: 14_000 })
+    expect(sim.actor<Worker>(holder)!.records.get(r.key, 14_000)).toBeDefined()
+  })
 })

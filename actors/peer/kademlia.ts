@@ -101,7 +101,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
   private readonly probeAfterMs: number
   /** Messages this node sent (for the scenario's cost figures). */
   sent = 0
-  readonly records = new RecordStore()
+  records!: RecordStore
   private readonly verifier = new SignatureVerifier()
   /** Value lookups: the key they look for, and the record once one answered with it. */
   private readonly wanted = new Map<Lookup, DhtRecord | undefined>()
@@ -123,6 +123,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
       replacements: this.options.replacements ?? this.k,
       groupOf: this.options.groupOf ?? ((address) => address),
     })
+    this.records = new RecordStore(ctx.storage)
     this.joined = false
     this.askBootstrap(ctx)
     ctx.setTimer(this.options.republishMs ?? 3_600_000, REPUBLISH)
@@ -277,6 +278,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
   private republish(ctx: Context): void {
     const every = this.options.republishMs ?? 3_600_000
     for (const record of this.records.sweep(ctx.now(), ctx.now() - every)) this.publish(record, ctx)
+    ctx.storage.sync()
     ctx.setTimer(every, REPUBLISH)
   }
 
