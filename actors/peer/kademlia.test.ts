@@ -1,41 +1,68 @@
 import { describe, expect, it } from 'vitest'
+import { ed25519FromSeed } from '../../core/keys.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { KademliaNode, type KademliaMessage } from './kademlia.ts'
-import { idsEqual } from './node-id.ts'
+import { nodeIdOf, sharedPrefixBits, type NodeId } from './node-id.ts'
 
-// Ids in bucket 0 of `self` (first bit flipped), distinct by their last byte.
-const farFrom = (self: Uint8Array, n: number) => Uint8Array.from(self, (b, i) => (i === 0 ? b ^ 0x80 : i === 31 ? n : b))
+/** Identity keys whose ids fall in bucket 0 of `self` (the first bit differs), the `count` first found. */
+function peersInBucket0(self: NodeId, count: number): { key: Uint8Array; id: NodeId }[] {
+  const found: { key: Uint8Array; id: NodeId }[] = []
+  for (let seed = 1; found.length < count; seed++) {
+    const key = ed25519FromSeed(new Uint8Array(32).fill(seed)).publicKey
+    const id = nodeIdOf(key)
+    if (sharedPrefixBits(self, id) === 0) found.push({ key, id })
+  }
+  return found
+}
 
 describe('KademliaNode', () => {
-  it('answers find_node with the closest contacts it knows, packed', () => {
+  it('answers find_node with the closest contacts it knows, packed, and derives ids from keys', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [] })
     node.start(ctx)
-    for (let i = 1; i <= 3; i++) node.receive({ type: 'ping', rpc: i, id: farFrom(node.id, i) }, `p${i}`, ctx)
-    node.receive({ type: 'find_node', rpc: 9, id: farFrom(node.id, 4), target: farFrom(node.id, 2) }, 'p4', ctx)
+    const peers = peersInBucket0(node.id, 4)
+    peers.slice(0, 3).forEach((p, i) => node.receive({ type: 'ping', rpc: i, key: p.key }, `p${i}`, ctx))
+    expect(node.table.has(peers[1]!.id)).toBe(true)
+    node.receive({ type: 'find_node', rpc: 9, key: peers[3]!.key, target: peers[1]!.id }, 'p3', ctx)
     const reply = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'nodes' }>
     expect(reply.type).toBe('nodes')
-    expect(reply.addresses[0]).toBe('p2') // the target itself is the closest
+    expect(reply.addresses[0]).toBe('p1') // the target itself is the closest
     expect(reply.ids.length).toBe(reply.addresses.length * 32)
-    expect(reply.addresses).not.toContain('p4') // never the asker
+    expect(reply.addresses).not.toContain('p3') // never the asker
   })
 
   it('probes the silent oldest contact of a full bucket, and replaces it when it does not answer', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [], k: 2, probeAfterMs: 1_000, rpcTimeoutMs: 500 })
     node.start(ctx)
-    node.receive({ type: 'ping', rpc: 1, id: farFrom(node.id, 1) }, 'old', ctx)
-    node.receive({ type: 'ping', rpc: 2, id: farFrom(node.id, 2) }, 'mid', ctx)
+    const [old, mid, late] = peersInBucket0(node.id, 3)
+    node.receive({ type: 'ping', rpc: 1, key: old!.key }, 'old', ctx)
+    node.receive({ type: 'ping', rpc: 2, key: mid!.key }, 'mid', ctx)
     ctx.advance(2_000)
     const sentBefore = ctx.sent.length
-    node.receive({ type: 'ping', rpc: 3, id: farFrom(node.id, 3) }, 'new', ctx)
+    node.receive({ type: 'ping', rpc: 3, key: late!.key }, 'new', ctx)
     const probe = ctx.sent.slice(sentBefore).find((s) => (s.message as KademliaMessage).type === 'ping')
     expect(probe?.to).toBe('old')
     ctx.advance(600)
     const sweep = [...ctx.timers.values()].find((t) => t.tag === 'kademlia:sweep')!
     node.timer(sweep.tag, ctx)
-    expect(node.table.has(farFrom(node.id, 1))).toBe(false)
-    expect(node.table.has(farFrom(node.id, 3))).toBe(true)
-    expect(node.table.contacts().some((c) => idsEqual(c.id, farFrom(node.id, 2)))).toBe(true)
+    expect(node.table.has(old!.id)).toBe(false)
+    expect(node.table.has(late!.id)).toBe(true)
+    expect(node.table.has(mid!.id)).toBe(true)
+  })
+
+  it('ignores an answer from a contact whose key does not hash to the id it was passed on with', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [] })
+    node.start(ctx)
+    const [honest, liar] = peersInBucket0(node.id, 2)
+    node.receive({ type: 'ping', rpc: 1, key: honest!.key }, 'honest', ctx)
+    let report: { closest: readonly { address: string }[] } | undefined
+    node.lookup(node.id, ctx, (r) => (report = r))
+    const query = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'find_node' }>
+    // Someone else answers at the honest contact's address, with its own key.
+    node.receive({ type: 'nodes', rpc: query.rpc, key: liar!.key, ids: new Uint8Array(0), addresses: [] }, 'honest', ctx)
+    expect(ctx.traces.at(-1)).toMatchObject({ type: 'id-mismatch', from: 'honest' })
+    expect(report).toBeUndefined()
   })
 })

@@ -1,6 +1,6 @@
 import { Schema } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
-import { exactBytes } from '../../core/schemas.ts'
+import { PublicKey, exactBytes } from '../../core/schemas.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import { NodeIdentity } from '../identity/identity.ts'
 import { Lookup } from './lookup.ts'
@@ -13,24 +13,28 @@ const Id = exactBytes(ID_BYTES)
 const Rpc = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2 ** 32 - 1 }))
 const MAX_CONTACTS = 32
 
-/** The DHT's RPCs (point to point, over links that already authenticate the sender). */
+/**
+ * The DHT's RPCs, point to point over links that authenticate the sender. Each carries the sender's
+ * identity key, not its id: the receiver derives the id (BLAKE2b of the key), so no node can claim an
+ * id it has no key for, and a contact passed on by a third party is checked when it first answers.
+ */
 export const KademliaMessage = Schema.Union([
-  Schema.Struct({ type: Schema.Literal('find_node'), rpc: Rpc, id: Id, target: Id }),
+  Schema.Struct({ type: Schema.Literal('find_node'), rpc: Rpc, key: PublicKey, target: Id }),
   // Contacts travel packed: their ids end to end in one byte string, their addresses beside it (one
   // buffer instead of twenty objects makes a reply several times cheaper to encode and to check).
   Schema.Struct({
     type: Schema.Literal('nodes'),
     rpc: Rpc,
-    id: Id,
+    key: PublicKey,
     ids: Schema.Uint8Array.check(Schema.isMaxLength(MAX_CONTACTS * ID_BYTES)),
     addresses: Schema.Array(Schema.String.check(Schema.isMaxLength(256))).check(Schema.isMaxLength(MAX_CONTACTS)),
   }),
-  Schema.Struct({ type: Schema.Literal('ping'), rpc: Rpc, id: Id }),
-  Schema.Struct({ type: Schema.Literal('pong'), rpc: Rpc, id: Id }),
-  Schema.Struct({ type: Schema.Literal('store'), rpc: Rpc, id: Id, record: DhtRecord }),
-  Schema.Struct({ type: Schema.Literal('stored'), rpc: Rpc, id: Id }),
-  Schema.Struct({ type: Schema.Literal('find_value'), rpc: Rpc, id: Id, target: Id }),
-  Schema.Struct({ type: Schema.Literal('value'), rpc: Rpc, id: Id, record: DhtRecord }),
+  Schema.Struct({ type: Schema.Literal('ping'), rpc: Rpc, key: PublicKey }),
+  Schema.Struct({ type: Schema.Literal('pong'), rpc: Rpc, key: PublicKey }),
+  Schema.Struct({ type: Schema.Literal('store'), rpc: Rpc, key: PublicKey, record: DhtRecord }),
+  Schema.Struct({ type: Schema.Literal('stored'), rpc: Rpc, key: PublicKey }),
+  Schema.Struct({ type: Schema.Literal('find_value'), rpc: Rpc, key: PublicKey, target: Id }),
+  Schema.Struct({ type: Schema.Literal('value'), rpc: Rpc, key: PublicKey, record: DhtRecord }),
 ])
 export type KademliaMessage = typeof KademliaMessage.Type
 
@@ -89,6 +93,8 @@ export class KademliaNode implements Actor<KademliaMessage> {
   readonly identity: NodeIdentity
   table!: RoutingTable
   id!: NodeId
+  /** This node's identity key (its id is BLAKE2b of it). */
+  key!: Uint8Array
   private readonly pending = new Map<number, Pending>()
   private readonly lookups = new Map<Lookup, Done>()
   private readonly probing = new Set<Contact>()
@@ -116,7 +122,8 @@ export class KademliaNode implements Actor<KademliaMessage> {
 
   start(ctx: Context): void {
     this.identity.start(ctx)
-    this.id = nodeIdOf(this.identity.root)
+    this.key = this.identity.root
+    this.id = nodeIdOf(this.key)
     this.table = new RoutingTable(this.id, {
       k: this.k,
       maxPerGroup: this.options.maxPerGroup ?? this.k,
@@ -137,7 +144,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
       const settle = () => --waiting === 0 && done(stored)
       if (waiting === 0) done(0)
       for (const c of report.closest) {
-        this.request(c.address, c.id, { type: 'store', rpc: 0, id: this.id, record }, ctx, {
+        this.request(c.address, c.id, { type: 'store', rpc: 0, key: this.key, record }, ctx, {
           onAnswer: () => {
             stored++
             settle()
@@ -164,7 +171,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
     const others = this.options.bootstrap.filter((address) => address !== ctx.self)
     let unanswered = others.length
     for (const address of others) {
-      this.request(address, undefined, { type: 'find_node', rpc: 0, id: this.id, target: this.id }, ctx, {
+      this.request(address, undefined, { type: 'find_node', rpc: 0, key: this.key, target: this.id }, ctx, {
         onAnswer: (answer) => {
           if (this.joined || answer.type !== 'nodes') return
           this.joined = true
@@ -185,20 +192,20 @@ export class KademliaNode implements Actor<KademliaMessage> {
   }
 
   receive(message: KademliaMessage, from: Address, ctx: Context): void {
-    const sender = asId(message.id)
+    const sender = nodeIdOf(message.key)
     this.observe({ id: sender, address: from }, ctx)
     switch (message.type) {
       case 'find_node':
-        return this.reply(from, { type: 'nodes', rpc: message.rpc, id: this.id, ...packContacts(this.answerFor(asId(message.target), from)) }, ctx)
+        return this.reply(from, { type: 'nodes', rpc: message.rpc, key: this.key, ...packContacts(this.answerFor(asId(message.target), from)) }, ctx)
       case 'ping':
-        return this.reply(from, { type: 'pong', rpc: message.rpc, id: this.id }, ctx)
+        return this.reply(from, { type: 'pong', rpc: message.rpc, key: this.key }, ctx)
       case 'store':
         if (this.acceptable(message.record, ctx)) this.records.put(message.record, ctx.now())
-        return this.reply(from, { type: 'stored', rpc: message.rpc, id: this.id }, ctx)
+        return this.reply(from, { type: 'stored', rpc: message.rpc, key: this.key }, ctx)
       case 'find_value': {
         const record = this.records.get(asId(message.target), ctx.now())
-        if (record !== undefined) return this.reply(from, { type: 'value', rpc: message.rpc, id: this.id, record }, ctx)
-        return this.reply(from, { type: 'nodes', rpc: message.rpc, id: this.id, ...packContacts(this.answerFor(asId(message.target), from)) }, ctx)
+        if (record !== undefined) return this.reply(from, { type: 'value', rpc: message.rpc, key: this.key, record }, ctx)
+        return this.reply(from, { type: 'nodes', rpc: message.rpc, key: this.key, ...packContacts(this.answerFor(asId(message.target), from)) }, ctx)
       }
       case 'nodes':
       case 'pong':
@@ -206,6 +213,9 @@ export class KademliaNode implements Actor<KademliaMessage> {
       case 'value': {
         const pending = this.pending.get(message.rpc)
         if (pending === undefined) return
+        // A contact someone passed on with an id its key does not hash to: the referrer lied. The
+        // answer is ignored and the RPC left to time out as if the contact did not exist.
+        if (pending.to !== undefined && !idsEqual(pending.to, sender)) return void ctx.trace({ type: 'id-mismatch', from })
         this.pending.delete(message.rpc)
         pending.onAnswer?.(message)
         const lookup = pending.lookup
@@ -286,7 +296,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
     const found = this.wanted.get(lookup)
     const type = this.wanted.has(lookup) ? 'find_value' : 'find_node'
     if (found === undefined) {
-      for (const contact of lookup.next()) this.request(contact.address, contact.id, { type, rpc: 0, id: this.id, target: lookup.target }, ctx, { lookup })
+      for (const contact of lookup.next()) this.request(contact.address, contact.id, { type, rpc: 0, key: this.key, target: lookup.target }, ctx, { lookup })
     }
     if ((lookup.done || found !== undefined) && this.lookups.has(lookup)) {
       const done = this.lookups.get(lookup)!
@@ -305,7 +315,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
     if (oldest === undefined || ctx.now() - oldest.seenAt < this.probeAfterMs || this.probing.has(oldest.contact)) return
     const stale = oldest.contact
     this.probing.add(stale)
-    this.request(stale.address, stale.id, { type: 'ping', rpc: 0, id: this.id }, ctx, {
+    this.request(stale.address, stale.id, { type: 'ping', rpc: 0, key: this.key }, ctx, {
       onAnswer: () => {
         this.probing.delete(stale)
         this.table.observe(stale, ctx.now())

@@ -42,7 +42,7 @@ class SybilNode extends KademliaNode {
 
   override timer(tag: TimerTag, ctx: Context): void {
     if (tag !== 'harass') return super.timer(tag, ctx)
-    ctx.send(this.victim, { type: 'ping', rpc: 0, id: this.id })
+    ctx.send(this.victim, { type: 'ping', rpc: 0, key: this.key })
     ctx.setTimer(500, 'harass')
   }
 
