@@ -1,10 +1,13 @@
-import { Schema } from 'effect'
+import { Result, Schema } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { PublicKey, exactBytes } from '../../core/schemas.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
+import { EnvelopeOpener, SignedEnvelope } from '../identity/envelope.ts'
 import { NodeIdentity } from '../identity/identity.ts'
+import { KeyBook } from '../identity/key-book.ts'
+import { Announcement } from './announcement.ts'
 import { Lookup } from './lookup.ts'
-import { ID_BYTES, asId, idsEqual, nodeIdOf, randomIdInBucket, type NodeId } from './node-id.ts'
+import { ID_BYTES, asId, idHex, idsEqual, nodeIdOf, randomIdInBucket, type NodeId } from './node-id.ts'
 import { DhtRecord, recordProblem } from './record.ts'
 import { RecordStore } from './record-store.ts'
 import { RoutingTable, type Contact, type RoutingOptions } from './routing-table.ts'
@@ -38,6 +41,10 @@ export const KademliaMessage = Schema.Union([
 ])
 export type KademliaMessage = typeof KademliaMessage.Type
 
+/** What a Kademlia node receives: its RPCs, and signed announcements (from the LAN or a newcomer). */
+export const KademliaInbox = Schema.Union([KademliaMessage, SignedEnvelope])
+export type KademliaInbox = typeof KademliaInbox.Type
+
 export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>> {
   /** Addresses to join through. */
   readonly bootstrap: readonly Address[]
@@ -52,6 +59,10 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   readonly republishMs?: number
   /** The longest record lifetime accepted (default 24 h). */
   readonly maxRecordTtlMs?: number
+  /** This node's announcement (without `type`): sent to its bootstrap nodes at boot, and broadcast on its LAN then and every `announceEveryMs`. */
+  readonly announce?: Omit<Announcement, 'type'>
+  /** How often the announcement is broadcast again on the LAN (default 60 s), for whoever missed it. */
+  readonly announceEveryMs?: number
   /** Far buckets refreshed (a lookup of a random id in them) after the join (default 0: see docs/dht.md). */
   readonly refreshBuckets?: number
 }
@@ -78,6 +89,7 @@ interface Pending {
 
 const SWEEP = 'kademlia:sweep'
 const REPUBLISH = 'kademlia:republish'
+const ANNOUNCE = 'kademlia:announce'
 
 type Done = (report: LookupReport) => void
 
@@ -88,8 +100,8 @@ type Done = (report: LookupReport) => void
  * oldest contact and keeps it if it answers). `lookup` runs an iterative FIND_NODE with α parallel
  * queries and per-RPC timeouts on the context's clock.
  */
-export class KademliaNode implements Actor<KademliaMessage> {
-  readonly inbox = KademliaMessage
+export class KademliaNode implements Actor<KademliaInbox> {
+  readonly inbox = KademliaInbox
   readonly identity: NodeIdentity
   table!: RoutingTable
   id!: NodeId
@@ -109,6 +121,9 @@ export class KademliaNode implements Actor<KademliaMessage> {
   sent = 0
   records!: RecordStore
   private readonly verifier = new SignatureVerifier()
+  private opener!: EnvelopeOpener
+  /** What verified announcements said, by node id (hex). */
+  readonly announced = new Map<string, Announcement>()
   /** Value lookups: the key they look for, and the record once one answered with it. */
   private readonly wanted = new Map<Lookup, DhtRecord | undefined>()
 
@@ -131,7 +146,10 @@ export class KademliaNode implements Actor<KademliaMessage> {
       groupOf: this.options.groupOf ?? ((address) => address),
     })
     this.records = new RecordStore(ctx.storage)
+    this.opener = new EnvelopeOpener(new KeyBook(this.verifier), this.verifier)
+    this.opener.start(this.key, ctx)
     this.joined = false
+    this.announce(ctx)
     this.askBootstrap(ctx)
     ctx.setTimer(this.options.republishMs ?? 3_600_000, REPUBLISH)
   }
@@ -191,7 +209,8 @@ export class KademliaNode implements Actor<KademliaMessage> {
     this.advance(lookup, ctx)
   }
 
-  receive(message: KademliaMessage, from: Address, ctx: Context): void {
+  receive(message: KademliaInbox, from: Address, ctx: Context): void {
+    if (message.type === 'signed') return this.receiveAnnouncement(message, from, ctx)
     const sender = nodeIdOf(message.key)
     this.observe({ id: sender, address: from }, ctx)
     switch (message.type) {
@@ -229,6 +248,31 @@ export class KademliaNode implements Actor<KademliaMessage> {
     }
   }
 
+  // Announces this node on its LAN and to its bootstrap nodes, if it has an announcement to make.
+  private announce(ctx: Context, toBootstrap = true): void {
+    if (this.options.announce === undefined) return
+    const envelope = this.identity.seal({ type: 'announce', ...this.options.announce }, ctx, { withCertificate: true })
+    ctx.broadcast(envelope)
+    if (toBootstrap) for (const address of this.options.bootstrap) if (address !== ctx.self) ctx.send(address, envelope)
+    ctx.setTimer(this.options.announceEveryMs ?? 60_000, ANNOUNCE)
+  }
+
+  // An announcement is opened (certificate, signature, replay) before any field is read; then the
+  // node it announces enters the routing table under the id its root key hashes to.
+  private receiveAnnouncement(envelope: SignedEnvelope, from: Address, ctx: Context): void {
+    const opened = this.opener.open(envelope, Announcement, ctx)
+    if (Result.isFailure(opened)) return
+    const id = nodeIdOf(opened.success.root)
+    const firstSighting = !this.announced.has(idHex(id))
+    this.announced.set(idHex(id), opened.success.message)
+    this.observe({ id, address: from }, ctx)
+    // A node heard of for the first time is told about us in return: that is how a newcomer on a LAN
+    // learns the nodes that announced themselves before it booted.
+    if (firstSighting && this.options.announce !== undefined) {
+      ctx.send(from, this.identity.seal({ type: 'announce', ...this.options.announce }, ctx, { withCertificate: true }))
+    }
+  }
+
   private acceptable(record: DhtRecord, ctx: Context): boolean {
     const problem = recordProblem(record, ctx.now(), this.options.maxRecordTtlMs ?? 24 * 3_600_000, this.verifier)
     if (problem !== undefined) ctx.trace({ type: 'record-rejected', reason: problem })
@@ -242,6 +286,7 @@ export class KademliaNode implements Actor<KademliaMessage> {
 
   timer(tag: TimerTag, ctx: Context): void {
     if (tag === REPUBLISH) return this.republish(ctx)
+    if (tag === ANNOUNCE) return this.announce(ctx, false)
     if (this.identity.timerFired(tag, ctx) !== undefined || tag !== SWEEP) return
     this.sweeping = false
     const now = ctx.now()
