@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ed25519FromSeed } from '../../core/keys.ts'
 import { ManualContext } from '../../core/manual-context.ts'
+import { sign } from '../../core/sign.ts'
 import { KademliaNode, type KademliaMessage } from './kademlia.ts'
-import { nodeIdOf, sharedPrefixBits, type NodeId } from './node-id.ts'
+import { idsEqual, nodeIdOf, sharedPrefixBits, type NodeId } from './node-id.ts'
+import { signRecord } from './record.ts'
 
 /** Identity keys whose ids fall in bucket 0 of `self` (the first bit differs), the `count` first found. */
 function peersInBucket0(self: NodeId, count: number): { key: Uint8Array; id: NodeId }[] {
@@ -64,5 +66,21 @@ describe('KademliaNode', () => {
     node.receive({ type: 'nodes', rpc: query.rpc, key: liar!.key, ids: new Uint8Array(0), addresses: [] }, 'honest', ctx)
     expect(ctx.traces.at(-1)).toMatchObject({ type: 'id-mismatch', from: 'honest' })
     expect(report).toBeUndefined()
+  })
+
+  it('refuses RPCs from a blacklisted identity, and records it published', () => {
+    const convicted = ed25519FromSeed(new Uint8Array(32).fill(99))
+    const isBlocked = (id: NodeId) => idsEqual(id, nodeIdOf(convicted.publicKey))
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [], isBlocked })
+    node.start(ctx)
+    node.receive({ type: 'ping', rpc: 1, key: convicted.publicKey }, 'bad', ctx)
+    expect(ctx.sent).toEqual([])
+    expect(node.table.size).toBe(0)
+    const [honest] = peersInBucket0(node.id, 1)
+    const record = signRecord(convicted.publicKey, (m) => sign(convicted.secretKey, m), { name: new Uint8Array([1]), value: new Uint8Array([2]), seq: 1, expiresAt: 60_000 })
+    node.receive({ type: 'store', rpc: 2, key: honest!.key, record }, 'relay', ctx)
+    expect(node.records.size).toBe(0)
+    expect(ctx.traces.map((t) => t.type)).toEqual(['blocked', 'record-rejected'])
   })
 })

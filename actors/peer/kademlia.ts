@@ -63,6 +63,12 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   readonly announce?: Omit<Announcement, 'type'>
   /** How often the announcement is broadcast again on the LAN (default 60 s), for whoever missed it. */
   readonly announceEveryMs?: number
+  /**
+   * Identities convicted of misbehaviour (by node id). Nothing of theirs is accepted: their RPCs go
+   * unanswered, they never enter the routing table or a lookup, their announcements and records are
+   * refused.
+   */
+  readonly isBlocked?: (id: NodeId) => boolean
   /** Far buckets refreshed (a lookup of a random id in them) after the join (default 0: see docs/dht.md). */
   readonly refreshBuckets?: number
 }
@@ -193,7 +199,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
         onAnswer: (answer) => {
           if (this.joined || answer.type !== 'nodes') return
           this.joined = true
-          this.join(unpackContacts(answer, ctx.self), ctx)
+          this.join(this.usable(unpackContacts(answer, ctx.self)), ctx)
         },
         onTimeout: () => {
           if (--unanswered === 0 && !this.joined) this.askBootstrap(ctx)
@@ -212,6 +218,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   receive(message: KademliaInbox, from: Address, ctx: Context): void {
     if (message.type === 'signed') return this.receiveAnnouncement(message, from, ctx)
     const sender = nodeIdOf(message.key)
+    if (this.blocked(sender, from, ctx)) return
     this.observe({ id: sender, address: from }, ctx)
     switch (message.type) {
       case 'find_node':
@@ -242,10 +249,16 @@ export class KademliaNode implements Actor<KademliaInbox> {
         if (message.type === 'value' && this.wanted.has(lookup) && this.acceptable(message.record, ctx) && idsEqual(message.record.key, lookup.target)) {
           this.wanted.set(lookup, message.record)
         }
-        lookup.answered(sender, message.type === 'nodes' ? unpackContacts(message, ctx.self) : [])
+        lookup.answered(sender, message.type === 'nodes' ? this.usable(unpackContacts(message, ctx.self)) : [])
         this.advance(lookup, ctx)
       }
     }
+  }
+
+  /** Contacts passed on by a peer, less any blacklisted identity. */
+  private usable(contacts: Contact[]): Contact[] {
+    const isBlocked = this.options.isBlocked
+    return isBlocked === undefined ? contacts : contacts.filter((c) => !isBlocked(c.id))
   }
 
   // Announces this node on its LAN and to its bootstrap nodes, if it has an announcement to make.
@@ -260,6 +273,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   // An announcement is opened (certificate, signature, replay) before any field is read; then the
   // node it announces enters the routing table under the id its root key hashes to.
   private receiveAnnouncement(envelope: SignedEnvelope, from: Address, ctx: Context): void {
+    if (this.blocked(nodeIdOf(envelope.root), from, ctx)) return
     const opened = this.opener.open(envelope, Announcement, ctx)
     if (Result.isFailure(opened)) return
     const id = nodeIdOf(opened.success.root)
@@ -273,8 +287,17 @@ export class KademliaNode implements Actor<KademliaInbox> {
     }
   }
 
+  private blocked(id: NodeId, from: Address, ctx: Context): boolean {
+    if (this.options.isBlocked?.(id) !== true) return false
+    ctx.trace({ type: 'blocked', from })
+    return true
+  }
+
   private acceptable(record: DhtRecord, ctx: Context): boolean {
-    const problem = recordProblem(record, ctx.now(), this.options.maxRecordTtlMs ?? 24 * 3_600_000, this.verifier)
+    const problem =
+      this.options.isBlocked?.(nodeIdOf(record.publisher)) === true
+        ? 'publisher is blacklisted'
+        : recordProblem(record, ctx.now(), this.options.maxRecordTtlMs ?? 24 * 3_600_000, this.verifier)
     if (problem !== undefined) ctx.trace({ type: 'record-rejected', reason: problem })
     return problem === undefined
   }
