@@ -68,14 +68,26 @@ export class EnvelopeOpener {
   }
 
   open<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
-    const opened = this.check(envelope, body, ctx)
-    if (Result.isFailure(opened)) {
-      ctx.trace({ type: 'envelope-rejected', reason: opened.failure.reason, root: toHex(envelope.root).slice(0, 16), seq: envelope.seq })
-    }
-    return opened
+    return this.traced(envelope, ctx, this.check(envelope, body, ctx, true))
   }
 
-  private check<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
+  /**
+   * Checks who signed what, without the replay window: for signed statements passed on by a third
+   * party (an announcement in a PEX sample), which are by nature copies of envelopes already sent.
+   * What they say must then hold whenever it is read, never act as a fresh command.
+   */
+  authenticate<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
+    return this.traced(envelope, ctx, this.check(envelope, body, ctx, false))
+  }
+
+  private traced<T>(envelope: SignedEnvelope, ctx: Context, result: Result.Result<T, IdentityError>): Result.Result<T, IdentityError> {
+    if (Result.isFailure(result)) {
+      ctx.trace({ type: 'envelope-rejected', reason: result.failure.reason, root: toHex(envelope.root).slice(0, 16), seq: envelope.seq })
+    }
+    return result
+  }
+
+  private check<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context, fresh: boolean): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
     if (envelope.to !== undefined && toHex(envelope.to) !== this.self) return Result.fail(new IdentityError('misdirected', 'the envelope is addressed to another identity'))
     const now = ctx.now()
     if (envelope.cert !== undefined) {
@@ -90,6 +102,7 @@ export class EnvelopeOpener {
     }
     const message = decodeFrame(envelope.body, body, MAX_BODY_BYTES)
     if (Result.isFailure(message)) return Result.fail(new IdentityError('malformed', `signed body: ${message.failure.message}`))
+    if (!fresh) return Result.succeed({ root: envelope.root, message: message.success })
     const window = this.window(toHex(envelope.root), envelope.epoch, ctx)
     const before = window.highest
     if (!window.accept(envelope.seq)) return Result.fail(new IdentityError('replay', `envelope ${envelope.seq} was already seen (or is older than the replay window)`))

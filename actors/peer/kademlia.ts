@@ -15,6 +15,9 @@ import { RoutingTable, type Contact, type RoutingOptions } from './routing-table
 const Id = exactBytes(ID_BYTES)
 const Rpc = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2 ** 32 - 1 }))
 const MAX_CONTACTS = 32
+/** Announcements per PEX sample, and new peers probed per sample at most. */
+const PEX_SAMPLE = 8
+const PEX_PROBES = 4
 
 /**
  * The DHT's RPCs, point to point over links that authenticate the sender. Each carries the sender's
@@ -38,6 +41,8 @@ export const KademliaMessage = Schema.Union([
   Schema.Struct({ type: Schema.Literal('stored'), rpc: Rpc, key: PublicKey }),
   Schema.Struct({ type: Schema.Literal('find_value'), rpc: Rpc, key: PublicKey, target: Id }),
   Schema.Struct({ type: Schema.Literal('value'), rpc: Rpc, key: PublicKey, record: DhtRecord }),
+  // Peer exchange: signed announcements of peers the sender knows, each checked before use.
+  Schema.Struct({ type: Schema.Literal('pex'), rpc: Rpc, key: PublicKey, sample: Schema.Array(SignedEnvelope).check(Schema.isMaxLength(PEX_SAMPLE)) }),
 ])
 export type KademliaMessage = typeof KademliaMessage.Type
 
@@ -63,6 +68,8 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   readonly announce?: Omit<Announcement, 'type'>
   /** How often the announcement is broadcast again on the LAN (default 60 s), for whoever missed it. */
   readonly announceEveryMs?: number
+  /** How often a sample of known announcements goes to one random contact (default 30 s; 0: never). */
+  readonly pexEveryMs?: number
   /**
    * Identities convicted of misbehaviour (by node id). Nothing of theirs is accepted: their RPCs go
    * unanswered, they never enter the routing table or a lookup, their announcements and records are
@@ -96,6 +103,7 @@ interface Pending {
 const SWEEP = 'kademlia:sweep'
 const REPUBLISH = 'kademlia:republish'
 const ANNOUNCE = 'kademlia:announce'
+const PEX = 'kademlia:pex'
 
 type Done = (report: LookupReport) => void
 
@@ -130,6 +138,10 @@ export class KademliaNode implements Actor<KademliaInbox> {
   private opener!: EnvelopeOpener
   /** What verified announcements said, by node id (hex). */
   readonly announced = new Map<string, Announcement>()
+  /** The signed announcements themselves, to pass on in PEX samples. */
+  private readonly announcements = new Map<string, SignedEnvelope>()
+  /** When each peer last sent us a PEX sample (a peer sends one per half period at most). */
+  private readonly pexFrom = new Map<Address, number>()
   /** Value lookups: the key they look for, and the record once one answered with it. */
   private readonly wanted = new Map<Lookup, DhtRecord | undefined>()
 
@@ -157,6 +169,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     this.joined = false
     this.announce(ctx)
     this.askBootstrap(ctx)
+    if (this.pexEveryMs > 0 && this.options.announce !== undefined) ctx.setTimer(this.pexEveryMs, PEX)
     ctx.setTimer(this.options.republishMs ?? 3_600_000, REPUBLISH)
   }
 
@@ -225,6 +238,8 @@ export class KademliaNode implements Actor<KademliaInbox> {
         return this.reply(from, { type: 'nodes', rpc: message.rpc, key: this.key, ...packContacts(this.answerFor(asId(message.target), from)) }, ctx)
       case 'ping':
         return this.reply(from, { type: 'pong', rpc: message.rpc, key: this.key }, ctx)
+      case 'pex':
+        return this.receivePeers(message.sample, from, ctx)
       case 'store':
         if (this.acceptable(message.record, ctx)) this.records.put(message.record, ctx.now())
         return this.reply(from, { type: 'stored', rpc: message.rpc, key: this.key }, ctx)
@@ -255,6 +270,42 @@ export class KademliaNode implements Actor<KademliaInbox> {
     }
   }
 
+  private get pexEveryMs(): number {
+    return this.options.pexEveryMs ?? 30_000
+  }
+
+  // Sends one random contact a sample of the signed announcements we hold.
+  private sharePeers(ctx: Context): void {
+    const contacts = this.table.contacts()
+    if (contacts.length > 0 && this.announcements.size > 0) {
+      const sample = ctx.random.sample([...this.announcements.values()], PEX_SAMPLE)
+      ctx.send(ctx.random.pick(contacts).address, { type: 'pex', rpc: 0, key: this.key, sample })
+      this.sent++
+    }
+    ctx.setTimer(this.pexEveryMs, PEX)
+  }
+
+  // A PEX sample is used only after checks: the sender keeps to its rate; each announcement must be
+  // signed by the identity it announces and not blacklisted; and a new peer enters the routing table
+  // only by answering a ping at the address it announced (so a sample cannot fill a table with
+  // peers that do not exist, nor with real ids at false addresses).
+  private receivePeers(sample: readonly SignedEnvelope[], from: Address, ctx: Context): void {
+    const last = this.pexFrom.get(from)
+    if (last !== undefined && ctx.now() - last < this.pexEveryMs / 2) return void ctx.trace({ type: 'pex-rate-limited', from })
+    this.pexFrom.set(from, ctx.now())
+    let probes = 0
+    for (const envelope of sample) {
+      const id = nodeIdOf(envelope.root)
+      if (probes >= PEX_PROBES || this.announced.has(idHex(id)) || idsEqual(id, this.id) || this.options.isBlocked?.(id) === true) continue
+      const checked = this.opener.authenticate(envelope, Announcement, ctx)
+      if (Result.isFailure(checked)) continue
+      this.announced.set(idHex(id), checked.success.message)
+      this.announcements.set(idHex(id), envelope)
+      probes++
+      this.request(checked.success.message.addresses[0]!, id, { type: 'ping', rpc: 0, key: this.key }, ctx, {})
+    }
+  }
+
   /** Contacts passed on by a peer, less any blacklisted identity. */
   private usable(contacts: Contact[]): Contact[] {
     const isBlocked = this.options.isBlocked
@@ -279,6 +330,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     const id = nodeIdOf(opened.success.root)
     const firstSighting = !this.announced.has(idHex(id))
     this.announced.set(idHex(id), opened.success.message)
+    this.announcements.set(idHex(id), envelope)
     this.observe({ id, address: from }, ctx)
     // A node heard of for the first time is told about us in return: that is how a newcomer on a LAN
     // learns the nodes that announced themselves before it booted.
@@ -310,6 +362,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   timer(tag: TimerTag, ctx: Context): void {
     if (tag === REPUBLISH) return this.republish(ctx)
     if (tag === ANNOUNCE) return this.announce(ctx, false)
+    if (tag === PEX) return this.sharePeers(ctx)
     if (this.identity.timerFired(tag, ctx) !== undefined || tag !== SWEEP) return
     this.sweeping = false
     const now = ctx.now()
