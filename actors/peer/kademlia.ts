@@ -43,6 +43,8 @@ export const KademliaMessage = Schema.Union([
   Schema.Struct({ type: Schema.Literal('value'), rpc: Rpc, key: PublicKey, record: DhtRecord }),
   // Peer exchange: signed announcements of peers the sender knows, each checked before use.
   Schema.Struct({ type: Schema.Literal('pex'), rpc: Rpc, key: PublicKey, sample: Schema.Array(SignedEnvelope).check(Schema.isMaxLength(PEX_SAMPLE)) }),
+  // A high-tier node passing a newcomer's announcement on to its neighbourhood.
+  Schema.Struct({ type: Schema.Literal('relay'), rpc: Rpc, key: PublicKey, announcement: SignedEnvelope }),
 ])
 export type KademliaMessage = typeof KademliaMessage.Type
 
@@ -70,6 +72,13 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   readonly announceEveryMs?: number
   /** How often a sample of known announcements goes to one random contact (default 30 s; 0: never). */
   readonly pexEveryMs?: number
+  /**
+   * The tier this node grants an identity. It will come from reputation; until then it is
+   * configuration. Default: tier 0 for everyone, so no relay is trusted.
+   */
+  readonly tierOf?: (id: NodeId) => number
+  /** The lowest tier whose relayed announcements are believed, and at which this node relays (default 3). */
+  readonly relayMinTier?: number
   /**
    * Identities convicted of misbehaviour (by node id). Nothing of theirs is accepted: their RPCs go
    * unanswered, they never enter the routing table or a lookup, their announcements and records are
@@ -240,6 +249,9 @@ export class KademliaNode implements Actor<KademliaInbox> {
         return this.reply(from, { type: 'pong', rpc: message.rpc, key: this.key }, ctx)
       case 'pex':
         return this.receivePeers(message.sample, from, ctx)
+      case 'relay':
+        if (this.tierOf(sender) < this.relayMinTier) return void ctx.trace({ type: 'relay-untrusted', from })
+        return void this.considerPeer(message.announcement, ctx)
       case 'store':
         if (this.acceptable(message.record, ctx)) this.records.put(message.record, ctx.now())
         return this.reply(from, { type: 'stored', rpc: message.rpc, key: this.key }, ctx)
@@ -295,15 +307,23 @@ export class KademliaNode implements Actor<KademliaInbox> {
     this.pexFrom.set(from, ctx.now())
     let probes = 0
     for (const envelope of sample) {
-      const id = nodeIdOf(envelope.root)
-      if (probes >= PEX_PROBES || this.announced.has(idHex(id)) || idsEqual(id, this.id) || this.options.isBlocked?.(id) === true) continue
-      const checked = this.opener.authenticate(envelope, Announcement, ctx)
-      if (Result.isFailure(checked)) continue
-      this.announced.set(idHex(id), checked.success.message)
-      this.announcements.set(idHex(id), envelope)
-      probes++
-      this.request(checked.success.message.addresses[0]!, id, { type: 'ping', rpc: 0, key: this.key }, ctx, {})
+      if (probes >= PEX_PROBES) break
+      if (this.considerPeer(envelope, ctx)) probes++
     }
+  }
+
+  // An announcement passed on by a third party (PEX, relay): unless the peer is known, ourselves or
+  // blacklisted, its signature is checked and the peer is pinged at its announced address; it enters
+  // the routing table only by answering. Says whether a probe went out.
+  private considerPeer(envelope: SignedEnvelope, ctx: Context): boolean {
+    const id = nodeIdOf(envelope.root)
+    if (this.announced.has(idHex(id)) || idsEqual(id, this.id) || this.options.isBlocked?.(id) === true) return false
+    const checked = this.opener.authenticate(envelope, Announcement, ctx)
+    if (Result.isFailure(checked)) return false
+    this.announced.set(idHex(id), checked.success.message)
+    this.announcements.set(idHex(id), envelope)
+    this.request(checked.success.message.addresses[0]!, id, { type: 'ping', rpc: 0, key: this.key }, ctx, {})
+    return true
   }
 
   /** Contacts passed on by a peer, less any blacklisted identity. */
@@ -332,11 +352,24 @@ export class KademliaNode implements Actor<KademliaInbox> {
     this.announced.set(idHex(id), opened.success.message)
     this.announcements.set(idHex(id), envelope)
     this.observe({ id, address: from }, ctx)
+    if (!firstSighting) return
     // A node heard of for the first time is told about us in return: that is how a newcomer on a LAN
     // learns the nodes that announced themselves before it booted.
-    if (firstSighting && this.options.announce !== undefined) {
+    if (this.options.announce !== undefined) {
       ctx.send(from, this.identity.seal({ type: 'announce', ...this.options.announce }, ctx, { withCertificate: true }))
     }
+    // A high-tier node relays the newcomer's announcement to its neighbourhood (its k closest).
+    if (this.tierOf(this.id) >= this.relayMinTier) {
+      for (const c of this.table.closest(this.id, this.k)) if (c.address !== from) ctx.send(c.address, { type: 'relay', rpc: 0, key: this.key, announcement: envelope })
+    }
+  }
+
+  private tierOf(id: NodeId): number {
+    return this.options.tierOf?.(id) ?? 0
+  }
+
+  private get relayMinTier(): number {
+    return this.options.relayMinTier ?? 3
   }
 
   private blocked(id: NodeId, from: Address, ctx: Context): boolean {
