@@ -1,13 +1,13 @@
-import { Result, Schema } from 'effect'
+import { Schema } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { PublicKey, exactBytes } from '../../core/schemas.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
-import { EnvelopeOpener, SignedEnvelope } from '../identity/envelope.ts'
+import { SignedEnvelope } from '../identity/envelope.ts'
 import { NodeIdentity } from '../identity/identity.ts'
-import { KeyBook } from '../identity/key-book.ts'
-import { Announcement } from './announcement.ts'
+import type { Announcement } from './announcement.ts'
+import { Introductions, PEX_SAMPLE, type IntroductionOptions } from './introductions.ts'
 import { Lookup } from './lookup.ts'
-import { ID_BYTES, asId, idHex, idsEqual, nodeIdOf, randomIdInBucket, type NodeId } from './node-id.ts'
+import { ID_BYTES, asId, idsEqual, nodeIdOf, randomIdInBucket, type NodeId } from './node-id.ts'
 import { DhtRecord, recordProblem } from './record.ts'
 import { RecordStore } from './record-store.ts'
 import { RoutingTable, type Contact, type RoutingOptions } from './routing-table.ts'
@@ -15,9 +15,6 @@ import { RoutingTable, type Contact, type RoutingOptions } from './routing-table
 const Id = exactBytes(ID_BYTES)
 const Rpc = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2 ** 32 - 1 }))
 const MAX_CONTACTS = 32
-/** Announcements per PEX sample, and new peers probed per sample at most. */
-const PEX_SAMPLE = 8
-const PEX_PROBES = 4
 
 /**
  * The DHT's RPCs, point to point over links that authenticate the sender. Each carries the sender's
@@ -52,7 +49,7 @@ export type KademliaMessage = typeof KademliaMessage.Type
 export const KademliaInbox = Schema.Union([KademliaMessage, SignedEnvelope])
 export type KademliaInbox = typeof KademliaInbox.Type
 
-export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>> {
+export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>>, IntroductionOptions {
   /** Addresses to join through. */
   readonly bootstrap: readonly Address[]
   readonly groupOf?: (address: Address) => string
@@ -66,19 +63,6 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   readonly republishMs?: number
   /** The longest record lifetime accepted (default 24 h). */
   readonly maxRecordTtlMs?: number
-  /** This node's announcement (without `type`): sent to its bootstrap nodes at boot, and broadcast on its LAN then and every `announceEveryMs`. */
-  readonly announce?: Omit<Announcement, 'type'>
-  /** How often the announcement is broadcast again on the LAN (default 60 s), for whoever missed it. */
-  readonly announceEveryMs?: number
-  /** How often a sample of known announcements goes to one random contact (default 30 s; 0: never). */
-  readonly pexEveryMs?: number
-  /**
-   * The tier this node grants an identity. It will come from reputation; until then it is
-   * configuration. Default: tier 0 for everyone, so no relay is trusted.
-   */
-  readonly tierOf?: (id: NodeId) => number
-  /** The lowest tier whose relayed announcements are believed, and at which this node relays (default 3). */
-  readonly relayMinTier?: number
   /**
    * Identities convicted of misbehaviour (by node id). Nothing of theirs is accepted: their RPCs go
    * unanswered, they never enter the routing table or a lookup, their announcements and records are
@@ -111,8 +95,7 @@ interface Pending {
 
 const SWEEP = 'kademlia:sweep'
 const REPUBLISH = 'kademlia:republish'
-const ANNOUNCE = 'kademlia:announce'
-const PEX = 'kademlia:pex'
+
 
 type Done = (report: LookupReport) => void
 
@@ -144,13 +127,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   sent = 0
   records!: RecordStore
   private readonly verifier = new SignatureVerifier()
-  private opener!: EnvelopeOpener
-  /** What verified announcements said, by node id (hex). */
-  readonly announced = new Map<string, Announcement>()
-  /** The signed announcements themselves, to pass on in PEX samples. */
-  private readonly announcements = new Map<string, SignedEnvelope>()
-  /** When each peer last sent us a PEX sample (a peer sends one per half period at most). */
-  private readonly pexFrom = new Map<Address, number>()
+  private introductions!: Introductions
   /** Value lookups: the key they look for, and the record once one answered with it. */
   private readonly wanted = new Map<Lookup, DhtRecord | undefined>()
 
@@ -173,12 +150,10 @@ export class KademliaNode implements Actor<KademliaInbox> {
       groupOf: this.options.groupOf ?? ((address) => address),
     })
     this.records = new RecordStore(ctx.storage)
-    this.opener = new EnvelopeOpener(new KeyBook(this.verifier), this.verifier)
-    this.opener.start(this.key, ctx)
+    this.introductions = new Introductions(this, this.options, this.verifier, this.k)
+    this.introductions.start(ctx)
     this.joined = false
-    this.announce(ctx)
     this.askBootstrap(ctx)
-    if (this.pexEveryMs > 0 && this.options.announce !== undefined) ctx.setTimer(this.pexEveryMs, PEX)
     ctx.setTimer(this.options.republishMs ?? 3_600_000, REPUBLISH)
   }
 
@@ -238,7 +213,10 @@ export class KademliaNode implements Actor<KademliaInbox> {
   }
 
   receive(message: KademliaInbox, from: Address, ctx: Context): void {
-    if (message.type === 'signed') return this.receiveAnnouncement(message, from, ctx)
+    if (message.type === 'signed') {
+      if (!this.blocked(nodeIdOf(message.root), from, ctx)) this.introductions.receiveAnnouncement(message, from, ctx)
+      return
+    }
     const sender = nodeIdOf(message.key)
     if (this.blocked(sender, from, ctx)) return
     this.observe({ id: sender, address: from }, ctx)
@@ -248,10 +226,9 @@ export class KademliaNode implements Actor<KademliaInbox> {
       case 'ping':
         return this.reply(from, { type: 'pong', rpc: message.rpc, key: this.key }, ctx)
       case 'pex':
-        return this.receivePeers(message.sample, from, ctx)
+        return this.introductions.receivePeers(message.sample, from, ctx)
       case 'relay':
-        if (this.tierOf(sender) < this.relayMinTier) return void ctx.trace({ type: 'relay-untrusted', from })
-        return void this.considerPeer(message.announcement, ctx)
+        return this.introductions.receiveRelay(sender, message.announcement, from, ctx)
       case 'store':
         if (this.acceptable(message.record, ctx)) this.records.put(message.record, ctx.now())
         return this.reply(from, { type: 'stored', rpc: message.rpc, key: this.key }, ctx)
@@ -282,94 +259,10 @@ export class KademliaNode implements Actor<KademliaInbox> {
     }
   }
 
-  private get pexEveryMs(): number {
-    return this.options.pexEveryMs ?? 30_000
-  }
-
-  // Sends one random contact a sample of the signed announcements we hold.
-  private sharePeers(ctx: Context): void {
-    const contacts = this.table.contacts()
-    if (contacts.length > 0 && this.announcements.size > 0) {
-      const sample = ctx.random.sample([...this.announcements.values()], PEX_SAMPLE)
-      ctx.send(ctx.random.pick(contacts).address, { type: 'pex', rpc: 0, key: this.key, sample })
-      this.sent++
-    }
-    ctx.setTimer(this.pexEveryMs, PEX)
-  }
-
-  // A PEX sample is used only after checks: the sender keeps to its rate; each announcement must be
-  // signed by the identity it announces and not blacklisted; and a new peer enters the routing table
-  // only by answering a ping at the address it announced (so a sample cannot fill a table with
-  // peers that do not exist, nor with real ids at false addresses).
-  private receivePeers(sample: readonly SignedEnvelope[], from: Address, ctx: Context): void {
-    const last = this.pexFrom.get(from)
-    if (last !== undefined && ctx.now() - last < this.pexEveryMs / 2) return void ctx.trace({ type: 'pex-rate-limited', from })
-    this.pexFrom.set(from, ctx.now())
-    let probes = 0
-    for (const envelope of sample) {
-      if (probes >= PEX_PROBES) break
-      if (this.considerPeer(envelope, ctx)) probes++
-    }
-  }
-
-  // An announcement passed on by a third party (PEX, relay): unless the peer is known, ourselves or
-  // blacklisted, its signature is checked and the peer is pinged at its announced address; it enters
-  // the routing table only by answering. Says whether a probe went out.
-  private considerPeer(envelope: SignedEnvelope, ctx: Context): boolean {
-    const id = nodeIdOf(envelope.root)
-    if (this.announced.has(idHex(id)) || idsEqual(id, this.id) || this.options.isBlocked?.(id) === true) return false
-    const checked = this.opener.authenticate(envelope, Announcement, ctx)
-    if (Result.isFailure(checked)) return false
-    this.announced.set(idHex(id), checked.success.message)
-    this.announcements.set(idHex(id), envelope)
-    this.request(checked.success.message.addresses[0]!, id, { type: 'ping', rpc: 0, key: this.key }, ctx, {})
-    return true
-  }
-
   /** Contacts passed on by a peer, less any blacklisted identity. */
   private usable(contacts: Contact[]): Contact[] {
     const isBlocked = this.options.isBlocked
     return isBlocked === undefined ? contacts : contacts.filter((c) => !isBlocked(c.id))
-  }
-
-  // Announces this node on its LAN and to its bootstrap nodes, if it has an announcement to make.
-  private announce(ctx: Context, toBootstrap = true): void {
-    if (this.options.announce === undefined) return
-    const envelope = this.identity.seal({ type: 'announce', ...this.options.announce }, ctx, { withCertificate: true })
-    ctx.broadcast(envelope)
-    if (toBootstrap) for (const address of this.options.bootstrap) if (address !== ctx.self) ctx.send(address, envelope)
-    ctx.setTimer(this.options.announceEveryMs ?? 60_000, ANNOUNCE)
-  }
-
-  // An announcement is opened (certificate, signature, replay) before any field is read; then the
-  // node it announces enters the routing table under the id its root key hashes to.
-  private receiveAnnouncement(envelope: SignedEnvelope, from: Address, ctx: Context): void {
-    if (this.blocked(nodeIdOf(envelope.root), from, ctx)) return
-    const opened = this.opener.open(envelope, Announcement, ctx)
-    if (Result.isFailure(opened)) return
-    const id = nodeIdOf(opened.success.root)
-    const firstSighting = !this.announced.has(idHex(id))
-    this.announced.set(idHex(id), opened.success.message)
-    this.announcements.set(idHex(id), envelope)
-    this.observe({ id, address: from }, ctx)
-    if (!firstSighting) return
-    // A node heard of for the first time is told about us in return: that is how a newcomer on a LAN
-    // learns the nodes that announced themselves before it booted.
-    if (this.options.announce !== undefined) {
-      ctx.send(from, this.identity.seal({ type: 'announce', ...this.options.announce }, ctx, { withCertificate: true }))
-    }
-    // A high-tier node relays the newcomer's announcement to its neighbourhood (its k closest).
-    if (this.tierOf(this.id) >= this.relayMinTier) {
-      for (const c of this.table.closest(this.id, this.k)) if (c.address !== from) ctx.send(c.address, { type: 'relay', rpc: 0, key: this.key, announcement: envelope })
-    }
-  }
-
-  private tierOf(id: NodeId): number {
-    return this.options.tierOf?.(id) ?? 0
-  }
-
-  private get relayMinTier(): number {
-    return this.options.relayMinTier ?? 3
   }
 
   private blocked(id: NodeId, from: Address, ctx: Context): boolean {
@@ -394,8 +287,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
 
   timer(tag: TimerTag, ctx: Context): void {
     if (tag === REPUBLISH) return this.republish(ctx)
-    if (tag === ANNOUNCE) return this.announce(ctx, false)
-    if (tag === PEX) return this.sharePeers(ctx)
+    if (this.introductions.timer(tag, ctx)) return
     if (this.identity.timerFired(tag, ctx) !== undefined || tag !== SWEEP) return
     this.sweeping = false
     const now = ctx.now()
@@ -463,7 +355,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   // A contact we heard from: into the table. When its bucket is full, the oldest contact is probed,
   // and dropped (the newcomer promoted from the replacements) only if it does not answer. A contact
   // heard from lately is not probed: it was alive then (the paper's §4.1 saving on probes).
-  private observe(contact: Contact, ctx: Context): void {
+  observe(contact: Contact, ctx: Context): void {
     if (this.table.observe(contact, ctx.now()) !== 'full') return
     const oldest = this.table.oldest(contact.id)
     if (oldest === undefined || ctx.now() - oldest.seenAt < this.probeAfterMs || this.probing.has(oldest.contact)) return
@@ -479,6 +371,16 @@ export class KademliaNode implements Actor<KademliaInbox> {
         this.table.remove(stale.id, ctx.now()) // the newest replacement takes its place
       },
     })
+  }
+
+  /** Pings `address`, which must answer with the key `id` hashes to; an answer puts it in the table. */
+  probe(address: Address, id: NodeId, ctx: Context): void {
+    this.request(address, id, { type: 'ping', rpc: 0, key: this.key }, ctx, {})
+  }
+
+  /** What verified announcements said, by node id (hex). */
+  get announced(): ReadonlyMap<string, Announcement> {
+    return this.introductions.announced
   }
 
   private request(to: Address, id: NodeId | undefined, message: KademliaMessage, ctx: Context, how: Omit<Pending, 'to' | 'deadline'>): void {
