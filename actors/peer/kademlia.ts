@@ -7,7 +7,7 @@ import { NodeIdentity } from '../identity/identity.ts'
 import type { Announcement } from './announcement.ts'
 import { Introductions, PEX_SAMPLE, type IntroductionOptions } from './introductions.ts'
 import { Lookup } from './lookup.ts'
-import { ID_BYTES, asId, idsEqual, nodeIdOf, randomIdInBucket, type NodeId } from './node-id.ts'
+import { ID_BYTES, asId, idHex, idsEqual, nodeIdOf, randomIdInBucket, sharedPrefixBits, type NodeId } from './node-id.ts'
 import { DhtRecord, recordProblem } from './record.ts'
 import { RecordStore } from './record-store.ts'
 import { RoutingTable, type Contact, type RoutingOptions } from './routing-table.ts'
@@ -57,7 +57,7 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   /** Parallel queries per lookup: Kademlia's α (3). */
   readonly alpha?: number
   readonly rpcTimeoutMs?: number
-  /** A full bucket probes its oldest contact only if that contact has been silent this long. */
+  /** A contact silent this long is probed (when its bucket is full, and at each heartbeat, which runs this often); default 60 s. */
   readonly probeAfterMs?: number
   /** How often a holder republishes its records to the k closest nodes (the paper: an hour). */
   readonly republishMs?: number
@@ -95,6 +95,7 @@ interface Pending {
 
 const SWEEP = 'kademlia:sweep'
 const REPUBLISH = 'kademlia:republish'
+const HEARTBEAT = 'kademlia:heartbeat'
 
 
 type Done = (report: LookupReport) => void
@@ -115,7 +116,8 @@ export class KademliaNode implements Actor<KademliaInbox> {
   key!: Uint8Array
   private readonly pending = new Map<number, Pending>()
   private readonly lookups = new Map<Lookup, Done>()
-  private readonly probing = new Set<Contact>()
+  /** Contacts being probed, by id (hex). */
+  private readonly probing = new Set<string>()
   private sweeping = false
   private joined = false
   private nextRpc = 1
@@ -154,6 +156,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     this.introductions.start(ctx)
     this.joined = false
     this.askBootstrap(ctx)
+    ctx.setTimer(this.probeAfterMs, HEARTBEAT)
     ctx.setTimer(this.options.republishMs ?? 3_600_000, REPUBLISH)
   }
 
@@ -288,6 +291,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   timer(tag: TimerTag, ctx: Context): void {
     if (tag === REPUBLISH) return this.republish(ctx)
     if (this.introductions.timer(tag, ctx)) return
+    if (tag === HEARTBEAT) return this.heartbeat(ctx)
     if (this.identity.timerFired(tag, ctx) !== undefined || tag !== SWEEP) return
     this.sweeping = false
     const now = ctx.now()
@@ -356,21 +360,37 @@ export class KademliaNode implements Actor<KademliaInbox> {
   // and dropped (the newcomer promoted from the replacements) only if it does not answer. A contact
   // heard from lately is not probed: it was alive then (the paper's §4.1 saving on probes).
   observe(contact: Contact, ctx: Context): void {
-    if (this.table.observe(contact, ctx.now()) !== 'full') return
-    const oldest = this.table.oldest(contact.id)
-    if (oldest === undefined || ctx.now() - oldest.seenAt < this.probeAfterMs || this.probing.has(oldest.contact)) return
+    if (this.table.observe(contact, ctx.now()) === 'full') this.checkOldest(sharedPrefixBits(this.id, contact.id), ctx)
+  }
+
+  // Probes the least recently seen contact of bucket `index` if it has been silent for probeAfterMs:
+  // it stays if it answers; if not, it is evicted and the newest replacement takes its place.
+  private checkOldest(index: number, ctx: Context): void {
+    const oldest = this.table.oldestIn(index)
+    if (oldest === undefined || ctx.now() - oldest.seenAt < this.probeAfterMs) return
     const stale = oldest.contact
-    this.probing.add(stale)
+    const key = idHex(stale.id)
+    if (this.probing.has(key)) return
+    this.probing.add(key)
     this.request(stale.address, stale.id, { type: 'ping', rpc: 0, key: this.key }, ctx, {
       onAnswer: () => {
-        this.probing.delete(stale)
+        this.probing.delete(key)
         this.table.observe(stale, ctx.now())
       },
       onTimeout: () => {
-        this.probing.delete(stale)
-        this.table.remove(stale.id, ctx.now()) // the newest replacement takes its place
+        this.probing.delete(key)
+        this.table.remove(stale.id, ctx.now())
+        ctx.trace({ type: 'evicted', peer: stale.address })
       },
     })
+  }
+
+  // Heartbeat: every probeAfterMs, each bucket's least recently seen contact is checked, so a node
+  // that went silent leaves every table within a few rounds, even where no newcomer pushes it out.
+  // Its records are carried on by the holders' republishing.
+  private heartbeat(ctx: Context): void {
+    for (const index of this.table.occupiedBuckets()) this.checkOldest(index, ctx)
+    ctx.setTimer(this.probeAfterMs, HEARTBEAT)
   }
 
   /** Pings `address`, which must answer with the key `id` hashes to; an answer puts it in the table. */

@@ -130,7 +130,12 @@ export class RoutingTable {
 
   /** The least recently seen contact of the bucket `id` falls in (the one to probe when it is full), and when it was seen. */
   oldest(id: NodeId): { readonly contact: Contact; readonly seenAt: number } | undefined {
-    const bucket = this.buckets[sharedPrefixBits(this.self, id)]
+    return this.oldestIn(sharedPrefixBits(this.self, id))
+  }
+
+  /** The least recently seen contact of bucket `index`, and when it was seen. */
+  oldestIn(index: number): { readonly contact: Contact; readonly seenAt: number } | undefined {
+    const bucket = this.buckets[index]
     return bucket === undefined || bucket.size === 0 ? undefined : { contact: bucket.contactAt(0), seenAt: bucket.seenAt[0]! }
   }
 
