@@ -83,4 +83,17 @@ describe('KademliaNode', () => {
     expect(node.records.size).toBe(0)
     expect(ctx.traces.map((t) => t.type)).toEqual(['blocked', 'record-rejected'])
   })
+
+  it('refreshes a bucket no lookup went through lately, by looking up a random id in it', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [], refreshIdleMs: 10_000 })
+    node.start(ctx)
+    peersInBucket0(node.id, 3).forEach((p, i) => node.receive({ type: 'ping', rpc: i, key: p.key }, `p${i}`, ctx))
+    ctx.advance(10_000)
+    const before = ctx.sent.length
+    node.timer([...ctx.timers.values()].find((t) => t.tag === 'kademlia:refresh')!.tag, ctx)
+    const queries = ctx.sent.slice(before).map((s) => s.message as KademliaMessage).filter((m) => m.type === 'find_node')
+    expect(queries.length).toBeGreaterThan(0)
+    for (const q of queries) if (q.type === 'find_node') expect(sharedPrefixBits(node.id, q.target)).toBe(0)
+  })
 })

@@ -57,6 +57,8 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   /** Parallel queries per lookup: Kademlia's α (3). */
   readonly alpha?: number
   readonly rpcTimeoutMs?: number
+  /** A bucket with no lookup in this long is refreshed by a lookup of a random id in it (the paper's hour). */
+  readonly refreshIdleMs?: number
   /** A contact silent this long is probed (when its bucket is full, and at each heartbeat, which runs this often); default 60 s. */
   readonly probeAfterMs?: number
   /** How often a holder republishes its records to the k closest nodes (the paper: an hour). */
@@ -96,6 +98,7 @@ interface Pending {
 const SWEEP = 'kademlia:sweep'
 const REPUBLISH = 'kademlia:republish'
 const HEARTBEAT = 'kademlia:heartbeat'
+const REFRESH = 'kademlia:refresh'
 
 
 type Done = (report: LookupReport) => void
@@ -116,6 +119,8 @@ export class KademliaNode implements Actor<KademliaInbox> {
   key!: Uint8Array
   private readonly pending = new Map<number, Pending>()
   private readonly lookups = new Map<Lookup, Done>()
+  /** When a lookup last went through each bucket (by the prefix its target shares with us). */
+  private readonly lookedUpAt: number[] = []
   /** Contacts being probed, by id (hex). */
   private readonly probing = new Set<string>()
   private sweeping = false
@@ -157,6 +162,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     this.joined = false
     this.askBootstrap(ctx)
     ctx.setTimer(this.probeAfterMs, HEARTBEAT)
+    ctx.setTimer(this.options.refreshIdleMs ?? 3_600_000, REFRESH)
     ctx.setTimer(this.options.republishMs ?? 3_600_000, REPUBLISH)
   }
 
@@ -210,6 +216,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
 
   /** Starts an iterative lookup of `target`; `done` gets the k closest nodes that answered. */
   lookup(target: NodeId, ctx: Context, done: Done, seeds: readonly Contact[] = []): void {
+    this.lookedUpAt[sharedPrefixBits(this.id, target)] = ctx.now()
     const lookup = new Lookup(target, [...this.table.closest(target, this.k), ...seeds], this.k, this.alpha)
     this.lookups.set(lookup, done)
     this.advance(lookup, ctx)
@@ -292,6 +299,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     if (tag === REPUBLISH) return this.republish(ctx)
     if (this.introductions.timer(tag, ctx)) return
     if (tag === HEARTBEAT) return this.heartbeat(ctx)
+    if (tag === REFRESH) return this.refreshIdle(ctx)
     if (this.identity.timerFired(tag, ctx) !== undefined || tag !== SWEEP) return
     this.sweeping = false
     const now = ctx.now()
@@ -391,6 +399,18 @@ export class KademliaNode implements Actor<KademliaInbox> {
   private heartbeat(ctx: Context): void {
     for (const index of this.table.occupiedBuckets()) this.checkOldest(index, ctx)
     ctx.setTimer(this.probeAfterMs, HEARTBEAT)
+  }
+
+  // §2.3: a bucket no lookup has gone through for refreshIdleMs is refreshed by a lookup of a random
+  // id in its range, so ranges without traffic still learn of the nodes that joined there.
+  private refreshIdle(ctx: Context): void {
+    const idle = this.options.refreshIdleMs ?? 3_600_000
+    const occupied = this.table.occupiedBuckets()
+    const farthest = occupied.length === 0 ? -1 : occupied.at(-1)!
+    for (let index = 0; index <= farthest; index++) {
+      if (ctx.now() - (this.lookedUpAt[index] ?? 0) >= idle) this.lookup(randomIdInBucket(this.id, index, ctx.random.bytes(ID_BYTES)), ctx, () => {})
+    }
+    ctx.setTimer(idle, REFRESH)
   }
 
   /** Pings `address`, which must answer with the key `id` hashes to; an answer puts it in the table. */
