@@ -130,8 +130,6 @@ export class KademliaNode implements Actor<KademliaInbox> {
   private readonly alpha: number
   private readonly timeoutMs: number
   private readonly probeAfterMs: number
-  /** Messages this node sent (for the scenario's cost figures). */
-  sent = 0
   records!: RecordStore
   private readonly verifier = new SignatureVerifier()
   private introductions!: Introductions
@@ -427,12 +425,10 @@ export class KademliaNode implements Actor<KademliaInbox> {
     const rpc = this.nextRpc++
     this.pending.set(rpc, { to: id, ...how, deadline: ctx.now() + this.timeoutMs })
     this.armSweep(ctx)
-    this.sent++
     ctx.send(to, { ...message, rpc })
   }
 
   private reply(to: Address, message: KademliaMessage, ctx: Context): void {
-    this.sent++
     ctx.send(to, message)
   }
 }
