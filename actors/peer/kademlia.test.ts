@@ -96,4 +96,20 @@ describe('KademliaNode', () => {
     expect(queries.length).toBeGreaterThan(0)
     for (const q of queries) if (q.type === 'find_node') expect(sharedPrefixBits(node.id, q.target)).toBe(0)
   })
+
+  it('passes contacts on under the address they announced, not the one we reach them at', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [] })
+    node.start(ctx)
+    const peerCtx = new ManualContext('peer', 2)
+    const peer = new KademliaNode({ bootstrap: ['me'], announce: { addresses: ['wss://10.0.0.7:7001'], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } } })
+    peer.start(peerCtx)
+    const announcement = peerCtx.sent.find((s) => (s.message as { type: string }).type === 'signed')!.message as Parameters<KademliaNode['receive']>[0]
+    node.receive(announcement, 'identity-hex-of-peer', ctx) // as a real runtime names a linked peer
+    const [asker] = peersInBucket0(node.id, 1)
+    node.receive({ type: 'find_node', rpc: 1, key: asker!.key, target: peer.id }, 'asker', ctx)
+    const reply = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'nodes' }>
+    expect(reply.addresses).toContain('wss://10.0.0.7:7001')
+    expect(reply.addresses).not.toContain('identity-hex-of-peer')
+  })
 })

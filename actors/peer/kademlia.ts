@@ -288,9 +288,16 @@ export class KademliaNode implements Actor<KademliaInbox> {
     return problem === undefined
   }
 
-  /** The contacts a FIND_NODE for `target` from `asker` gets: our k closest, never the asker itself. */
+  /**
+   * The contacts a FIND_NODE for `target` from `asker` gets: our k closest, never the asker itself,
+   * each under the address it announced when we know one. In a real node we reach a peer at its
+   * link's identity, which others cannot dial; its announced `wss://` URL they can.
+   */
   protected answerFor(target: NodeId, asker: Address): Contact[] {
-    return this.table.closest(target, this.k).filter((c) => c.address !== asker)
+    const contacts = this.table.closest(target, this.k).filter((c) => c.address !== asker)
+    const announced = this.introductions.announced
+    if (announced.size === 0) return contacts // no announcements: nothing to map (and no hex to compute)
+    return contacts.map((c) => ({ id: c.id, address: announced.get(idHex(c.id))?.addresses[0] ?? c.address }))
   }
 
   timer(tag: TimerTag, ctx: Context): void {
