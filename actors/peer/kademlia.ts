@@ -212,10 +212,13 @@ export class KademliaNode implements Actor<KademliaInbox> {
     }
   }
 
-  /** Starts an iterative lookup of `target`; `done` gets the k closest nodes that answered. */
-  lookup(target: NodeId, ctx: Context, done: Done, seeds: readonly Contact[] = []): void {
+  /**
+   * Starts an iterative lookup of `target`; `done` gets the k closest nodes that answered. With
+   * `findNode`, the lookup is looking for that node and ends as soon as it answers.
+   */
+  lookup(target: NodeId, ctx: Context, done: Done, seeds: readonly Contact[] = [], findNode = false): void {
     this.lookedUpAt[sharedPrefixBits(this.id, target)] = ctx.now()
-    const lookup = new Lookup(target, [...this.table.closest(target, this.k), ...seeds], this.k, this.alpha)
+    const lookup = new Lookup(target, [...this.table.closest(target, this.k), ...seeds], this.k, this.alpha, findNode)
     this.lookups.set(lookup, done)
     this.advance(lookup, ctx)
   }
@@ -356,6 +359,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   }
 
   private advance(lookup: Lookup, ctx: Context): void {
+    if (!this.lookups.has(lookup)) return // finished: late answers to it change nothing
     const found = this.wanted.get(lookup)
     const type = this.wanted.has(lookup) ? 'find_value' : 'find_node'
     if (found === undefined) {

@@ -28,12 +28,15 @@ export class Lookup {
   rpcs = 0
   /** The round at which the target itself was learnt, if it was. */
   targetHop: number | undefined
+  private targetAnswered = false
 
   constructor(
     readonly target: NodeId,
     seeds: readonly Contact[],
     private readonly k: number,
     private readonly alpha: number,
+    /** Stop as soon as the target itself answers (finding one node), rather than once the k closest have (placing data). */
+    private readonly untilTargetAnswers = false,
   ) {
     for (const contact of seeds) this.add(contact, 0)
   }
@@ -59,6 +62,7 @@ export class Lookup {
   answered(from: NodeId, contacts: readonly Contact[]): void {
     const candidate = this.settle(from, 'answered')
     if (candidate === undefined) return
+    if (idsEqual(from, this.target)) this.targetAnswered = true
     for (const contact of contacts) this.add(contact, candidate.hop + 1)
   }
 
@@ -70,8 +74,9 @@ export class Lookup {
     return 'retry'
   }
 
-  /** Done when nothing is in flight and the k closest live candidates have all answered. */
+  /** Done when the target answered (if asked to stop there), or nothing is in flight and the k closest live candidates have all answered. */
   get done(): boolean {
+    if (this.untilTargetAnswers && this.targetAnswered) return true
     if (this.waiting > 0) return false
     let considered = 0
     for (const candidate of this.candidates) {

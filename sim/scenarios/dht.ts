@@ -34,9 +34,15 @@ class MeasuredNode extends KademliaNode {
     if (tag !== 'workload') return super.timer(tag, ctx)
     const target = this.pickTarget(ctx)
     if (target === undefined) return
-    this.lookup(target.id, ctx, (report) => {
-      this.report = { ...report, found: report.closest.some((c) => idsEqual(c.id, target.id)) }
-    })
+    this.lookup(
+      target.id,
+      ctx,
+      (report) => {
+        this.report = { ...report, found: report.closest.some((c) => idsEqual(c.id, target.id)) }
+      },
+      [],
+      true,
+    )
   }
 }
 
