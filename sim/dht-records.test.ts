@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Context, TimerTag } from '../core/actor.ts'
 import { ed25519FromSeed } from '../core/keys.ts'
@@ -62,17 +63,24 @@ describe('DHT records', () => {
     for (let i = 0; i < 40; i++) expect(sim.actor<Worker>(`n${i}`)!.records.size).toBe(0)
   })
 
-  it('a record survives the failure of fewer than k of its holders, by republishing', () => {
+  it('a record survives the failure of fewer than k of its holders, by republishing (property)', () => {
     const r = record('survivor')
     const plans = { n10: { publish: r, publishAt: 3_000 }, n45: { getAt: 25_000, key: r.key } }
-    const probe = network(3, 60, plans)
-    probe.run({ untilMs: 4_500 })
-    const holders = Array.from({ length: 60 }, (_, i) => `n${i}`).filter((m) => m !== 'n45' && probe.actor<Worker>(m)!.records.get(r.key, 4_500) !== undefined)
-    const doomed = holders.slice(0, holders.length - 3) // all but three holders fail for good
-    const sim = network(3, 60, plans, doomed.map((node, i) => ({ at: 6_000 + i * 100, kind: 'crash', node })) as never)
-    sim.run({ untilMs: 60_000 })
-    const got = sim.actor<Worker>('n45')!.got
-    expect(got && new TextDecoder().decode(got.value)).toBe('survivor')
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 5 }), fc.nat(), (seed, survivors, pick) => {
+        const probe = network(seed, 60, plans)
+        probe.run({ untilMs: 4_500 })
+        const holders = Array.from({ length: 60 }, (_, i) => `n${i}`).filter((m) => m !== 'n45' && probe.actor<Worker>(m)!.records.get(r.key, 4_500) !== undefined)
+        // All holders but `survivors` of them, chosen by `pick`, fail for good.
+        const kept = new Set(Array.from({ length: survivors }, (_, i) => holders[(pick + i * 7) % holders.length]))
+        const doomed = holders.filter((h) => !kept.has(h))
+        const sim = network(seed, 60, plans, doomed.map((node, i) => ({ at: 6_000 + i * 100, kind: 'crash', node })) as never)
+        sim.run({ untilMs: 60_000 })
+        const got = sim.actor<Worker>('n45')!.got
+        expect(got && new TextDecoder().decode(got.value)).toBe('survivor')
+      }),
+      { numRuns: Number(process.env.RECORD_RUNS ?? 3) },
+    )
   })
 
   it('a holder that restarts still serves the records it held', () => {
