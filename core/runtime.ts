@@ -122,7 +122,7 @@ export class NodeRuntime {
     this.options.log({ event: 'link-up', peer, address: link.remoteAddress })
     link.onFrame((frame) => this.deliver(frame, peer))
     link.onClose((reason) => {
-      if (this.links.get(peer) === link) this.links.delete(peer)
+      // The link may be filed under the peer's identity and under the URL it was dialled at.
       for (const [key, value] of this.links) if (value === link) this.links.delete(key)
       this.options.log({ event: 'link-down', peer, reason })
     })

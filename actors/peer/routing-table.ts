@@ -196,7 +196,7 @@ export class RoutingTable {
 
   /** Every contact, bucket by bucket. */
   contacts(): Contact[] {
-    return this.buckets.flatMap((b) => (b === undefined ? [] : b.addresses.map((_, s) => b.contactAt(s))))
+    return this.buckets.flatMap((_, index) => this.bucketContacts(index))
   }
 
   /** The indices of the buckets that hold at least one contact. */
