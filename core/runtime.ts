@@ -4,7 +4,7 @@ import { toHex } from './bytes.ts'
 import { decodeFrame, encode } from './codec.ts'
 import { OsRandom } from './os-random.ts'
 import type { Storage } from './storage.ts'
-import type { Link, Transport } from './transport.ts'
+import type { BroadcastDomain, Link, Misbehaviour, Transport } from './transport.ts'
 
 /** One structured log record. */
 export type LogRecord = { readonly event: string } & Readonly<Record<string, unknown>>
@@ -14,8 +14,8 @@ export interface RuntimeOptions {
   readonly transport: Transport
   readonly storage: Storage
   readonly log: (record: LogRecord) => void
-  /** LAN broadcast (UDP) for `ctx.broadcast`; without it, broadcasts are logged and dropped. */
-  readonly broadcast?: (frame: Uint8Array) => void
+  /** The LAN (UDP broadcast) for `ctx.broadcast`; without one, broadcasts are logged and dropped. */
+  readonly lan?: BroadcastDomain
   readonly maxFrameBytes?: number
 }
 
@@ -55,18 +55,14 @@ export class NodeRuntime {
 
   /** Starts accepting links and boots the actor. */
   start(): void {
-    this.options.transport.onLink((link) => this.adopt(link))
-    this.options.transport.onMisbehaviour((m) => {
-      const peer = m.identity === undefined ? undefined : toHex(m.identity)
-      this.options.log({ event: 'misbehaviour', reason: m.reason, peer, address: m.remoteAddress, detail: m.detail })
-      this.signal({ peer, reason: m.reason, detail: m.detail })
-    })
+    const { transport, lan } = this.options
+    transport.onLink((link) => this.adopt(link))
+    transport.onMisbehaviour((m) => this.misbehaviour(m))
+    // A datagram's source is unauthenticated and not dialable: the actor gets it as `udp://host:port`,
+    // and must find a sender's real address in what the datagram proves (a signed announcement).
+    lan?.onDatagram((frame, from) => this.deliver(frame, `udp://${from}`))
+    lan?.onMisbehaviour((m) => this.misbehaviour(m))
     this.guard('start', () => this.options.actor.start?.(this.ctx))
-  }
-
-  /** Delivers a LAN datagram (from transports/udp) to the actor, through its inbox schema. */
-  deliverBroadcast(frame: Uint8Array, from: string): void {
-    this.deliver(frame, `udp://${from}`)
   }
 
   /** Stops timers and links and syncs storage; the actor sees nothing more. */
@@ -75,7 +71,7 @@ export class NodeRuntime {
     this.stopped = true
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.timers.clear()
-    await this.options.transport.close()
+    await Promise.all([this.options.transport.close(), this.options.lan?.close()])
     this.options.storage.sync()
   }
 
@@ -84,7 +80,8 @@ export class NodeRuntime {
     const frame = encode(message)
     const link = this.links.get(to)
     if (link?.open) return this.transmit(link, frame, to)
-    if (!to.includes('://')) return this.options.log({ event: 'drop', reason: 'no-link', to })
+    // Only a URL can be dialled; an identity with no link, or a datagram's source, cannot.
+    if (!to.includes('://') || to.startsWith('udp://')) return this.options.log({ event: 'drop', reason: 'no-link', to })
     const queued = this.dialling.get(to)
     if (queued !== undefined) return void queued.push(frame)
     this.dialling.set(to, [frame])
@@ -112,8 +109,18 @@ export class NodeRuntime {
   }
 
   private broadcast(message: unknown): void {
-    if (this.options.broadcast === undefined) return this.options.log({ event: 'drop', reason: 'no-broadcast-domain' })
-    this.options.broadcast(encode(message))
+    const lan = this.options.lan
+    if (this.stopped) return
+    if (lan === undefined) return this.options.log({ event: 'drop', reason: 'no-broadcast-domain' })
+    lan.send(encode(message)).catch((error: Error & { reason?: string }) =>
+      this.options.log({ event: 'drop', reason: error.reason ?? 'error', to: 'lan', detail: error.message }),
+    )
+  }
+
+  private misbehaviour(m: Misbehaviour): void {
+    const peer = m.identity === undefined ? undefined : toHex(m.identity)
+    this.options.log({ event: 'misbehaviour', reason: m.reason, peer, address: m.remoteAddress, detail: m.detail })
+    this.signal({ peer, reason: m.reason, detail: m.detail })
   }
 
   private adopt(link: Link): void {

@@ -70,3 +70,17 @@ export interface Transport {
   /** Closes every link and stops listening. */
   close(): Promise<void>
 }
+
+/**
+ * A LAN broadcast domain (transports/udp): unauthenticated datagrams to and from every node of the
+ * local network, for discovery. What they carry must prove itself (signed announcements); where they
+ * come from is only a claim.
+ */
+export interface BroadcastDomain {
+  /** Sends one datagram to the whole LAN. */
+  send(datagram: Uint8Array): Promise<void>
+  /** Datagrams received, with the source they claim (`host:port`). */
+  onDatagram(handler: (datagram: Uint8Array, from: string) => void): void
+  onMisbehaviour(handler: (event: Misbehaviour) => void): void
+  close(): Promise<void>
+}

@@ -8,6 +8,7 @@ import { NodeRuntime, type LogRecord } from '../core/runtime.ts'
 import { MemoryStorage } from '../core/storage.ts'
 import type { Link } from '../core/transport.ts'
 import { MemoryNetwork } from './memory.ts'
+import { UdpBroadcast } from './udp.ts'
 import { testSigner } from './transport-compliance.ts'
 
 const Note = Schema.Struct({ text: Schema.String.check(Schema.isMaxLength(50)) })
@@ -79,6 +80,32 @@ describe('NodeRuntime over memory links', () => {
     expect(actor.signals.length).toBe(logs.filter((l) => l.event === 'rejected').length) // each one reaches reputation
     expect(actor.signals[0]?.peer).toBe(actor.got[0]?.from)
     await runtime.stop()
+  })
+
+  it('broadcasts on its LAN and delivers datagrams from udp://source, decoded like any frame', async () => {
+    const port = 42_000 + Math.floor(Math.random() * 5_000) // a test's own port
+    const network = new MemoryNetwork()
+    const nodes = await Promise.all(
+      [1, 2].map(async (seed) => {
+        const actor = new Recorder()
+        const logs: LogRecord[] = []
+        const lan = await UdpBroadcast.open({ port, broadcastAddress: '127.255.255.255' })
+        const runtime = new NodeRuntime({ actor, transport: network.transport(testSigner(seed)), storage: new MemoryStorage(), log: (r) => logs.push(r), lan })
+        runtime.start()
+        return { actor, logs, lan, runtime }
+      }),
+    )
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
+    a.runtime.ctx.broadcast({ text: 'anyone here?' })
+    await a.lan.send(new Uint8Array([0xc1, 0xff])) // not a frame the inbox decodes
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(b.actor.got.map((g) => g.note.text)).toEqual(['anyone here?'])
+    expect(b.actor.got[0]!.from).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/)
+    expect(b.logs.some((l) => l.event === 'rejected' && String(l.from).startsWith('udp://'))).toBe(true)
+    // The echo to a datagram's source goes nowhere: it is not an address a node can dial.
+    expect(b.logs.some((l) => l.event === 'drop' && l.reason === 'no-link')).toBe(true)
+    for (const node of nodes) await node.runtime.stop()
+    a.runtime.ctx.broadcast({ text: 'after stop' }) // dropped quietly, not thrown
   })
 
   it('fires a timer longer than setTimeout allows (90 days) once, at its time', async () => {

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram'
-import { TransportError, type Misbehaviour } from '../core/transport.ts'
+import { TransportError, type BroadcastDomain, type Misbehaviour } from '../core/transport.ts'
 import { TokenBucket } from './limits.ts'
 
 export interface UdpBroadcastOptions {
@@ -25,7 +25,7 @@ const clock = () => performance.now() // real-runtime: rate limits on the wall c
  * announcements) and whether to believe them is decided above. Oversized datagrams and sources that
  * send faster than their rate are dropped and reported as misbehaviour.
  */
-export class UdpBroadcast {
+export class UdpBroadcast implements BroadcastDomain {
   private readonly socket: Socket
   private readonly handlers: ((datagram: Uint8Array, from: string) => void)[] = []
   private readonly misbehaviourHandlers: ((event: Misbehaviour) => void)[] = []

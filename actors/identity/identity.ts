@@ -97,6 +97,15 @@ export class NodeIdentity {
     return options.withCertificate === true ? { ...envelope, cert: this.certificate } : envelope
   }
 
+  /**
+   * Signs `message` with the root key, for statements that must outlive epoch keys (a DHT record is
+   * published under the root key, its key derived from it). Callers put a domain string first in
+   * what they sign, so such a signature can never pass for a certificate or an envelope.
+   */
+  signWithRoot(message: Uint8Array): Uint8Array {
+    return this.store.sign(ROOT_KEY, message)
+  }
+
   private get store(): KeyStore {
     if (this.keys === undefined) throw new Error('NodeIdentity.start has not run')
     return this.keys

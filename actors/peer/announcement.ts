@@ -5,6 +5,7 @@ const Text = (max: number) => Schema.String.check(Schema.isMaxLength(max))
 
 /** What a node offers the network, as it claims it (claims are checked by audits, not here). */
 export const Resources = Schema.Struct({ cpuCores: Count, memoryMiB: Count, gpus: Count })
+export type Resources = typeof Resources.Type
 
 /**
  * The Node Announcement Protocol's packet: where a node can be reached, the tier it claims, what it

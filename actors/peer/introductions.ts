@@ -1,5 +1,6 @@
 import { Result } from 'effect'
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
+import { toHex } from '../../core/bytes.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
 import { EnvelopeOpener, type SignedEnvelope } from '../identity/envelope.ts'
 import type { NodeIdentity } from '../identity/identity.ts'
@@ -11,6 +12,7 @@ import type { Contact, RoutingTable } from './routing-table.ts'
 /** Announcements per PEX sample, and new peers probed per sample at most. */
 export const PEX_SAMPLE = 8
 const PEX_PROBES = 4
+const MAX_INTRODUCED = 65_536
 const ANNOUNCE = 'introductions:announce'
 const PEX = 'introductions:pex'
 
@@ -59,6 +61,9 @@ export class Introductions {
   /** When each peer last sent us a PEX sample (a peer sends one per half period at most). */
   private readonly pexFrom = new Map<Address, number>()
   private readonly opener: EnvelopeOpener
+  /** Our announcement as last sealed, and the addresses it was sent to on first contact. */
+  private current: SignedEnvelope | undefined
+  private readonly introduced = new Set<Address>()
 
   constructor(
     private readonly host: IntroductionHost,
@@ -93,18 +98,30 @@ export class Introductions {
   receiveAnnouncement(envelope: SignedEnvelope, from: Address, ctx: Context): void {
     const opened = this.opener.open(envelope, Announcement, ctx)
     if (Result.isFailure(opened)) return
-    const id = nodeIdOf(opened.success.root)
+    const { root, message } = opened.success
+    const id = nodeIdOf(root)
+    if (idsEqual(id, this.host.id)) return // our own, echoed back by the LAN
     const firstSighting = !this.announced.has(idHex(id))
-    this.remember(id, opened.success.message, envelope)
-    this.host.observe({ id, address: from }, ctx)
+    this.remember(id, message, envelope)
+    // The sender is the node's address only when it is the node itself: a link proved by the node's
+    // key (a real runtime's addresses are identities) or an address the node announced (simulation).
+    // Anything else (a UDP datagram's source, a third party passing the envelope on) is a claim: the
+    // node is pinged at its announced address, and enters the table by answering.
+    const direct = from === toHex(root) || message.addresses.includes(from)
+    const reach = direct ? from : message.addresses[0]!
+    if (direct) this.host.observe({ id, address: from }, ctx)
+    else if (!this.host.table.has(id)) this.host.probe(reach, id, ctx)
     if (!firstSighting) return
     // A node heard of for the first time is told about us in return: that is how a newcomer on a LAN
     // learns the nodes that announced themselves before it booted.
-    if (this.options.announce !== undefined) ctx.send(from, this.sealAnnouncement(ctx))
+    if (this.options.announce !== undefined) {
+      this.introduced.add(reach)
+      ctx.send(reach, this.sealAnnouncement(ctx))
+    }
     // A high-tier node relays the newcomer's announcement to its neighbourhood (its k closest).
     if (this.tierOf(this.host.id) >= this.relayMinTier) {
       for (const c of this.host.table.closest(this.host.id, this.k)) {
-        if (c.address !== from) ctx.send(c.address, { type: 'relay', rpc: 0, key: this.host.key, announcement: envelope })
+        if (c.address !== from && c.address !== reach) ctx.send(c.address, { type: 'relay', rpc: 0, key: this.host.key, announcement: envelope })
       }
     }
   }
@@ -138,6 +155,19 @@ export class Introductions {
     return this.options.relayMinTier ?? 3
   }
 
+  /**
+   * Sends our current announcement to `address` the first time this node contacts it. Whoever
+   * starts a conversation introduces itself, so a node that joined through a bootstrap node is known
+   * by its announced address, not only by the link it spoke over, to every node its lookups reach:
+   * those pass on an address others can dial.
+   */
+  introduceTo(address: Address, ctx: Context): void {
+    if (this.current === undefined || this.introduced.has(address)) return
+    if (this.introduced.size >= MAX_INTRODUCED) this.introduced.clear() // bounded: the worst case is an introduction sent twice
+    this.introduced.add(address)
+    ctx.send(address, this.current)
+  }
+
   private sealAnnouncement(ctx: Context): SignedEnvelope {
     return this.host.identity.seal({ type: 'announce', ...this.options.announce! }, ctx, { withCertificate: true })
   }
@@ -145,9 +175,15 @@ export class Introductions {
   // Announces this node on its LAN and to its bootstrap nodes, if it has an announcement to make.
   private announce(ctx: Context, toBootstrap = true): void {
     if (this.options.announce === undefined) return
-    const envelope = this.sealAnnouncement(ctx)
+    const envelope = (this.current = this.sealAnnouncement(ctx))
     ctx.broadcast(envelope)
-    if (toBootstrap) for (const address of this.options.bootstrap) if (address !== ctx.self) ctx.send(address, envelope)
+    if (toBootstrap) {
+      for (const address of this.options.bootstrap) {
+        if (address === ctx.self) continue
+        this.introduced.add(address)
+        ctx.send(address, envelope)
+      }
+    }
     ctx.setTimer(this.options.announceEveryMs ?? 60_000, ANNOUNCE)
   }
 

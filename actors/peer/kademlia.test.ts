@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { toHex } from '../../core/bytes.ts'
 import { ed25519FromSeed } from '../../core/keys.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { sign } from '../../core/sign.ts'
@@ -98,18 +99,67 @@ describe('KademliaNode', () => {
   })
 
   it('passes contacts on under the address they announced, not the one we reach them at', () => {
-    const ctx = new ManualContext('me')
-    const node = new KademliaNode({ bootstrap: [] })
-    node.start(ctx)
-    const peerCtx = new ManualContext('peer', 2)
-    const peer = new KademliaNode({ bootstrap: ['me'], announce: { addresses: ['wss://10.0.0.7:7001'], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } } })
-    peer.start(peerCtx)
-    const announcement = peerCtx.sent.find((s) => (s.message as { type: string }).type === 'signed')!.message as Parameters<KademliaNode['receive']>[0]
-    node.receive(announcement, 'identity-hex-of-peer', ctx) // as a real runtime names a linked peer
+    const { ctx, node, peer, announcement } = announcedPeer()
+    const linkAddress = toHex(peer.key) // as a real runtime names a linked peer: by its identity
+    node.receive(announcement, linkAddress, ctx)
+    expect(node.table.has(peer.id)).toBe(true)
     const [asker] = peersInBucket0(node.id, 1)
     node.receive({ type: 'find_node', rpc: 1, key: asker!.key, target: peer.id }, 'asker', ctx)
     const reply = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'nodes' }>
-    expect(reply.addresses).toContain('wss://10.0.0.7:7001')
-    expect(reply.addresses).not.toContain('identity-hex-of-peer')
+    expect(reply.addresses).toContain(PEER_URL)
+    expect(reply.addresses).not.toContain(linkAddress)
+  })
+
+  it('takes an announcement from anyone but the node itself (a UDP source, a replayer) as a claim to check by ping', () => {
+    const { ctx, node, peer, announcement } = announcedPeer()
+    node.receive(announcement, 'udp://10.0.0.9:7400', ctx)
+    expect(node.table.has(peer.id)).toBe(false)
+    const sent = ctx.sent.map((s) => ({ to: s.to, type: (s.message as { type: string }).type }))
+    expect(sent).toContainEqual({ to: PEER_URL, type: 'ping' })
+    expect(sent.some((s) => s.to.startsWith('udp://'))).toBe(false) // nothing goes back to a datagram's source
+    const ping = ctx.sent.find((s) => (s.message as { type: string }).type === 'ping')!.message as Extract<KademliaMessage, { type: 'ping' }>
+    node.receive({ type: 'pong', rpc: ping.rpc, key: peer.key }, toHex(peer.key), ctx)
+    expect(node.table.has(peer.id)).toBe(true)
+  })
+
+  it('ignores its own announcement echoed back by the LAN', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [], announce: announcementOf('wss://10.0.0.1:7001') })
+    node.start(ctx)
+    const own = ctx.broadcasts[0] as Parameters<KademliaNode['receive']>[0]
+    const before = ctx.sent.length
+    node.receive(own, 'udp://10.0.0.1:7400', ctx)
+    expect(ctx.sent.length).toBe(before)
+    expect(node.announced.size).toBe(0)
+  })
+
+  it('introduces itself with its announcement to every node it first sends a request to, once', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [], announce: announcementOf('wss://10.0.0.1:7001') })
+    node.start(ctx)
+    const [a, b] = peersInBucket0(node.id, 2)
+    node.probe('wss://a', a!.id, ctx)
+    node.probe('wss://a', a!.id, ctx)
+    node.probe('wss://b', b!.id, ctx)
+    const sent = ctx.sent.map((s) => `${s.to} ${(s.message as { type: string }).type}`)
+    expect(sent).toEqual(['wss://a signed', 'wss://a ping', 'wss://a ping', 'wss://b signed', 'wss://b ping'])
   })
 })
+
+const PEER_URL = 'wss://10.0.0.7:7001'
+
+function announcementOf(address: string) {
+  return { addresses: [address], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } }
+}
+
+/** A node, and the signed announcement of a peer that listens at PEER_URL. */
+function announcedPeer() {
+  const ctx = new ManualContext('me')
+  const node = new KademliaNode({ bootstrap: [] })
+  node.start(ctx)
+  const peerCtx = new ManualContext('peer', 2)
+  const peer = new KademliaNode({ bootstrap: ['me'], announce: announcementOf(PEER_URL) })
+  peer.start(peerCtx)
+  const announcement = peerCtx.sent.find((s) => (s.message as { type: string }).type === 'signed')!.message as Parameters<KademliaNode['receive']>[0]
+  return { ctx, node, peer, announcement }
+}

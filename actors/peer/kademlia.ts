@@ -436,6 +436,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     const rpc = this.nextRpc++
     this.pending.set(rpc, { to: id, ...how, deadline: ctx.now() + this.timeoutMs })
     this.armSweep(ctx)
+    this.introductions.introduceTo(to, ctx)
     ctx.send(to, { ...message, rpc })
   }
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createSocket } from 'node:dgram'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,31 +7,43 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 const VAIN = fileURLToPath(new URL('../../bin/vain.js', import.meta.url))
+const LOOPBACK_BROADCAST = '127.255.255.255'
 
 /** One `vain node` process and what its JSON logs have said so far. */
 interface NodeProcess {
   readonly name: string
+  /** How it comes to the network: UDP broadcast on the LAN, or a bootstrap address. */
+  readonly via: 'lan' | 'bootstrap'
   readonly child: ChildProcess
   url?: string
   identity?: string
-  readonly seen: Set<string>
+  nodeId?: string
+  /** Node ids in its routing table, as its last `peers` report gave them. */
+  peers: readonly string[]
+  published?: number
+  found?: string
   stopped: boolean
   readonly exited: Promise<number | null>
 }
 
 export interface ClusterResult {
-  /** For each node, the names of the nodes it has seen answer its signed pings. */
-  readonly sees: Readonly<Record<string, readonly string[]>>
+  /** For each node, the names of the nodes in its routing table at the end. */
+  readonly knows: Readonly<Record<string, readonly string[]>>
+  /** How each node came to the network: `lan` (UDP broadcast) or `bootstrap`. */
+  readonly joinedBy: Readonly<Record<string, 'lan' | 'bootstrap'>>
+  /** The record `node2` published: on how many holders, and what `node4` found under its key. */
+  readonly record: { readonly holders: number; readonly found: string }
   /** Exit codes after SIGTERM (0: a graceful stop). */
   readonly exitCodes: Readonly<Record<string, number | null>>
   readonly stoppedCleanly: boolean
 }
 
-function startNode(name: string, dir: string, bootstrap: string[], onLine: () => void): NodeProcess {
-  const args = [VAIN, 'node', '--listen', '127.0.0.1:0', '--data-dir', join(dir, name), '--json-logs', '--kdf', 'interactive', '--ping-ms', '500']
-  for (const url of bootstrap) args.push('--bootstrap', url)
+export const GREETING = 'hello from node2, through the DHT'
+
+function startNode(name: string, via: NodeProcess['via'], dir: string, extra: readonly string[], onLine: () => void): NodeProcess {
+  const args = [VAIN, 'node', '--listen', '127.0.0.1:0', '--data-dir', join(dir, name), '--json-logs', '--kdf', 'interactive', '--status-every', '250ms', ...extra]
   const child = spawn(process.execPath, args, { env: { ...process.env, VAIN_PASSPHRASE: `demo passphrase of ${name}` }, stdio: ['ignore', 'pipe', 'inherit'] })
-  const node: NodeProcess = { name, child, seen: new Set(), stopped: false, exited: new Promise((resolve) => child.once('exit', resolve)) }
+  const node: NodeProcess = { name, via, child, peers: [], stopped: false, exited: new Promise((resolve) => child.once('exit', resolve)) }
   createInterface({ input: child.stdout! }).on('line', (line) => {
     let record: Record<string, unknown>
     try {
@@ -38,21 +51,34 @@ function startNode(name: string, dir: string, bootstrap: string[], onLine: () =>
     } catch {
       return
     }
-    if (record.event === 'listening') Object.assign(node, { url: record.url, identity: record.identity })
-    if (record.event === 'trace' && record.type === 'peer-seen') node.seen.add(String(record.peer))
+    if (record.event === 'listening') Object.assign(node, { url: record.url, identity: record.identity, nodeId: record.nodeId })
+    if (record.event === 'trace' && record.type === 'peers') node.peers = record.peers as string[]
+    if (record.event === 'trace' && record.type === 'record-published') node.published = Number(record.holders)
+    if (record.event === 'trace' && record.type === 'record-found') node.found = String(record.value)
     if (record.event === 'stopped') node.stopped = true
     onLine()
   })
   return node
 }
 
+/** A UDP port free on loopback now, for the cluster's LAN discovery. */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket({ type: 'udp4', reuseAddr: true })
+  await new Promise<void>((resolve) => socket.bind(0, LOOPBACK_BROADCAST, resolve))
+  const { port } = socket.address()
+  await new Promise<void>((resolve) => socket.close(resolve))
+  return port
+}
+
 /**
- * Starts `count` nodes as separate processes on loopback: the first alone, the others bootstrapped
- * from it. They authenticate over TLS 1.3 with their Ed25519 identities, learn of each other, and
- * exchange signed pings. Once every node has seen every other (or `timeoutMs` passes), all are sent
- * SIGTERM and must stop gracefully.
+ * Starts five nodes as separate processes on loopback. node0, node1 and node2 share a LAN: they have
+ * no bootstrap address and find each other by UDP broadcast. node3 and node4 are elsewhere and join
+ * through node0's address. All five then learn of each other through the DHT's lookups; node2
+ * publishes a signed record, and node4 looks it up by node2's identity. Links are TLS 1.3 with
+ * Ed25519 identity binding. When all that is done (or `timeoutMs` passes), every node is sent SIGTERM
+ * and must stop gracefully.
  */
-export async function runLocalCluster(count = 5, timeoutMs = 45_000): Promise<ClusterResult> {
+export async function runLocalCluster(timeoutMs = 45_000): Promise<ClusterResult> {
   const dir = mkdtempSync(join(tmpdir(), 'vain-cluster-'))
   const nodes: NodeProcess[] = []
   let wake: () => void = () => {}
@@ -67,20 +93,34 @@ export async function runLocalCluster(count = 5, timeoutMs = 45_000): Promise<Cl
       })
     }
   }
+  const byName = (name: string) => nodes.find((n) => n.name === name)!
+  const knowsEveryone = (n: NodeProcess) => nodes.every((other) => other === n || n.peers.includes(other.nodeId!))
   try {
-    nodes.push(startNode('node0', dir, [], changed))
-    await waitFor(() => nodes[0]!.url !== undefined, 'node0 to listen')
-    for (let i = 1; i < count; i++) nodes.push(startNode(`node${i}`, dir, [nodes[0]!.url!], changed))
-    await waitFor(() => nodes.every((n) => n.identity !== undefined && n.seen.size >= count - 1), 'every node to see every other')
+    const lan = ['--lan-port', String(await freeUdpPort()), '--lan-address', LOOPBACK_BROADCAST]
+    nodes.push(
+      startNode('node0', 'lan', dir, lan, changed),
+      startNode('node1', 'lan', dir, lan, changed),
+      startNode('node2', 'lan', dir, [...lan, '--publish', `greeting=${GREETING}`], changed),
+    )
+    await waitFor(() => nodes.every((n) => n.nodeId !== undefined), 'the LAN nodes to listen')
+    const bootstrap = ['--bootstrap', byName('node0').url!]
+    nodes.push(
+      startNode('node3', 'bootstrap', dir, bootstrap, changed),
+      startNode('node4', 'bootstrap', dir, [...bootstrap, '--find', `${byName('node2').identity}/greeting`], changed),
+    )
+    await waitFor(() => nodes.every((n) => n.nodeId !== undefined && knowsEveryone(n)), 'every node to have every other in its routing table')
+    await waitFor(() => byName('node4').found !== undefined && byName('node2').published !== undefined, 'node4 to find the record node2 published')
   } finally {
     for (const node of nodes) node.child.kill('SIGTERM')
     await Promise.all(nodes.map((n) => Promise.race([n.exited, new Promise((r) => setTimeout(r, 10_000).unref())])))
     for (const node of nodes) if (node.child.exitCode === null) node.child.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   }
-  const nameOf = new Map(nodes.map((n) => [n.identity, n.name]))
+  const nameOf = new Map(nodes.map((n) => [n.nodeId, n.name]))
   return {
-    sees: Object.fromEntries(nodes.map((n) => [n.name, [...n.seen].map((id) => nameOf.get(id) ?? id.slice(0, 12)).sort()])),
+    knows: Object.fromEntries(nodes.map((n) => [n.name, n.peers.map((id) => nameOf.get(id) ?? id.slice(0, 12)).sort()])),
+    joinedBy: Object.fromEntries(nodes.map((n) => [n.name, n.via])),
+    record: { holders: byName('node2').published!, found: byName('node4').found! },
     exitCodes: Object.fromEntries(nodes.map((n) => [n.name, n.child.exitCode])),
     stoppedCleanly: nodes.every((n) => n.stopped && n.child.exitCode === 0),
   }

@@ -4,12 +4,12 @@ import { churn } from './churn.ts'
 import { dht } from './dht.ts'
 import { eclipse, eclipseUndefended } from './eclipse.ts'
 import { gossip } from './gossip.ts'
-import { presence } from './presence.ts'
+import { node } from './node.ts'
 import { replication, replicationUnsafe } from './replication.ts'
 import { rotation } from './rotation.ts'
 
 /** Every scenario the CLI knows, by name. */
-export const scenarios: ReadonlyMap<string, Scenario> = new Map([gossip, replication, replicationUnsafe, rotation, presence, dht, churn, eclipse, eclipseUndefended].map((s) => [s.name, s]))
+export const scenarios: ReadonlyMap<string, Scenario> = new Map([gossip, replication, replicationUnsafe, rotation, node, dht, churn, eclipse, eclipseUndefended].map((s) => [s.name, s]))
 
 export function scenarioNamed(name: string): Scenario {
   const scenario = scenarios.get(name)

@@ -1,0 +1,148 @@
+import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
+import { toHex } from '../../core/bytes.ts'
+import type { NodeIdentity } from '../identity/identity.ts'
+import type { Resources } from '../peer/announcement.ts'
+import { KademliaNode, type KademliaInbox, type KademliaOptions } from '../peer/kademlia.ts'
+import { idHex } from '../peer/node-id.ts'
+import { recordKey, signRecord, type DhtRecord } from '../peer/record.ts'
+
+/** A record this node publishes under its own key. */
+export interface Publication {
+  readonly name: string
+  readonly value: Uint8Array
+}
+
+/** A record this node looks for: `name` as published by the node whose root key is `publisher`. */
+export interface Search {
+  readonly publisher: Uint8Array
+  readonly name: string
+}
+
+export interface VainNodeOptions {
+  readonly identity: NodeIdentity
+  /** Where peers reach this node (its `wss://` URL in a real node, its name in simulation). */
+  readonly listen: Address
+  readonly bootstrap: readonly Address[]
+  /** The tier this node claims in its announcement (until reputation grants tiers). */
+  readonly tier?: number
+  readonly capabilities?: readonly string[]
+  readonly resources?: Resources
+  /** Records to publish once the node has peers, and to keep alive while it runs. */
+  readonly publish?: readonly Publication[]
+  /** Records to look for until found. */
+  readonly find?: readonly Search[]
+  /** Lifetime of the records this node publishes (default 1 h); they are republished at half of it. */
+  readonly recordTtlMs?: number
+  /** How often unfinished publications and searches are tried again (default 2 s). */
+  readonly retryMs?: number
+  /** How often a change in the routing table is reported by a `peers` trace event (default 5 s). */
+  readonly statusEveryMs?: number
+  /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers). */
+  readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'announce'>>
+}
+
+const TASKS = 'node:tasks'
+const STATUS = 'node:status'
+const MAX_REPORTED_PEERS = 64
+
+/**
+ * What `vain node` runs: the peer actor (announcements on the LAN and to the bootstrap nodes, the
+ * Kademlia DHT, PEX, heartbeats), plus the records its operator asked it to publish and to find.
+ * Publications are retried until a holder confirms one, then republished, with a fresh expiry and a
+ * higher version (the clock in ms), at half their lifetime. Searches are retried until found.
+ * Later subsystems (reputation, consensus, learning) join the node here.
+ */
+export class VainNode implements Actor<KademliaInbox> {
+  readonly peer: KademliaNode
+  readonly inbox: KademliaNode['inbox']
+  /** When each publication is next due (0: not yet confirmed by any holder). */
+  private readonly republishAt = new Map<Publication, number>()
+  /** What searches found (since the last start). */
+  readonly found = new Map<Search, DhtRecord>()
+  /** Searches not yet answered, and those of them with a lookup under way. */
+  private readonly pending = new Set<Search>()
+  private readonly searching = new Set<Search>()
+  private reported = ''
+
+  constructor(private readonly options: VainNodeOptions) {
+    this.peer = new KademliaNode({
+      ...options.peer,
+      bootstrap: options.bootstrap,
+      identity: options.identity,
+      announce: {
+        addresses: [options.listen],
+        tier: options.tier ?? 0,
+        capabilities: [...(options.capabilities ?? [])],
+        resources: options.resources ?? { cpuCores: 0, memoryMiB: 0, gpus: 0 },
+      },
+    })
+    this.inbox = this.peer.inbox
+  }
+
+  start(ctx: Context): void {
+    this.peer.start(ctx)
+    for (const publication of this.options.publish ?? []) this.republishAt.set(publication, 0)
+    for (const search of this.options.find ?? []) this.pending.add(search)
+    ctx.setTimer(this.retryMs, TASKS)
+    ctx.setTimer(this.options.statusEveryMs ?? 5_000, STATUS)
+  }
+
+  receive(message: KademliaInbox, from: Address, ctx: Context): void {
+    this.peer.receive(message, from, ctx)
+  }
+
+  timer(tag: TimerTag, ctx: Context): void {
+    if (tag === TASKS) return this.runTasks(ctx)
+    if (tag === STATUS) return this.reportPeers(ctx)
+    this.peer.timer(tag, ctx)
+  }
+
+  private get retryMs(): number {
+    return this.options.retryMs ?? 2_000
+  }
+
+  private get ttlMs(): number {
+    return this.options.recordTtlMs ?? 3_600_000
+  }
+
+  private runTasks(ctx: Context): void {
+    for (const [publication, due] of this.republishAt) if (ctx.now() >= due) this.publish(publication, ctx)
+    for (const search of this.pending) this.search(search, ctx)
+    ctx.setTimer(this.retryMs, TASKS)
+  }
+
+  private publish(publication: Publication, ctx: Context): void {
+    const identity = this.options.identity
+    const name = new TextEncoder().encode(publication.name)
+    const record = signRecord(identity.root, (m) => identity.signWithRoot(m), { name, value: publication.value, seq: ctx.now(), expiresAt: ctx.now() + this.ttlMs })
+    // Not due again until this attempt is over: a slow one is not doubled by the next retry.
+    this.republishAt.set(publication, Number.POSITIVE_INFINITY)
+    this.peer.publish(record, ctx, (holders) => {
+      this.republishAt.set(publication, holders === 0 ? 0 : ctx.now() + this.ttlMs / 2)
+      ctx.trace({ type: holders === 0 ? 'record-unplaced' : 'record-published', name: publication.name, key: idHex(record.key), holders })
+    })
+  }
+
+  private search(search: Search, ctx: Context): void {
+    if (this.searching.has(search)) return
+    this.searching.add(search)
+    const key = recordKey(search.publisher, new TextEncoder().encode(search.name))
+    this.peer.get(key, ctx, (record) => {
+      this.searching.delete(search)
+      if (record === undefined || !this.pending.delete(search)) return
+      this.found.set(search, record)
+      ctx.trace({ type: 'record-found', publisher: toHex(search.publisher), name: search.name, value: new TextDecoder().decode(record.value), seq: record.seq })
+    })
+  }
+
+  // Reports the routing table's contacts (node ids) when they changed since the last report.
+  private reportPeers(ctx: Context): void {
+    const ids = this.peer.table.contacts().map((c) => idHex(c.id)).sort()
+    const summary = ids.join(',')
+    if (summary !== this.reported) {
+      this.reported = summary
+      ctx.trace({ type: 'peers', count: ids.length, peers: ids.slice(0, MAX_REPORTED_PEERS) })
+    }
+    ctx.setTimer(this.options.statusEveryMs ?? 5_000, STATUS)
+  }
+}

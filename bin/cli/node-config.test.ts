@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../core/errors.ts'
+import { nodeConfig } from './node-config.ts'
+
+const env = { VAIN_PASSPHRASE: 'p' }
+const base = ['--listen', '127.0.0.1:0', '--data-dir', '/tmp/x']
+const publisher = 'ab'.repeat(32)
+
+describe('vain node configuration', () => {
+  it('reads every flag', () => {
+    const config = nodeConfig(
+      [...base, '--bootstrap', 'wss://10.0.0.1:7000', '--lan-port', '7400', '--lan-address', '127.255.255.255', '--tier', '3',
+        '--publish', 'greeting=hello = world', '--find', `${publisher}/greeting`, '--status-every', '2s', '--json-logs'],
+      env,
+    )
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 0, bootstrap: ['wss://10.0.0.1:7000'], lanPort: 7400, lanAddress: '127.255.255.255', tier: 3, statusEveryMs: 2_000, jsonLogs: true })
+    expect(config.publish.map((p) => [p.name, new TextDecoder().decode(p.value)])).toEqual([['greeting', 'hello = world']])
+    expect(config.find.map((f) => [Buffer.from(f.publisher).toString('hex'), f.name])).toEqual([[publisher, 'greeting']])
+    expect(nodeConfig(base, env)).toMatchObject({ lanPort: undefined, lanAddress: '255.255.255.255', tier: 0, publish: [], find: [], announce: undefined })
+  })
+
+  it.each([
+    [['--lan-port', '0'], '--lan-port'],
+    [['--lan-port', '70000'], '--lan-port'],
+    [['--lan-address', '10.0.0'], '--lan-address'],
+    [['--tier', '11'], '--tier'],
+    [['--tier', '-1'], '--tier'],
+    [['--publish', 'novalue'], '--publish'],
+    [['--publish', `${'n'.repeat(65)}=v`], '--publish'],
+    [['--publish', `n=${'v'.repeat(1025)}`], '--publish'],
+    [['--find', 'abc/greeting'], '--find'],
+    [['--find', publisher], '--find'],
+    [['--announce', 'http://x:1'], '--announce'],
+    [['--bootstrap', 'wss://x'], '--bootstrap'],
+    [['--status-every', 'often'], 'duration'],
+    [['--kdf', 'weak'], '--kdf'],
+  ])('refuses %j with a ConfigError naming %s', (extra, flag) => {
+    expect(() => nodeConfig([...base, ...extra], env)).toThrow(ConfigError)
+    expect(() => nodeConfig([...base, ...extra], env)).toThrow(flag)
+  })
+
+  it('needs an announced URL when it listens on every interface', () => {
+    expect(() => nodeConfig(['--listen', '0.0.0.0:7000', '--data-dir', '/tmp/x'], env)).toThrow('--announce')
+    expect(nodeConfig(['--listen', '0.0.0.0:7000', '--data-dir', '/tmp/x', '--announce', 'wss://node.example:7000'], env).announce).toBe('wss://node.example:7000')
+  })
+})

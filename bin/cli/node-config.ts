@@ -1,0 +1,131 @@
+import sodium from 'sodium-native'
+import { MODERATE_COST, type PassphraseCost } from '../../actors/identity/encrypted-file-key-store.ts'
+import type { Publication, Search } from '../../actors/node/vain-node.ts'
+import { MAX_RECORD_NAME_BYTES, MAX_RECORD_VALUE_BYTES } from '../../actors/peer/record.ts'
+import { ConfigError } from '../../core/errors.ts'
+import { parse, parseDuration } from './args.ts'
+
+const INTERACTIVE_COST: PassphraseCost = { opslimit: sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE, memlimit: sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE }
+const WSS_URL = /^wss:\/\/([\w.-]+|\[[0-9a-f:]+\]):\d{1,5}$/i
+
+/** What `vain node` was asked to do, checked: every mistake is a ConfigError naming the flag. */
+export interface NodeConfig {
+  readonly host: string
+  readonly port: number
+  readonly dir: string
+  readonly passphrase: string
+  readonly cost: PassphraseCost
+  readonly bootstrap: readonly string[]
+  /** The URL announced to peers, when it is not the listening one (behind NAT, or listening on 0.0.0.0). */
+  readonly announce: string | undefined
+  /** UDP port for LAN discovery; none: no LAN discovery. */
+  readonly lanPort: number | undefined
+  readonly lanAddress: string
+  readonly tier: number
+  readonly publish: readonly Publication[]
+  readonly find: readonly Search[]
+  readonly statusEveryMs: number
+  readonly jsonLogs: boolean
+}
+
+export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const { values, positionals } = parse(argv, {
+    listen: { type: 'string' },
+    'data-dir': { type: 'string' },
+    bootstrap: { type: 'string', multiple: true },
+    announce: { type: 'string' },
+    'lan-port': { type: 'string' },
+    'lan-address': { type: 'string' },
+    tier: { type: 'string' },
+    publish: { type: 'string', multiple: true },
+    find: { type: 'string', multiple: true },
+    'status-every': { type: 'string' },
+    'json-logs': { type: 'boolean' },
+    kdf: { type: 'string' },
+  })
+  if (positionals.length > 0) throw new ConfigError(`unexpected argument '${positionals[0]}'`)
+  const [host, port] = parseListen(values.listen)
+  if (values['data-dir'] === undefined) throw new ConfigError('--data-dir DIR is required (the identity and the state live there)')
+  const passphrase = env.VAIN_PASSPHRASE
+  if (passphrase === undefined || passphrase === '') throw new ConfigError('set VAIN_PASSPHRASE: it seals the node identity in DATA-DIR/identity.key')
+  const bootstrap = values.bootstrap ?? []
+  for (const url of bootstrap) if (!WSS_URL.test(url)) throw new ConfigError(`--bootstrap takes wss://host:port, got '${url}'`)
+  if (values.announce !== undefined && !WSS_URL.test(values.announce)) throw new ConfigError(`--announce takes wss://host:port, got '${values.announce}'`)
+  if (values.announce === undefined && (host === '0.0.0.0' || host === '::')) {
+    throw new ConfigError(`listening on ${host}, peers need a URL they can dial: give it with --announce wss://host:port`)
+  }
+  return {
+    host,
+    port,
+    dir: values['data-dir'],
+    passphrase,
+    cost: parseCost(values.kdf),
+    bootstrap,
+    announce: values.announce,
+    lanPort: values['lan-port'] === undefined ? undefined : parsePort(values['lan-port'], '--lan-port', 1),
+    lanAddress: parseIPv4(values['lan-address'] ?? '255.255.255.255', '--lan-address'),
+    tier: values.tier === undefined ? 0 : parseIntIn(values.tier, '--tier', 0, 10),
+    publish: (values.publish ?? []).map(parsePublication),
+    find: (values.find ?? []).map(parseSearch),
+    statusEveryMs: values['status-every'] === undefined ? 5_000 : parsePositiveDuration(values['status-every'], '--status-every'),
+    jsonLogs: values['json-logs'] === true,
+  }
+}
+
+function parseListen(text: string | undefined): [string, number] {
+  const match = text === undefined ? null : /^([\w.-]+|\[[0-9a-f:]+\]):(\d{1,5})$/i.exec(text)
+  if (match === null) throw new ConfigError(`--listen takes host:port (port 0 for any free port), got '${text ?? ''}'`)
+  return [match[1]!.replace(/^\[|\]$/g, ''), parsePort(match[2]!, '--listen', 0)]
+}
+
+function parsePort(text: string, flag: string, min: number): number {
+  return parseIntIn(text, `${flag} port`, min, 65_535)
+}
+
+function parseIntIn(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new ConfigError(`${flag} must be an integer from ${min} to ${max}, got '${text}'`)
+  return n
+}
+
+function parseIPv4(text: string, flag: string): string {
+  const parts = text.split('.')
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new ConfigError(`${flag} takes an IPv4 broadcast address, got '${text}'`)
+  return text
+}
+
+function parseCost(kdf: string | undefined): PassphraseCost {
+  if (kdf === undefined || kdf === 'moderate') return MODERATE_COST
+  if (kdf === 'interactive') return INTERACTIVE_COST
+  throw new ConfigError(`--kdf must be 'interactive' or 'moderate', got '${kdf}'`)
+}
+
+function parsePositiveDuration(text: string, flag: string): number {
+  const ms = parseDuration(text)
+  if (!(ms >= 1)) throw new ConfigError(`${flag} must be a positive duration, got '${text}'`)
+  return ms
+}
+
+// --publish NAME=VALUE: the value is UTF-8 text.
+function parsePublication(text: string): Publication {
+  const at = text.indexOf('=')
+  if (at <= 0) throw new ConfigError(`--publish takes NAME=VALUE, got '${text}'`)
+  const name = text.slice(0, at)
+  const value = new TextEncoder().encode(text.slice(at + 1))
+  checkName(name, '--publish')
+  if (value.byteLength > MAX_RECORD_VALUE_BYTES) throw new ConfigError(`--publish ${name}: the value is ${value.byteLength} bytes, over ${MAX_RECORD_VALUE_BYTES}`)
+  return { name, value }
+}
+
+// --find PUBLISHER/NAME: the publisher's identity as 64 hex digits (what its `listening` log says).
+function parseSearch(text: string): Search {
+  const match = /^([0-9a-f]{64})\/(.+)$/i.exec(text)
+  if (match === null) throw new ConfigError(`--find takes PUBLISHER/NAME, the publisher's identity in 64 hex digits, got '${text}'`)
+  checkName(match[2]!, '--find')
+  return { publisher: Uint8Array.from(Buffer.from(match[1]!, 'hex')), name: match[2]! }
+}
+
+function checkName(name: string, flag: string): void {
+  const bytes = new TextEncoder().encode(name).byteLength
+  if (bytes > MAX_RECORD_NAME_BYTES) throw new ConfigError(`${flag}: the name '${name}' is ${bytes} bytes, over ${MAX_RECORD_NAME_BYTES}`)
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { NodeIdentity } from '../actors/identity/identity.ts'
+import { MemoryKeyStore, ROOT_KEY } from '../actors/identity/key-store.ts'
+import { VainNode, type VainNodeOptions } from '../actors/node/vain-node.ts'
+import { DEFAULT_NETWORK } from './network.ts'
+import { Simulation } from './simulation.ts'
+import type { TraceEvent } from './trace.ts'
+
+const text = (s: string) => new TextEncoder().encode(s)
+const keys = (i: number) => new MemoryKeyStore(new Uint8Array(32).fill(i + 1))
+
+/** `n` nodes: the first three on one LAN with no bootstrap, the rest joining through n0. */
+function network(seed: number, n: number, extra: (i: number) => Partial<VainNodeOptions>) {
+  const events: TraceEvent[] = []
+  const sim = new Simulation({ seed, network: DEFAULT_NETWORK, onTrace: (e) => e.kind === 'user' && events.push(e) })
+  for (let i = 0; i < n; i++) {
+    const name = `n${i}`
+    const onLan = i < 3
+    sim.addNode(
+      name,
+      () => new VainNode({ identity: new NodeIdentity(keys(i)), listen: name, bootstrap: onLan ? [] : ['n0'], statusEveryMs: 1_000, ...extra(i) }),
+      { bootAt: i * 50, lan: onLan ? 'office' : `home${i}` },
+    )
+  }
+  return { sim, events }
+}
+
+describe('VainNode', () => {
+  it('finds its peers by LAN and bootstrap, and publishes a record that another node finds', () => {
+    const publisher = keys(2).publicKey(ROOT_KEY)
+    const { sim, events } = network(3, 12, (i) =>
+      i === 2 ? { publish: [{ name: 'greeting', value: text('hello from n2') }] } : i === 11 ? { find: [{ publisher, name: 'greeting' }] } : {},
+    )
+    sim.run({ untilMs: 15_000 })
+    const found = events.filter((e) => e.type === 'record-found')
+    expect(found.map((e) => [e.node, e.value])).toEqual([['n11', 'hello from n2']])
+    const published = events.find((e) => e.type === 'record-published')!
+    expect(published.node).toBe('n2')
+    expect(published.holders).toBeGreaterThan(0)
+    // Every node's last report lists all eleven others.
+    for (let i = 0; i < 12; i++) {
+      const last = events.filter((e) => e.type === 'peers' && e.node === `n${i}`).at(-1)
+      expect(last?.count, `n${i}`).toBe(11)
+    }
+  })
+
+  it('republishes its records at half their lifetime, each time with a higher version', () => {
+    const { sim, events } = network(4, 8, (i) => (i === 5 ? { publish: [{ name: 'model', value: text('v1') }], recordTtlMs: 20_000 } : {}))
+    sim.run({ untilMs: 60_000 })
+    const published = events.filter((e) => e.type === 'record-published')
+    expect(published.length).toBeGreaterThanOrEqual(5) // ~every 10 s from the first success
+    const node5 = sim.actor<VainNode>('n5')!
+    const holders = Array.from({ length: 8 }, (_, i) => sim.actor<VainNode>(`n${i}`)!.peer.records).filter((r) => r.size > 0)
+    expect(holders.length).toBeGreaterThan(0)
+    const key = published.at(-1)!.key as string
+    const seqs = holders.map((r) => r.get(Buffer.from(key, 'hex'), sim.now)?.seq ?? -1)
+    expect(Math.max(...seqs)).toBeGreaterThan(50_000) // a version from the last republish, not the first
+    expect(node5.peer.table.size).toBe(7)
+  })
+})
