@@ -57,4 +57,24 @@ describe('VainNode', () => {
     expect(Math.max(...seqs)).toBeGreaterThan(50_000) // a version from the last republish, not the first
     expect(node5.peer.table.size).toBe(7)
   })
+
+  it('refuses a blacklisted identity everywhere', () => {
+    const convicted = keys(6).publicKey(ROOT_KEY)
+    const { sim } = network(5, 10, (i) => (i === 6 ? {} : { blocked: [convicted] }))
+    sim.run({ untilMs: 15_000 })
+    const id = sim.actor<VainNode>('n6')!.peer.id
+    for (let i = 0; i < 10; i++) if (i !== 6) expect(sim.actor<VainNode>(`n${i}`)!.peer.table.has(id), `n${i}`).toBe(false)
+    expect(sim.actor<VainNode>('n1')!.peer.table.size).toBe(8)
+  })
+
+  it('relays newcomers when its own tier is 3 or more, and believes relays only from identities it trusts at that tier', () => {
+    const relayer = keys(0).publicKey(ROOT_KEY)
+    const run = (trust: boolean) => {
+      const { sim, events } = network(6, 10, (i) => (i === 0 ? { tier: 3 } : trust ? { trusted: [{ identity: relayer, tier: 3 }] } : {}))
+      sim.run({ untilMs: 10_000 })
+      return events.filter((e) => e.type === 'relay-untrusted').length
+    }
+    expect(run(false)).toBeGreaterThan(0) // n0 relays, as its tier lets it; nobody believes it
+    expect(run(true)).toBe(0)
+  })
 })

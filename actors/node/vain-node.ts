@@ -3,7 +3,7 @@ import { toHex } from '../../core/bytes.ts'
 import type { NodeIdentity } from '../identity/identity.ts'
 import type { Resources } from '../peer/announcement.ts'
 import { KademliaNode, type KademliaInbox, type KademliaOptions } from '../peer/kademlia.ts'
-import { idHex } from '../peer/node-id.ts'
+import { idHex, idsEqual, nodeIdOf, type NodeId } from '../peer/node-id.ts'
 import { recordKey, signRecord, type DhtRecord } from '../peer/record.ts'
 
 /** A record this node publishes under its own key. */
@@ -27,6 +27,13 @@ export interface VainNodeOptions {
   readonly tier?: number
   readonly capabilities?: readonly string[]
   readonly resources?: Resources
+  /** Identities (root keys) convicted of misbehaviour: nothing of theirs is accepted. */
+  readonly blocked?: readonly Uint8Array[]
+  /**
+   * The tiers this node grants other identities (root keys), until reputation grants them: a node of
+   * tier 3 or more is believed when it relays announcements. This node's own tier is `tier`.
+   */
+  readonly trusted?: readonly { readonly identity: Uint8Array; readonly tier: number }[]
   /** Records to publish once the node has peers, and to keep alive while it runs. */
   readonly publish?: readonly Publication[]
   /** Records to look for until found. */
@@ -38,7 +45,7 @@ export interface VainNodeOptions {
   /** How often a change in the routing table is reported by a `peers` trace event (default 5 s). */
   readonly statusEveryMs?: number
   /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers). */
-  readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'announce'>>
+  readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'announce' | 'isBlocked' | 'tierOf'>>
 }
 
 const TASKS = 'node:tasks'
@@ -65,10 +72,14 @@ export class VainNode implements Actor<KademliaInbox> {
   private reported = ''
 
   constructor(private readonly options: VainNodeOptions) {
+    const blocked = new Set((options.blocked ?? []).map((key) => idHex(nodeIdOf(key))))
+    const tiers = new Map((options.trusted ?? []).map((t) => [idHex(nodeIdOf(t.identity)), t.tier]))
     this.peer = new KademliaNode({
       ...options.peer,
       bootstrap: options.bootstrap,
       identity: options.identity,
+      ...(blocked.size > 0 && { isBlocked: (id: NodeId) => blocked.has(idHex(id)) }),
+      tierOf: (id) => (idsEqual(id, this.peer.id) ? (options.tier ?? 0) : (tiers.get(idHex(id)) ?? 0)),
       announce: {
         addresses: [options.listen],
         tier: options.tier ?? 0,

@@ -10,12 +10,15 @@ describe('vain node configuration', () => {
   it('reads every flag', () => {
     const config = nodeConfig(
       [...base, '--bootstrap', 'wss://10.0.0.1:7000', '--lan-port', '7400', '--lan-address', '127.255.255.255', '--tier', '3',
-        '--publish', 'greeting=hello = world', '--find', `${publisher}/greeting`, '--status-every', '2s', '--json-logs'],
+        '--publish', 'greeting=hello = world', '--find', `${publisher}/greeting`,
+        '--block', 'cd'.repeat(32), '--trust', `${publisher}=4`, '--status-every', '2s', '--json-logs'],
       env,
     )
     expect(config).toMatchObject({ host: '127.0.0.1', port: 0, bootstrap: ['wss://10.0.0.1:7000'], lanPort: 7400, lanAddress: '127.255.255.255', tier: 3, statusEveryMs: 2_000, jsonLogs: true })
     expect(config.publish.map((p) => [p.name, new TextDecoder().decode(p.value)])).toEqual([['greeting', 'hello = world']])
     expect(config.find.map((f) => [Buffer.from(f.publisher).toString('hex'), f.name])).toEqual([[publisher, 'greeting']])
+    expect(config.blocked.map((b) => Buffer.from(b).toString('hex'))).toEqual(['cd'.repeat(32)])
+    expect(config.trusted.map((t) => [Buffer.from(t.identity).toString('hex'), t.tier])).toEqual([[publisher, 4]])
     expect(nodeConfig(base, env)).toMatchObject({ lanPort: undefined, lanAddress: '255.255.255.255', tier: 0, publish: [], find: [], announce: undefined })
   })
 
@@ -30,6 +33,10 @@ describe('vain node configuration', () => {
     [['--publish', `n=${'v'.repeat(1025)}`], '--publish'],
     [['--find', 'abc/greeting'], '--find'],
     [['--find', publisher], '--find'],
+    [['--find', `${publisher}/`], '--find'],
+    [['--block', 'xyz'], '--block'],
+    [['--trust', publisher], '--trust'],
+    [['--trust', `${publisher}=11`], '--trust'],
     [['--announce', 'http://x:1'], '--announce'],
     [['--bootstrap', 'wss://x'], '--bootstrap'],
     [['--status-every', 'often'], 'duration'],

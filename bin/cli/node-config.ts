@@ -22,6 +22,9 @@ export interface NodeConfig {
   readonly lanPort: number | undefined
   readonly lanAddress: string
   readonly tier: number
+  /** Identities refused everywhere (--block), and tiers granted to others (--trust). */
+  readonly blocked: readonly Uint8Array[]
+  readonly trusted: readonly { readonly identity: Uint8Array; readonly tier: number }[]
   readonly publish: readonly Publication[]
   readonly find: readonly Search[]
   readonly statusEveryMs: number
@@ -37,6 +40,8 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     'lan-port': { type: 'string' },
     'lan-address': { type: 'string' },
     tier: { type: 'string' },
+    block: { type: 'string', multiple: true },
+    trust: { type: 'string', multiple: true },
     publish: { type: 'string', multiple: true },
     find: { type: 'string', multiple: true },
     'status-every': { type: 'string' },
@@ -65,6 +70,8 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     lanPort: values['lan-port'] === undefined ? undefined : parsePort(values['lan-port'], '--lan-port', 1),
     lanAddress: parseIPv4(values['lan-address'] ?? '255.255.255.255', '--lan-address'),
     tier: values.tier === undefined ? 0 : parseIntIn(values.tier, '--tier', 0, 10),
+    blocked: (values.block ?? []).map((text) => parseIdentity(text, '--block')),
+    trusted: (values.trust ?? []).map(parseTrust),
     publish: (values.publish ?? []).map(parsePublication),
     find: (values.find ?? []).map(parseSearch),
     statusEveryMs: values['status-every'] === undefined ? 5_000 : parsePositiveDuration(values['status-every'], '--status-every'),
@@ -117,15 +124,30 @@ function parsePublication(text: string): Publication {
   return { name, value }
 }
 
-// --find PUBLISHER/NAME: the publisher's identity as 64 hex digits (what its `listening` log says).
+// Identities are written as 64 hex digits: what a node's `listening` log gives as `identity`.
+function parseIdentity(text: string, flag: string): Uint8Array {
+  if (!/^[0-9a-f]{64}$/i.test(text)) throw new ConfigError(`${flag} takes an identity in 64 hex digits, got '${text}'`)
+  return Uint8Array.from(Buffer.from(text, 'hex'))
+}
+
+// --trust IDENTITY=TIER
+function parseTrust(text: string): { identity: Uint8Array; tier: number } {
+  const [identity = '', tier = '', ...rest] = text.split('=')
+  if (rest.length > 0 || tier === '') throw new ConfigError(`--trust takes IDENTITY=TIER, got '${text}'`)
+  return { identity: parseIdentity(identity, '--trust'), tier: parseIntIn(tier, '--trust tier', 0, 10) }
+}
+
+// --find PUBLISHER/NAME
 function parseSearch(text: string): Search {
-  const match = /^([0-9a-f]{64})\/(.+)$/i.exec(text)
-  if (match === null) throw new ConfigError(`--find takes PUBLISHER/NAME, the publisher's identity in 64 hex digits, got '${text}'`)
-  checkName(match[2]!, '--find')
-  return { publisher: Uint8Array.from(Buffer.from(match[1]!, 'hex')), name: match[2]! }
+  const at = text.indexOf('/')
+  if (at < 0) throw new ConfigError(`--find takes PUBLISHER/NAME, got '${text}'`)
+  const name = text.slice(at + 1)
+  checkName(name, '--find')
+  return { publisher: parseIdentity(text.slice(0, at), '--find'), name }
 }
 
 function checkName(name: string, flag: string): void {
+  if (name === '') throw new ConfigError(`${flag}: the record's name is empty`)
   const bytes = new TextEncoder().encode(name).byteLength
   if (bytes > MAX_RECORD_NAME_BYTES) throw new ConfigError(`${flag}: the name '${name}' is ${bytes} bytes, over ${MAX_RECORD_NAME_BYTES}`)
 }

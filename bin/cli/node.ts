@@ -36,6 +36,8 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
     listen: announced,
     bootstrap: config.bootstrap,
     tier: config.tier,
+    blocked: config.blocked,
+    trusted: config.trusted,
     publish: config.publish,
     find: config.find,
     statusEveryMs: config.statusEveryMs,
