@@ -4,6 +4,7 @@ import type { Context, TimerTag } from '../core/actor.ts'
 import { ed25519FromSeed } from '../core/keys.ts'
 import { sign } from '../core/sign.ts'
 import { KademliaNode } from '../actors/peer/kademlia.ts'
+import { compareDistance } from '../actors/peer/node-id.ts'
 import { signRecord, type DhtRecord } from '../actors/peer/record.ts'
 import { DEFAULT_NETWORK } from './network.ts'
 import { Simulation } from './simulation.ts'
@@ -18,8 +19,9 @@ class Worker extends KademliaNode {
   got: DhtRecord | null | undefined
   constructor(
     private readonly plan: { publish?: DhtRecord; publishAt?: number; getAt?: number; key?: Uint8Array },
+    republishMs = 5_000,
   ) {
-    super({ bootstrap: ['n0'], republishMs: 5_000 })
+    super({ bootstrap: ['n0'], republishMs })
   }
   override start(ctx: Context): void {
     super.start(ctx)
@@ -81,6 +83,22 @@ describe('DHT records', () => {
       }),
       { numRuns: Number(process.env.RECORD_RUNS ?? 3) },
     )
+  })
+
+  it('records follow the ids as nodes join: a holder hands a record to a newcomer among its k closest (§2.5)', () => {
+    const r = record('handed on')
+    const sim = new Simulation({ seed: 8, network: DEFAULT_NETWORK })
+    // Ten nodes hold the network when the record is published; fifty join later. No republishing
+    // happens in the run (1 h), so only the hand-off can move the record to them.
+    for (let i = 0; i < 60; i++) {
+      sim.addNode(`n${i}`, () => new Worker(i === 3 ? { publish: r, publishAt: 2_000 } : {}, 3_600_000), { bootAt: i < 10 ? i * 20 : 5_000 + i * 50 })
+    }
+    sim.run({ untilMs: 20_000 })
+    const nodes = Array.from({ length: 60 }, (_, i) => sim.actor<Worker>(`n${i}`)!)
+    const closest = [...nodes].sort((a, b) => compareDistance(r.key, a.id, b.id)).slice(0, 20)
+    const holding = closest.filter((w) => w.records.get(r.key, 20_000) !== undefined).length
+    expect(closest.filter((w) => nodes.indexOf(w) < 10).length).toBeLessThan(8) // most of the k closest came later
+    expect(holding).toBeGreaterThanOrEqual(18)
   })
 
   it('a holder that restarts still serves the records it held', () => {

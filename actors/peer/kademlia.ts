@@ -7,7 +7,7 @@ import { NodeIdentity } from '../identity/identity.ts'
 import type { Announcement } from './announcement.ts'
 import { Introductions, PEX_SAMPLE, type IntroductionOptions } from './introductions.ts'
 import { Lookup } from './lookup.ts'
-import { ID_BYTES, asId, idHex, idsEqual, nodeIdOf, randomIdInBucket, sharedPrefixBits, type NodeId } from './node-id.ts'
+import { ID_BYTES, asId, compareDistance, idHex, idsEqual, nodeIdOf, randomIdInBucket, sharedPrefixBits, type NodeId } from './node-id.ts'
 import { DhtRecord, recordProblem } from './record.ts'
 import { RecordStore } from './record-store.ts'
 import { RoutingTable, type Contact, type RoutingOptions } from './routing-table.ts'
@@ -377,7 +377,23 @@ export class KademliaNode implements Actor<KademliaInbox> {
   // and dropped (the newcomer promoted from the replacements) only if it does not answer. A contact
   // heard from lately is not probed: it was alive then (the paper's §4.1 saving on probes).
   observe(contact: Contact, ctx: Context): void {
-    if (this.table.observe(contact, ctx.now()) === 'full') this.checkOldest(sharedPrefixBits(this.id, contact.id), ctx)
+    const observed = this.table.observe(contact, ctx.now())
+    if (observed === 'full') this.checkOldest(sharedPrefixBits(this.id, contact.id), ctx)
+    else if (observed === 'added' && this.records.size > 0) this.handOff(contact, ctx)
+  }
+
+  // §2.5: a node that learns of a newcomer stores on it the records the newcomer is now one of the k
+  // closest to, so records follow the ids as nodes join, not only at the next republish. Of the
+  // holders, only the one closest to the key (as far as it knows) sends, so a newcomer gets each
+  // record about once rather than from every holder.
+  private handOff(newcomer: Contact, ctx: Context): void {
+    for (const record of this.records.live(ctx.now())) {
+      const closest = this.table.closest(record.key, this.k)
+      if (!closest.some((c) => idsEqual(c.id, newcomer.id))) continue
+      const nearestOther = closest.find((c) => !idsEqual(c.id, newcomer.id))
+      if (nearestOther !== undefined && compareDistance(record.key, nearestOther.id, this.id) < 0) continue
+      this.request(newcomer.address, newcomer.id, { type: 'store', rpc: 0, key: this.key, record }, ctx, {})
+    }
   }
 
   // Probes the least recently seen contact of bucket `index` if it has been silent for probeAfterMs:

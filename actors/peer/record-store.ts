@@ -42,6 +42,11 @@ export class RecordStore {
     return held === undefined || held.record.expiresAt <= now ? undefined : held.record
   }
 
+  /** The records held that are still valid at `now`. */
+  *live(now: number): Generator<DhtRecord> {
+    for (const { record } of this.records.values()) if (record.expiresAt > now) yield record
+  }
+
   /** Drops expired records; returns the live ones not stored here since `since` (to republish). */
   sweep(now: number, since: number): DhtRecord[] {
     const due: DhtRecord[] = []
