@@ -1,5 +1,6 @@
 import { Result } from 'effect'
 import type { Actor, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from './actor.ts'
+import { datagramSource, isDatagramSource } from './address.ts'
 import { toHex } from './bytes.ts'
 import { decodeFrame, encode } from './codec.ts'
 import { OsRandom } from './os-random.ts'
@@ -60,7 +61,7 @@ export class NodeRuntime {
     transport.onMisbehaviour((m) => this.misbehaviour(m))
     // A datagram's source is unauthenticated and not dialable: the actor gets it as `udp://host:port`,
     // and must find a sender's real address in what the datagram proves (a signed announcement).
-    lan?.onDatagram((frame, from) => this.deliver(frame, `udp://${from}`))
+    lan?.onDatagram((frame, from) => this.deliver(frame, datagramSource(from)))
     lan?.onMisbehaviour((m) => this.misbehaviour(m))
     this.guard('start', () => this.options.actor.start?.(this.ctx))
   }
@@ -81,7 +82,7 @@ export class NodeRuntime {
     const link = this.links.get(to)
     if (link?.open) return this.transmit(link, frame, to)
     // Only a URL can be dialled; an identity with no link, or a datagram's source, cannot.
-    if (!to.includes('://') || to.startsWith('udp://')) return this.options.log({ event: 'drop', reason: 'no-link', to })
+    if (!to.includes('://') || isDatagramSource(to)) return this.options.log({ event: 'drop', reason: 'no-link', to })
     const queued = this.dialling.get(to)
     if (queued !== undefined) return void queued.push(frame)
     this.dialling.set(to, [frame])

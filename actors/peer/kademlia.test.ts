@@ -122,6 +122,21 @@ describe('KademliaNode', () => {
     expect(node.table.has(peer.id)).toBe(true)
   })
 
+  it('takes an RPC only from a link that proved its key, never from a LAN datagram', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [] })
+    node.start(ctx)
+    const [honest, other] = peersInBucket0(node.id, 2)
+    node.receive({ type: 'ping', rpc: 1, key: honest!.key }, toHex(other!.key), ctx) // a link proving another key
+    node.receive({ type: 'ping', rpc: 2, key: honest!.key }, 'udp://10.0.0.9:7400', ctx)
+    expect(ctx.sent).toEqual([])
+    expect(node.table.size).toBe(0)
+    expect(ctx.traces.filter((t) => t.type === 'key-mismatch').length).toBe(2)
+    node.receive({ type: 'ping', rpc: 3, key: honest!.key }, toHex(honest!.key), ctx)
+    expect(ctx.sent.map((s) => (s.message as { type: string }).type)).toEqual(['pong'])
+    expect(node.table.has(honest!.id)).toBe(true)
+  })
+
   it('ignores its own announcement echoed back by the LAN', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [], announce: announcementOf('wss://10.0.0.1:7001') })

@@ -1,5 +1,6 @@
 import { Schema } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
+import { mayClaimKey } from '../../core/address.ts'
 import { PublicKey, exactBytes } from '../../core/schemas.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import { SignedEnvelope } from '../identity/envelope.ts'
@@ -228,6 +229,9 @@ export class KademliaNode implements Actor<KademliaInbox> {
       if (!this.blocked(nodeIdOf(message.root), from, ctx)) this.introductions.receiveAnnouncement(message, from, ctx)
       return
     }
+    // An RPC's key is its sender's identity only if the link it came over proved that key: otherwise
+    // a node could enter tables under any id it likes, without grinding a key for it.
+    if (!mayClaimKey(from, message.key)) return void ctx.trace({ type: 'key-mismatch', from })
     const sender = nodeIdOf(message.key)
     if (this.blocked(sender, from, ctx)) return
     this.observe({ id: sender, address: from }, ctx)
