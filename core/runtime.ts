@@ -22,18 +22,22 @@ export interface RuntimeOptions {
 
 // setTimeout takes at most 2^31 − 1 ms (24.8 days); longer timers (a 90-day key rotation) re-arm.
 const MAX_TIMEOUT_MS = 2 ** 31 - 1
+const MAX_REMEMBERED_URLS = 65_536
 
 /**
  * The real-time runtime: one actor on the Node.js event loop, with the wall clock, the OS random
  * source, a Transport's authenticated links and durable Storage. Addresses are peers' identities (hex
  * of the Ed25519 key a link proved); an address that is a URL (`wss://…`) is dialled on first use, and
- * the peer's replies then come from its identity. Every inbound frame is decoded through the actor's
+ * the peer's replies then come from its identity. An identity whose link has closed is dialled again
+ * at the URL it was reached at, and must prove the same identity there. Every inbound frame is decoded through the actor's
  * inbox schema with a size limit before the actor sees it; a frame that fails is logged and dropped,
  * and, like the transport's misbehaviour reports, reaches the actor's `signal` (for reputation).
  */
 export class NodeRuntime {
   private readonly links = new Map<Address, Link>()
   private readonly dialling = new Map<string, Uint8Array[]>()
+  /** The URL each identity was last reached at by dialling, to dial it again once its link is gone. */
+  private readonly reachedAt = new Map<Address, string>()
   private readonly timers = new Map<TimerId, NodeJS.Timeout>()
   private nextTimer = 1
   private stopped = false
@@ -81,22 +85,33 @@ export class NodeRuntime {
     const frame = encode(message)
     const link = this.links.get(to)
     if (link?.open) return this.transmit(link, frame, to)
-    // Only a URL can be dialled; an identity with no link, or a datagram's source, cannot.
-    if (!to.includes('://') || isDatagramSource(to)) return this.options.log({ event: 'drop', reason: 'no-link', to })
-    const queued = this.dialling.get(to)
+    if (to.includes('://') && !isDatagramSource(to)) return this.dial(to, frame)
+    // An identity whose link is gone is dialled again at the URL it was reached at before, if any.
+    const known = this.reachedAt.get(to)
+    if (known !== undefined) return this.dial(known, frame, to)
+    this.options.log({ event: 'drop', reason: 'no-link', to })
+  }
+
+  // Dials `url` (once, however many frames queue meanwhile) and sends `frame` over the new link. With
+  // `identity`, the link must prove that identity.
+  private dial(url: string, frame: Uint8Array, identity?: Address): void {
+    const queued = this.dialling.get(url)
     if (queued !== undefined) return void queued.push(frame)
-    this.dialling.set(to, [frame])
-    this.options.transport.dial(to).then(
+    this.dialling.set(url, [frame])
+    const expected = identity === undefined ? undefined : Uint8Array.from(Buffer.from(identity, 'hex'))
+    this.options.transport.dial(url, expected).then(
       (dialled) => {
-        const frames = this.dialling.get(to) ?? []
-        this.dialling.delete(to)
-        this.links.set(to, dialled)
+        const frames = this.dialling.get(url) ?? []
+        this.dialling.delete(url)
+        this.links.set(url, dialled)
+        if (this.reachedAt.size >= MAX_REMEMBERED_URLS) this.reachedAt.clear()
+        this.reachedAt.set(toHex(dialled.remoteIdentity), url)
         this.adopt(dialled)
-        for (const f of frames) this.transmit(dialled, f, to)
+        for (const f of frames) this.transmit(dialled, f, url)
       },
       (error: Error & { reason?: string }) => {
-        this.dialling.delete(to)
-        this.options.log({ event: 'dial-failed', to, reason: error.reason ?? 'error', detail: error.message })
+        this.dialling.delete(url)
+        this.options.log({ event: 'dial-failed', to: url, reason: error.reason ?? 'error', detail: error.message })
       },
     )
   }

@@ -82,6 +82,29 @@ describe('NodeRuntime over memory links', () => {
     await runtime.stop()
   })
 
+  it('dials an identity again at the URL it reached it at, once its link has closed, and nowhere else', async () => {
+    const network = new MemoryNetwork()
+    const runtime = new NodeRuntime({ actor: new Recorder(), transport: network.transport(testSigner(1)), storage: new MemoryStorage(), log: () => {} })
+    runtime.start()
+    const peer = network.transport(testSigner(2))
+    const url = await peer.listen()
+    const received: string[] = []
+    const links: Link[] = []
+    peer.onLink((link) => {
+      links.push(link)
+      link.onFrame((f) => received.push(new TextDecoder().decode(f)))
+    })
+    runtime.ctx.send(url, 'first')
+    await settle()
+    links[0]!.close()
+    await settle()
+    runtime.ctx.send(toHex(peer.identity), 'second')
+    await settle()
+    expect(received.length).toBe(2)
+    expect(links.length).toBe(2)
+    await runtime.stop()
+  })
+
   it('broadcasts on its LAN and delivers datagrams from udp://source, decoded like any frame', async () => {
     const port = 42_000 + Math.floor(Math.random() * 5_000) // a test's own port
     const network = new MemoryNetwork()
