@@ -33,6 +33,8 @@ export interface ClusterResult {
   readonly joinedBy: Readonly<Record<string, 'lan' | 'bootstrap'>>
   /** The record `node2` published: on how many holders, and what `node4` found under its key. */
   readonly record: { readonly holders: number; readonly found: string }
+  /** Milliseconds from the start of the last two nodes until every table was complete, and until the record was found. */
+  readonly timings: { readonly tablesCompleteMs: number; readonly recordFoundMs: number }
   /** Exit codes after SIGTERM (0: a graceful stop). */
   readonly exitCodes: Readonly<Record<string, number | null>>
   readonly stoppedCleanly: boolean
@@ -93,6 +95,7 @@ export async function runLocalCluster(timeoutMs = 45_000): Promise<ClusterResult
       })
     }
   }
+  const timings = { tablesCompleteMs: 0, recordFoundMs: 0 }
   const byName = (name: string) => nodes.find((n) => n.name === name)!
   const knowsEveryone = (n: NodeProcess) => nodes.every((other) => other === n || n.peers.includes(other.nodeId!))
   try {
@@ -108,8 +111,11 @@ export async function runLocalCluster(timeoutMs = 45_000): Promise<ClusterResult
       startNode('node3', 'bootstrap', dir, bootstrap, changed),
       startNode('node4', 'bootstrap', dir, [...bootstrap, '--find', `${byName('node2').identity}/greeting`], changed),
     )
+    const joined = Date.now()
     await waitFor(() => nodes.every((n) => n.nodeId !== undefined && knowsEveryone(n)), 'every node to have every other in its routing table')
+    timings.tablesCompleteMs = Date.now() - joined
     await waitFor(() => byName('node4').found !== undefined && byName('node2').published !== undefined, 'node4 to find the record node2 published')
+    timings.recordFoundMs = Date.now() - joined
   } finally {
     for (const node of nodes) node.child.kill('SIGTERM')
     await Promise.all(nodes.map((n) => Promise.race([n.exited, new Promise((r) => setTimeout(r, 10_000).unref())])))
@@ -121,6 +127,7 @@ export async function runLocalCluster(timeoutMs = 45_000): Promise<ClusterResult
     knows: Object.fromEntries(nodes.map((n) => [n.name, n.peers.map((id) => nameOf.get(id) ?? id.slice(0, 12)).sort()])),
     joinedBy: Object.fromEntries(nodes.map((n) => [n.name, n.via])),
     record: { holders: byName('node2').published!, found: byName('node4').found! },
+    timings,
     exitCodes: Object.fromEntries(nodes.map((n) => [n.name, n.child.exitCode])),
     stoppedCleanly: nodes.every((n) => n.stopped && n.child.exitCode === 0),
   }
