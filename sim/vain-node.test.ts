@@ -58,6 +58,28 @@ describe('VainNode', () => {
     expect(node5.peer.table.size).toBe(7)
   })
 
+  it('raises the version of its records even when it restarts with its clock set back, so holders take the new copy', () => {
+    const events: TraceEvent[] = []
+    const faults = [
+      { at: 30_000, kind: 'skew', node: 'n5', offsetMs: -33_000 },
+      { at: 31_000, kind: 'crash', node: 'n5' },
+      { at: 32_000, kind: 'restart', node: 'n5' },
+    ] as const
+    const sim = new Simulation({ seed: 9, network: DEFAULT_NETWORK, onTrace: (e) => e.kind === 'user' && events.push(e), faults: [...faults] })
+    for (let i = 0; i < 8; i++) {
+      const publish = i === 5 ? [{ name: 'model', value: text('v1') }] : []
+      sim.addNode(`n${i}`, () => new VainNode({ identity: new NodeIdentity(keys(i)), listen: `n${i}`, bootstrap: i === 0 ? [] : ['n0'], publish, recordTtlMs: 60_000 }), { bootAt: i * 50 })
+    }
+    sim.run({ untilMs: 40_000 })
+    const versions = events.filter((e) => e.type === 'record-published').map((e) => e.version as number)
+    expect(versions.length).toBe(2) // before the crash, and after the restart (on a clock 33 s behind)
+    expect(versions[1]).toBeGreaterThan(versions[0]!)
+    const key = Buffer.from(events.find((e) => e.type === 'record-published')!.key as string, 'hex')
+    const held = Array.from({ length: 8 }, (_, i) => sim.actor<VainNode>(`n${i}`)!.peer.records.get(key, sim.now)?.seq).filter((v) => v !== undefined)
+    expect(held.length).toBeGreaterThan(0)
+    expect(held.every((v) => v === versions[1])).toBe(true)
+  })
+
   it('refuses a blacklisted identity everywhere', () => {
     const convicted = keys(6).publicKey(ROOT_KEY)
     const { sim } = network(5, 10, (i) => (i === 6 ? {} : { blocked: [convicted] }))

@@ -1,5 +1,8 @@
+import { Result } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { toHex } from '../../core/bytes.ts'
+import { decodeFrame, encode } from '../../core/codec.ts'
+import { Count } from '../../core/schemas.ts'
 import type { NodeIdentity } from '../identity/identity.ts'
 import type { Resources } from '../peer/announcement.ts'
 import { KademliaNode, type KademliaInbox, type KademliaOptions } from '../peer/kademlia.ts'
@@ -51,12 +54,13 @@ export interface VainNodeOptions {
 const TASKS = 'node:tasks'
 const STATUS = 'node:status'
 const MAX_REPORTED_PEERS = 64
+const VERSION_KEY = 'node/record-version/'
 
 /**
  * What `vain node` runs: the peer actor (announcements on the LAN and to the bootstrap nodes, the
  * Kademlia DHT, PEX, heartbeats), plus the records its operator asked it to publish and to find.
  * Publications are retried until a holder confirms one, then republished, with a fresh expiry and a
- * higher version (the clock in ms), at half their lifetime. Searches are retried until found.
+ * higher version, at half their lifetime. Searches are retried until found.
  * Later subsystems (reputation, consensus, learning) join the node here.
  */
 export class VainNode implements Actor<KademliaInbox> {
@@ -125,13 +129,26 @@ export class VainNode implements Actor<KademliaInbox> {
   private publish(publication: Publication, ctx: Context): void {
     const identity = this.options.identity
     const name = new TextEncoder().encode(publication.name)
-    const record = signRecord(identity.root, (m) => identity.signWithRoot(m), { name, value: publication.value, seq: ctx.now(), expiresAt: ctx.now() + this.ttlMs })
+    const seq = this.nextVersion(publication.name, ctx)
+    const record = signRecord(identity.root, (m) => identity.signWithRoot(m), { name, value: publication.value, seq, expiresAt: ctx.now() + this.ttlMs })
     // Not due again until this attempt is over: a slow one is not doubled by the next retry.
     this.republishAt.set(publication, Number.POSITIVE_INFINITY)
     this.peer.publish(record, ctx, (holders) => {
       this.republishAt.set(publication, holders === 0 ? 0 : ctx.now() + this.ttlMs / 2)
-      ctx.trace({ type: holders === 0 ? 'record-unplaced' : 'record-published', name: publication.name, key: idHex(record.key), holders })
+      ctx.trace({ type: holders === 0 ? 'record-unplaced' : 'record-published', name: publication.name, key: idHex(record.key), version: seq, holders })
     })
+  }
+
+  // A record's version is the clock in ms, but always above the last one used, which is kept on disk:
+  // holders keep the highest version, so a clock set back (or a restart) must not lower it.
+  private nextVersion(name: string, ctx: Context): number {
+    const key = VERSION_KEY + name
+    const saved = ctx.storage.get(key)
+    const last = saved === undefined ? undefined : decodeFrame(saved, Count)
+    const version = Math.max(ctx.now(), last !== undefined && Result.isSuccess(last) ? last.success + 1 : 0)
+    ctx.storage.put(key, encode(version))
+    ctx.storage.sync()
+    return version
   }
 
   private search(search: Search, ctx: Context): void {

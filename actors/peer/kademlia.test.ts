@@ -122,6 +122,22 @@ describe('KademliaNode', () => {
     expect(node.table.has(peer.id)).toBe(true)
   })
 
+  it('confirms a STORE only when it keeps the record: not an older version, not a forgery', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [] })
+    node.start(ctx)
+    const publisher = ed25519FromSeed(new Uint8Array(32).fill(42))
+    const version = (seq: number) => signRecord(publisher.publicKey, (m) => sign(publisher.secretKey, m), { name: new Uint8Array([1]), value: new Uint8Array([seq]), seq, expiresAt: 60_000 })
+    const [peer] = peersInBucket0(node.id, 1)
+    const store = (record: ReturnType<typeof version>, rpc: number) => node.receive({ type: 'store', rpc, key: peer!.key, record }, 'peer', ctx)
+    store(version(2), 1)
+    store(version(1), 2)
+    store({ ...version(3), value: new Uint8Array([9]) }, 3)
+    store(version(2), 4) // the same version again: kept, so confirmed
+    expect(ctx.sent.map((s) => (s.message as { rpc: number }).rpc)).toEqual([1, 4])
+    expect(node.records.get(version(2).key, 0)?.seq).toBe(2)
+  })
+
   it('takes an RPC only from a link that proved its key, never from a LAN datagram', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [] })

@@ -245,7 +245,9 @@ export class KademliaNode implements Actor<KademliaInbox> {
       case 'relay':
         return this.introductions.receiveRelay(sender, message.announcement, from, ctx)
       case 'store':
-        if (this.acceptable(message.record, ctx)) this.records.put(message.record, ctx.now())
+        // Confirmed only when kept: a refused record, or an older version than the one held, is not
+        // stored, and a publisher counting confirmations must not count it.
+        if (!this.acceptable(message.record, ctx) || !this.records.put(message.record, ctx.now())) return
         return this.reply(from, { type: 'stored', rpc: message.rpc, key: this.key }, ctx)
       case 'find_value': {
         const record = this.records.get(asId(message.target), ctx.now())
