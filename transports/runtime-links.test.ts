@@ -50,7 +50,7 @@ async function setup() {
   return { runtime, actor, logs, link: link as Link, replies, peerId: toHex(peer.identity) }
 }
 
-describe('NodeRuntime over memory links', () => {
+describe('NodeRuntime over links and a LAN', () => {
   afterEach(() => vi.useRealTimers())
 
   it('delivers decoded messages from the authenticated identity and routes replies back over the link', async () => {
