@@ -21,11 +21,16 @@ export function isDatagramSource(address: Address): boolean {
   return address.startsWith(DATAGRAM)
 }
 
+/** Whether `address` names a peer by the identity its link proved (a real runtime's addresses). */
+export function isIdentityAddress(address: Address): boolean {
+  return IDENTITY.test(address)
+}
+
 /**
  * Whether a message from `from` may claim to come from the holder of `key`: not from a datagram's
  * source, and, from a link that proved an identity, only that identity's key.
  */
 export function mayClaimKey(from: Address, key: Uint8Array): boolean {
   if (isDatagramSource(from)) return false
-  return !IDENTITY.test(from) || from === toHex(key)
+  return !isIdentityAddress(from) || from === toHex(key)
 }

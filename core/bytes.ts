@@ -9,6 +9,11 @@ export function toHex(data: Uint8Array): string {
 }
 
 /** Whether two byte strings are equal (not constant-time: for public data only). */
+/** The bytes of a hex string (the caller has checked it is hex). */
+export function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, 'hex'))
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return asBuffer(a).equals(asBuffer(b))
 }

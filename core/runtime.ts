@@ -1,7 +1,7 @@
 import { Result } from 'effect'
 import type { Actor, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from './actor.ts'
 import { datagramSource, isDatagramSource } from './address.ts'
-import { toHex } from './bytes.ts'
+import { fromHex, toHex } from './bytes.ts'
 import { decodeFrame, encode } from './codec.ts'
 import { OsRandom } from './os-random.ts'
 import type { Storage } from './storage.ts'
@@ -29,9 +29,10 @@ const MAX_REMEMBERED_URLS = 65_536
  * source, a Transport's authenticated links and durable Storage. Addresses are peers' identities (hex
  * of the Ed25519 key a link proved); an address that is a URL (`wss://…`) is dialled on first use, and
  * the peer's replies then come from its identity. An identity whose link has closed is dialled again
- * at the URL it was reached at, and must prove the same identity there. Every inbound frame is decoded through the actor's
- * inbox schema with a size limit before the actor sees it; a frame that fails is logged and dropped,
- * and, like the transport's misbehaviour reports, reaches the actor's `signal` (for reputation).
+ * at the URL it was reached at, and must prove the same identity there. Every inbound frame is
+ * decoded through the actor's inbox schema with a size limit before the actor sees it; a frame that
+ * fails is logged and dropped, and, like the transport's misbehaviour reports, reaches the actor's
+ * `signal` (for reputation).
  */
 export class NodeRuntime {
   private readonly links = new Map<Address, Link>()
@@ -98,7 +99,7 @@ export class NodeRuntime {
     const queued = this.dialling.get(url)
     if (queued !== undefined) return void queued.push(frame)
     this.dialling.set(url, [frame])
-    const expected = identity === undefined ? undefined : Uint8Array.from(Buffer.from(identity, 'hex'))
+    const expected = identity === undefined ? undefined : fromHex(identity)
     this.options.transport.dial(url, expected).then(
       (dialled) => {
         const frames = this.dialling.get(url) ?? []

@@ -1,7 +1,6 @@
 import { Result } from 'effect'
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
-import { mayClaimKey } from '../../core/address.ts'
-import { toHex } from '../../core/bytes.ts'
+import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
 import { EnvelopeOpener, type SignedEnvelope } from '../identity/envelope.ts'
 import type { NodeIdentity } from '../identity/identity.ts'
@@ -108,7 +107,7 @@ export class Introductions {
     // key (a real runtime's addresses are identities) or an address the node announced (simulation).
     // Anything else (a UDP datagram's source, a third party passing the envelope on) is a claim: the
     // node is pinged at its announced address, and enters the table by answering.
-    const direct = mayClaimKey(from, root) && (from === toHex(root) || message.addresses.includes(from))
+    const direct = mayClaimKey(from, root) && (isIdentityAddress(from) || message.addresses.includes(from))
     const reach = direct ? from : message.addresses[0]!
     if (direct) this.host.observe({ id, address: from }, ctx)
     else if (!this.host.table.has(id)) this.host.probe(reach, id, ctx)

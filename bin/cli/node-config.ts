@@ -2,6 +2,7 @@ import sodium from 'sodium-native'
 import { MODERATE_COST, type PassphraseCost } from '../../actors/identity/encrypted-file-key-store.ts'
 import type { Publication, Search } from '../../actors/node/vain-node.ts'
 import { MAX_RECORD_NAME_BYTES, MAX_RECORD_VALUE_BYTES } from '../../actors/peer/record.ts'
+import { fromHex } from '../../core/bytes.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { parse, parseDuration } from './args.ts'
 
@@ -127,7 +128,7 @@ function parsePublication(text: string): Publication {
 // Identities are written as 64 hex digits: what a node's `listening` log gives as `identity`.
 function parseIdentity(text: string, flag: string): Uint8Array {
   if (!/^[0-9a-f]{64}$/i.test(text)) throw new ConfigError(`${flag} takes an identity in 64 hex digits, got '${text}'`)
-  return Uint8Array.from(Buffer.from(text, 'hex'))
+  return fromHex(text)
 }
 
 // --trust IDENTITY=TIER
