@@ -1,7 +1,16 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
-import { ed25519FromSeed } from './keys.ts'
+import sodium from 'sodium-native'
+import { describe, expect, it, vi } from 'vitest'
+import * as hash from './hash.ts'
+import { ed25519FromSeed, isPrimeOrderKey } from './keys.ts'
 import { SignatureVerifier, sign, verify } from './sign.ts'
+import { SMALL_ORDER_POINTS, torsionSignature, withTorsion } from './torsion.fixtures.ts'
+
+// Wraps BLAKE2b (behaviour unchanged) so a test can see which digest length the memo asks for.
+vi.mock('./hash.ts', async (original) => {
+  const actual = await original<typeof import('./hash.ts')>()
+  return { ...actual, blake2b: vi.fn(actual.blake2b) }
+})
 
 const keys = ed25519FromSeed(new Uint8Array(32).fill(5))
 
@@ -38,6 +47,42 @@ describe('Ed25519 signatures', () => {
   })
 })
 
+describe('keys that may stand for an identity (prime order)', () => {
+  const seeds = fc.uint8Array({ minLength: 32, maxLength: 32 })
+
+  it('every honest key is one', () => {
+    fc.assert(fc.property(seeds, (seed) => {
+      expect(isPrimeOrderKey(ed25519FromSeed(seed).publicKey)).toBe(true)
+    }), { numRuns: 50 })
+  })
+
+  it('none of the eight small-order points, no key plus a torsion component, no non-canonical encoding or wrong length', () => {
+    for (const point of SMALL_ORDER_POINTS) expect(isPrimeOrderKey(point)).toBe(false)
+    fc.assert(
+      fc.property(seeds, fc.integer({ min: 1, max: 7 }), (seed, i) => {
+        expect(isPrimeOrderKey(withTorsion(ed25519FromSeed(seed).publicKey, i))).toBe(false)
+      }),
+      { numRuns: 30 },
+    )
+    const nonCanonical = Buffer.alloc(32, 0xff) // y = 2^255 − 1 ≥ p
+    nonCanonical[31] = 0x7f
+    expect(isPrimeOrderKey(nonCanonical)).toBe(false)
+    expect(isPrimeOrderKey(keys.publicKey.subarray(0, 31))).toBe(false)
+  })
+
+  it('verify refuses a key with a torsion component even when libsodium’s own check accepts the signature', () => {
+    const seed = new Uint8Array(32).fill(5)
+    const message = new TextEncoder().encode('one secret, eight identities')
+    for (let i = 1; i < 8; i++) {
+      const mixed = withTorsion(keys.publicKey, i)
+      const signature = torsionSignature(seed, mixed, message)
+      expect(sodium.crypto_sign_verify_detached(Buffer.from(signature), Buffer.from(message), Buffer.from(mixed))).toBe(true)
+      expect(verify(mixed, message, signature)).toBe(false)
+      expect(new SignatureVerifier().verify(mixed, message, signature)).toBe(false)
+    }
+  })
+})
+
 describe('SignatureVerifier', () => {
   it('gives the same answers as verify and answers repeats from its memo', () => {
     const verifier = new SignatureVerifier(4)
@@ -59,5 +104,35 @@ describe('SignatureVerifier', () => {
     for (const m of messages) verifier.verify(keys.publicKey, m, sign(keys.secretKey, m))
     verifier.verify(keys.publicKey, messages[0]!, sign(keys.secretKey, messages[0]!))
     expect(verifier.misses).toBe(4) // the first was evicted by the third
+  })
+
+  it('keys its memo by a 256-bit digest: the memo answers true for whatever shares a digest with a valid triple', () => {
+    const blake2b = vi.mocked(hash.blake2b)
+    blake2b.mockClear()
+    new SignatureVerifier().verify(keys.publicKey, new Uint8Array([9]), sign(keys.secretKey, new Uint8Array([9])))
+    expect(blake2b).toHaveBeenCalled()
+    for (const [, bytes] of blake2b.mock.calls) expect(bytes).toBeGreaterThanOrEqual(32)
+  })
+
+  it('stays bounded under a flood of distinct triples and keys, and still answers correctly', () => {
+    const verifier = new SignatureVerifier(256, 64)
+    const message = new Uint8Array([7])
+    const good = sign(keys.secretKey, message)
+    for (let i = 0; i < 5_000; i++) {
+      const junk = Buffer.alloc(64)
+      junk.writeUInt32LE(i)
+      const stranger = ed25519FromSeed(Buffer.alloc(32, i % 200)).publicKey
+      expect(verifier.verify(i % 2 === 0 ? keys.publicKey : stranger, message, junk)).toBe(false)
+      expect(verifier.size).toBeLessThanOrEqual(256)
+      expect(verifier.keysRemembered).toBeLessThanOrEqual(64)
+    }
+    expect(verifier.verify(keys.publicKey, message, good)).toBe(true)
+  })
+
+  it('checks a key’s subgroup once, not once per message', () => {
+    const verifier = new SignatureVerifier()
+    for (let n = 0; n < 20; n++) verifier.verify(keys.publicKey, Uint8Array.of(n), sign(keys.secretKey, Uint8Array.of(n)))
+    expect(verifier.misses).toBe(20)
+    expect(verifier.keysRemembered).toBe(1)
   })
 })

@@ -14,6 +14,8 @@ declare module 'sodium-native' {
   export function crypto_sign_keypair(publicKey: Buffer, secretKey: Buffer): void
   export function crypto_sign_detached(signature: Buffer, message: Buffer, secretKey: Buffer): void
   export function crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean
+  export const crypto_core_ed25519_BYTES: number
+  export function crypto_core_ed25519_is_valid_point(point: Buffer): boolean
   export function crypto_sign_ed25519_pk_to_curve25519(curvePublicKey: Buffer, edPublicKey: Buffer): void
   export function crypto_sign_ed25519_sk_to_curve25519(curveSecretKey: Buffer, edSecretKey: Buffer): void
   export function randombytes_buf(out: Buffer): void

@@ -1,5 +1,6 @@
 import { Schema } from 'effect'
 import { encode } from '../../core/codec.ts'
+import { isPrimeOrderKey } from '../../core/keys.ts'
 import { verify } from '../../core/sign.ts'
 import { Count, PublicKey, Signature } from '../../core/schemas.ts'
 import { ROOT_KEY, epochKey, type KeyStore } from './key-store.ts'
@@ -36,8 +37,13 @@ export function issueCertificate(store: KeyStore, epoch: number, issuedAt: numbe
   return { ...body, byPrev: store.sign(prevLabel, bytes), byRoot: store.sign(ROOT_KEY, bytes) }
 }
 
-/** Whether both signatures hold (`byPrev` by `prev`, `byRoot` by `root`). */
+/**
+ * Whether both signatures hold (`byPrev` by `prev`, `byRoot` by `root`) and the certified key may stand
+ * for the identity (a prime-order point; `verify` checks the same of `root` and `prev`, which sign).
+ * The new key signs nothing here, so it is checked on its own: a key with a torsion component would
+ * otherwise be certified, and refused only later, envelope by envelope.
+ */
 export function certificateSignaturesHold(c: RotationCertificate, verifySignature = verify): boolean {
   const bytes = signedPart(c)
-  return verifySignature(c.root, bytes, c.byRoot) && verifySignature(c.prev, bytes, c.byPrev)
+  return isPrimeOrderKey(c.key) && verifySignature(c.root, bytes, c.byRoot) && verifySignature(c.prev, bytes, c.byPrev)
 }

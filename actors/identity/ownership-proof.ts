@@ -1,6 +1,7 @@
 import { ed25519, ristretto255 } from '@noble/curves/ed25519.js'
 import { concatBytes } from '../../core/bytes.ts'
 import { blake2b } from '../../core/hash.ts'
+import { isPrimeOrderKey } from '../../core/keys.ts'
 
 /**
  * A zero-knowledge proof that the prover knows the secret of an Ed25519 public key, without signing
@@ -13,6 +14,13 @@ import { blake2b } from '../../core/hash.ts'
  *   R = k·B,  c = H(challenge domain, A, R, context) mod ℓ,  s = k + c·a mod ℓ
  * and it verifies when s·B = R + c·A. `context` binds the proof to one verifier's challenge, so a proof
  * overheard on the wire cannot be replayed to anyone else.
+ *
+ * The key must be a prime-order point (isPrimeOrderKey). ristretto255 identifies Edwards points that
+ * differ by 4-torsion, so for a key with a torsion component T the equation is checked only up to
+ * torsion: c·T is 4-torsion, which counts as zero, for every c when T's order is 2 or 4 and every even c
+ * when it is 8. Then s·B = R + c·A holds for R = s·B with no secret at all (a forged proof for an
+ * order-8 point passed for every even c), and the holder of a proves "ownership" of a·B + T, another
+ * identity.
  *
  * libsodium has ristretto255, but sodium-native does not bind it; this uses @noble/curves (audited,
  * constant-time where it matters) rather than hand-written field arithmetic.
@@ -38,14 +46,13 @@ export function proveOwnership(seed: Uint8Array, context: Uint8Array, entropy: U
 
 /** Whether `proof` shows knowledge of the secret of Ed25519 key `publicKey` for `context`. Never throws. */
 export function verifyOwnership(publicKey: Uint8Array, context: Uint8Array, proof: Uint8Array): boolean {
-  if (publicKey.length !== 32 || proof.length !== OWNERSHIP_PROOF_BYTES) return false
+  if (proof.length !== OWNERSHIP_PROOF_BYTES || !isPrimeOrderKey(publicKey)) return false
   const sBytes = proof.subarray(32)
   const s = littleEndian(sBytes)
   if (s >= ORDER) return false // non-canonical scalars would make proofs malleable
   try {
     const A = new Point(ed25519.Point.fromBytes(publicKey))
     const R = Point.fromBytes(proof.subarray(0, 32))
-    if (A.equals(Point.ZERO)) return false
     const c = hashToScalar(CHALLENGE_DOMAIN, publicKey, proof.subarray(0, 32), lengthPrefixed(context))
     const lhs = s === 0n ? Point.ZERO : Point.BASE.multiply(s)
     const rhs = c === 0n ? R : R.add(A.multiply(c))
