@@ -54,9 +54,9 @@ const keyFor = (book: KeyBook, epoch: number) => {
 
 describe('identity regressions (mutations the suite used to miss)', () => {
   it('a certificate needs the root’s signature: a thief of epoch key 0 cannot certify a key of its own for epoch 1', () => {
-    // byPrev is genuine (the thief holds epoch key 0); byRoot is the thief's own root signature.
+    // byPrev is genuine (the thief holds epoch key 0); byRoot is by the thief's own root key, over the same bytes.
     const forged = issueCertificate(spliced(alice, [[epochKey(1), mallory]]), 1, 0)
-    const withMalloryRoot = { ...forged, byRoot: issueCertificate(spliced(alice, [[ROOT_KEY, mallory], [epochKey(1), mallory]]), 1, 0).byRoot }
+    const withMalloryRoot = { ...forged, byRoot: mallory.sign(ROOT_KEY, signedPart(forged)) }
     expect(certificateSignaturesHold(withMalloryRoot)).toBe(false)
     const { book, learn } = bookKnowing(issueCertificate(alice, 0, 0))
     expect(reasonOf(learn(withMalloryRoot))).toBe('bad-certificate')
