@@ -98,6 +98,7 @@ describe('signed envelopes', () => {
     const bob = party('bob', 2)
     const first = alice.identity.seal({ hello: '1' }, alice.ctx, { withCertificate: true })
     bob.opener.open(first, Hello, bob.ctx)
+    bob.opener.confirm(alice.identity.root, bob.ctx)
     alice.ctx.storage.crash(0)
     const again = new NodeIdentity()
     again.start(alice.ctx)
