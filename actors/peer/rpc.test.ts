@@ -52,6 +52,19 @@ describe('RPC ids and who may answer', () => {
     expect(ctx.sent.some((s) => s.to === 'n9')).toBe(true)
   })
 
+  it('an answer must carry all 64 bits of the id: the low half alone is not enough', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: ['n1'] })
+    node.start(ctx)
+    const rpc = (requests(ctx, 'find_node')[0]!.message as KademliaMessage).rpc
+    const halfRight = Uint8Array.from(rpc)
+    halfRight[7]! ^= 1
+    node.receive(nodes(halfRight, keyOf(1), ['n9']), 'n1', ctx)
+    expect(ctx.sent.some((s) => s.to === 'n9')).toBe(false)
+    node.receive(nodes(rpc, keyOf(1), ['n9']), 'n1', ctx)
+    expect(ctx.sent.some((s) => s.to === 'n9')).toBe(true)
+  })
+
   it('ids are 64 random bits, distinct among those in flight', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [] })
