@@ -191,9 +191,13 @@ export class Introductions {
     const direct = mayClaimKey(from, root) && (isIdentityAddress(from) || message.addresses.includes(from))
     if (!direct) return void this.check(id, message, envelope, ctx)
     this.opener.confirm(root, ctx)
-    const first = this.remember(id, message, envelope)
     this.host.observe({ id, address: from }, ctx)
-    if (!first) return
+    const held = this.announcements.get(idHex(id))
+    if (held !== undefined) {
+      if (newer(envelope, held)) this.remember(id, message, envelope)
+      return
+    }
+    this.remember(id, message, envelope)
     this.greet(from, ctx)
     // A high-tier node relays the newcomer's announcement to its neighbourhood (its k closest),
     // within its relay budget.

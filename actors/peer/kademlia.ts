@@ -69,6 +69,11 @@ export type KademliaInbox = typeof KademliaInbox.Type
 export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>>, IntroductionOptions {
   /** Addresses to join through. */
   readonly bootstrap: readonly Address[]
+  /**
+   * The network group of a link's address (a real node passes the IPv4 /24 of the link): it limits
+   * contacts per group in the routing table and is the unit of the record store's per-sender quota.
+   * Default: the address itself.
+   */
   readonly groupOf?: (address: Address) => string
   readonly identity?: NodeIdentity
   /** Parallel queries per lookup: Kademlia's α (3). */
