@@ -6,6 +6,7 @@ import { KademliaNode } from '../actors/peer/kademlia.ts'
 import { idHex, nodeIdOf } from '../actors/peer/node-id.ts'
 import { DEFAULT_NETWORK } from './network.ts'
 import { Simulation } from './simulation.ts'
+import { NO_RPC } from '../actors/peer/rpc.ts'
 
 const announce = (address: Address) => ({ addresses: [address], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } })
 
@@ -27,7 +28,7 @@ class PexFlooder extends KademliaNode {
     const ghost = this.ghost.seal({ type: 'announce', ...announce('nowhere') }, ctx, { withCertificate: true })
     const genuine = this.identity.seal({ type: 'announce', ...announce('forged'), tier: 9 }, ctx, { withCertificate: true })
     const tampered = { ...genuine, root: new MemoryKeyStore(new Uint8Array(32).fill(78)).publicKey(ROOT_KEY) }
-    for (const c of this.table.contacts()) ctx.send(c.address, { type: 'pex', rpc: 0, key: this.key, sample: [ghost, tampered] })
+    for (const c of this.table.contacts()) ctx.send(c.address, { type: 'pex', rpc: NO_RPC, key: this.key, sample: [ghost, tampered] })
     ctx.setTimer(100, 'flood')
   }
 }

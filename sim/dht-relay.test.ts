@@ -6,6 +6,7 @@ import { KademliaNode } from '../actors/peer/kademlia.ts'
 import { idHex, idsEqual, nodeIdOf } from '../actors/peer/node-id.ts'
 import { DEFAULT_NETWORK } from './network.ts'
 import { Simulation } from './simulation.ts'
+import { NO_RPC } from '../actors/peer/rpc.ts'
 
 const announce = (address: Address) => ({ addresses: [address], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } })
 const keysOf = (byte: number) => new MemoryKeyStore(new Uint8Array(32).fill(byte))
@@ -24,7 +25,7 @@ class LowTierRelay extends KademliaNode {
     const ghost = new NodeIdentity(keysOf(GHOST))
     ghost.start(ctx)
     const announcement = ghost.seal({ type: 'announce', ...announce('ghost') }, ctx, { withCertificate: true })
-    for (const c of this.table.contacts()) ctx.send(c.address, { type: 'relay', rpc: 0, key: this.key, announcement })
+    for (const c of this.table.contacts()) ctx.send(c.address, { type: 'relay', rpc: NO_RPC, key: this.key, announcement })
   }
 }
 

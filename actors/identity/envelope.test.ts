@@ -98,6 +98,7 @@ describe('signed envelopes', () => {
     const bob = party('bob', 2)
     const first = alice.identity.seal({ hello: '1' }, alice.ctx, { withCertificate: true })
     bob.opener.open(first, Hello, bob.ctx)
+    bob.opener.confirm(alice.identity.root, bob.ctx)
     alice.ctx.storage.crash(0)
     const again = new NodeIdentity()
     again.start(alice.ctx)
@@ -107,6 +108,42 @@ describe('signed envelopes', () => {
     bobAgain.start(bob.identity.root, bob.ctx)
     expect(reasonOf(bobAgain.open(first, Hello, bob.ctx))).toBe('replay')
     expect(reasonOf(bobAgain.open(again.seal({ hello: '3' }, alice.ctx), Hello, bob.ctx))).toBe('ok')
+  })
+
+  it('hold unconfirmed identities in memory only, bounded; a flood never evicts a confirmed identity', () => {
+    const bob = party('bob', 2)
+    const verifier = new SignatureVerifier()
+    const book = new KeyBook(verifier, GRACE, 10)
+    const opener = new EnvelopeOpener(book, verifier, 10)
+    opener.start(bob.identity.root, bob.ctx)
+    const alice = party('alice', 1)
+    const captured = alice.identity.seal({ hello: 'kept' }, alice.ctx, { withCertificate: true })
+    expect(reasonOf(opener.open(captured, Hello, bob.ctx))).toBe('ok')
+    expect(opener.confirm(alice.identity.root, bob.ctx)).toBe(true)
+    const written = bob.ctx.storage.keys()
+    for (let i = 0; i < 100; i++) {
+      const stranger = party(`stranger${i}`, 100 + i)
+      expect(reasonOf(opener.open(stranger.identity.seal({ hello: 'hi' }, stranger.ctx, { withCertificate: true }), Hello, bob.ctx))).toBe('ok')
+      expect(book.provisionalCount).toBeLessThanOrEqual(10)
+      expect(opener.provisionalCount).toBeLessThanOrEqual(10)
+    }
+    expect(bob.ctx.storage.keys()).toEqual(written) // nothing of a stranger reached the disk
+    expect(opener.isConfirmed(alice.identity.root)).toBe(true)
+    expect(reasonOf(opener.open(captured, Hello, bob.ctx))).toBe('replay')
+    expect(reasonOf(opener.open(alice.identity.seal({ hello: 'no cert needed' }, alice.ctx), Hello, bob.ctx))).toBe('ok')
+  })
+
+  it('make acceptance durable for a confirmed identity: accept, crash, restart, replay is refused', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
+    bob.opener.confirm(alice.identity.root, bob.ctx)
+    const captured = alice.identity.seal({ hello: 'second' }, alice.ctx)
+    expect(reasonOf(bob.opener.open(captured, Hello, bob.ctx))).toBe('ok')
+    bob.ctx.storage.crash(0)
+    const bobAgain = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
+    bobAgain.start(bob.identity.root, bob.ctx)
+    expect(reasonOf(bobAgain.open(captured, Hello, bob.ctx))).toBe('replay')
   })
 
   it('decoding arbitrary bytes as an envelope gives a typed error, never a throw', () => {

@@ -1,12 +1,13 @@
 import { Result, Schema } from 'effect'
 import { toHex } from '../../core/bytes.ts'
 import type { Context } from '../../core/actor.ts'
+import { BoundedMap } from '../../core/bounded-map.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
 import { boundedBytes, Count, PublicKey, Signature } from '../../core/schemas.ts'
 import { RotationCertificate } from './certificate.ts'
 import { IdentityError } from './errors.ts'
-import type { KeyBook } from './key-book.ts'
+import { DEFAULT_MAX_PROVISIONAL_IDENTITIES, type KeyBook } from './key-book.ts'
 import { ReplayWindow } from './replay-window.ts'
 
 /** The largest body an envelope carries (its own frame adds about 140 bytes, or 400 with a certificate). */
@@ -44,27 +45,70 @@ const HIGH_WATER_PREFIX = 'identity/seq/'
  * typed IdentityError and a trace event (`envelope-rejected`), and leaves no state changed: the replay
  * window moves only for an envelope that passed every other check. (An attached certificate is
  * learnt first, but it authenticates itself, so it would be learnt the same from any carrier.)
+ *
+ * Like the key book, it holds an identity provisionally until the caller confirms it (`confirm`):
+ * the certificate and replay windows of an unconfirmed identity live in memory only, in a bounded LRU,
+ * so a flood of fresh identities costs neither disk nor unbounded memory. A confirmed identity's
+ * replay windows are durable: a high-water mark that moves is written and synced before the envelope
+ * is accepted, so a captured envelope is refused again after a crash and restart, even when accepting
+ * it sent nothing (output commit alone syncs only what precedes a send).
  */
 export class EnvelopeOpener {
-  /** Replay windows by root, then epoch: each epoch key numbers its own envelopes' window. */
+  /** Replay windows of confirmed identities by root, then epoch: each epoch key numbers its own envelopes' window. */
   private readonly windows = new Map<string, Map<number, ReplayWindow>>()
+  /** The same for identities not yet confirmed: in memory only, least recently used evicted first. */
+  private readonly provisional: BoundedMap<string, Map<number, ReplayWindow>>
   private self = ''
 
   constructor(
     private readonly book: KeyBook,
     private readonly verifier: SignatureVerifier,
-  ) {}
+    maxProvisional = DEFAULT_MAX_PROVISIONAL_IDENTITIES,
+  ) {
+    this.provisional = new BoundedMap(maxProvisional)
+  }
 
   /** Reloads the key book and the replay high-water marks a previous run persisted. */
   start(ownRoot: Uint8Array, ctx: Context): void {
     this.self = toHex(ownRoot)
     this.book.load(ctx.storage)
     this.windows.clear()
+    this.provisional.clear()
     for (const key of ctx.storage.keys(HIGH_WATER_PREFIX)) {
       const [root, epoch] = key.slice(HIGH_WATER_PREFIX.length).split('/')
       const high = decodeFrame(ctx.storage.get(key)!, Count)
-      if (Result.isSuccess(high) && root !== undefined) this.windowsOf(root).set(Number(epoch), new ReplayWindow(high.success))
+      if (Result.isSuccess(high) && root !== undefined) this.confirmedWindowsOf(root).set(Number(epoch), new ReplayWindow(high.success))
     }
+  }
+
+  /**
+   * Confirms `root` (it answered a ping at its announced address, or a link proved its key): its
+   * certificate and replay windows become durable, synced before this returns, and are never evicted.
+   * Says whether it is now confirmed (false when its certificate is not held: nothing to confirm).
+   */
+  confirm(root: Uint8Array, ctx: Context): boolean {
+    if (!this.book.confirm(root, ctx.storage)) return false
+    const hex = toHex(root)
+    const held = this.provisional.peek(hex)
+    if (held === undefined) return true
+    this.provisional.delete(hex)
+    const byEpoch = this.confirmedWindowsOf(hex)
+    for (const [epoch, window] of held) {
+      byEpoch.set(epoch, window)
+      ctx.storage.put(highWaterKey(hex, epoch), encode(window.highest))
+    }
+    ctx.storage.sync()
+    return true
+  }
+
+  /** Whether `root` is confirmed. */
+  isConfirmed(root: Uint8Array): boolean {
+    return this.book.isConfirmed(root)
+  }
+
+  /** How many identities have replay windows held unconfirmed (bounded). */
+  get provisionalCount(): number {
+    return this.provisional.size
   }
 
   open<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
@@ -103,31 +147,44 @@ export class EnvelopeOpener {
     const message = decodeFrame(envelope.body, body, MAX_BODY_BYTES)
     if (Result.isFailure(message)) return Result.fail(new IdentityError('malformed', `signed body: ${message.failure.message}`))
     if (!fresh) return Result.succeed({ root: envelope.root, message: message.success })
-    const window = this.window(toHex(envelope.root), envelope.epoch, ctx)
+    const root = toHex(envelope.root)
+    const confirmed = this.book.isConfirmed(envelope.root)
+    const window = this.window(root, envelope.epoch, confirmed, ctx)
     const before = window.highest
     if (!window.accept(envelope.seq)) return Result.fail(new IdentityError('replay', `envelope ${envelope.seq} was already seen (or is older than the replay window)`))
-    if (window.highest !== before) ctx.storage.put(`${HIGH_WATER_PREFIX}${toHex(envelope.root)}/${envelope.epoch}`, encode(window.highest))
+    if (confirmed && window.highest !== before) {
+      ctx.storage.put(highWaterKey(root, envelope.epoch), encode(window.highest))
+      ctx.storage.sync()
+    }
     return Result.succeed({ root: envelope.root, message: message.success })
   }
 
   // One window per epoch, so that whoever held a replaced key cannot push the window of the keys
   // after it out of reach. Only the two epochs a key book accepts (current and previous) keep one.
-  private window(root: string, epoch: number, ctx: Context): ReplayWindow {
-    const byEpoch = this.windowsOf(root)
+  private window(root: string, epoch: number, confirmed: boolean, ctx: Context): ReplayWindow {
+    const byEpoch = confirmed ? this.confirmedWindowsOf(root) : this.provisionalWindowsOf(root)
     let window = byEpoch.get(epoch)
     if (window === undefined) {
       byEpoch.set(epoch, (window = new ReplayWindow()))
       for (const old of [...byEpoch.keys()].filter((e) => e < epoch - 1)) {
         byEpoch.delete(old)
-        ctx.storage.delete(`${HIGH_WATER_PREFIX}${root}/${old}`)
+        if (confirmed) ctx.storage.delete(highWaterKey(root, old))
       }
     }
     return window
   }
 
-  private windowsOf(root: string): Map<number, ReplayWindow> {
+  private confirmedWindowsOf(root: string): Map<number, ReplayWindow> {
     let byEpoch = this.windows.get(root)
     if (byEpoch === undefined) this.windows.set(root, (byEpoch = new Map()))
     return byEpoch
   }
+
+  private provisionalWindowsOf(root: string): Map<number, ReplayWindow> {
+    let byEpoch = this.provisional.get(root)
+    if (byEpoch === undefined) this.provisional.set(root, (byEpoch = new Map()))
+    return byEpoch
+  }
 }
+
+const highWaterKey = (root: string, epoch: number) => `${HIGH_WATER_PREFIX}${root}/${epoch}`

@@ -1,5 +1,6 @@
 import { Result, Schema } from 'effect'
 import { bytesEqual, toHex } from '../../core/bytes.ts'
+import { BoundedMap } from '../../core/bounded-map.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
 import { Count, PublicKey } from '../../core/schemas.ts'
@@ -9,6 +10,15 @@ import { IdentityError } from './errors.ts'
 
 /** Thirty days: how long a replaced key stays valid after a peer learns of its replacement. */
 export const DEFAULT_GRACE_MS = 30 * 24 * 3600_000
+
+/**
+ * Identities whose certificate is held before anyone confirmed them (4,096). Anyone can mint an
+ * identity and send its certificate, so this is the map a flood of fresh identities fills: past it,
+ * the least recently used unconfirmed identity is forgotten (it sends its certificate again, as every
+ * first contact does). 4,096 is far more than the peers that announce themselves within one ping's
+ * round trip, which is how long an honest identity stays unconfirmed; at ~400 bytes a record, 1.6 MB.
+ */
+export const DEFAULT_MAX_PROVISIONAL_IDENTITIES = 4_096
 
 const PeerRecord = Schema.Struct({
   current: RotationCertificate,
@@ -24,22 +34,60 @@ const STORAGE_PREFIX = 'identity/peer/'
 /**
  * What this node knows of other identities' keys: for each root, its latest certificate and the key
  * that certificate replaced, with the end of that key's grace window on this node's own clock (the
- * sender's clock is not trusted for it). Records persist (synced) in the actor's storage so a restart keeps them.
+ * sender's clock is not trusted for it).
+ *
+ * An identity is provisional until the caller confirms it (`confirm`: it answered a ping at the address
+ * it announced, or a link proved its key): its record lives in memory only, in a bounded LRU, and costs
+ * no disk. A confirmed identity's record is written and synced at once, and every later certificate
+ * of it too, and it is never evicted: a restart or an eviction that forgot a rotation would trust the
+ * replaced (perhaps stolen) key again. (Found by the rotation scenario: a crash soon after a rotation
+ * brought a stolen key back into use.)
  */
 export class KeyBook {
-  private readonly peers = new Map<string, PeerRecord>()
+  private readonly confirmed = new Map<string, PeerRecord>()
+  private readonly provisional: BoundedMap<string, PeerRecord>
 
   constructor(
     private readonly verifier: SignatureVerifier,
     private readonly graceMs = DEFAULT_GRACE_MS,
-  ) {}
+    maxProvisional = DEFAULT_MAX_PROVISIONAL_IDENTITIES,
+  ) {
+    this.provisional = new BoundedMap(maxProvisional)
+  }
 
-  /** Reloads the records a previous run persisted. */
+  /** Reloads the confirmed records a previous run persisted (and forgets every provisional one). */
   load(storage: Storage): void {
+    this.confirmed.clear()
+    this.provisional.clear()
     for (const key of storage.keys(STORAGE_PREFIX)) {
       const record = decodeFrame(storage.get(key)!, PeerRecord)
-      if (Result.isSuccess(record)) this.peers.set(key.slice(STORAGE_PREFIX.length), record.success)
+      if (Result.isSuccess(record)) this.confirmed.set(key.slice(STORAGE_PREFIX.length), record.success)
     }
+  }
+
+  /** How many identities are held unconfirmed (bounded by the capacity given at construction). */
+  get provisionalCount(): number {
+    return this.provisional.size
+  }
+
+  /** Whether `root` was confirmed (here or in a run before). */
+  isConfirmed(root: Uint8Array): boolean {
+    return this.confirmed.has(toHex(root))
+  }
+
+  /**
+   * Confirms `root`: its record becomes durable (written and synced before this returns) and is never
+   * evicted. Says whether the root is now confirmed (false when no certificate of it is held).
+   */
+  confirm(root: Uint8Array, storage: Storage): boolean {
+    const hex = toHex(root)
+    if (this.confirmed.has(hex)) return true
+    const record = this.provisional.peek(hex)
+    if (record === undefined) return false
+    this.provisional.delete(hex)
+    this.confirmed.set(hex, record)
+    this.persist(hex, record, storage)
+    return true
   }
 
   /**
@@ -50,7 +98,7 @@ export class KeyBook {
   learn(cert: RotationCertificate, now: number, storage: Storage): Result.Result<'new' | 'known', IdentityError> {
     const verify = (k: Uint8Array, m: Uint8Array, s: Uint8Array) => this.verifier.verify(k, m, s)
     const root = toHex(cert.root)
-    const known = this.peers.get(root)
+    const known = this.confirmed.get(root) ?? this.provisional.get(root)
     if (known !== undefined && cert.epoch <= known.current.epoch) {
       if (cert.epoch < known.current.epoch || bytesEqual(cert.key, known.current.key)) return Result.succeed('known')
       if (certificateSignaturesHold(cert, verify)) return fail(`two keys certified for epoch ${cert.epoch} of ${short(root)}: equivocation`)
@@ -64,17 +112,27 @@ export class KeyBook {
       known === undefined
         ? { current: cert, retiredBefore: cert.epoch }
         : { current: cert, previous: { key: known.current.key, until: now + this.graceMs }, retiredBefore: known.current.epoch }
-    this.peers.set(root, record)
-    // Synced at once: a restart that forgot a rotation would trust the replaced key again. (Found by the
-    // rotation scenario: a crash soon after a rotation brought a stolen key back into use.)
+    if (this.confirmed.has(root)) {
+      this.confirmed.set(root, record)
+      this.persist(root, record, storage)
+    } else this.provisional.set(root, record)
+    return Result.succeed('new')
+  }
+
+  // Synced at once: a restart that forgot a rotation would trust the replaced key again.
+  private persist(root: string, record: PeerRecord, storage: Storage): void {
     storage.put(STORAGE_PREFIX + root, encode(record))
     storage.sync()
-    return Result.succeed('new')
+  }
+
+  private recordOf(root: Uint8Array): PeerRecord | undefined {
+    const hex = toHex(root)
+    return this.confirmed.get(hex) ?? this.provisional.peek(hex)
   }
 
   /** The key that signs for `root` in `epoch` now, or why there is none. */
   keyFor(root: Uint8Array, epoch: number, now: number): Result.Result<Uint8Array, IdentityError> {
-    const record = this.peers.get(toHex(root))
+    const record = this.recordOf(root)
     if (record === undefined || epoch > record.current.epoch) return Result.fail(new IdentityError('unknown-key', `no certificate for epoch ${epoch} of ${short(toHex(root))}`))
     if (epoch === record.current.epoch) return Result.succeed(record.current.key)
     if (epoch === record.retiredBefore && record.previous !== undefined && now <= record.previous.until) return Result.succeed(record.previous.key)
@@ -83,7 +141,7 @@ export class KeyBook {
 
   /** The latest certificate known for `root`. */
   certificate(root: Uint8Array): RotationCertificate | undefined {
-    return this.peers.get(toHex(root))?.current
+    return this.recordOf(root)?.current
   }
 }
 

@@ -1,18 +1,48 @@
 import { Result } from 'effect'
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
 import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
+import { BoundedMap } from '../../core/bounded-map.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
 import { EnvelopeOpener, type SignedEnvelope } from '../identity/envelope.ts'
 import type { NodeIdentity } from '../identity/identity.ts'
 import { KeyBook } from '../identity/key-book.ts'
 import { Announcement } from './announcement.ts'
+import { Budget } from './budget.ts'
 import { idHex, idsEqual, nodeIdOf, type NodeId } from './node-id.ts'
 import type { Contact, RoutingTable } from './routing-table.ts'
+import { NO_RPC } from './rpc.ts'
 
 /** Announcements per PEX sample, and new peers probed per sample at most. */
 export const PEX_SAMPLE = 8
 const PEX_PROBES = 4
-const MAX_INTRODUCED = 65_536
+/**
+ * Checked announcements kept (4,096), to map contacts to dialable addresses and to share in PEX. Past
+ * it the least recently used is forgotten; its peer is re-learnt from its next announcement. Far more
+ * than a routing table holds (k × ~log2 N ≈ 300 at a million nodes), so every contact keeps its own.
+ */
+export const DEFAULT_MAX_ANNOUNCED = 4_096
+/** Announcements whose peer is being pinged, not yet checked (1,024: the probe budget's burst, 16 times over). */
+export const DEFAULT_MAX_CANDIDATES = 1_024
+/** Peers whose PEX rate is tracked (1,024); one evicted can send one extra sample, which is harmless. */
+export const DEFAULT_MAX_PEX_SENDERS = 1_024
+/** Addresses introduced to (4,096); one evicted is at worst introduced to twice. */
+export const DEFAULT_MAX_INTRODUCED = 4_096
+/**
+ * Probes of peers a third party or a datagram announced: 4 a second, 64 saved up. This is the only
+ * way a stranger makes the node dial out, so it is one budget for the whole node, whatever the number
+ * of identities or links the stranger uses: 12,000 datagrams with fresh identities now cost at most
+ * 64 + 4 per second dials (the issue measured 12,004). 64 covers a LAN of 64 nodes booting at once; a
+ * larger one is learnt within seconds as the budget refills (and by lookups, which cost no budget).
+ */
+export const DEFAULT_PROBES_PER_SECOND = 4
+export const DEFAULT_PROBE_BURST = 64
+/**
+ * Relayed copies sent by a high-tier node: 40 a second, 400 saved up, i.e. two newcomers a second to
+ * k = 20 neighbours, twenty at once. A relay multiplies each first sighting by k; without a budget, a
+ * flood of fresh identities would be multiplied by k on the way out.
+ */
+export const DEFAULT_RELAYS_PER_SECOND = 40
+export const DEFAULT_RELAY_BURST = 400
 const ANNOUNCE = 'introductions:announce'
 const PEX = 'introductions:pex'
 
@@ -33,6 +63,19 @@ export interface IntroductionOptions {
   readonly relayMinTier?: number
   /** Blacklisted identities: their announcements are not passed on to the table (see KademliaOptions). */
   readonly isBlocked?: (id: NodeId) => boolean
+  /**
+   * Whether this node may dial `address`. An announcement with any address that fails it is ignored
+   * (not remembered, not probed, not relayed, not shared), and so is a contact passed on in a `nodes`
+   * reply. Default: accept all (the simulator's addresses are node names). A real node passes a policy
+   * that accepts only `wss://host:port` and refuses unix, loopback and link-local targets.
+   */
+  readonly acceptAddress?: (address: Address) => boolean
+  /** Probes of peers announced by third parties or datagrams, per second (default DEFAULT_PROBES_PER_SECOND). */
+  readonly probesPerSecond?: number
+  readonly probeBurst?: number
+  /** Relayed copies sent per second by a high-tier node (default DEFAULT_RELAYS_PER_SECOND). */
+  readonly relaysPerSecond?: number
+  readonly relayBurst?: number
 }
 
 /** What Introductions needs of the Kademlia node it works for. */
@@ -43,27 +86,40 @@ export interface IntroductionHost {
   readonly table: RoutingTable
   /** The node heard from `contact`: into its routing table. */
   observe(contact: Contact, ctx: Context): void
-  /** Pings `address`, which must answer with the key `id` hashes to; a node that does enters the table. */
-  probe(address: Address, id: NodeId, ctx: Context): void
+  /**
+   * Pings `address`, which must answer with the key `id` hashes to; a node that does enters the table.
+   * `outcome` learns whether it answered.
+   */
+  probe(address: Address, id: NodeId, ctx: Context, outcome?: (answered: boolean) => void): void
 }
+
+/** The part of the announcements map others read. */
+export type AnnouncedView = Pick<BoundedMap<string, Announcement>, 'size' | 'has' | 'peek' | 'keys' | 'values'>
 
 /**
  * How peers get to know of each other besides lookups: signed announcements (sent to the bootstrap
  * nodes, broadcast on the LAN, answered to newcomers), PEX samples of known announcements, and
  * relays of newcomers by high-tier nodes. Whatever a third party passes on is checked before use:
- * signature, blacklist, and a ping at the announced address before the peer enters the table.
+ * signature, blacklist, the address policy, and a ping at the announced address, within the node's
+ * probe budget. Only then is the announcement remembered, its identity confirmed (its certificate
+ * and replay windows made durable) and the announcement shared; until then it is a bounded candidate.
+ * Of one identity, the newest checked announcement is kept: a newer one replaces it once checked.
  */
 export class Introductions {
-  /** What verified announcements said, by node id (hex). */
-  readonly announced = new Map<string, Announcement>()
-  /** The signed announcements themselves, to pass on in PEX samples and relays. */
+  /** What checked announcements said, by node id (hex). */
+  private readonly known: BoundedMap<string, Announcement>
+  /** The signed announcements themselves, to pass on in PEX samples and relays (evicted with `known`). */
   private readonly announcements = new Map<string, SignedEnvelope>()
+  /** Announcements whose peer is being pinged, by node id (hex). */
+  private readonly candidates: BoundedMap<string, SignedEnvelope>
   /** When each peer last sent us a PEX sample (a peer sends one per half period at most). */
-  private readonly pexFrom = new Map<Address, number>()
+  private readonly pexFrom: BoundedMap<Address, number>
   private readonly opener: EnvelopeOpener
   /** Our announcement as last sealed, and the addresses it was sent to on first contact. */
   private current: SignedEnvelope | undefined
-  private readonly introduced = new Set<Address>()
+  private readonly introduced: BoundedMap<Address, true>
+  private readonly probes: Budget
+  private readonly relays: Budget
 
   constructor(
     private readonly host: IntroductionHost,
@@ -72,6 +128,27 @@ export class Introductions {
     private readonly k: number,
   ) {
     this.opener = new EnvelopeOpener(new KeyBook(verifier), verifier)
+    this.known = new BoundedMap(DEFAULT_MAX_ANNOUNCED, (id) => this.announcements.delete(id))
+    this.candidates = new BoundedMap(DEFAULT_MAX_CANDIDATES)
+    this.pexFrom = new BoundedMap(DEFAULT_MAX_PEX_SENDERS)
+    this.introduced = new BoundedMap(DEFAULT_MAX_INTRODUCED)
+    this.probes = new Budget(options.probesPerSecond ?? DEFAULT_PROBES_PER_SECOND, options.probeBurst ?? DEFAULT_PROBE_BURST)
+    this.relays = new Budget(options.relaysPerSecond ?? DEFAULT_RELAYS_PER_SECOND, options.relayBurst ?? DEFAULT_RELAY_BURST)
+  }
+
+  /** What checked announcements said, by node id (hex). */
+  get announced(): AnnouncedView {
+    return this.known
+  }
+
+  /** How many announcements wait for their peer to answer a ping (bounded). */
+  get candidateCount(): number {
+    return this.candidates.size
+  }
+
+  /** The envelope opener (for its bounded provisional state). */
+  get envelopes(): Pick<EnvelopeOpener, 'provisionalCount' | 'isConfirmed'> {
+    return this.opener
   }
 
   start(ctx: Context): void {
@@ -93,6 +170,11 @@ export class Introductions {
     return this.options.tierOf?.(id) ?? 0
   }
 
+  /** Whether this node may dial `address` (the acceptAddress policy). */
+  mayDial(address: Address): boolean {
+    return this.options.acceptAddress?.(address) ?? true
+  }
+
   // An announcement is opened (certificate, signature, replay) before any field is read; then the
   // node it announces enters the routing table under the id its root key hashes to.
   receiveAnnouncement(envelope: SignedEnvelope, from: Address, ctx: Context): void {
@@ -101,27 +183,29 @@ export class Introductions {
     const { root, message } = opened.success
     const id = nodeIdOf(root)
     if (idsEqual(id, this.host.id)) return // our own, echoed back by the LAN
-    const firstSighting = !this.announced.has(idHex(id))
-    this.remember(id, message, envelope)
+    if (!this.dialable(message, ctx)) return
     // The sender is the node's address only when it is the node itself: a link proved by the node's
     // key (a real runtime's addresses are identities) or an address the node announced (simulation).
     // Anything else (a UDP datagram's source, a third party passing the envelope on) is a claim: the
-    // node is pinged at its announced address, and enters the table by answering.
+    // node is pinged at its announced address, within the probe budget, and counts once it answers.
     const direct = mayClaimKey(from, root) && (isIdentityAddress(from) || message.addresses.includes(from))
-    const reach = direct ? from : message.addresses[0]!
-    if (direct) this.host.observe({ id, address: from }, ctx)
-    else if (!this.host.table.has(id)) this.host.probe(reach, id, ctx)
-    if (!firstSighting) return
-    // A node heard of for the first time is told about us in return: that is how a newcomer on a LAN
-    // learns the nodes that announced themselves before it booted.
-    if (this.options.announce !== undefined) {
-      this.introduced.add(reach)
-      ctx.send(reach, this.sealAnnouncement(ctx))
+    if (!direct) return void this.check(id, message, envelope, ctx)
+    this.opener.confirm(root, ctx)
+    this.host.observe({ id, address: from }, ctx)
+    const held = this.announcements.get(idHex(id))
+    if (held !== undefined) {
+      if (newer(envelope, held)) this.remember(id, message, envelope)
+      return
     }
-    // A high-tier node relays the newcomer's announcement to its neighbourhood (its k closest).
+    this.remember(id, message, envelope)
+    this.greet(from, ctx)
+    // A high-tier node relays the newcomer's announcement to its neighbourhood (its k closest),
+    // within its relay budget.
     if (this.tierOf(this.host.id) >= this.relayMinTier) {
       for (const c of this.host.table.closest(this.host.id, this.k)) {
-        if (c.address !== from && c.address !== reach) ctx.send(c.address, { type: 'relay', rpc: 0, key: this.host.key, announcement: envelope })
+        if (c.address === from) continue
+        if (!this.relays.take(ctx.now())) return void ctx.trace({ type: 'relay-budget-spent' })
+        ctx.send(c.address, { type: 'relay', rpc: NO_RPC, key: this.host.key, announcement: envelope })
       }
     }
   }
@@ -163,13 +247,20 @@ export class Introductions {
    */
   introduceTo(address: Address, ctx: Context): void {
     if (this.current === undefined || this.introduced.has(address)) return
-    if (this.introduced.size >= MAX_INTRODUCED) this.introduced.clear() // bounded: the worst case is an introduction sent twice
-    this.introduced.add(address)
+    this.introduced.set(address, true)
     ctx.send(address, this.current)
   }
 
   private sealAnnouncement(ctx: Context): SignedEnvelope {
     return this.host.identity.seal({ type: 'announce', ...this.options.announce! }, ctx, { withCertificate: true })
+  }
+
+  // A node heard of for the first time is told about us in return: that is how a newcomer on a LAN
+  // learns the nodes that announced themselves before it booted.
+  private greet(address: Address, ctx: Context): void {
+    if (this.options.announce === undefined) return
+    this.introduced.set(address, true)
+    ctx.send(address, this.sealAnnouncement(ctx))
   }
 
   // Announces this node on its LAN and to its bootstrap nodes, if it has an announcement to make.
@@ -180,38 +271,88 @@ export class Introductions {
     if (toBootstrap) {
       for (const address of this.options.bootstrap) {
         if (address === ctx.self) continue
-        this.introduced.add(address)
+        this.introduced.set(address, true)
         ctx.send(address, envelope)
       }
     }
     ctx.setTimer(this.options.announceEveryMs ?? 60_000, ANNOUNCE)
   }
 
-  // Sends one random contact a sample of the signed announcements we hold.
+  // Sends one random contact a sample of the checked announcements we hold.
   private sharePeers(ctx: Context): void {
     const contacts = this.host.table.contacts()
     if (contacts.length > 0 && this.announcements.size > 0) {
       const sample = ctx.random.sample([...this.announcements.values()], PEX_SAMPLE)
-      ctx.send(ctx.random.pick(contacts).address, { type: 'pex', rpc: 0, key: this.host.key, sample })
+      ctx.send(ctx.random.pick(contacts).address, { type: 'pex', rpc: NO_RPC, key: this.host.key, sample })
     }
     ctx.setTimer(this.pexEveryMs, PEX)
   }
 
-  // An announcement passed on by a third party (PEX, relay): unless the peer is known, ourselves or
-  // blacklisted, its signature is checked and the peer is pinged at its announced address; it enters
-  // the routing table only by answering. Says whether a probe went out.
+  // An announcement passed on by a third party (PEX, relay): unless the peer is ourselves, blacklisted
+  // or already known by this announcement or a newer one, its signature is checked and it is checked
+  // like any claim (`check`). Says whether a probe went out.
   private considerPeer(envelope: SignedEnvelope, ctx: Context): boolean {
     const id = nodeIdOf(envelope.root)
-    if (this.announced.has(idHex(id)) || idsEqual(id, this.host.id) || this.options.isBlocked?.(id) === true) return false
+    if (idsEqual(id, this.host.id) || this.options.isBlocked?.(id) === true) return false
+    const held = this.announcements.get(idHex(id))
+    if (held !== undefined && !newer(envelope, held)) return false // before the signature: the cheap refusal first
     const checked = this.opener.authenticate(envelope, Announcement, ctx)
-    if (Result.isFailure(checked)) return false
-    this.remember(id, checked.success.message, envelope)
-    this.host.probe(checked.success.message.addresses[0]!, id, ctx)
+    if (Result.isFailure(checked) || !this.dialable(checked.success.message, ctx)) return false
+    return this.check(id, checked.success.message, envelope, ctx)
+  }
+
+  // A claimed announcement: a newer one of a peer known at the same addresses replaces the old at
+  // once (the addresses were checked); anything else is pinged at its first address, within the probe
+  // budget, and remembered only when the peer answers there. Says whether a probe went out.
+  private check(id: NodeId, message: Announcement, envelope: SignedEnvelope, ctx: Context): boolean {
+    const hex = idHex(id)
+    const held = this.announcements.get(hex)
+    if (held !== undefined) {
+      if (!newer(envelope, held)) return false
+      if (sameAddresses(this.known.peek(hex)!, message)) {
+        this.remember(id, message, envelope)
+        return false
+      }
+    }
+    const pending = this.candidates.peek(hex)
+    if (pending !== undefined && !newer(envelope, pending)) return false // already being checked
+    if (!this.probes.take(ctx.now())) {
+      ctx.trace({ type: 'probe-budget-spent', peer: hex.slice(0, 16) })
+      return false
+    }
+    this.candidates.set(hex, envelope)
+    this.host.probe(message.addresses[0]!, id, ctx, (answered) => {
+      if (this.candidates.peek(hex) !== envelope) return // evicted, or replaced by a newer one being checked
+      this.candidates.delete(hex)
+      if (!answered) return
+      this.opener.confirm(envelope.root, ctx)
+      if (this.remember(id, message, envelope)) this.greet(message.addresses[0]!, ctx)
+    })
     return true
   }
 
-  private remember(id: NodeId, announcement: Announcement, envelope: SignedEnvelope): void {
-    this.announced.set(idHex(id), announcement)
-    this.announcements.set(idHex(id), envelope)
+  // Whether every address the announcement gives may be dialled; if not, it is ignored.
+  private dialable(message: Announcement, ctx: Context): boolean {
+    const refused = message.addresses.find((address) => !this.mayDial(address))
+    if (refused !== undefined) ctx.trace({ type: 'announcement-refused', reason: 'address not accepted', address: refused.slice(0, 64) })
+    return refused === undefined
   }
+
+  /** Keeps a checked announcement; says whether its identity was new here. */
+  private remember(id: NodeId, announcement: Announcement, envelope: SignedEnvelope): boolean {
+    const hex = idHex(id)
+    const first = !this.known.has(hex)
+    this.known.set(hex, announcement)
+    this.announcements.set(hex, envelope)
+    return first
+  }
+}
+
+/** Whether `a` was signed after `b` (both of one identity): a later epoch, or a later sequence number in it. */
+function newer(a: SignedEnvelope, b: SignedEnvelope): boolean {
+  return a.epoch > b.epoch || (a.epoch === b.epoch && a.seq > b.seq)
+}
+
+function sameAddresses(a: Announcement, b: Announcement): boolean {
+  return a.addresses.length === b.addresses.length && a.addresses.every((address, i) => address === b.addresses[i])
 }

@@ -11,6 +11,9 @@ import { MemoryKeyStore, ROOT_KEY } from '../identity/key-store.ts'
 import { KademliaInbox, KademliaNode } from './kademlia.ts'
 import { recordProblem, signRecord } from './record.ts'
 
+/** An RPC id from a small number (tests only). */
+const rpcId = (n: number) => new Uint8Array(8).fill(n)
+
 const announce = (address: string) => ({ addresses: [address], tier: 1, capabilities: ['train'], resources: { cpuCores: 4, memoryMiB: 8_192, gpus: 1 } })
 
 /** Frames a real peer sends: every RPC, a PEX sample and a relay of a genuine announcement, and the announcement itself. */
@@ -24,16 +27,16 @@ function corpus(): { frames: Uint8Array[]; peerAddress: string } {
   const record = signRecord(key, (m) => keys.sign(ROOT_KEY, m), { name: new TextEncoder().encode('model'), value: new Uint8Array(40).fill(7), seq: 3, expiresAt: 60_000 })
   const id = peer.id
   const messages = [
-    { type: 'find_node', rpc: 1, key, target: id },
-    { type: 'nodes', rpc: 2, key, ids: new Uint8Array(64).fill(5), addresses: ['wss://a:1', 'wss://b:2'] },
-    { type: 'ping', rpc: 3, key },
-    { type: 'pong', rpc: 4, key },
-    { type: 'store', rpc: 5, key, record },
-    { type: 'stored', rpc: 6, key },
-    { type: 'find_value', rpc: 7, key, target: record.key },
-    { type: 'value', rpc: 8, key, record },
-    { type: 'pex', rpc: 9, key, sample: [envelope] },
-    { type: 'relay', rpc: 10, key, announcement: envelope },
+    { type: 'find_node', rpc: rpcId(1), key, target: id },
+    { type: 'nodes', rpc: rpcId(2), key, ids: new Uint8Array(64).fill(5), addresses: ['wss://a:1', 'wss://b:2'] },
+    { type: 'ping', rpc: rpcId(3), key },
+    { type: 'pong', rpc: rpcId(4), key },
+    { type: 'store', rpc: rpcId(5), key, record },
+    { type: 'stored', rpc: rpcId(6), key },
+    { type: 'find_value', rpc: rpcId(7), key, target: record.key },
+    { type: 'value', rpc: rpcId(8), key, record },
+    { type: 'pex', rpc: rpcId(9), key, sample: [envelope] },
+    { type: 'relay', rpc: rpcId(10), key, announcement: envelope },
     envelope,
   ]
   return { frames: messages.map((m) => encode(m)), peerAddress: toHex(key) }

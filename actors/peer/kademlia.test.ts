@@ -7,6 +7,9 @@ import { KademliaNode, type KademliaMessage } from './kademlia.ts'
 import { idsEqual, nodeIdOf, sharedPrefixBits, type NodeId } from './node-id.ts'
 import { signRecord } from './record.ts'
 
+/** An RPC id from a small number (tests only). */
+const rpcId = (n: number) => new Uint8Array(8).fill(n)
+
 /** Identity keys whose ids fall in bucket 0 of `self` (the first bit differs), the `count` first found. */
 function peersInBucket0(self: NodeId, count: number): { key: Uint8Array; id: NodeId }[] {
   const found: { key: Uint8Array; id: NodeId }[] = []
@@ -24,9 +27,9 @@ describe('KademliaNode', () => {
     const node = new KademliaNode({ bootstrap: [] })
     node.start(ctx)
     const peers = peersInBucket0(node.id, 4)
-    peers.slice(0, 3).forEach((p, i) => node.receive({ type: 'ping', rpc: i, key: p.key }, `p${i}`, ctx))
+    peers.slice(0, 3).forEach((p, i) => node.receive({ type: 'ping', rpc: rpcId(i), key: p.key }, `p${i}`, ctx))
     expect(node.table.has(peers[1]!.id)).toBe(true)
-    node.receive({ type: 'find_node', rpc: 9, key: peers[3]!.key, target: peers[1]!.id }, 'p3', ctx)
+    node.receive({ type: 'find_node', rpc: rpcId(9), key: peers[3]!.key, target: peers[1]!.id }, 'p3', ctx)
     const reply = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'nodes' }>
     expect(reply.type).toBe('nodes')
     expect(reply.addresses[0]).toBe('p1') // the target itself is the closest
@@ -39,11 +42,11 @@ describe('KademliaNode', () => {
     const node = new KademliaNode({ bootstrap: [], k: 2, probeAfterMs: 1_000, rpcTimeoutMs: 500 })
     node.start(ctx)
     const [old, mid, late] = peersInBucket0(node.id, 3)
-    node.receive({ type: 'ping', rpc: 1, key: old!.key }, 'old', ctx)
-    node.receive({ type: 'ping', rpc: 2, key: mid!.key }, 'mid', ctx)
+    node.receive({ type: 'ping', rpc: rpcId(1), key: old!.key }, 'old', ctx)
+    node.receive({ type: 'ping', rpc: rpcId(2), key: mid!.key }, 'mid', ctx)
     ctx.advance(2_000)
     const sentBefore = ctx.sent.length
-    node.receive({ type: 'ping', rpc: 3, key: late!.key }, 'new', ctx)
+    node.receive({ type: 'ping', rpc: rpcId(3), key: late!.key }, 'new', ctx)
     const probe = ctx.sent.slice(sentBefore).find((s) => (s.message as KademliaMessage).type === 'ping')
     expect(probe?.to).toBe('old')
     ctx.advance(600)
@@ -59,7 +62,7 @@ describe('KademliaNode', () => {
     const node = new KademliaNode({ bootstrap: [] })
     node.start(ctx)
     const [honest, liar] = peersInBucket0(node.id, 2)
-    node.receive({ type: 'ping', rpc: 1, key: honest!.key }, 'honest', ctx)
+    node.receive({ type: 'ping', rpc: rpcId(1), key: honest!.key }, 'honest', ctx)
     let report: { closest: readonly { address: string }[] } | undefined
     node.lookup(node.id, ctx, (r) => (report = r))
     const query = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'find_node' }>
@@ -75,21 +78,21 @@ describe('KademliaNode', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [], isBlocked })
     node.start(ctx)
-    node.receive({ type: 'ping', rpc: 1, key: convicted.publicKey }, 'bad', ctx)
+    node.receive({ type: 'ping', rpc: rpcId(1), key: convicted.publicKey }, 'bad', ctx)
     expect(ctx.sent).toEqual([])
     expect(node.table.size).toBe(0)
     const [honest] = peersInBucket0(node.id, 1)
     const record = signRecord(convicted.publicKey, (m) => sign(convicted.secretKey, m), { name: new Uint8Array([1]), value: new Uint8Array([2]), seq: 1, expiresAt: 60_000 })
-    node.receive({ type: 'store', rpc: 2, key: honest!.key, record }, 'relay', ctx)
+    node.receive({ type: 'store', rpc: rpcId(2), key: honest!.key, record }, 'relay', ctx)
     expect(node.records.size).toBe(0)
-    expect(ctx.traces.map((t) => t.type)).toEqual(['blocked', 'record-rejected'])
+    expect(ctx.traces.map((t) => [t.type, t.reason])).toEqual([['blocked', undefined], ['store-refused', 'publisher is blacklisted']])
   })
 
   it('refreshes a bucket no lookup went through lately, by looking up a random id in it', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [], refreshIdleMs: 10_000 })
     node.start(ctx)
-    peersInBucket0(node.id, 3).forEach((p, i) => node.receive({ type: 'ping', rpc: i, key: p.key }, `p${i}`, ctx))
+    peersInBucket0(node.id, 3).forEach((p, i) => node.receive({ type: 'ping', rpc: rpcId(i), key: p.key }, `p${i}`, ctx))
     ctx.advance(10_000)
     const before = ctx.sent.length
     node.timer([...ctx.timers.values()].find((t) => t.tag === 'kademlia:refresh')!.tag, ctx)
@@ -104,7 +107,7 @@ describe('KademliaNode', () => {
     node.receive(announcement, linkAddress, ctx)
     expect(node.table.has(peer.id)).toBe(true)
     const [asker] = peersInBucket0(node.id, 1)
-    node.receive({ type: 'find_node', rpc: 1, key: asker!.key, target: peer.id }, 'asker', ctx)
+    node.receive({ type: 'find_node', rpc: rpcId(1), key: asker!.key, target: peer.id }, 'asker', ctx)
     const reply = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'nodes' }>
     expect(reply.addresses).toContain(PEER_URL)
     expect(reply.addresses).not.toContain(linkAddress)
@@ -129,12 +132,12 @@ describe('KademliaNode', () => {
     const publisher = ed25519FromSeed(new Uint8Array(32).fill(42))
     const version = (seq: number) => signRecord(publisher.publicKey, (m) => sign(publisher.secretKey, m), { name: new Uint8Array([1]), value: new Uint8Array([seq]), seq, expiresAt: 60_000 })
     const [peer] = peersInBucket0(node.id, 1)
-    const store = (record: ReturnType<typeof version>, rpc: number) => node.receive({ type: 'store', rpc, key: peer!.key, record }, 'peer', ctx)
+    const store = (record: ReturnType<typeof version>, rpc: number) => node.receive({ type: 'store', rpc: rpcId(rpc), key: peer!.key, record }, 'peer', ctx)
     store(version(2), 1)
     store(version(1), 2)
     store({ ...version(3), value: new Uint8Array([9]) }, 3)
     store(version(2), 4) // the same version again: kept, so confirmed
-    expect(ctx.sent.map((s) => (s.message as { rpc: number }).rpc)).toEqual([1, 4])
+    expect(ctx.sent.map((s) => (s.message as { rpc: Uint8Array }).rpc[0])).toEqual([1, 4])
     expect(node.records.get(version(2).key, 0)?.seq).toBe(2)
   })
 
@@ -143,12 +146,12 @@ describe('KademliaNode', () => {
     const node = new KademliaNode({ bootstrap: [] })
     node.start(ctx)
     const [honest, other] = peersInBucket0(node.id, 2)
-    node.receive({ type: 'ping', rpc: 1, key: honest!.key }, toHex(other!.key), ctx) // a link proving another key
-    node.receive({ type: 'ping', rpc: 2, key: honest!.key }, 'udp://10.0.0.9:7400', ctx)
+    node.receive({ type: 'ping', rpc: rpcId(1), key: honest!.key }, toHex(other!.key), ctx) // a link proving another key
+    node.receive({ type: 'ping', rpc: rpcId(2), key: honest!.key }, 'udp://10.0.0.9:7400', ctx)
     expect(ctx.sent).toEqual([])
     expect(node.table.size).toBe(0)
     expect(ctx.traces.filter((t) => t.type === 'key-mismatch').length).toBe(2)
-    node.receive({ type: 'ping', rpc: 3, key: honest!.key }, toHex(honest!.key), ctx)
+    node.receive({ type: 'ping', rpc: rpcId(3), key: honest!.key }, toHex(honest!.key), ctx)
     expect(ctx.sent.map((s) => (s.message as { type: string }).type)).toEqual(['pong'])
     expect(node.table.has(honest!.id)).toBe(true)
   })

@@ -1,21 +1,37 @@
 import { Schema } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
-import { mayClaimKey } from '../../core/address.ts'
+import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
 import { PublicKey, exactBytes } from '../../core/schemas.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import { SignedEnvelope } from '../identity/envelope.ts'
 import { NodeIdentity } from '../identity/identity.ts'
-import type { Announcement } from './announcement.ts'
-import { Introductions, PEX_SAMPLE, type IntroductionOptions } from './introductions.ts'
+import { Budget } from './budget.ts'
+import { Introductions, PEX_SAMPLE, type AnnouncedView, type IntroductionOptions } from './introductions.ts'
 import { Lookup } from './lookup.ts'
 import { ID_BYTES, asId, compareDistance, idHex, idsEqual, nodeIdOf, randomIdInBucket, sharedPrefixBits, type NodeId } from './node-id.ts'
 import { DhtRecord, recordProblem } from './record.ts'
-import { RecordStore } from './record-store.ts'
+import { DEFAULT_RECORD_LIMITS, RecordStore, type RecordLimits } from './record-store.ts'
 import { RoutingTable, type Contact, type RoutingOptions } from './routing-table.ts'
+import { DEFAULT_MAX_PENDING_RPCS, PendingRpcs, Rpc, answersFrom } from './rpc.ts'
 
 const Id = exactBytes(ID_BYTES)
-const Rpc = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2 ** 32 - 1 }))
 const MAX_CONTACTS = 32
+
+/**
+ * Records handed off to newcomers: 50 a second, 1,000 saved up. A newcomer gets at once the records
+ * it is now among the k closest to; a node that joins and leaves, or a flood of fresh identities,
+ * could otherwise make a holder resend its whole store to each (the issue: 33 MB to one joiner).
+ * What the budget leaves out reaches the newcomer at the next republish.
+ */
+export const DEFAULT_HANDOFFS_PER_SECOND = 50
+export const DEFAULT_HANDOFF_BURST = 1_000
+/**
+ * A holder republishes its records in 60 slices over the republish period (a minute apart for the
+ * hourly period), not all at once: the issue's holder would have resent every record in one burst.
+ */
+export const DEFAULT_REPUBLISH_SLICES = 60
+/** The longest record lifetime accepted (24 h): a record is republished by its publisher within it. */
+export const DEFAULT_MAX_RECORD_TTL_MS = 24 * 3_600_000
 
 /**
  * The DHT's RPCs, point to point over links that authenticate the sender. Each carries the sender's
@@ -53,6 +69,11 @@ export type KademliaInbox = typeof KademliaInbox.Type
 export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>>, IntroductionOptions {
   /** Addresses to join through. */
   readonly bootstrap: readonly Address[]
+  /**
+   * The network group of a link's address (a real node passes the IPv4 /24 of the link): it limits
+   * contacts per group in the routing table and is the unit of the record store's per-sender quota.
+   * Default: the address itself.
+   */
   readonly groupOf?: (address: Address) => string
   readonly identity?: NodeIdentity
   /** Parallel queries per lookup: Kademlia's α (3). */
@@ -64,8 +85,17 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
   readonly probeAfterMs?: number
   /** How often a holder republishes its records to the k closest nodes (the paper: an hour). */
   readonly republishMs?: number
-  /** The longest record lifetime accepted (default 24 h). */
+  /** The longest record lifetime accepted (default DEFAULT_MAX_RECORD_TTL_MS). */
   readonly maxRecordTtlMs?: number
+  /** Caps and quotas of the record store (default DEFAULT_RECORD_LIMITS). */
+  readonly recordLimits?: Partial<RecordLimits>
+  /** Records handed off to newcomers per second (default DEFAULT_HANDOFFS_PER_SECOND), and saved up. */
+  readonly handoffsPerSecond?: number
+  readonly handoffBurst?: number
+  /** Slices a republish period is cut into (default DEFAULT_REPUBLISH_SLICES). */
+  readonly republishSlices?: number
+  /** RPCs in flight at most (default DEFAULT_MAX_PENDING_RPCS). */
+  readonly maxPendingRpcs?: number
   /**
    * Identities convicted of misbehaviour (by node id). Nothing of theirs is accepted: their RPCs go
    * unanswered, they never enter the routing table or a lookup, their announcements and records are
@@ -88,7 +118,9 @@ export interface LookupReport {
 }
 
 interface Pending {
+  /** The id the answer must come from, when known (a bootstrap request knows only the address). */
   readonly to: NodeId | undefined
+  readonly address: Address
   readonly lookup?: Lookup
   readonly onAnswer?: (message: KademliaMessage) => void
   readonly onTimeout?: () => void
@@ -118,7 +150,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   id!: NodeId
   /** This node's identity key (its id is BLAKE2b of it). */
   key!: Uint8Array
-  private readonly pending = new Map<number, Pending>()
+  private readonly pending = new PendingRpcs<Pending>()
   private readonly lookups = new Map<Lookup, Done>()
   /** When a lookup last went through each bucket (by the prefix its target shares with us). */
   private readonly lookedUpAt: number[] = []
@@ -126,7 +158,9 @@ export class KademliaNode implements Actor<KademliaInbox> {
   private readonly probing = new Set<string>()
   private sweeping = false
   private joined = false
-  private nextRpc = 1
+  /** Which slice of the records the next republish tick covers. */
+  private republishSlice = 0
+  private handoffs!: Budget
   private readonly k: number
   private readonly alpha: number
   private readonly timeoutMs: number
@@ -155,14 +189,16 @@ export class KademliaNode implements Actor<KademliaInbox> {
       replacements: this.options.replacements ?? this.k,
       groupOf: this.options.groupOf ?? ((address) => address),
     })
-    this.records = new RecordStore(ctx.storage)
+    this.records = new RecordStore(ctx.storage, { ...DEFAULT_RECORD_LIMITS, ...this.options.recordLimits })
+    this.handoffs = new Budget(this.options.handoffsPerSecond ?? DEFAULT_HANDOFFS_PER_SECOND, this.options.handoffBurst ?? DEFAULT_HANDOFF_BURST)
+    this.republishSlice = 0
     this.introductions = new Introductions(this, this.options, this.verifier, this.k)
     this.introductions.start(ctx)
     this.joined = false
     this.askBootstrap(ctx)
     ctx.setTimer(this.probeAfterMs, HEARTBEAT)
     ctx.setTimer(this.options.refreshIdleMs ?? 3_600_000, REFRESH)
-    ctx.setTimer(this.options.republishMs ?? 3_600_000, REPUBLISH)
+    ctx.setTimer(this.republishTickMs, REPUBLISH)
   }
 
   /** Stores `record` on the k nodes closest to its key; `done` gets how many confirmed. */
@@ -173,7 +209,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
       const settle = () => --waiting === 0 && done(stored)
       if (waiting === 0) done(0)
       for (const c of report.closest) {
-        this.request(c.address, c.id, { type: 'store', rpc: 0, key: this.key, record }, ctx, {
+        this.request(c.address, c.id, { type: 'store', key: this.key, record }, ctx, {
           onAnswer: () => {
             stored++
             settle()
@@ -200,7 +236,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     const others = this.options.bootstrap.filter((address) => address !== ctx.self)
     let unanswered = others.length
     for (const address of others) {
-      this.request(address, undefined, { type: 'find_node', rpc: 0, key: this.key, target: this.id }, ctx, {
+      this.request(address, undefined, { type: 'find_node', key: this.key, target: this.id }, ctx, {
         onAnswer: (answer) => {
           if (this.joined || answer.type !== 'nodes') return
           this.joined = true
@@ -245,9 +281,10 @@ export class KademliaNode implements Actor<KademliaInbox> {
       case 'relay':
         return this.introductions.receiveRelay(sender, message.announcement, from, ctx)
       case 'store':
-        // Confirmed only when kept: a refused record, or an older version than the one held, is not
-        // stored, and a publisher counting confirmations must not count it.
-        if (!this.acceptable(message.record, ctx) || !this.records.put(message.record, ctx.now())) return
+        // Confirmed only when kept: a refused record is not stored, and a publisher counting
+        // confirmations must not count it. The runtime's output commit syncs the write before the
+        // confirmation leaves.
+        if (!this.store(message.record, from, ctx)) return
         return this.reply(from, { type: 'stored', rpc: message.rpc, key: this.key }, ctx)
       case 'find_value': {
         const record = this.records.get(asId(message.target), ctx.now())
@@ -260,6 +297,8 @@ export class KademliaNode implements Actor<KademliaInbox> {
       case 'value': {
         const pending = this.pending.get(message.rpc)
         if (pending === undefined) return
+        // An answer counts only from where the request went: a guessed id is not enough.
+        if (!answersFrom(pending.address, from)) return void ctx.trace({ type: 'rpc-wrong-sender', from })
         // A contact someone passed on with an id its key does not hash to: the referrer lied. The
         // answer is ignored and the RPC left to time out as if the contact did not exist.
         if (pending.to !== undefined && !idsEqual(pending.to, sender)) return void ctx.trace({ type: 'id-mismatch', from })
@@ -276,10 +315,34 @@ export class KademliaNode implements Actor<KademliaInbox> {
     }
   }
 
-  /** Contacts passed on by a peer, less any blacklisted identity. */
+  /**
+   * Contacts passed on by a peer, less any blacklisted identity and any address this node may not
+   * dial (an identity address is kept: sending to it reaches a link, never dials).
+   */
   private usable(contacts: Contact[]): Contact[] {
     const isBlocked = this.options.isBlocked
-    return isBlocked === undefined ? contacts : contacts.filter((c) => !isBlocked(c.id))
+    const accept = this.options.acceptAddress
+    if (isBlocked === undefined && accept === undefined) return contacts
+    return contacts.filter((c) => isBlocked?.(c.id) !== true && (accept === undefined || isIdentityAddress(c.address) || accept(c.address)))
+  }
+
+  // A STORE is kept only if this node is among the k closest it knows to the key (a holder keeps
+  // its neighbourhood's records, not whatever anyone sends), the record is valid, and the store's
+  // quotas allow it (per publisher, per sender's network group, in total). Says whether it was kept.
+  private store(record: DhtRecord, from: Address, ctx: Context): boolean {
+    const refusal = this.amongClosest(record.key) ? (this.recordProblem(record, ctx) ?? this.records.put(record, ctx.now(), this.groupOf(from))?.message) : 'not among the k closest to the key'
+    if (refusal !== undefined) ctx.trace({ type: 'store-refused', reason: refusal, from })
+    return refusal === undefined
+  }
+
+  /** Whether this node is among the k closest it knows to `key`. */
+  private amongClosest(key: NodeId): boolean {
+    const closest = this.table.closest(key, this.k)
+    return closest.length < this.k || compareDistance(key, this.id, closest.at(-1)!.id) < 0
+  }
+
+  private groupOf(address: Address): string {
+    return this.options.groupOf?.(address) ?? address
   }
 
   private blocked(id: NodeId, from: Address, ctx: Context): boolean {
@@ -288,13 +351,17 @@ export class KademliaNode implements Actor<KademliaInbox> {
     return true
   }
 
+  // A record found by a lookup: used only if valid.
   private acceptable(record: DhtRecord, ctx: Context): boolean {
-    const problem =
-      this.options.isBlocked?.(nodeIdOf(record.publisher)) === true
-        ? 'publisher is blacklisted'
-        : recordProblem(record, ctx.now(), this.options.maxRecordTtlMs ?? 24 * 3_600_000, this.verifier)
+    const problem = this.recordProblem(record, ctx)
     if (problem !== undefined) ctx.trace({ type: 'record-rejected', reason: problem })
     return problem === undefined
+  }
+
+  /** Why `record` may not be stored or used here, or undefined. */
+  private recordProblem(record: DhtRecord, ctx: Context): string | undefined {
+    if (this.options.isBlocked?.(nodeIdOf(record.publisher)) === true) return 'publisher is blacklisted'
+    return recordProblem(record, ctx.now(), this.options.maxRecordTtlMs ?? DEFAULT_MAX_RECORD_TTL_MS, this.verifier)
   }
 
   /**
@@ -306,7 +373,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     const contacts = this.table.closest(target, this.k).filter((c) => c.address !== asker)
     const announced = this.introductions.announced
     if (announced.size === 0) return contacts // no announcements: nothing to map (and no hex to compute)
-    return contacts.map((c) => ({ id: c.id, address: announced.get(idHex(c.id))?.addresses[0] ?? c.address }))
+    return contacts.map((c) => ({ id: c.id, address: announced.peek(idHex(c.id))?.addresses[0] ?? c.address }))
   }
 
   timer(tag: TimerTag, ctx: Context): void {
@@ -316,26 +383,27 @@ export class KademliaNode implements Actor<KademliaInbox> {
     if (tag === REFRESH) return this.refreshIdle(ctx)
     if (this.identity.timerFired(tag, ctx) !== undefined || tag !== SWEEP) return
     this.sweeping = false
-    const now = ctx.now()
     // Pending RPCs are in the order they were sent, so the expired ones come first.
-    for (const [rpc, pending] of this.pending) {
-      if (pending.deadline > now) break
-      this.pending.delete(rpc)
-      pending.onTimeout?.()
-      if (pending.lookup !== undefined && pending.to !== undefined) {
-        // A contact that let every attempt time out is taken for dead and leaves the table (§2.2).
-        if (pending.lookup.failed(pending.to) === 'gave-up') this.table.remove(pending.to, now)
-        this.advance(pending.lookup, ctx)
-      }
-    }
+    for (let first = this.pending.oldest(); first !== undefined && first[1].deadline <= ctx.now(); first = this.pending.oldest()) this.expire(first[0], first[1], ctx)
     this.armSweep(ctx)
+  }
+
+  // An RPC taken for lost: at its deadline, or early when too many are in flight.
+  private expire(rpc: Uint8Array, pending: Pending, ctx: Context): void {
+    this.pending.delete(rpc)
+    pending.onTimeout?.()
+    if (pending.lookup !== undefined && pending.to !== undefined) {
+      // A contact that let every attempt time out is taken for dead and leaves the table (§2.2).
+      if (pending.lookup.failed(pending.to) === 'gave-up') this.table.remove(pending.to, ctx.now())
+      this.advance(pending.lookup, ctx)
+    }
   }
 
   // One timer per node sweeps out lost RPCs, rather than a timer per RPC: a reply then costs no timer
   // event at all, which halves the simulator's events for a lookup-heavy run.
   private armSweep(ctx: Context): void {
     if (this.sweeping || this.pending.size === 0) return
-    const first = this.pending.values().next().value as Pending
+    const [, first] = this.pending.oldest()!
     this.sweeping = true
     ctx.setTimer(Math.max(0, first.deadline - ctx.now()), SWEEP)
   }
@@ -356,12 +424,18 @@ export class KademliaNode implements Actor<KademliaInbox> {
     )
   }
 
-  // Holders republish what nobody else stored here lately, and drop what expired (§2.5).
+  // Holders republish what nobody else stored here lately, and drop what expired (§2.5), one slice
+  // of the records per tick, so a period's republishing is spread over the period.
   private republish(ctx: Context): void {
     const every = this.options.republishMs ?? 3_600_000
-    for (const record of this.records.sweep(ctx.now(), ctx.now() - every)) this.publish(record, ctx)
-    ctx.storage.sync()
-    ctx.setTimer(every, REPUBLISH)
+    const slices = this.options.republishSlices ?? DEFAULT_REPUBLISH_SLICES
+    for (const record of this.records.sweep(ctx.now(), ctx.now() - every, this.republishSlice, slices)) this.publish(record, ctx)
+    this.republishSlice = (this.republishSlice + 1) % slices
+    ctx.setTimer(this.republishTickMs, REPUBLISH)
+  }
+
+  private get republishTickMs(): number {
+    return (this.options.republishMs ?? 3_600_000) / (this.options.republishSlices ?? DEFAULT_REPUBLISH_SLICES)
   }
 
   private advance(lookup: Lookup, ctx: Context): void {
@@ -369,7 +443,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     const found = this.wanted.get(lookup)
     const type = this.wanted.has(lookup) ? 'find_value' : 'find_node'
     if (found === undefined) {
-      for (const contact of lookup.next()) this.request(contact.address, contact.id, { type, rpc: 0, key: this.key, target: lookup.target }, ctx, { lookup })
+      for (const contact of lookup.next()) this.request(contact.address, contact.id, { type, key: this.key, target: lookup.target }, ctx, { lookup })
     }
     if ((lookup.done || found !== undefined) && this.lookups.has(lookup)) {
       const done = this.lookups.get(lookup)!
@@ -391,14 +465,16 @@ export class KademliaNode implements Actor<KademliaInbox> {
   // §2.5: a node that learns of a newcomer stores on it the records the newcomer is now one of the k
   // closest to, so records follow the ids as nodes join, not only at the next republish. Of the
   // holders, only the one closest to the key (as far as it knows) sends, so a newcomer gets each
-  // record about once rather than from every holder.
+  // record about once rather than from every holder. Within the hand-off budget: what it leaves out
+  // reaches the newcomer at the next republish.
   private handOff(newcomer: Contact, ctx: Context): void {
     for (const record of this.records.live(ctx.now())) {
       const closest = this.table.closest(record.key, this.k)
       if (!closest.some((c) => idsEqual(c.id, newcomer.id))) continue
       const nearestOther = closest.find((c) => !idsEqual(c.id, newcomer.id))
       if (nearestOther !== undefined && compareDistance(record.key, nearestOther.id, this.id) < 0) continue
-      this.request(newcomer.address, newcomer.id, { type: 'store', rpc: 0, key: this.key, record }, ctx, {})
+      if (!this.handoffs.take(ctx.now())) return void ctx.trace({ type: 'handoff-budget-spent', peer: newcomer.address })
+      this.request(newcomer.address, newcomer.id, { type: 'store', key: this.key, record }, ctx, {})
     }
   }
 
@@ -411,7 +487,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     const key = idHex(stale.id)
     if (this.probing.has(key)) return
     this.probing.add(key)
-    this.request(stale.address, stale.id, { type: 'ping', rpc: 0, key: this.key }, ctx, {
+    this.request(stale.address, stale.id, { type: 'ping', key: this.key }, ctx, {
       onAnswer: () => {
         this.probing.delete(key)
         this.table.observe(stale, ctx.now())
@@ -444,22 +520,40 @@ export class KademliaNode implements Actor<KademliaInbox> {
     ctx.setTimer(idle, REFRESH)
   }
 
-  /** Pings `address`, which must answer with the key `id` hashes to; an answer puts it in the table. */
-  probe(address: Address, id: NodeId, ctx: Context): void {
-    this.request(address, id, { type: 'ping', rpc: 0, key: this.key }, ctx, {})
+  /**
+   * Pings `address`, which must answer with the key `id` hashes to; an answer puts it in the table.
+   * `outcome` learns whether it answered.
+   */
+  probe(address: Address, id: NodeId, ctx: Context, outcome?: (answered: boolean) => void): void {
+    this.request(address, id, { type: 'ping', key: this.key }, ctx, outcome === undefined ? {} : { onAnswer: () => outcome(true), onTimeout: () => outcome(false) })
   }
 
-  /** What verified announcements said, by node id (hex). */
-  get announced(): ReadonlyMap<string, Announcement> {
+  /** What checked announcements said, by node id (hex). */
+  get announced(): AnnouncedView {
     return this.introductions.announced
   }
 
-  private request(to: Address, id: NodeId | undefined, message: KademliaMessage, ctx: Context, how: Omit<Pending, 'to' | 'deadline'>): void {
-    const rpc = this.nextRpc++
-    this.pending.set(rpc, { to: id, ...how, deadline: ctx.now() + this.timeoutMs })
+  /** The introductions component (for its bounded state: candidates, provisional identities). */
+  get introducer(): Introductions {
+    return this.introductions
+  }
+
+  /** RPCs in flight (at most maxPendingRpcs). */
+  get pendingRpcs(): number {
+    return this.pending.size
+  }
+
+  // Sends `message` under a fresh random RPC id, bound to `to` (and to `id` when known). Past the
+  // cap on RPCs in flight, the oldest is taken as lost at once.
+  private request(to: Address, id: NodeId | undefined, message: DistributiveOmit<KademliaMessage, 'rpc'>, ctx: Context, how: Omit<Pending, 'to' | 'address' | 'deadline'>): void {
+    const rpc = this.pending.add({ to: id, address: to, ...how, deadline: ctx.now() + this.timeoutMs }, ctx.random)
     this.armSweep(ctx)
     this.introductions.introduceTo(to, ctx)
     ctx.send(to, { ...message, rpc })
+    if (this.pending.size > (this.options.maxPendingRpcs ?? DEFAULT_MAX_PENDING_RPCS)) {
+      const [oldest, pending] = this.pending.oldest()!
+      this.expire(oldest, pending, ctx)
+    }
   }
 
   private reply(to: Address, message: KademliaMessage, ctx: Context): void {
@@ -482,3 +576,5 @@ function unpackContacts(reply: { readonly ids: Uint8Array; readonly addresses: r
   })
   return contacts
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never

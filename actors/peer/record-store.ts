@@ -1,5 +1,7 @@
 import { Result } from 'effect'
+import { toHex } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
+import { ReasonedError } from '../../core/errors.ts'
 import type { Storage } from '../../core/storage.ts'
 import { idHex, type NodeId } from './node-id.ts'
 import { DhtRecord } from './record.ts'
@@ -7,19 +9,94 @@ import { DhtRecord } from './record.ts'
 const PREFIX = 'dht/record/'
 
 /**
+ * Records held at most (32,768), and their bytes (32 MiB). A holder keeps the records of the keys it
+ * is among the k closest to, about k/N of all: 32,768 covers ~1.6 million records at N = 1,000 and
+ * k = 20, with room. The byte cap binds first only for large values (1 KiB values fill it at ~26,000).
+ * The issue's flood stored 101,747 records (+600 MB); now the store stops here.
+ */
+export const DEFAULT_MAX_RECORDS = 32_768
+export const DEFAULT_MAX_RECORD_BYTES = 32 * 2 ** 20
+/**
+ * Records held per publisher (256). Keys are BLAKE2b(publisher ‖ name), so one publisher's records
+ * spread over the whole key space and a holder keeps about k/N of them: 256 here is 12,800 records
+ * per publisher at N = 1,000, k = 20. An identity costs nothing to mint, so this alone bounds little:
+ * it stops one honest-looking publisher from taking the store; the per-sender quota and the total cap
+ * do the rest.
+ */
+export const DEFAULT_MAX_RECORDS_PER_PUBLISHER = 256
+/**
+ * Records held per sender (4,096): per link address, or per network group (the IPv4 /24) when the
+ * node is given `groupOf`. One eighth of the total, so a flood from one sender (the issue's four links
+ * from one host) takes at most an eighth of the store, and filling it takes eight groups. An honest
+ * neighbour republishes what it holds itself, which stays well under this in any network where
+ * holders keep fewer than 4,096 records each.
+ */
+export const DEFAULT_MAX_RECORDS_PER_SENDER = 4_096
+
+export interface RecordLimits {
+  readonly maxRecords: number
+  readonly maxBytes: number
+  readonly perPublisher: number
+  readonly perSender: number
+}
+
+export const DEFAULT_RECORD_LIMITS: RecordLimits = {
+  maxRecords: DEFAULT_MAX_RECORDS,
+  maxBytes: DEFAULT_MAX_RECORD_BYTES,
+  perPublisher: DEFAULT_MAX_RECORDS_PER_PUBLISHER,
+  perSender: DEFAULT_MAX_RECORDS_PER_SENDER,
+}
+
+/** Why a record was not stored. */
+export type StoreRefusal = 'stale' | 'publisher-quota' | 'sender-quota' | 'full'
+
+/** A record the store would not keep: it changes nothing, and is not acknowledged. */
+export class StoreRefused extends ReasonedError<StoreRefusal> {
+  readonly _tag = 'StoreRefused' as const
+  override readonly name = 'StoreRefused'
+}
+
+/** The sender charged for records loaded from disk (they were accepted by a run before). */
+const FROM_DISK = ''
+
+// A record's cost in memory: its variable fields, plus its fixed ones (key 32, publisher 32, sig 64)
+// and the bookkeeping around it.
+const FIXED_RECORD_BYTES = 256
+const recordBytes = (r: DhtRecord) => r.name.length + r.value.length + FIXED_RECORD_BYTES
+
+interface Held {
+  readonly record: DhtRecord
+  readonly storedAt: number
+  readonly sender: string
+  readonly publisher: string
+  readonly bytes: number
+}
+
+/**
  * The records a node holds for the DHT, by key: the newest version of each (highest `seq`), until it
- * expires. It also remembers when each record was last stored here by someone else, so a holder can
- * skip republishing a record another holder has just republished (the paper's §2.5 saving).
- * Records are written to the actor's storage as they come (made durable at its next sync), so a
- * holder that restarts still serves them.
+ * expires, within quotas: per publisher, per sender, and in total (count and bytes). It also remembers
+ * when each record was last stored here by someone else, so a holder can skip republishing a record
+ * another holder has just republished (the paper's §2.5 saving). Records are written to the actor's
+ * storage as they come; a STORE is acknowledged only after, and the runtime's output commit syncs the
+ * write before the acknowledgement leaves, so a holder that confirmed a record still serves it after
+ * a crash.
  */
 export class RecordStore {
-  private readonly records = new Map<string, { record: DhtRecord; storedAt: number }>()
+  // Keyed by what strangers choose (record keys, publishers, senders), and bounded by the caps: a
+  // count entry exists only while a record it counts is held.
+  private readonly records = new Map<string, Held>()
+  private readonly byPublisher = new Map<string, number>()
+  private readonly bySender = new Map<string, number>()
+  private totalBytes = 0
 
-  constructor(private readonly storage: Storage) {
+  constructor(
+    private readonly storage: Storage,
+    private readonly limits: RecordLimits = DEFAULT_RECORD_LIMITS,
+  ) {
     for (const key of storage.keys(PREFIX)) {
+      if (this.records.size >= limits.maxRecords || this.totalBytes >= limits.maxBytes) break
       const record = decodeFrame(storage.get(key)!, DhtRecord)
-      if (Result.isSuccess(record)) this.records.set(key.slice(PREFIX.length), { record: record.success, storedAt: 0 })
+      if (Result.isSuccess(record)) this.hold(key.slice(PREFIX.length), record.success, 0, FROM_DISK)
     }
   }
 
@@ -27,14 +104,30 @@ export class RecordStore {
     return this.records.size
   }
 
-  /** Keeps `record` unless an equal or newer version is held; says whether it did. */
-  put(record: DhtRecord, now: number): boolean {
+  /** The bytes the held records take (as counted against the cap). */
+  get bytes(): number {
+    return this.totalBytes
+  }
+
+  /** How many records `sender` stored here that are still held. */
+  heldFrom(sender: string): number {
+    return this.bySender.get(sender) ?? 0
+  }
+
+  /**
+   * Keeps `record`, sent by `sender` (a link address or network group), unless an newer version is
+   * held or a quota would be passed; says why not, or undefined when it was kept.
+   */
+  put(record: DhtRecord, now: number, sender: string): StoreRefused | undefined {
     const key = idHex(record.key)
     const held = this.records.get(key)
-    if (held !== undefined && held.record.seq > record.seq) return false
-    this.records.set(key, { record, storedAt: now })
+    if (held !== undefined && held.record.seq > record.seq) return new StoreRefused('stale', `a newer version (${held.record.seq}) is held`)
+    const refusal = this.overQuota(record, sender, held)
+    if (refusal !== undefined) return refusal
+    if (held !== undefined) this.release(key, held)
+    this.hold(key, record, now, sender)
     if (held === undefined || held.record.seq !== record.seq) this.storage.put(PREFIX + key, encode(record))
-    return true
+    return undefined
   }
 
   get(key: NodeId, now: number): DhtRecord | undefined {
@@ -47,15 +140,59 @@ export class RecordStore {
     for (const { record } of this.records.values()) if (record.expiresAt > now) yield record
   }
 
-  /** Drops expired records; returns the live ones not stored here since `since` (to republish). */
-  sweep(now: number, since: number): DhtRecord[] {
+  /**
+   * Drops expired records; returns the live ones of slice `slice` of `slices` (by key) not stored
+   * here since `since`, to republish. Slicing spreads a holder's republishing over its period.
+   */
+  sweep(now: number, since: number, slice = 0, slices = 1): DhtRecord[] {
     const due: DhtRecord[] = []
     for (const [key, held] of this.records) {
       if (held.record.expiresAt <= now) {
-        this.records.delete(key)
+        this.release(key, held)
         this.storage.delete(PREFIX + key)
-      } else if (held.storedAt <= since) due.push(held.record)
+      } else if (held.storedAt <= since && sliceOf(held.record.key, slices) === slice) due.push(held.record)
     }
     return due
   }
+
+  private overQuota(record: DhtRecord, sender: string, held: Held | undefined): StoreRefused | undefined {
+    const bytes = recordBytes(record)
+    const freed = held?.bytes ?? 0
+    if (held === undefined && this.records.size >= this.limits.maxRecords) return new StoreRefused('full', `${this.records.size} records held, the cap`)
+    if (this.totalBytes - freed + bytes > this.limits.maxBytes) return new StoreRefused('full', `${this.totalBytes} bytes held; ${bytes} more would pass the cap of ${this.limits.maxBytes}`)
+    const publisher = toHex(record.publisher)
+    if (held === undefined && (this.byPublisher.get(publisher) ?? 0) >= this.limits.perPublisher) {
+      return new StoreRefused('publisher-quota', `publisher ${publisher.slice(0, 12)} has ${this.limits.perPublisher} records here, its quota`)
+    }
+    if (held?.sender !== sender && (this.bySender.get(sender) ?? 0) >= this.limits.perSender) {
+      return new StoreRefused('sender-quota', `sender ${sender.slice(0, 24)} stored ${this.limits.perSender} records here, its quota`)
+    }
+    return undefined
+  }
+
+  private hold(key: string, record: DhtRecord, now: number, sender: string): void {
+    const held: Held = { record, storedAt: now, sender, publisher: toHex(record.publisher), bytes: recordBytes(record) }
+    this.records.set(key, held)
+    this.byPublisher.set(held.publisher, (this.byPublisher.get(held.publisher) ?? 0) + 1)
+    this.bySender.set(sender, (this.bySender.get(sender) ?? 0) + 1)
+    this.totalBytes += held.bytes
+  }
+
+  private release(key: string, held: Held): void {
+    this.records.delete(key)
+    decrement(this.byPublisher, held.publisher)
+    decrement(this.bySender, held.sender)
+    this.totalBytes -= held.bytes
+  }
+}
+
+function decrement(counts: Map<string, number>, key: string): void {
+  const n = (counts.get(key) ?? 0) - 1
+  if (n <= 0) counts.delete(key)
+  else counts.set(key, n)
+}
+
+/** Which of `slices` slices a key falls in (its first two bytes, so slices are even for random keys). */
+function sliceOf(key: Uint8Array, slices: number): number {
+  return ((key[0]! << 8) | key[1]!) % slices
 }

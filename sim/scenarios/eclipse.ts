@@ -8,6 +8,7 @@ import type { Contact } from '../../actors/peer/routing-table.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
+import { NO_RPC } from '../../actors/peer/rpc.ts'
 
 const K = 20
 const SYBILS = 50
@@ -42,7 +43,7 @@ class SybilNode extends KademliaNode {
 
   override timer(tag: TimerTag, ctx: Context): void {
     if (tag !== 'harass') return super.timer(tag, ctx)
-    ctx.send(this.victim, { type: 'ping', rpc: 0, key: this.key })
+    ctx.send(this.victim, { type: 'ping', rpc: NO_RPC, key: this.key })
     ctx.setTimer(500, 'harass')
   }
 

@@ -75,6 +75,9 @@ class RotatingNode implements Actor<SignedEnvelope> {
     this.tally.accepted++
     if (stolen) return void this.tally.stolenAccepted.push(ctx.now())
     const { message, root } = opened.success
+    // The simulator's links never forge a sender, so the sender's identity is confirmed: its key
+    // book record and replay windows become durable.
+    this.opener.confirm(root, ctx)
     if (message.type === 'announce') this.roots.set(from, root)
     else if (message.type === 'ping') this.send(from, root, { type: 'pong', n: message.n }, ctx)
     else this.knowsOurKey.add(from)

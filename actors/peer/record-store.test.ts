@@ -1,0 +1,91 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { ed25519FromSeed } from '../../core/keys.ts'
+import { MemoryStorage } from '../../core/storage.ts'
+import { sign } from '../../core/sign.ts'
+import { idHex } from './node-id.ts'
+import { signRecord, type DhtRecord } from './record.ts'
+import { DEFAULT_RECORD_LIMITS, RecordStore } from './record-store.ts'
+
+const publishers = new Map<number, ReturnType<typeof ed25519FromSeed>>()
+function publisher(n: number) {
+  let keys = publishers.get(n)
+  if (keys === undefined) {
+    const seed = new Uint8Array(32)
+    new DataView(seed.buffer).setUint32(0, n + 1)
+    publishers.set(n, (keys = ed25519FromSeed(seed)))
+  }
+  return keys
+}
+
+/** Record `name` of publisher `p` (signatures are not checked by the store itself). */
+function record(p: number, name: number, { seq = 1, bytes = 1 } = {}): DhtRecord {
+  const keys = publisher(p)
+  return signRecord(keys.publicKey, (m) => sign(keys.secretKey, m), { name: new Uint8Array(new Uint32Array([name]).buffer), value: new Uint8Array(bytes), seq, expiresAt: 3_600_000 })
+}
+
+const limits = { maxRecords: 100, maxBytes: 1_000_000, perPublisher: 10, perSender: 30 }
+
+describe('RecordStore quotas', () => {
+  it('keeps at most perPublisher records of one publisher, perSender from one sender, and maxRecords in all', () => {
+    const store = new RecordStore(new MemoryStorage(), limits)
+    for (let name = 0; name < 20; name++) store.put(record(0, name), 0, 'a')
+    expect(store.size).toBe(10)
+    expect(store.put(record(0, 99), 0, 'b')?.reason).toBe('publisher-quota')
+    for (let p = 1; p < 10; p++) for (let name = 0; name < 10; name++) store.put(record(p, name), 0, 'b')
+    expect(store.heldFrom('b')).toBe(30)
+    expect(store.put(record(20, 0), 0, 'b')?.reason).toBe('sender-quota')
+    for (let s = 0; s < 10; s++) for (let name = 0; name < 10; name++) store.put(record(30 + s, name), 0, `s${s}`)
+    expect(store.size).toBe(100)
+    expect(store.put(record(50, 0), 0, 'fresh')?.reason).toBe('full')
+    // A newer version of a held record replaces it whatever the caps (it takes no new slot).
+    expect(store.put(record(0, 0, { seq: 2 }), 0, 'a')).toBeUndefined()
+    expect(store.put(record(0, 0, { seq: 1 }), 0, 'a')?.reason).toBe('stale')
+  })
+
+  it('counts bytes against the byte cap, and frees them when a record expires', () => {
+    const store = new RecordStore(new MemoryStorage(), { ...limits, maxBytes: 5_000 })
+    for (let p = 0; p < 10; p++) store.put(record(p, 0, { bytes: 1_000 }), 0, `s${p}`)
+    expect(store.size).toBeLessThan(5)
+    expect(store.bytes).toBeLessThanOrEqual(5_000)
+    store.sweep(3_600_000, 0)
+    expect(store.size).toBe(0)
+    expect(store.bytes).toBe(0)
+    expect(store.heldFrom('s0')).toBe(0)
+  })
+
+  it('the counts stay exact and within the caps under any sequence of puts and sweeps (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.record({ p: fc.nat(15), name: fc.nat(12), seq: fc.integer({ min: 1, max: 3 }), sender: fc.constantFrom('a', 'b', 'c', 'd') }), fc.constant('sweep' as const)), { maxLength: 200 }),
+        (ops) => {
+          const store = new RecordStore(new MemoryStorage(), limits)
+          let now = 0
+          for (const op of ops) {
+            if (op === 'sweep') store.sweep((now += 600_000), 0)
+            else store.put({ ...record(op.p, op.name, { seq: op.seq }), expiresAt: now + 3_600_000 }, now, op.sender)
+            expect(store.size).toBeLessThanOrEqual(limits.maxRecords)
+            for (const sender of ['a', 'b', 'c', 'd']) expect(store.heldFrom(sender)).toBeLessThanOrEqual(limits.perSender)
+            const total = ['a', 'b', 'c', 'd'].reduce((sum, s) => sum + store.heldFrom(s), 0)
+            expect(total).toBe(store.size)
+          }
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('republishing in slices: each record is due in exactly one slice of a period (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 60 }), (count, slices) => {
+        const store = new RecordStore(new MemoryStorage(), DEFAULT_RECORD_LIMITS)
+        for (let name = 0; name < count; name++) store.put(record(name % 8, name), 0, 'a')
+        const due = Array.from({ length: slices }, (_, slice) => store.sweep(1, 0, slice, slices).map((r) => idHex(r.key)))
+        const all = due.flat()
+        expect(new Set(all).size).toBe(all.length)
+        expect(all.length).toBe(store.size)
+      }),
+      { numRuns: 40 },
+    )
+  })
+})
