@@ -165,6 +165,19 @@ describe('ws under attack', () => {
     expect((await honestDial(url)).open).toBe(true)
   }, 30_000)
 
+  it('survives a frame ws cannot parse before the hello (it used to crash the process), and reports it', async () => {
+    const { reports, url } = await listener({ maxFrameBytes: 1 << 10, maxBufferedBytes: 1 << 20 })
+    const raw = new WebSocket(url, { rejectUnauthorized: false })
+    closers.push(() => raw.terminate())
+    const code = await new Promise<number>((resolve) => {
+      raw.on('open', () => raw.send(new Uint8Array(4 << 10)))
+      raw.on('close', resolve)
+    })
+    expect(code).toBe(1009)
+    await eventually(() => reports.some((r) => r.reason === 'frame-too-large'), 'the report')
+    expect((await honestDial(url)).open).toBe(true)
+  }, 30_000)
+
   it('cuts a link that sends a text frame, without reading the rest', async () => {
     const { links, reports, url } = await listener()
     const peer = await rawPeer(url, 7)
