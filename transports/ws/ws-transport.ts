@@ -118,7 +118,8 @@ export class WsTransport implements Transport {
   private readonly linkHandlers: ((link: Link) => void)[] = []
   private readonly misbehaviourHandlers: ((event: Misbehaviour) => void)[] = []
   private readonly links = new Set<WsLink>()
-  private readonly pending = new Set<WebSocket>()
+  /** Sockets this transport is dialling (inbound ones wait in the gate). */
+  private readonly dialling = new Set<WebSocket>()
   private readonly inbound: InboundLinks<WsLink>
   private readonly gate: ConnectionGate
   private readonly reports: ReportAggregator
@@ -183,11 +184,11 @@ export class WsTransport implements Transport {
       } catch (cause) {
         return reject(new TransportError('unreachable', `cannot dial ${address}: ${(cause as Error).message}`))
       }
-      this.pending.add(socket)
+      this.dialling.add(socket)
       let binding: Uint8Array | undefined
       const fail = (error: TransportError, code?: number) => {
         clearTimeout(timer)
-        this.pending.delete(socket)
+        this.dialling.delete(socket)
         if (code !== undefined && socket.readyState === WebSocket.OPEN) socket.close(code)
         else socket.terminate()
         reject(error)
@@ -210,12 +211,12 @@ export class WsTransport implements Transport {
           return fail(new TransportError('identity-mismatch', `${address} proved identity ${toHex(proved.success).slice(0, 16)}…, not the one dialled`), CLOSE_CODE['identity-mismatch'])
         }
         clearTimeout(timer)
-        this.pending.delete(socket)
+        this.dialling.delete(socket)
         socket.removeAllListeners()
         resolve(this.track(new WsLink(socket, proved.success, address, this.limits, (e) => this.reportLink(e))))
       })
       socket.once('close', (code: number) => fail(new TransportError(REASON_OF_CODE.get(code) ?? 'handshake-failed', `${address} closed the connection during the handshake (code ${code})`)))
-      socket.once('error', (error: Error & { code?: string }) => {
+      socket.on('error', (error: Error & { code?: string }) => {
         const reason = error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EHOSTUNREACH' ? 'unreachable' : 'handshake-failed'
         fail(new TransportError(reason, `cannot dial ${address}: ${error.message}`))
       })
@@ -232,8 +233,8 @@ export class WsTransport implements Transport {
 
   async close(): Promise<void> {
     for (const link of [...this.links]) link.close()
-    for (const socket of this.pending) socket.terminate()
-    this.pending.clear()
+    for (const socket of this.dialling) socket.terminate()
+    this.dialling.clear()
     if (this.server === undefined) return
     const server = this.server
     this.server = undefined
@@ -253,12 +254,15 @@ export class WsTransport implements Transport {
   private accept(socket: WebSocket, tls: TLSSocket): void {
     const ip = remoteIp(tls)
     const remoteAddress = connectionKey(tls)
-    this.pending.add(socket)
     const refuse = (reason: TransportFailure, detail: string, identity?: Uint8Array) => {
-      this.pending.delete(socket)
       this.report(ip, { identity, remoteAddress, reason, detail })
       socket.close(CLOSE_CODE[reason])
     }
+    // A frame ws cannot parse (oversized, bad opcode) makes ws close the socket and emit an error,
+    // which with no listener would crash the process: one stranger's frame must not end the node.
+    const invalidFrame = (error: Error & { code?: string }) =>
+      this.report(ip, { identity: undefined, remoteAddress, reason: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame-too-large' : 'protocol-violation', detail: `before the hello: ${error.message}` })
+    socket.on('error', invalidFrame)
     let binding: Uint8Array
     try {
       binding = sessionBinding(tls)
@@ -272,7 +276,7 @@ export class WsTransport implements Transport {
       if (this.limits.isBlocked(proved.success)) return refuse('refused', 'blacklisted identity', proved.success)
       const link = this.inbound.admit(ip, proved.success, () => new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e)))
       if (!(link instanceof WsLink)) return refuse('refused', link.detail, proved.success)
-      this.pending.delete(socket)
+      socket.off('error', invalidFrame) // the link handles errors from now on
       this.gate.authenticated(remoteAddress)
       socket.send(hello(this.signer, 'listener', binding), { binary: true })
       this.track(link)
