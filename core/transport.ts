@@ -16,6 +16,8 @@ export type TransportFailure =
   | 'identity-mismatch' // the peer proved an identity other than the one dialled
   | 'refused' // blacklisted identity, or too many links from one address
   | 'rate-limited' // the peer kept sending faster than its rate limit
+  | 'slow-reader' // the peer did not read: a send would have passed the link's outbound-buffer bound
+  | 'protocol-violation' // the peer sent what the protocol never sends (a text frame, a plain HTTP request)
 
 export class TransportError extends ReasonedError<TransportFailure> {
   readonly _tag = 'TransportError' as const
@@ -28,8 +30,11 @@ export interface Signer {
   sign(message: Uint8Array): Uint8Array
 }
 
-/** Why a link ended: a clean close by either side, or a failure. */
-export type CloseReason = 'local' | 'remote' | TransportFailure
+/**
+ * Why a link ended: a clean close by either side, a failure, or `replaced`: the same identity opened a
+ * newer inbound link, which took this one's place (a transport keeps one inbound link per identity).
+ */
+export type CloseReason = 'local' | 'remote' | 'replaced' | TransportFailure
 
 /**
  * An authenticated, ordered, bidirectional link to one peer. Frames arrive whole, unmodified and in
@@ -42,7 +47,13 @@ export interface Link {
   /** Where the peer is, for logs and per-address limits (e.g. `127.0.0.1:7001`). */
   readonly remoteAddress: string
   readonly open: boolean
-  /** Sends one frame; throws TransportError ('closed', 'frame-too-large') without side effects. */
+  /** Bytes accepted by `send` and not yet handed to the network (the outbound buffer). */
+  readonly bufferedBytes: number
+  /**
+   * Sends one frame; throws TransportError 'closed' or 'frame-too-large' without side effects. If the
+   * frame would take the outbound buffer past the link's bound (the peer is not reading), the link is
+   * cut instead, its buffer released and the peer reported, and `send` throws 'slow-reader'.
+   */
   send(frame: Uint8Array): void
   close(): void
   onFrame(handler: (frame: Uint8Array) => void): void

@@ -1,10 +1,11 @@
-import { TransportError, type CloseReason, type Link, type Misbehaviour } from '../core/transport.ts'
+import { TransportError, type CloseReason, type Link, type Misbehaviour, type TransportFailure } from '../core/transport.ts'
 import { TokenBucket, type Limits } from './limits.ts'
 
 /**
- * What every Link implementation shares: frame-size checks, inbound rate limiting, buffering of frames
- * that arrive before a handler, and exactly-once close. A concrete link supplies how bytes go out and
- * how the underlying connection is torn down, and feeds inbound frames to `deliver`.
+ * What every Link implementation shares: frame-size checks, the outbound-buffer bound, inbound rate
+ * limiting, buffering of frames that arrive before a handler, and exactly-once close. A concrete link
+ * supplies how bytes go out, how many are still unsent, and how the underlying connection is torn
+ * down, and feeds every inbound frame to `deliver` (or, for frames that carry nothing up, `admit`).
  */
 export abstract class BaseLink implements Link {
   private frameHandler: ((frame: Uint8Array) => void) | undefined
@@ -28,16 +29,29 @@ export abstract class BaseLink implements Link {
     return this.closedWith === undefined
   }
 
+  abstract readonly bufferedBytes: number
+
   send(frame: Uint8Array): void {
     if (!this.open) throw new TransportError('closed', `the link to ${this.remoteAddress} is closed`)
     if (frame.byteLength > this.limits.maxFrameBytes) {
       throw new TransportError('frame-too-large', `a ${frame.byteLength}-byte frame exceeds the link's limit of ${this.limits.maxFrameBytes}`)
+    }
+    const unsent = this.bufferedBytes
+    if (unsent + frame.byteLength > this.limits.maxBufferedBytes) {
+      const detail = `${unsent} bytes still unsent, and a ${frame.byteLength}-byte frame would pass the ${this.limits.maxBufferedBytes}-byte bound`
+      this.cut('slow-reader', detail)
+      throw new TransportError('slow-reader', `the link to ${this.remoteAddress} was cut: ${detail}`)
     }
     this.transmit(frame)
   }
 
   close(): void {
     this.finish('local')
+  }
+
+  /** Closes this link because its identity opened a newer one (transports/inbound-links.ts). */
+  supersede(): void {
+    this.finish('replaced')
   }
 
   onFrame(handler: (frame: Uint8Array) => void): void {
@@ -54,17 +68,29 @@ export abstract class BaseLink implements Link {
   protected deliver(frame: Uint8Array): void {
     if (!this.open) return
     if (frame.byteLength > this.limits.maxFrameBytes) return this.cut('frame-too-large', `a ${frame.byteLength}-byte frame arrived`)
-    if (!this.bucket.take()) {
-      if (++this.drops >= this.limits.maxDropsBeforeCut) this.cut('rate-limited', `${this.drops} frames over ${this.limits.framesPerSecond}/s in a row`)
-      return
-    }
-    this.drops = 0
+    if (!this.admit()) return
     if (this.frameHandler === undefined) this.early.push(frame)
     else this.frameHandler(frame)
   }
 
+  /**
+   * Counts one inbound frame against the rate limit: true if it is within it. A frame over it is to be
+   * dropped; after `maxDropsBeforeCut` drops in a row the link is cut. Drops are not reported one by
+   * one: the cut is the report.
+   */
+  protected admit(): boolean {
+    if (!this.open) return false
+    if (this.bucket.take()) {
+      this.drops = 0
+      return true
+    }
+    if (++this.drops >= this.limits.maxDropsBeforeCut) this.cut('rate-limited', `${this.drops} frames over ${this.limits.framesPerSecond}/s in a row`)
+    return false
+  }
+
   /** Ends the link for misbehaviour: reported, then closed. */
-  protected cut(reason: 'frame-too-large' | 'rate-limited', detail: string): void {
+  protected cut(reason: TransportFailure, detail: string): void {
+    if (!this.open) return
     this.report({ identity: this.remoteIdentity, remoteAddress: this.remoteAddress, reason, detail })
     this.finish(reason)
   }
@@ -79,5 +105,6 @@ export abstract class BaseLink implements Link {
   }
 
   protected abstract transmit(frame: Uint8Array): void
+  /** Tears the connection down; for 'slow-reader', at once, dropping whatever is still unsent. */
   protected abstract teardown(reason: CloseReason): void
 }

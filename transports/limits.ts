@@ -1,28 +1,83 @@
+import { ConfigError } from '../core/errors.ts'
+
 /** What a transport allows its peers. */
 export interface Limits {
   /** The largest frame, in bytes, a link sends or accepts. */
   readonly maxFrameBytes: number
+  /**
+   * The most bytes a link may hold sent but not yet handed to the network. A send that would pass it
+   * means the peer is not reading: the link is cut ('slow-reader') and its buffer released.
+   */
+  readonly maxBufferedBytes: number
   /** Sustained inbound frames per second per link, and the burst above it. */
   readonly framesPerSecond: number
   readonly burst: number
   /** Frames over the rate are dropped; after this many drops in a row the link is cut. */
   readonly maxDropsBeforeCut: number
-  /** Links at once from one remote IP address. */
+  /** Authenticated inbound links at once from one remote IP address (one more per identity replaces). */
   readonly maxLinksPerAddress: number
-  /** How long a dialled or accepted peer has to prove its identity. */
+  /**
+   * Connections from one remote IP address that have not yet proved an identity (TCP, TLS, HTTP
+   * upgrade, hello). Past it, the oldest of them is closed. Transports with no such phase ignore it.
+   */
+  readonly maxPendingPerAddress: number
+  /** Inbound connections at once, in every phase, from everyone (a listening socket's accept cap). */
+  readonly maxConnections: number
+  /** How long a dialled or accepted peer has, from its first byte of connection, to prove its identity. */
   readonly handshakeTimeoutMs: number
   /** Identities refused at the handshake (convicted of misbehaviour). */
   readonly isBlocked: (identity: Uint8Array) => boolean
 }
 
+/**
+ * 8 MiB: eight frames of the largest size, so a burst of big replies (blob chunks, a DHT hand-off) to a
+ * peer that reads at network speed never reaches it, while a peer that never reads pins at most this
+ * much of the node's memory per link (the attack of issue 9 grew a node by 400 MB in 20 s with ten).
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 << 20
+
+/**
+ * 8: a handshake takes a few round trips, so even several honest nodes behind one NAT rarely have more
+ * than one or two in flight at once; 8 leaves room for them and keeps an attacker's idle or slowloris
+ * connections from one IP to 8 descriptors, each gone within the handshake timeout.
+ */
+export const DEFAULT_MAX_PENDING_PER_ADDRESS = 8
+
+/**
+ * 512: half the common 1,024-descriptor soft limit, so the node keeps descriptors for its own dials,
+ * its store and its UDP socket however many peers connect; a flood beyond it is dropped at accept.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 512
+
 export const DEFAULT_LIMITS: Limits = {
   maxFrameBytes: 1 << 20,
+  maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
   framesPerSecond: 2_000,
   burst: 4_000,
   maxDropsBeforeCut: 1_000,
   maxLinksPerAddress: 32,
+  maxPendingPerAddress: DEFAULT_MAX_PENDING_PER_ADDRESS,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
   handshakeTimeoutMs: 5_000,
   isBlocked: () => false,
+}
+
+const COUNTS = ['maxFrameBytes', 'maxBufferedBytes', 'maxDropsBeforeCut', 'maxLinksPerAddress', 'maxPendingPerAddress', 'maxConnections'] as const
+
+/** The defaults with `overrides` applied; a ConfigError names the first value that makes no sense. */
+export function limitsWith(overrides: Partial<Limits> = {}): Limits {
+  const limits = { ...DEFAULT_LIMITS, ...overrides }
+  for (const name of COUNTS) {
+    if (!Number.isInteger(limits[name]) || limits[name] < 1) throw new ConfigError(`limits.${name} must be a positive integer, got ${limits[name]}`)
+  }
+  for (const name of ['framesPerSecond', 'burst', 'handshakeTimeoutMs'] as const) {
+    if (!(limits[name] > 0)) throw new ConfigError(`limits.${name} must be positive, got ${limits[name]}`)
+  }
+  // A frame that may be sent must fit in an empty outbound buffer.
+  if (limits.maxBufferedBytes < limits.maxFrameBytes) {
+    throw new ConfigError(`limits.maxBufferedBytes (${limits.maxBufferedBytes}) must hold at least one frame of limits.maxFrameBytes (${limits.maxFrameBytes})`)
+  }
+  return limits
 }
 
 /**
@@ -50,26 +105,5 @@ export class TokenBucket {
     if (this.tokens < 1) return false
     this.tokens -= 1
     return true
-  }
-}
-
-/** Counts links per remote address against a cap. */
-export class AddressCaps {
-  private readonly counts = new Map<string, number>()
-
-  constructor(private readonly max: number) {}
-
-  /** Reserves a slot for `address`; false when it already has `max` links. */
-  admit(address: string): boolean {
-    const count = this.counts.get(address) ?? 0
-    if (count >= this.max) return false
-    this.counts.set(address, count + 1)
-    return true
-  }
-
-  release(address: string): void {
-    const count = (this.counts.get(address) ?? 1) - 1
-    if (count <= 0) this.counts.delete(address)
-    else this.counts.set(address, count)
   }
 }

@@ -3,5 +3,5 @@ import { transportCompliance } from './transport-compliance.ts'
 
 transportCompliance('memory', () => {
   const network = new MemoryNetwork()
-  return { make: async (signer, limits) => network.transport(signer, limits) }
+  return { make: async (signer, limits) => network.transport(signer, limits, 'localhost') }
 })

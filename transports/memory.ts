@@ -1,7 +1,8 @@
 import { TransportError, type CloseReason, type Link, type Misbehaviour, type Signer, type Transport } from '../core/transport.ts'
 import { bytesEqual } from '../core/bytes.ts'
 import { BaseLink } from './base-link.ts'
-import { AddressCaps, DEFAULT_LIMITS, type Limits } from './limits.ts'
+import { InboundLinks } from './inbound-links.ts'
+import { limitsWith, type Limits } from './limits.ts'
 
 /** How the memory network runs deferred work: a microtask by default; a simulator passes its own. */
 export type Scheduler = (task: () => void) => void
@@ -20,8 +21,13 @@ export class MemoryNetwork {
     readonly clock: () => number = () => performance.now(), // real-runtime: rate limits on the wall clock
   ) {}
 
-  transport(signer: Signer, limits: Partial<Limits> = {}): MemoryTransport {
-    return new MemoryTransport(this, signer, { ...DEFAULT_LIMITS, ...limits }, `mem-${this.next++}`)
+  /**
+   * A transport on the hub. Transports made with the same `host` share one address for the per-address
+   * link caps, as nodes behind one NAT share an IP; by default each is its own host.
+   */
+  transport(signer: Signer, limits: Partial<Limits> = {}, host?: string): MemoryTransport {
+    const name = `mem-${this.next++}`
+    return new MemoryTransport(this, signer, limitsWith(limits), name, host ?? name)
   }
 
   /** @internal */
@@ -44,6 +50,10 @@ export class MemoryNetwork {
 
 class MemoryLink extends BaseLink {
   partner: MemoryLink | undefined
+  /** Bytes sent and not yet delivered: the hub's scheduler is this link's network. */
+  bufferedBytes = 0
+  /** Set by a hard teardown: frames still in flight are dropped, as a destroyed socket drops them. */
+  private dropInFlight = false
 
   constructor(
     remoteIdentity: Uint8Array,
@@ -51,7 +61,6 @@ class MemoryLink extends BaseLink {
     limits: Limits,
     private readonly network: MemoryNetwork,
     report: (event: Misbehaviour) => void,
-    private readonly released: () => void,
   ) {
     super(remoteIdentity, remoteAddress, limits, network.clock, report)
   }
@@ -59,11 +68,19 @@ class MemoryLink extends BaseLink {
   protected transmit(frame: Uint8Array): void {
     const copy = Uint8Array.from(frame) // the receiver must not see later changes to the sender's buffer
     const partner = this.partner
-    this.network.schedule(() => partner?.deliver(copy))
+    this.bufferedBytes += copy.byteLength
+    this.network.schedule(() => {
+      if (this.dropInFlight) return
+      this.bufferedBytes -= copy.byteLength
+      partner?.deliver(copy)
+    })
   }
 
-  protected teardown(): void {
-    this.released()
+  protected teardown(reason: CloseReason): void {
+    if (reason === 'slow-reader') {
+      this.dropInFlight = true
+      this.bufferedBytes = 0
+    }
     const partner = this.partner
     this.network.schedule(() => partner?.finish('remote'))
   }
@@ -74,15 +91,17 @@ export class MemoryTransport implements Transport {
   private readonly linkHandlers: ((link: Link) => void)[] = []
   private readonly misbehaviourHandlers: ((event: Misbehaviour) => void)[] = []
   private readonly links = new Set<Link>()
-  private readonly caps: AddressCaps
+  private readonly inbound: InboundLinks<MemoryLink>
 
   constructor(
     private readonly network: MemoryNetwork,
     private readonly signer: Signer,
     readonly limits: Limits,
     readonly name: string,
+    /** The address the per-address caps of the transports it dials count it under. */
+    readonly host: string,
   ) {
-    this.caps = new AddressCaps(limits.maxLinksPerAddress)
+    this.inbound = new InboundLinks(limits.maxLinksPerAddress)
   }
 
   get identity(): Uint8Array {
@@ -112,9 +131,12 @@ export class MemoryTransport implements Transport {
       this.reportMisbehaviour({ identity: dialer.identity, remoteAddress: from, reason: 'refused', detail: 'blacklisted identity' })
       throw new TransportError('refused', 'the listener refuses this identity')
     }
-    if (!this.caps.admit(from)) throw new TransportError('refused', `too many links from ${from}`)
-    const theirs = new MemoryLink(dialer.identity, from, this.limits, this.network, (e) => this.reportMisbehaviour(e), () => this.caps.release(from))
-    const mine = new MemoryLink(this.identity, this.address!, dialer.limits, this.network, (e) => dialer.reportMisbehaviour(e), () => {})
+    const theirs = this.inbound.admit(dialer.host, dialer.identity, () => new MemoryLink(dialer.identity, from, this.limits, this.network, (e) => this.reportMisbehaviour(e)))
+    if (!(theirs instanceof MemoryLink)) {
+      this.reportMisbehaviour({ identity: dialer.identity, remoteAddress: from, reason: 'refused', detail: theirs.detail })
+      throw new TransportError('refused', `the listener refuses more links: ${theirs.detail}`)
+    }
+    const mine = new MemoryLink(this.identity, this.address!, dialer.limits, this.network, (e) => dialer.reportMisbehaviour(e))
     mine.partner = theirs
     theirs.partner = mine
     this.track(theirs)

@@ -4,7 +4,10 @@ import { sign } from '../core/sign.ts'
 import { TransportError, type CloseReason, type Link, type Misbehaviour, type Signer, type Transport } from '../core/transport.ts'
 import type { Limits } from './limits.ts'
 
-/** Builds transports for the suite; `cleanup` runs after each test. */
+/**
+ * Builds transports for the suite; `cleanup` runs after each test. Every transport it makes dials from
+ * one address (one IP), as the per-address caps see it.
+ */
 export interface ComplianceFixture {
   make(signer: Signer, limits?: Partial<Limits>): Promise<Transport>
   cleanup?(): Promise<void>
@@ -167,13 +170,60 @@ export function transportCompliance(name: string, fixture: () => ComplianceFixtu
       await eventually(() => reports.some((r) => r.reason === 'refused'), 'the refusal report')
     })
 
-    it('caps the links from one address', async () => {
+    it('caps the links from one address, counting each identity once', async () => {
+      const a = await make(1, { maxLinksPerAddress: 2 })
+      const reports: Misbehaviour[] = []
+      a.onMisbehaviour((m) => reports.push(m))
+      const address = await a.listen()
+      await (await make(2)).dial(address)
+      await (await make(3)).dial(address)
+      expect(await failure((await make(4)).dial(address))).toBe('refused')
+      await eventually(() => reports.some((r) => r.reason === 'refused'), 'the refusal report')
+    })
+
+    it('keeps one inbound link per identity: a newer one replaces the older, which closes as replaced', async () => {
       const a = await make(1, { maxLinksPerAddress: 2 })
       const b = await make(2)
+      const accepted: Link[] = []
+      a.onLink((link) => accepted.push(link))
       const address = await a.listen()
-      await b.dial(address)
-      await b.dial(address)
-      expect(await failure(b.dial(address))).toBe('refused')
+      const first = await b.dial(address)
+      const firstClosed = new Promise<CloseReason>((resolve) => first.onClose(resolve))
+      await eventually(() => accepted.length === 1, 'the first link')
+      const reasons: CloseReason[] = []
+      accepted[0]!.onClose((r) => reasons.push(r))
+      // Five more from one identity, against a cap of two per address: each replaces the one before.
+      for (let i = 0; i < 5; i++) await b.dial(address)
+      await eventually(() => accepted.length === 6, 'every replacement')
+      expect(reasons).toEqual(['replaced'])
+      expect(await firstClosed).toBe('remote')
+      expect(accepted.filter((l) => l.open)).toHaveLength(1)
+      await (await make(3)).dial(address) // the identity held one slot of two: another identity still fits
+    })
+
+    it('cuts a link whose unsent bytes would pass its bound: send throws slow-reader, the peer is reported and sees the close', async () => {
+      const bound = 64 << 10
+      const { b, dialled, accepted } = await connect(undefined, { maxBufferedBytes: bound, maxFrameBytes: bound })
+      const reports: Misbehaviour[] = []
+      b.onMisbehaviour((m) => reports.push(m))
+      const closed = new Promise<CloseReason>((resolve) => accepted.onClose(resolve))
+      // Sent without yielding, so the peer reads nothing meanwhile: 64 MiB against a 64 KiB bound.
+      const frame = new Uint8Array(16 << 10)
+      let thrown: unknown
+      for (let i = 0; i < 4096 && thrown === undefined; i++) {
+        try {
+          dialled.send(frame)
+        } catch (error) {
+          thrown = error
+        }
+        expect(dialled.bufferedBytes).toBeLessThanOrEqual(bound)
+      }
+      expect(thrown).toMatchObject({ _tag: 'TransportError', reason: 'slow-reader' })
+      expect(dialled.open).toBe(false)
+      await eventually(() => dialled.bufferedBytes === 0, 'the unsent bytes released')
+      expect(() => dialled.send(frame)).toThrow(expect.objectContaining({ reason: 'closed' }))
+      expect(reports.map((r) => r.reason)).toEqual(['slow-reader'])
+      expect(await closed).toBe('remote')
     })
 
     it('closing a transport closes its links', async () => {

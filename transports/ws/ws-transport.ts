@@ -1,14 +1,18 @@
 import { createServer, type Server } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { Result } from 'effect'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { bytesEqual, toHex } from '../../core/bytes.ts'
 import { TransportError, type CloseReason, type Link, type Misbehaviour, type Signer, type Transport, type TransportFailure } from '../../core/transport.ts'
 import { BaseLink } from '../base-link.ts'
-import { AddressCaps, DEFAULT_LIMITS, type Limits } from '../limits.ts'
+import { InboundLinks } from '../inbound-links.ts'
+import { limitsWith, type Limits } from '../limits.ts'
+import { ReportAggregator } from '../report-aggregator.ts'
 import { selfSignedCertificate, type TlsCredentials } from './certificate.ts'
-import { checkHello, hello, sessionBinding, type Role } from './identity-binding.ts'
+import { ConnectionGate, connectionKey, remoteIp } from './connection-gate.ts'
+import { checkHello, hello, sessionBinding } from './identity-binding.ts'
 
 /** WebSocket close codes for the reasons a link ends (4000–4999 are the application's). */
 const CLOSE_CODE: Readonly<Record<CloseReason, number>> = {
@@ -21,15 +25,31 @@ const CLOSE_CODE: Readonly<Record<CloseReason, number>> = {
   'identity-mismatch': 4001,
   refused: 4003,
   'rate-limited': 4004,
+  'slow-reader': 4005, // never seen by the peer, which is not reading: the socket is destroyed at once
+  'protocol-violation': 4006,
+  replaced: 4007,
 }
 const REASON_OF_CODE = new Map<number, TransportFailure>([
   [4001, 'identity-mismatch'],
   [4002, 'handshake-failed'],
   [4003, 'refused'],
   [4004, 'rate-limited'],
+  [4006, 'protocol-violation'],
   [1009, 'frame-too-large'],
 ])
 
+/**
+ * 1 s: how long a closing link waits for the peer's close frame before its socket is destroyed. ws
+ * waits 30 s by default, which would let every cut link hold a descriptor and its buffers that long.
+ */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 1_000
+
+/**
+ * ws options for both ends. vAIn speaks binary frames only and never pings: a text frame cuts the link
+ * before anything else, so its UTF-8 is never checked, and pings are counted against the rate limit
+ * and never answered (an automatic pong is a send the link's outbound bound would not see).
+ */
+const WS_OPTIONS = { perMessageDeflate: false, skipUTF8Validation: true, autoPong: false, closeTimeout: DEFAULT_CLOSE_TIMEOUT_MS } as const
 const TLS_OPTIONS = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' } as const
 const clock = () => performance.now() // real-runtime: rate limits on the wall clock
 
@@ -44,7 +64,10 @@ class WsLink extends BaseLink {
     super(remoteIdentity, remoteAddress, limits, clock, report)
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) this.deliver(toBytes(data))
+      else this.cut('protocol-violation', 'a text frame: vAIn speaks binary frames only')
     })
+    socket.on('ping', () => this.admit())
+    socket.on('pong', () => this.admit())
     socket.on('close', () => this.finish('remote'))
     socket.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.cut('frame-too-large', error.message)
@@ -61,7 +84,11 @@ class WsLink extends BaseLink {
   }
 
   protected teardown(reason: CloseReason): void {
+    // A peer that does not read would never take the close frame: destroying the socket is what frees its buffer.
+    if (reason === 'slow-reader') return this.socket.terminate()
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(CLOSE_CODE[reason])
+    // A cut peer gets the reason, but nothing more of what it sends is read or parsed.
+    if (reason !== 'local' && reason !== 'replaced') this.socket.pause()
   }
 }
 
@@ -79,6 +106,11 @@ export interface WsTransportOptions {
  * (identity-binding.ts). Handshake, after TLS and the WebSocket upgrade: the dialer sends its hello;
  * the listener checks it (signature, blacklist) and answers with its own, or closes with a reason code;
  * the dialer checks that hello (signature, expected identity). Only then is either side a Link.
+ *
+ * Before that, an inbound connection is a stranger's: the gate (connection-gate.ts) counts it per IP
+ * from the TCP accept on and gives it `handshakeTimeoutMs` in all; a plain HTTP request is answered
+ * 426 and closed; the server accepts at most `maxConnections`. After it, InboundLinks caps the links
+ * per IP and keeps one per identity. Refusals are reported thinned (report-aggregator.ts).
  */
 export class WsTransport implements Transport {
   private server: Server | undefined
@@ -86,8 +118,11 @@ export class WsTransport implements Transport {
   private readonly linkHandlers: ((link: Link) => void)[] = []
   private readonly misbehaviourHandlers: ((event: Misbehaviour) => void)[] = []
   private readonly links = new Set<WsLink>()
-  private readonly pending = new Set<WebSocket>()
-  private readonly caps: AddressCaps
+  /** Sockets this transport is dialling (inbound ones wait in the gate). */
+  private readonly dialling = new Set<WebSocket>()
+  private readonly inbound: InboundLinks<WsLink>
+  private readonly gate: ConnectionGate
+  private readonly reports: ReportAggregator
   readonly limits: Limits
 
   private constructor(
@@ -95,8 +130,10 @@ export class WsTransport implements Transport {
     private readonly tls: TlsCredentials,
     private readonly options: WsTransportOptions,
   ) {
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits }
-    this.caps = new AddressCaps(this.limits.maxLinksPerAddress)
+    this.limits = limitsWith(options.limits)
+    this.inbound = new InboundLinks(this.limits.maxLinksPerAddress)
+    this.reports = new ReportAggregator((event) => this.misbehaviourHandlers.forEach((handler) => handler(event)), clock)
+    this.gate = new ConnectionGate(this.limits, (ip, reason, detail) => this.report(ip, { identity: undefined, remoteAddress: ip, reason, detail }))
   }
 
   static async create(signer: Signer, options: WsTransportOptions = {}): Promise<WsTransport> {
@@ -107,11 +144,28 @@ export class WsTransport implements Transport {
     return this.signer.publicKey
   }
 
+  /** Inbound connections that have not proved an identity yet, from everyone. */
+  get pendingConnections(): number {
+    return this.gate.pending
+  }
+
   async listen(): Promise<string> {
     if (this.server === undefined) {
       const server = createServer({ ...this.tls, ...TLS_OPTIONS })
+      server.maxConnections = this.limits.maxConnections
+      server.on('connection', (socket: Socket) => this.gate.accepted(socket))
+      server.on('drop', (dropped) => {
+        const ip = dropped === undefined ? 'unknown' : remoteIp(dropped)
+        this.report(ip, { identity: undefined, remoteAddress: ip, reason: 'refused', detail: `the node is at its cap of ${this.limits.maxConnections} connections` })
+      })
+      server.on('tlsClientError', (error, socket) => {
+        socket.destroy()
+        const ip = remoteIp(socket)
+        this.report(ip, { identity: undefined, remoteAddress: ip, reason: 'handshake-failed', detail: `TLS: ${error.message}` })
+      })
+      server.on('request', (request: IncomingMessage, response: ServerResponse) => this.plainRequest(request, response))
       this.server = server
-      this.wss = new WebSocketServer({ server, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false })
+      this.wss = new WebSocketServer({ server, maxPayload: this.limits.maxFrameBytes, ...WS_OPTIONS })
       this.wss.on('connection', (socket, request) => this.accept(socket, request.socket as TLSSocket))
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
@@ -126,15 +180,15 @@ export class WsTransport implements Transport {
     return new Promise<Link>((resolve, reject) => {
       let socket: WebSocket
       try {
-        socket = new WebSocket(address, { ...TLS_OPTIONS, rejectUnauthorized: false, maxPayload: this.limits.maxFrameBytes, perMessageDeflate: false })
+        socket = new WebSocket(address, { ...TLS_OPTIONS, ...WS_OPTIONS, rejectUnauthorized: false, maxPayload: this.limits.maxFrameBytes })
       } catch (cause) {
         return reject(new TransportError('unreachable', `cannot dial ${address}: ${(cause as Error).message}`))
       }
-      this.pending.add(socket)
+      this.dialling.add(socket)
       let binding: Uint8Array | undefined
       const fail = (error: TransportError, code?: number) => {
         clearTimeout(timer)
-        this.pending.delete(socket)
+        this.dialling.delete(socket)
         if (code !== undefined && socket.readyState === WebSocket.OPEN) socket.close(code)
         else socket.terminate()
         reject(error)
@@ -157,12 +211,12 @@ export class WsTransport implements Transport {
           return fail(new TransportError('identity-mismatch', `${address} proved identity ${toHex(proved.success).slice(0, 16)}…, not the one dialled`), CLOSE_CODE['identity-mismatch'])
         }
         clearTimeout(timer)
-        this.pending.delete(socket)
+        this.dialling.delete(socket)
         socket.removeAllListeners()
-        resolve(this.track(new WsLink(socket, proved.success, address, this.limits, (e) => this.report(e))))
+        resolve(this.track(new WsLink(socket, proved.success, address, this.limits, (e) => this.reportLink(e))))
       })
       socket.once('close', (code: number) => fail(new TransportError(REASON_OF_CODE.get(code) ?? 'handshake-failed', `${address} closed the connection during the handshake (code ${code})`)))
-      socket.once('error', (error: Error & { code?: string }) => {
+      socket.on('error', (error: Error & { code?: string }) => {
         const reason = error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EHOSTUNREACH' ? 'unreachable' : 'handshake-failed'
         fail(new TransportError(reason, `cannot dial ${address}: ${error.message}`))
       })
@@ -179,53 +233,53 @@ export class WsTransport implements Transport {
 
   async close(): Promise<void> {
     for (const link of [...this.links]) link.close()
-    for (const socket of this.pending) socket.terminate()
-    this.pending.clear()
+    for (const socket of this.dialling) socket.terminate()
+    this.dialling.clear()
     if (this.server === undefined) return
     const server = this.server
     this.server = undefined
     for (const client of this.wss?.clients ?? []) client.terminate()
     this.wss?.close()
+    this.gate.closeAll()
     await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 
+  /** A plain HTTP request: vAIn answers only WebSocket upgrades. */
+  private plainRequest(request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(426, { connection: 'close', upgrade: 'websocket', 'content-length': 0 }).end()
+    const ip = remoteIp(request.socket)
+    this.report(ip, { identity: undefined, remoteAddress: ip, reason: 'protocol-violation', detail: `a plain HTTP ${request.method} request (answered 426 Upgrade Required)` })
+  }
+
   private accept(socket: WebSocket, tls: TLSSocket): void {
-    const ip = tls.remoteAddress ?? 'unknown'
-    const remoteAddress = `${ip}:${tls.remotePort ?? 0}`
-    if (!this.caps.admit(ip)) {
-      this.report({ identity: undefined, remoteAddress, reason: 'refused', detail: `more than ${this.limits.maxLinksPerAddress} links from ${ip}` })
-      return socket.close(CLOSE_CODE.refused)
-    }
-    this.pending.add(socket)
-    let released = false
-    const release = () => {
-      if (!released) this.caps.release(ip)
-      released = true
-    }
-    socket.once('close', release)
+    const ip = remoteIp(tls)
+    const remoteAddress = connectionKey(tls)
     const refuse = (reason: TransportFailure, detail: string, identity?: Uint8Array) => {
-      clearTimeout(timer)
-      this.pending.delete(socket)
-      this.report({ identity, remoteAddress, reason, detail })
+      this.report(ip, { identity, remoteAddress, reason, detail })
       socket.close(CLOSE_CODE[reason])
     }
-    const timer = setTimeout(() => refuse('handshake-failed', `no hello in ${this.limits.handshakeTimeoutMs} ms`), this.limits.handshakeTimeoutMs)
+    // A frame ws cannot parse (oversized, bad opcode) makes ws close the socket and emit an error,
+    // which with no listener would crash the process: one stranger's frame must not end the node.
+    const invalidFrame = (error: Error & { code?: string }) =>
+      this.report(ip, { identity: undefined, remoteAddress, reason: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame-too-large' : 'protocol-violation', detail: `before the hello: ${error.message}` })
+    socket.on('error', invalidFrame)
     let binding: Uint8Array
     try {
       binding = sessionBinding(tls)
     } catch (error) {
       return refuse('handshake-failed', (error as Error).message)
     }
+    // The gate's deadline, from the TCP accept, bounds the wait for this hello.
     socket.once('message', (data: RawData) => {
       const proved = checkHello(toBytes(data), 'dialer', binding)
       if (Result.isFailure(proved)) return refuse('handshake-failed', proved.failure.message)
       if (this.limits.isBlocked(proved.success)) return refuse('refused', 'blacklisted identity', proved.success)
-      clearTimeout(timer)
-      this.pending.delete(socket)
-      socket.removeAllListeners('message')
+      const link = this.inbound.admit(ip, proved.success, () => new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e)))
+      if (!(link instanceof WsLink)) return refuse('refused', link.detail, proved.success)
+      socket.off('error', invalidFrame) // the link handles errors from now on
+      this.gate.authenticated(remoteAddress)
       socket.send(hello(this.signer, 'listener', binding), { binary: true })
-      const link = this.track(new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.report(e)))
-      link.onClose(release)
+      this.track(link)
       for (const handler of this.linkHandlers) handler(link)
     })
   }
@@ -236,8 +290,14 @@ export class WsTransport implements Transport {
     return link
   }
 
-  private report(event: Misbehaviour): void {
-    for (const handler of this.misbehaviourHandlers) handler(event)
+  /** A link's misbehaviour, thinned per identity. */
+  private reportLink(event: Misbehaviour): void {
+    this.report(event.identity === undefined ? event.remoteAddress : toHex(event.identity), event)
+  }
+
+  /** Misbehaviour, thinned per source (an IP before an identity is proved, the identity after). */
+  private report(source: string, event: Misbehaviour): void {
+    this.reports.report(source, event)
   }
 }
 

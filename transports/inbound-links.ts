@@ -1,0 +1,51 @@
+import { toHex } from '../core/bytes.ts'
+import type { BaseLink } from './base-link.ts'
+
+/** Why an authenticated peer was not given an inbound link. */
+export interface InboundRefusal {
+  readonly detail: string
+}
+
+/**
+ * The authenticated inbound links of one transport: at most `maxPerAddress` from one remote address
+ * (IP), and one per identity. A newer link from an identity that already has one replaces it (the
+ * older closes as 'replaced'): a restarted peer gets back in at once, even while its old connection
+ * still looks alive, and an identity can never hold more than one slot of its address's cap.
+ *
+ * Both maps hold only live links, so neither grows past the transport's connection cap however many
+ * identities or addresses strangers use.
+ */
+export class InboundLinks<L extends BaseLink> {
+  private readonly perAddress = new Map<string, number>()
+  private readonly byIdentity = new Map<string, { readonly link: L; readonly address: string }>()
+
+  constructor(private readonly maxPerAddress: number) {}
+
+  /** How many links `address` holds. */
+  count(address: string): number {
+    return this.perAddress.get(address) ?? 0
+  }
+
+  /**
+   * Admits the link `make` builds for `identity` from `address`, or says why not (the address is at
+   * its cap). The identity's older link, if any, is closed as replaced first.
+   */
+  admit(address: string, identity: Uint8Array, make: () => L): L | InboundRefusal {
+    const key = toHex(identity)
+    const older = this.byIdentity.get(key)
+    const freed = older?.address === address ? 1 : 0
+    if (this.count(address) - freed >= this.maxPerAddress) return { detail: `${address} already holds ${this.maxPerAddress} links` }
+    older?.link.supersede()
+    const link = make()
+    const entry = { link, address }
+    this.perAddress.set(address, this.count(address) + 1)
+    this.byIdentity.set(key, entry)
+    link.onClose(() => {
+      const left = this.count(address) - 1
+      if (left > 0) this.perAddress.set(address, left)
+      else this.perAddress.delete(address)
+      if (this.byIdentity.get(key) === entry) this.byIdentity.delete(key)
+    })
+    return link
+  }
+}
