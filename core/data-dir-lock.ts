@@ -1,10 +1,16 @@
-import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { fsyncDirectory } from './atomic-file.ts'
+import { toHex } from './bytes.ts'
+import { OsRandom } from './os-random.ts'
 import { StorageError } from './storage-error.ts'
 
-/** The lock file in a data directory; it holds the holder's process id. */
+/** The lock file in a data directory: the holder's process id on the first line, a random token on the second. */
 export const LOCK_FILE = 'vain.lock'
+
+// Random bytes that make each lock file unique, so a process tells its own lock (or the stale one it
+// found) from another holding the same name: inode numbers are reused at once, and pids can be.
+const TOKEN_BYTES = 16
 
 // Rounds of "the lock is stale: break it, try again" before giving up. Each round needs another
 // process to have taken the lock and died in between, so a few rounds are plenty.
@@ -15,8 +21,8 @@ const MAX_TAKEOVER_ROUNDS = 8
  * process's compaction would orphan the other's writes). Node has no flock: the lock is a file,
  * created whole by hard-linking a file already holding our pid (link fails when the name exists), so no
  * one ever sees a lock without its pid. A lock whose pid is not alive (left by `kill -9`) is stale and
- * taken over: it is renamed aside and removed only if it is the very file (same inode) found stale; a
- * live lock taken meanwhile by a racing process is put back. (Three processes racing over one stale
+ * taken over: it is renamed aside and removed only if it is the very file found stale (same pid and
+ * token); a live lock taken meanwhile by a racing process is put back. (Three processes racing over one stale
  * lock could still both win: one that breaks it, and one that links between the put-back's rename and
  * link. It needs three starts within microseconds on one directory.)
  */
@@ -26,7 +32,7 @@ export class DataDirLock {
   private constructor(
     /** The lock file. */
     readonly path: string,
-    private readonly inode: number,
+    private readonly content: string,
   ) {}
 
   /**
@@ -37,10 +43,10 @@ export class DataDirLock {
     mkdirSync(dir, { recursive: true })
     const path = join(dir, LOCK_FILE)
     for (let round = 0; round < MAX_TAKEOVER_ROUNDS; round++) {
-      const inode = tryCreate(path)
-      if (inode !== undefined) {
+      const content = `${process.pid}\n${toHex(new OsRandom().bytes(TOKEN_BYTES))}\n`
+      if (tryCreate(path, content)) {
         removeDeadTemporaries(dir)
-        return new DataDirLock(path, inode)
+        return new DataDirLock(path, content)
       }
       const holder = readHolder(path)
       if (holder === undefined) continue // released meanwhile: try again
@@ -50,7 +56,7 @@ export class DataDirLock {
       if (isAlive(holder.pid)) {
         throw new StorageError('locked', `${dir} is in use by process ${holder.pid} (lock ${path}); if that process is not a vain node, remove the lock file`, path, undefined, holder.pid)
       }
-      breakStale(path, holder.inode)
+      breakStale(path, holder.content)
     }
     throw new StorageError('locked', `${dir}: the lock ${path} kept changing hands; try again`, path)
   }
@@ -59,18 +65,18 @@ export class DataDirLock {
   release(): void {
     if (this.released) return
     this.released = true
-    if (readHolder(this.path)?.inode === this.inode) rmSync(this.path, { force: true })
+    if (readHolder(this.path)?.content === this.content) rmSync(this.path, { force: true })
   }
 }
 
 // The temporary file a process writes its pid to before linking it as the lock.
 const temporaryFor = (path: string, pid: number) => `${path}.${pid}`
 
-function tryCreate(path: string): number | undefined {
+function tryCreate(path: string, content: string): boolean {
   const temporary = temporaryFor(path, process.pid)
   const fd = openSync(temporary, 'w', 0o600)
   try {
-    writeSync(fd, `${process.pid}\n`)
+    writeSync(fd, content)
     fsyncSync(fd)
   } finally {
     closeSync(fd)
@@ -79,24 +85,19 @@ function tryCreate(path: string): number | undefined {
     linkSync(temporary, path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    return undefined
+    return false
   } finally {
     rmSync(temporary, { force: true })
   }
   fsyncDirectory(join(path, '..'))
-  return statSync(path).ino
+  return true
 }
 
-function readHolder(path: string): { pid: number | undefined; inode: number } | undefined {
+function readHolder(path: string): { pid: number | undefined; content: string } | undefined {
   try {
-    const fd = openSync(path, 'r')
-    try {
-      const text = readFileSync(fd, 'utf8').trim()
-      const pid = /^\d+$/.test(text) ? Number(text) : undefined
-      return { pid, inode: fstatSync(fd).ino }
-    } finally {
-      closeSync(fd)
-    }
+    const content = readFileSync(path, 'utf8')
+    const firstLine = content.split('\n')[0]!
+    return { pid: /^\d+$/.test(firstLine) ? Number(firstLine) : undefined, content }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
@@ -112,7 +113,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function breakStale(path: string, staleInode: number): void {
+function breakStale(path: string, staleContent: string): void {
   const aside = `${path}.stale.${process.pid}`
   try {
     renameSync(path, aside)
@@ -121,7 +122,7 @@ function breakStale(path: string, staleInode: number): void {
     throw error
   }
   try {
-    if (statSync(aside).ino !== staleInode) linkSync(aside, path) // a live lock, taken meanwhile: put it back
+    if (readFileSync(aside, 'utf8') !== staleContent) linkSync(aside, path) // a live lock, taken meanwhile: put it back
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error // EEXIST: the three-way race above
   } finally {
