@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fsyncDirectory } from './atomic-file.ts'
 import { toHex } from './bytes.ts'
 import { OsRandom } from './os-random.ts'
@@ -89,7 +89,7 @@ function tryCreate(path: string, content: string): boolean {
   } finally {
     rmSync(temporary, { force: true })
   }
-  fsyncDirectory(join(path, '..'))
+  fsyncDirectory(dirname(path))
   return true
 }
 

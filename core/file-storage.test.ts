@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FileStorage } from './file-storage.ts'
+import { encodeRecord } from './record-log.ts'
 import { StorageError } from './storage-error.ts'
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'vain-store-'))
@@ -265,17 +266,32 @@ describe('FileStorage atomic keys', () => {
     expect(FileStorage.repair(dir).atomic).toMatchObject({ damaged: true, keptRecords: 0, movedTo: `${file}.damaged` })
   })
 
-  it('moves identity state out of a log written before the atomic file existed', () => {
+  it('moves identity state out of a log written before the atomic file existed (or before its prefix was atomic)', () => {
     const dir = fresh()
     const old = FileStorage.open(dir, { atomicPrefixes: [] })
     old.put('identity/own', Buffer.from('old'))
     old.put('identity/own', identity)
+    old.put('identity/seed', Buffer.from('seed'))
     old.close()
-    const store = FileStorage.open(dir)
+    const store = FileStorage.open(dir, { atomicPrefixes: ['identity/own'] })
     expect(text(store.get('identity/own'))).toBe('epoch 7')
-    store.sync()
-    expect(existsSync(join(dir, 'atomic.state'))).toBe(true)
-    writeFileSync(join(dir, 'store.log'), Buffer.alloc(0)) // the log's stale copies no longer matter
+    expect(existsSync(join(dir, 'atomic.state'))).toBe(true) // moved at open
+    expect(FileStorage.open(dir, { atomicPrefixes: [] }).keys()).toEqual(['identity/own', 'identity/seed']) // the log no longer holds it
+    const more = FileStorage.open(dir) // a prefix added since: identity/seed moves too
+    expect(text(more.get('identity/seed'))).toBe('seed')
+    more.delete('identity/own')
+    more.close()
+    expect(FileStorage.open(dir).keys()).toEqual(['identity/seed']) // no stale copy in the log came back
+  })
+
+  it('prefers the atomic file when a crash left a key in both it and the log', () => {
+    const dir = fresh()
+    const store = FileStorage.open(dir)
+    store.put('identity/own', identity)
+    store.close()
+    const old = FileStorage.open(dir, { atomicPrefixes: [] }) // the key is held by the atomic file: it stays there
+    expect(text(old.get('identity/own'))).toBe('epoch 7')
+    writeFileSync(join(dir, 'store.log'), encodeRecord('identity/own', Buffer.from('older'))) // as if the log's delete was lost
     expect(text(FileStorage.open(dir).get('identity/own'))).toBe('epoch 7')
   })
 })

@@ -22,7 +22,11 @@ export const DEFAULT_ATOMIC_PREFIXES: readonly string[] = ['identity/own', 'iden
 export const DEFAULT_COMPACT_ABOVE_BYTES = 4 << 20
 
 export interface FileStorageOptions {
-  /** Keys under these prefixes live in their own atomically replaced file, not in the log. */
+  /**
+   * Keys under these prefixes live in their own atomically replaced file, not in the log. The set may
+   * change between opens: keys under an added prefix move out of the log at open, and a key under a
+   * removed one stays in the atomic file until it is deleted.
+   */
   readonly atomicPrefixes?: readonly string[]
   readonly compactAboveBytes?: number
 }
@@ -60,7 +64,7 @@ const TEMPORARY_FILES = [COMPACTING, LOG_REPAIRING, ATOMIC_REPLACING, ATOMIC_REP
  */
 export class FileStorage implements Storage {
   private pending: Uint8Array[] = []
-  private atomicDirty: boolean
+  private atomicDirty = false
   private fd: number
   private readonly logPath: string
   private readonly atomicPrefixes: readonly string[]
@@ -71,7 +75,6 @@ export class FileStorage implements Storage {
     options: FileStorageOptions,
     private readonly live: Map<string, Uint8Array>,
     private readonly atomic: Map<string, Uint8Array>,
-    atomicMigrated: boolean,
     private fileBytes: number,
     /** Bytes of a torn final record cut off at open (0 when the log ended cleanly). */
     readonly tornBytesCut: number,
@@ -79,7 +82,6 @@ export class FileStorage implements Storage {
     this.logPath = join(dir, LOG_FILE)
     this.atomicPrefixes = options.atomicPrefixes ?? DEFAULT_ATOMIC_PREFIXES
     this.compactAboveBytes = options.compactAboveBytes ?? DEFAULT_COMPACT_ABOVE_BYTES
-    this.atomicDirty = atomicMigrated
     const created = !existsSync(this.logPath)
     this.fd = openSync(this.logPath, 'a+', 0o600)
     if (created) fsyncDirectory(dir)
@@ -100,20 +102,16 @@ export class FileStorage implements Storage {
     const isAtomic = (key: string) => prefixes.some((prefix) => key.startsWith(prefix))
     mkdirSync(dir, { recursive: true })
     const atomic = readAtomicFile(join(dir, ATOMIC_FILE))
-    // A store written before the atomic file existed keeps those keys in its log: they move over at
-    // the first sync. Once the atomic file exists, their records in the log are stale and ignored.
-    const migrating = atomic === undefined
-    const atomicLive = atomic ?? new Map<string, Uint8Array>()
     const live = new Map<string, Uint8Array>()
+    const inLog = new Map<string, Uint8Array>() // keys under atomic prefixes that the log holds
     const logPath = join(dir, LOG_FILE)
     const bytes = existsSync(logPath) ? readFileSync(logPath) : Buffer.alloc(0)
-    const end = replayRecords(bytes, ([key, value]) => {
-      if (!isAtomic(key)) apply(live, key, value)
-      else if (migrating) apply(atomicLive, key, value)
-    })
+    const end = replayRecords(bytes, ([key, value]) => apply(isAtomic(key) ? inLog : live, key, value))
     if (end < bytes.length) checkTornTail(bytes, end, logPath)
     for (const name of TEMPORARY_FILES) rmSync(join(dir, name), { force: true })
-    return new FileStorage(dir, options, live, atomicLive, migrating && atomicLive.size > 0, end, bytes.length - end)
+    const storage = new FileStorage(dir, options, live, atomic, end, bytes.length - end)
+    if (inLog.size > 0) storage.moveToAtomicFile(inLog)
+    return storage
   }
 
   /**
@@ -145,12 +143,14 @@ export class FileStorage implements Storage {
     return [...this.live.keys(), ...this.atomic.keys()].filter((k) => k.startsWith(prefix)).sort()
   }
 
+  // The atomic file goes first: moveToAtomicFile relies on it being durable before the log records
+  // that the keys left the log. Otherwise the order does not matter (un-synced writes may be lost).
   sync(): void {
-    if (this.pending.length > 0) this.append(Buffer.concat(this.pending))
     if (this.atomicDirty) {
       replaceFileAtomically(join(this.dir, ATOMIC_FILE), encodeEntries(this.atomic), join(this.dir, ATOMIC_REPLACING))
       this.atomicDirty = false
     }
+    if (this.pending.length > 0) this.append(Buffer.concat(this.pending))
     if (this.fileBytes > this.compactAboveBytes && this.fileBytes > 2 * this.measureLive()) this.compact()
   }
 
@@ -170,8 +170,28 @@ export class FileStorage implements Storage {
     }
   }
 
+  // A key the atomic file holds stays there until deleted, even under a prefix since removed, so it is
+  // always found where it is.
   private isAtomic(key: string): boolean {
-    return this.atomicPrefixes.some((prefix) => key.startsWith(prefix))
+    return this.atomic.has(key) || this.atomicPrefixes.some((prefix) => key.startsWith(prefix))
+  }
+
+  /**
+   * Keys under atomic prefixes found in the log (a store from before the atomic file, or a prefix
+   * added since) move out of it at open: the atomic file takes those it lacks (what it holds is newer),
+   * then the log records their deletion, in that order (see sync). A crash in between leaves them in
+   * both, and the next open does this again; once done, no stale copy in the log can come back after
+   * the key is deleted from the atomic file.
+   */
+  private moveToAtomicFile(inLog: Map<string, Uint8Array>): void {
+    for (const [key, value] of inLog) {
+      if (!this.atomic.has(key)) {
+        this.atomic.set(key, value)
+        this.atomicDirty = true
+      }
+      this.pending.push(encodeRecord(key, null))
+    }
+    this.sync()
   }
 
   // The pending records stay pending until they are on disk; a failed append is cut back off, so the
@@ -208,11 +228,11 @@ function apply(map: Map<string, Uint8Array>, key: string, value: Uint8Array | nu
   else map.set(key, value)
 }
 
-/** The atomic file's entries; undefined when there is none. It is written whole, so any damage is refused. */
-function readAtomicFile(path: string): Map<string, Uint8Array> | undefined {
-  if (!existsSync(path)) return undefined
-  const bytes = readFileSync(path)
+/** The atomic file's entries (none when there is no file). It is written whole, so any damage is refused. */
+function readAtomicFile(path: string): Map<string, Uint8Array> {
   const entries = new Map<string, Uint8Array>()
+  if (!existsSync(path)) return entries
+  const bytes = readFileSync(path)
   const end = replayRecords(bytes, ([key, value]) => apply(entries, key, value))
   if (end < bytes.length) throw damaged(path, end, bytes.length, 'this file is replaced whole, so no crash leaves it so')
   return entries
