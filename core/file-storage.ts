@@ -28,6 +28,7 @@ export interface FileStorageOptions {
    * removed one stays in the atomic file until it is deleted.
    */
   readonly atomicPrefixes?: readonly string[]
+  /** Compact the log past this many bytes (and twice its live data); see DEFAULT_COMPACT_ABOVE_BYTES. */
   readonly compactAboveBytes?: number
 }
 
