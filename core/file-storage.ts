@@ -1,71 +1,158 @@
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { crc32 } from 'node:zlib'
-import { Result, Schema } from 'effect'
-import { decodeFrame, encode } from './codec.ts'
+import { fsyncDirectory, replaceFileAtomically, writeAll } from './atomic-file.ts'
+import { encodeEntries, encodeRecord, isWholeRecordWithBadLength, nextRecordStart, readRecord, replayRecords } from './record-log.ts'
 import type { Storage } from './storage.ts'
-
-const Entry = Schema.Tuple([Schema.String, Schema.NullOr(Schema.Uint8Array)])
-const HEADER_BYTES = 4
-const TRAILER_BYTES = 4
-const COMPACT_ABOVE_BYTES = 4 << 20
+import { StorageError } from './storage-error.ts'
+import { salvageFile, type FileRepair } from './store-repair.ts'
 
 /**
- * Durable Storage in one append-only log file: a record per write (length, msgpack [key, value or
- * null], CRC-32), appended and fsynced by `sync()`, so that when `sync()` returns the writes are on
- * disk, which is the Storage contract, kept synchronously. (LevelDB through classic-level only syncs
- * asynchronously; see docs/runtime.md and `vain bench storage`.) All live entries are also held in
- * memory, which suits an actor's state: reads never touch the disk.
+ * Keys whose loss would roll a node back rather than make it forget: the identity's own state (epoch,
+ * issue time and reserved sequence numbers: losing it re-signs with an expired epoch key and reused
+ * sequence numbers that peers refuse as replays), the seed of a node without a key file, and the last
+ * version of each record it publishes. Small, written rarely, and never keyed by what a stranger
+ * chooses (`identity/peer/` and `identity/seq/` are not here), so rewriting them whole is cheap.
+ */
+export const DEFAULT_ATOMIC_PREFIXES: readonly string[] = ['identity/own', 'identity/seed', 'node/record-version/']
+
+/**
+ * The log is compacted once it is past this size and twice its live data: big enough that a busy
+ * node rarely pays for a rewrite, small enough that replaying it at open stays in milliseconds.
+ */
+export const DEFAULT_COMPACT_ABOVE_BYTES = 4 << 20
+
+export interface FileStorageOptions {
+  /**
+   * Keys under these prefixes live in their own atomically replaced file, not in the log. The set may
+   * change between opens: keys under an added prefix move out of the log at open, and a key under a
+   * removed one stays in the atomic file until it is deleted.
+   */
+  readonly atomicPrefixes?: readonly string[]
+  /** Compact the log past this many bytes (and twice its live data); see DEFAULT_COMPACT_ABOVE_BYTES. */
+  readonly compactAboveBytes?: number
+}
+
+/** What a repair did to each of a store's two files. */
+export interface StoreRepair {
+  readonly log: FileRepair
+  readonly atomic: FileRepair
+}
+
+const LOG_FILE = 'store.log'
+const ATOMIC_FILE = 'atomic.state'
+// Temporary files: a crash can leave any of them; opening removes them (they are never the only copy).
+const COMPACTING = `${LOG_FILE}.compacting`
+const LOG_REPAIRING = `${LOG_FILE}.repairing`
+const ATOMIC_REPLACING = `${ATOMIC_FILE}.replacing`
+const ATOMIC_REPAIRING = `${ATOMIC_FILE}.repairing`
+const TEMPORARY_FILES = [COMPACTING, LOG_REPAIRING, ATOMIC_REPLACING, ATOMIC_REPAIRING]
+
+/**
+ * Durable Storage in a directory of two files, both in one record format (core/record-log.ts):
+ * - `store.log`, an append-only log: a record per write, appended and fsynced by `sync()`, so that when
+ *   `sync()` returns the writes are on disk, which is the Storage contract, kept synchronously.
+ * - `atomic.state`, the keys under `atomicPrefixes`: rewritten whole at a sync that changed one of them
+ *   (temporary file, fsync, rename, directory fsync), so it is always one complete version, and damage
+ *   to the log never reaches it.
+ * All live entries are also held in memory, which suits an actor's state: reads never touch the disk.
  *
- * Opening replays the log and stops at the first torn or corrupt record, the tail a crash in the middle
- * of an append can leave, and cuts it off. When the log grows past 4 MiB and twice the live data, it
- * is compacted: the live entries are written to a new file, fsynced, and renamed over the old one.
+ * Opening replays the log. A torn final record, what a crash in the middle of an append leaves, is
+ * cut off. Any other record that does not verify (valid records after it, or a file that is not a log
+ * at all) is refused with a StorageError naming the file and offset, changing nothing: dropping it
+ * and everything after would lose synced writes. `FileStorage.repair` salvages such a store. When the
+ * log grows past `compactAboveBytes` and twice the live data, its live entries are rewritten to a new
+ * file that replaces it atomically. See docs/storage.md for what survives `kill -9`.
  */
 export class FileStorage implements Storage {
-  private readonly live = new Map<string, Uint8Array>()
   private pending: Uint8Array[] = []
+  private atomicDirty = false
   private fd: number
-  private fileBytes = 0
+  private readonly logPath: string
+  private readonly atomicPrefixes: readonly string[]
+  private readonly compactAboveBytes: number
 
-  private constructor(private readonly path: string) {
-    this.fd = openSync(path, 'a+', 0o600)
+  private constructor(
+    private readonly dir: string,
+    options: FileStorageOptions,
+    private readonly live: Map<string, Uint8Array>,
+    private readonly atomic: Map<string, Uint8Array>,
+    private fileBytes: number,
+    /** Bytes of a torn final record cut off at open (0 when the log ended cleanly). */
+    readonly tornBytesCut: number,
+  ) {
+    this.logPath = join(dir, LOG_FILE)
+    this.atomicPrefixes = options.atomicPrefixes ?? DEFAULT_ATOMIC_PREFIXES
+    this.compactAboveBytes = options.compactAboveBytes ?? DEFAULT_COMPACT_ABOVE_BYTES
+    const created = !existsSync(this.logPath)
+    this.fd = openSync(this.logPath, 'a+', 0o600)
+    if (created) fsyncDirectory(dir)
+    if (tornBytesCut > 0) {
+      ftruncateSync(this.fd, fileBytes)
+      fsyncSync(this.fd)
+    }
   }
 
-  /** Opens (or creates) the store in directory `dir`. */
-  static open(dir: string): FileStorage {
+  /**
+   * Opens (or creates) the store in directory `dir`. Throws a StorageError (reason `damaged`) when a
+   * file does not verify where a crash could not have left it; nothing is changed then.
+   */
+  static open(dir: string, options: FileStorageOptions = {}): FileStorage {
+    const compactAboveBytes = options.compactAboveBytes ?? DEFAULT_COMPACT_ABOVE_BYTES
+    if (!(Number.isSafeInteger(compactAboveBytes) && compactAboveBytes > 0)) throw new RangeError(`compactAboveBytes must be a positive integer, got ${compactAboveBytes}`)
+    const prefixes = options.atomicPrefixes ?? DEFAULT_ATOMIC_PREFIXES
+    const isAtomic = (key: string) => prefixes.some((prefix) => key.startsWith(prefix))
     mkdirSync(dir, { recursive: true })
-    const storage = new FileStorage(join(dir, 'store.log'))
-    storage.replay()
+    const atomic = readAtomicFile(join(dir, ATOMIC_FILE))
+    const live = new Map<string, Uint8Array>()
+    const inLog = new Map<string, Uint8Array>() // keys under atomic prefixes that the log holds
+    const logPath = join(dir, LOG_FILE)
+    const bytes = existsSync(logPath) ? readFileSync(logPath) : Buffer.alloc(0)
+    const end = replayRecords(bytes, ([key, value]) => apply(isAtomic(key) ? inLog : live, key, value))
+    if (end < bytes.length) checkTornTail(bytes, end, logPath)
+    for (const name of TEMPORARY_FILES) rmSync(join(dir, name), { force: true })
+    const storage = new FileStorage(dir, options, live, atomic, end, bytes.length - end)
+    if (inLog.size > 0) storage.moveToAtomicFile(inLog)
     return storage
   }
 
+  /**
+   * Salvages a store that `open` refused: in each of its files, keeps every record that verifies
+   * (resynchronising past bad bytes), writes a fresh file and moves the original aside as
+   * `NAME.damaged`. A value whose latest record was damaged comes back at the one before it (or, for
+   * a damaged delete, comes back). Files that verify are left as they are. Run it with the store closed.
+   */
+  static repair(dir: string): StoreRepair {
+    return {
+      log: salvageFile(join(dir, LOG_FILE), join(dir, LOG_REPAIRING)),
+      atomic: salvageFile(join(dir, ATOMIC_FILE), join(dir, ATOMIC_REPAIRING)),
+    }
+  }
+
   get(key: string): Uint8Array | undefined {
-    return this.live.get(key)?.slice()
+    return (this.isAtomic(key) ? this.atomic : this.live).get(key)?.slice()
   }
 
   put(key: string, value: Uint8Array): void {
-    const copy = value.slice()
-    this.live.set(key, copy)
-    this.pending.push(record(key, copy))
+    this.write(key, value.slice())
   }
 
   delete(key: string): void {
-    this.live.delete(key)
-    this.pending.push(record(key, null))
+    this.write(key, null)
   }
 
   keys(prefix = ''): string[] {
-    return [...this.live.keys()].filter((k) => k.startsWith(prefix)).sort()
+    return [...this.live.keys(), ...this.atomic.keys()].filter((k) => k.startsWith(prefix)).sort()
   }
 
+  // The atomic file goes first: moveToAtomicFile relies on it being durable before the log records
+  // that the keys left the log. Otherwise the order does not matter (un-synced writes may be lost).
   sync(): void {
-    if (this.pending.length === 0) return
-    const batch = Buffer.concat(this.pending)
-    this.pending = []
-    writeAll(this.fd, batch)
-    fsyncSync(this.fd)
-    this.fileBytes += batch.length
-    if (this.fileBytes > COMPACT_ABOVE_BYTES && this.fileBytes > 2 * this.measureLive()) this.compact()
+    if (this.atomicDirty) {
+      replaceFileAtomically(join(this.dir, ATOMIC_FILE), encodeEntries(this.atomic), join(this.dir, ATOMIC_REPLACING))
+      this.atomicDirty = false
+    }
+    if (this.pending.length > 0) this.append(Buffer.concat(this.pending))
+    if (this.fileBytes > this.compactAboveBytes && this.fileBytes > 2 * this.measureLive()) this.compact()
   }
 
   /** Syncs and closes the file. */
@@ -74,27 +161,52 @@ export class FileStorage implements Storage {
     closeSync(this.fd)
   }
 
-  private replay(): void {
-    const bytes = readFileSync(this.path)
-    let at = 0
-    while (at + HEADER_BYTES <= bytes.length) {
-      const length = bytes.readUInt32BE(at)
-      const end = at + HEADER_BYTES + length + TRAILER_BYTES
-      if (end > bytes.length) break
-      const payload = bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length)
-      if (crc32(payload) !== bytes.readUInt32BE(end - TRAILER_BYTES)) break
-      const entry = decodeFrame(payload, Entry, Number.MAX_SAFE_INTEGER)
-      if (Result.isFailure(entry)) break
-      const [key, value] = entry.success
-      if (value === null) this.live.delete(key)
-      else this.live.set(key, value)
-      at = end
+  private write(key: string, value: Uint8Array | null): void {
+    if (this.isAtomic(key)) {
+      apply(this.atomic, key, value)
+      this.atomicDirty = true
+    } else {
+      apply(this.live, key, value)
+      this.pending.push(encodeRecord(key, value))
     }
-    if (at < bytes.length) {
-      ftruncateSync(this.fd, at) // a torn or corrupt tail: what a crash mid-append leaves
+  }
+
+  // A key the atomic file holds stays there until deleted, even under a prefix since removed, so it is
+  // always found where it is.
+  private isAtomic(key: string): boolean {
+    return this.atomic.has(key) || this.atomicPrefixes.some((prefix) => key.startsWith(prefix))
+  }
+
+  /**
+   * Keys under atomic prefixes found in the log (a store from before the atomic file, or a prefix
+   * added since) move out of it at open: the atomic file takes those it lacks (what it holds is newer),
+   * then the log records their deletion, in that order (see sync). A crash in between leaves them in
+   * both, and the next open does this again; once done, no stale copy in the log can come back after
+   * the key is deleted from the atomic file.
+   */
+  private moveToAtomicFile(inLog: Map<string, Uint8Array>): void {
+    for (const [key, value] of inLog) {
+      if (!this.atomic.has(key)) {
+        this.atomic.set(key, value)
+        this.atomicDirty = true
+      }
+      this.pending.push(encodeRecord(key, null))
+    }
+    this.sync()
+  }
+
+  // The pending records stay pending until they are on disk; a failed append is cut back off, so the
+  // next one does not land behind a partial record (which would read as damage in mid-file).
+  private append(batch: Buffer): void {
+    try {
+      writeAll(this.fd, batch)
       fsyncSync(this.fd)
+    } catch (error) {
+      ftruncateSync(this.fd, this.fileBytes)
+      throw error
     }
-    this.fileBytes = at
+    this.pending = []
+    this.fileBytes += batch.length
   }
 
   private measureLive(): number {
@@ -104,32 +216,46 @@ export class FileStorage implements Storage {
   }
 
   private compact(): void {
-    const temporary = `${this.path}.compacting`
-    const fd = openSync(temporary, 'w', 0o600)
-    const snapshot = Buffer.concat([...this.live].map(([key, value]) => record(key, value)))
-    writeAll(fd, snapshot)
-    fsyncSync(fd)
-    closeSync(fd)
-    renameSync(temporary, this.path)
+    const snapshot = encodeEntries(this.live)
+    replaceFileAtomically(this.logPath, snapshot, join(this.dir, COMPACTING))
     closeSync(this.fd)
-    this.fd = openSync(this.path, 'a+', 0o600)
-    const dir = openSync(join(this.path, '..'), 'r')
-    fsyncSync(dir)
-    closeSync(dir)
+    this.fd = openSync(this.logPath, 'a+', 0o600)
     this.fileBytes = snapshot.length
   }
 }
 
-function record(key: string, value: Uint8Array | null): Uint8Array {
-  const payload = encode([key, value])
-  const out = Buffer.alloc(HEADER_BYTES + payload.length + TRAILER_BYTES)
-  out.writeUInt32BE(payload.length, 0)
-  out.set(payload, HEADER_BYTES)
-  out.writeUInt32BE(crc32(payload), HEADER_BYTES + payload.length)
-  return out
+function apply(map: Map<string, Uint8Array>, key: string, value: Uint8Array | null): void {
+  if (value === null) map.delete(key)
+  else map.set(key, value)
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let written = 0
-  while (written < bytes.length) written += writeSync(fd, bytes, written)
+/** The atomic file's entries (none when there is no file). It is written whole, so any damage is refused. */
+function readAtomicFile(path: string): Map<string, Uint8Array> {
+  const entries = new Map<string, Uint8Array>()
+  if (!existsSync(path)) return entries
+  const bytes = readFileSync(path)
+  const end = replayRecords(bytes, ([key, value]) => apply(entries, key, value))
+  if (end < bytes.length) throw damaged(path, end, bytes.length, 'this file is replaced whole, so no crash leaves it so')
+  return entries
+}
+
+// The log stops verifying at `end`. That is a torn final record, what an interrupted append leaves,
+// only when the bytes left are fewer than the record says, no whole record follows, and they are not
+// a whole record whose length field alone was damaged. Anything else would drop synced writes.
+function checkTornTail(bytes: Buffer, end: number, path: string): void {
+  const record = readRecord(bytes, end)
+  const following = nextRecordStart(bytes, end + 1)
+  const short = record.entry === undefined && record.short
+  if (short && following === undefined && !isWholeRecordWithBadLength(bytes, end)) return
+  const why =
+    following !== undefined
+      ? `valid records follow it (the next at byte ${following}), so cutting the log there would drop synced writes`
+      : end === 0
+        ? 'no record verifies at all: this is not a store log (zero-filled, or overwritten)'
+        : 'it is not what an interrupted append leaves'
+  throw damaged(path, end, bytes.length, why)
+}
+
+function damaged(path: string, offset: number, size: number, why: string): StorageError {
+  return new StorageError('damaged', `${path} is damaged at byte ${offset} of ${size}: ${why}; it was left as it is`, path, offset)
 }

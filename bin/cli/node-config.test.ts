@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../core/errors.ts'
-import { nodeConfig } from './node-config.ts'
+import { nodeConfig, repairRequest } from './node-config.ts'
 
 const env = { VAIN_PASSPHRASE: 'p' }
 const base = ['--listen', '127.0.0.1:0', '--data-dir', '/tmp/x']
@@ -51,3 +51,21 @@ describe('vain node configuration', () => {
     expect(nodeConfig(['--listen', '0.0.0.0:7000', '--data-dir', '/tmp/x', '--announce', 'wss://node.example:7000'], env).announce).toBe('wss://node.example:7000')
   })
 })
+
+describe('vain node --repair', () => {
+  it('takes the data dir alone, and needs no passphrase', () => {
+    expect(repairRequest(['--data-dir', '/tmp/x', '--repair'])).toBe('/tmp/x')
+    expect(repairRequest(['--repair', '--data-dir', '/tmp/x'])).toBe('/tmp/x')
+    expect(repairRequest(base)).toBeUndefined()
+  })
+
+  it.each([
+    [['--repair'], '--repair needs --data-dir'],
+    [['--repair', '--data-dir', '/tmp/x', '--listen', '127.0.0.1:0'], '--repair takes only --data-dir'],
+    [['--repair', '--data-dir', '/tmp/x', 'extra'], "unexpected argument 'extra'"],
+  ])('refuses %j with a ConfigError', (argv, message) => {
+    expect(() => repairRequest(argv)).toThrow(ConfigError)
+    expect(() => repairRequest(argv)).toThrow(message)
+  })
+})
+

@@ -80,6 +80,23 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 }
 
+/**
+ * `vain node --data-dir DIR --repair`: the data dir whose store to salvage, or undefined when --repair
+ * is not given. It takes no other flag, and no passphrase: a repair never opens the identity.
+ */
+export function repairRequest(argv: readonly string[]): string | undefined {
+  if (!argv.includes('--repair')) return undefined
+  let parsed
+  try {
+    parsed = parse(argv, { 'data-dir': { type: 'string' }, repair: { type: 'boolean' } })
+  } catch (error) {
+    throw new ConfigError(`--repair takes only --data-dir DIR (${(error as Error).message})`)
+  }
+  if (parsed.positionals.length > 0) throw new ConfigError(`unexpected argument '${parsed.positionals[0]}'`)
+  if (parsed.values['data-dir'] === undefined) throw new ConfigError('--repair needs --data-dir DIR: the data dir whose store to salvage')
+  return parsed.values['data-dir']
+}
+
 function parseListen(text: string | undefined): [string, number] {
   const match = text === undefined ? null : /^([\w.-]+|\[[0-9a-f:]+\]):(\d{1,5})$/i.exec(text)
   if (match === null) throw new ConfigError(`--listen takes host:port (port 0 for any free port), got '${text ?? ''}'`)

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { EncryptedFileKeyStore, KeyFileError, type PassphraseCost } from '../../actors/identity/encrypted-file-key-store.ts'
 import { NodeIdentity } from '../../actors/identity/identity.ts'
@@ -6,27 +6,49 @@ import { ROOT_KEY, type KeyStore } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
 import { toHex } from '../../core/bytes.ts'
+import { DataDirLock } from '../../core/data-dir-lock.ts'
 import { ConfigError } from '../../core/errors.ts'
-import { FileStorage } from '../../core/file-storage.ts'
+import { FileStorage, type StoreRepair } from '../../core/file-storage.ts'
 import { OsRandom } from '../../core/os-random.ts'
 import { NodeRuntime, type LogRecord } from '../../core/runtime.ts'
+import { StorageError } from '../../core/storage-error.ts'
+import type { FileRepair } from '../../core/store-repair.ts'
 import { UdpBroadcast } from '../../transports/udp.ts'
 import { WsTransport } from '../../transports/ws/ws-transport.ts'
-import { nodeConfig } from './node-config.ts'
+import { nodeConfig, repairRequest, type NodeConfig } from './node-config.ts'
 
 /**
- * `vain node`: one real node. Identity sealed in DIR/identity.key (passphrase from VAIN_PASSPHRASE),
- * state in DIR/store (FileStorage), a TLS 1.3 WebSocket listener, optionally UDP broadcast discovery
+ * `vain node`: one real node. The data dir is locked first (DIR/vain.lock, so no second process runs
+ * beside it); identity sealed in DIR/identity.key (passphrase from VAIN_PASSPHRASE), state in DIR/store
+ * (FileStorage, see docs/storage.md), a TLS 1.3 WebSocket listener, optionally UDP broadcast discovery
  * on the LAN, and the node actor: announcements, the Kademlia DHT, PEX, the records it was asked to
  * publish and find. Structured logs; SIGINT or SIGTERM stop it gracefully (links closed, storage
- * synced). Resolves with the exit status.
+ * synced, the lock released). With --repair it salvages a damaged store instead, and exits. A data dir
+ * that is locked or damaged is one `vain: …` line and exit status 1. Resolves with the exit status.
  */
 export async function nodeCommand(argv: readonly string[]): Promise<number> {
+  const repairDir = repairRequest(argv)
+  if (repairDir !== undefined) return repairCommand(repairDir)
   const config = nodeConfig(argv)
+  let dataDir: DataDir
+  try {
+    dataDir = openDataDir(config.dir)
+  } catch (error) {
+    return refused(error, config.dir)
+  }
+  try {
+    return await runNode(config, dataDir)
+  } catch (error) {
+    dataDir.close()
+    throw error
+  }
+}
+
+async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
   const log = logger(config.jsonLogs)
-  mkdirSync(config.dir, { recursive: true })
+  const storage = dataDir.storage
+  if (storage.tornBytesCut > 0) log({ event: 'store-torn-tail-cut', bytes: storage.tornBytesCut })
   const keys = openKeys(join(config.dir, 'identity.key'), config.passphrase, config.cost)
-  const storage = FileStorage.open(join(config.dir, 'store'))
   const transport = await WsTransport.create({ publicKey: keys.publicKey(ROOT_KEY), sign: (m) => keys.sign(ROOT_KEY, m) }, { host: config.host, port: config.port })
   const listen = await transport.listen()
   const lan = config.lanPort === undefined ? undefined : await openLan(config.lanPort, config.lanAddress, transport)
@@ -50,13 +72,72 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
     const stop = async (signal: string) => {
       log({ event: 'stopping', signal })
       await runtime.stop()
-      storage.close()
+      dataDir.close()
       log({ event: 'stopped' })
       resolve(0)
     }
     process.once('SIGINT', () => void stop('SIGINT'))
     process.once('SIGTERM', () => void stop('SIGTERM'))
   })
+}
+
+const STORE_DIR = 'store'
+
+/** A locked data dir and its open store; `close` closes the store and releases the lock. */
+interface DataDir {
+  readonly storage: FileStorage
+  close(): void
+}
+
+// The lock comes before anything in the dir is created or opened: the store, the identity key file.
+function openDataDir(dir: string): DataDir {
+  const lock = DataDirLock.acquire(dir)
+  try {
+    const storage = FileStorage.open(join(dir, STORE_DIR))
+    return {
+      storage,
+      close: () => {
+        storage.close()
+        lock.release()
+      },
+    }
+  } catch (error) {
+    lock.release()
+    throw error
+  }
+}
+
+/** `vain node --data-dir DIR --repair`: salvages DIR's store under the lock, prints what it did. */
+function repairCommand(dir: string): number {
+  let repair: StoreRepair
+  try {
+    const lock = DataDirLock.acquire(dir)
+    try {
+      repair = FileStorage.repair(join(dir, STORE_DIR))
+    } finally {
+      lock.release()
+    }
+  } catch (error) {
+    return refused(error, dir)
+  }
+  for (const file of [repair.log, repair.atomic]) console.log(describeRepair(file))
+  return 0
+}
+
+function describeRepair(file: FileRepair): string {
+  if (!file.damaged) return `${file.path}: verifies (${file.keptRecords} records, ${file.keys} keys); left as it is`
+  return (
+    `${file.path}: kept ${file.keptRecords} records (${file.keys} keys), skipped ${file.skippedBytes} bytes ` +
+    `in ${file.damagedRegions} damaged region(s); the original is at ${file.movedTo}`
+  )
+}
+
+// A data dir that is locked or damaged: one `vain: …` line, naming --repair for damage; exit status 1.
+function refused(error: unknown, dir: string): number {
+  if (!(error instanceof StorageError)) throw error
+  const hint = error.reason === 'damaged' ? `; \`vain node --data-dir ${dir} --repair\` keeps every record that verifies and moves the original aside` : ''
+  console.error(`vain: ${error.message}${hint}`)
+  return 1
 }
 
 async function openLan(port: number, broadcastAddress: string, transport: WsTransport): Promise<UdpBroadcast> {
