@@ -8,6 +8,7 @@ import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
 import { toHex } from '../../core/bytes.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { FileStorage } from '../../core/file-storage.ts'
+import { hostScope, parseHost } from '../../core/network-address.ts'
 import { OsRandom } from '../../core/os-random.ts'
 import { NodeRuntime, type LogRecord } from '../../core/runtime.ts'
 import { UdpBroadcast } from '../../transports/udp.ts'
@@ -31,6 +32,11 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
   const listen = await transport.listen()
   const lan = config.lanPort === undefined ? undefined : await openLan(config.lanPort, config.lanAddress, transport)
   const announced = config.announce ?? listen
+  // A node listening on loopback is a local cluster (examples/local-cluster): its peers are on this
+  // machine, so it may dial loopback URLs, and each loopback peer counts as a network of its own.
+  const allowLoopback = hostScope(parseHost(config.host)) === 'loopback'
+  // The runtime tells the actor a peer's network group; it is built after the actor it drives.
+  let groups: NodeRuntime | undefined
   const actor = new VainNode({
     identity: new NodeIdentity(keys),
     listen: announced,
@@ -41,8 +47,10 @@ export async function nodeCommand(argv: readonly string[]): Promise<number> {
     publish: config.publish,
     find: config.find,
     statusEveryMs: config.statusEveryMs,
+    groupOf: (address) => groups?.groupOf(address) ?? address,
   })
-  const runtime = new NodeRuntime({ actor, transport, storage, log, ...(lan && { lan }) })
+  const runtime = new NodeRuntime({ actor, transport, storage, log, allowLoopback, ...(lan && { lan }) })
+  groups = runtime
   log({ event: 'listening', url: listen, announced, identity: toHex(transport.identity), nodeId: idHex(nodeIdOf(transport.identity)), lan: config.lanPort ?? null })
   runtime.start()
 
