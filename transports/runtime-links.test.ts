@@ -5,7 +5,7 @@ import type { Actor, Address, Context, PeerSignal, TimerTag } from '../core/acto
 import { toHex } from '../core/bytes.ts'
 import { encode } from '../core/codec.ts'
 import { DEFAULT_DIAL_LIMITS } from '../core/dial-policy.ts'
-import { DEFAULT_MAX_DECODE_FAILURES, NodeRuntime, type LogRecord, type RuntimeOptions } from '../core/runtime.ts'
+import { DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, type LogRecord, type RuntimeOptions } from '../core/runtime.ts'
 import { MemoryStorage, type Storage } from '../core/storage.ts'
 import type { CloseReason, Link, Transport } from '../core/transport.ts'
 import { MemoryNetwork } from './memory.ts'
@@ -223,6 +223,10 @@ describe('NodeRuntime over links and a LAN', () => {
     for (const url of ['ws+unix:///var/run/docker.sock:/containers/json', 'ws://127.0.0.1:7001/internal-admin', 'http://198.51.100.4/api/v1/delete', 'wss://127.0.0.1:7001', 'wss://169.254.169.254:443']) {
       runtime.ctx.send(url, { text: 'hi' })
     }
+    // Frames behind one stalled dial are bounded too.
+    for (let i = 0; i < 100; i++) runtime.ctx.send('wss://198.51.0.0:7000', { text: `${i}` })
+    await settle()
+    expect(logs.filter((l) => l.event === 'drop' && l.reason === 'dial-queue-full').length).toBe(100 - DEFAULT_MAX_FRAMES_PER_DIAL)
     // 12,000 announcements of fresh URLs, as in issue 9: at most maxConcurrent dials are ever under way.
     for (let i = 0; i < 12_000; i++) runtime.ctx.send(`wss://198.51.${i >> 8}.${i & 255}:7000`, { text: 'hi' })
     await settle()
@@ -250,7 +254,7 @@ describe('NodeRuntime over links and a LAN', () => {
     const fake = (allowLoopback: boolean) => {
       const network = new MemoryNetwork()
       const base = network.transport(testSigner(1))
-      const transport: Transport = { ...base, identity: base.identity, listen: () => base.listen(), dial: (u, e) => base.dial(u, e), onLink: (h) => void links.push(h), onMisbehaviour: (h) => base.onMisbehaviour(h), close: () => base.close() }
+      const transport: Transport = { identity: base.identity, listen: () => base.listen(), dial: (u, e) => base.dial(u, e), onLink: (h) => void links.push(h), onMisbehaviour: (h) => base.onMisbehaviour(h), close: () => base.close() }
       const runtime = new NodeRuntime({ actor: new Recorder(), transport, storage: new MemoryStorage(), log: () => {}, allowLoopback })
       runtime.start()
       return runtime
