@@ -1,14 +1,18 @@
 import { Result } from 'effect'
 import type { Actor, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from './actor.ts'
-import { datagramSource, isDatagramSource } from './address.ts'
+import { datagramSource, isDatagramSource, isIdentityAddress } from './address.ts'
+import { BoundedMap } from './bounded-map.ts'
 import { fromHex, toHex } from './bytes.ts'
 import { decodeFrame, encode } from './codec.ts'
+import { DEFAULT_DIAL_LIMITS, DialGate, dialProblem, type DialLimits } from './dial-policy.ts'
+import { DEFAULT_LOG_SAMPLING, LogSampler, type LogRecord, type LogSampling } from './log-sampler.ts'
+import { hostOfSocketAddress, hostScope, networkGroup, parseHost } from './network-address.ts'
 import { OsRandom } from './os-random.ts'
+import { OutputCommit } from './output-commit.ts'
 import type { Storage } from './storage.ts'
 import type { BroadcastDomain, Link, Misbehaviour, Transport } from './transport.ts'
 
-/** One structured log record. */
-export type LogRecord = { readonly event: string } & Readonly<Record<string, unknown>>
+export type { LogRecord } from './log-sampler.ts'
 
 export interface RuntimeOptions {
   readonly actor: Actor
@@ -18,44 +22,104 @@ export interface RuntimeOptions {
   /** The LAN (UDP broadcast) for `ctx.broadcast`; without one, broadcasts are logged and dropped. */
   readonly lan?: BroadcastDomain
   readonly maxFrameBytes?: number
+  /**
+   * Whether peers on loopback may be dialled, and count as networks of their own: only for a node that
+   * itself listens on loopback (a local cluster), whose peers are all on this machine. Default false.
+   */
+  readonly allowLoopback?: boolean
+  /**
+   * Why a URL may not be dialled, or undefined when it may. Default: `dialProblem` (core/dial-policy.ts),
+   * `wss://host:port` only; a test over in-memory links gives its own.
+   */
+  readonly dialProblem?: (url: string) => string | undefined
+  readonly dialLimits?: DialLimits
+  /** Frames that fail to decode before the link they came over is cut (default DEFAULT_MAX_DECODE_FAILURES). */
+  readonly maxDecodeFailures?: number
+  readonly logSampling?: LogSampling
 }
 
 // setTimeout takes at most 2^31 − 1 ms (24.8 days); longer timers (a 90-day key rotation) re-arm.
 const MAX_TIMEOUT_MS = 2 ** 31 - 1
-const MAX_REMEMBERED_URLS = 65_536
+/**
+ * An honest peer sends frames our inbox decodes; a few may fail across a version upgrade (a message
+ * kind we do not know yet). 16 tolerates that, and cuts a link sending garbage after 16 frames instead
+ * of never (1,900 malformed frames a second were all read, decoded and logged before).
+ */
+export const DEFAULT_MAX_DECODE_FAILURES = 16
+/**
+ * Identities whose dial URL and network group are remembered: more than a routing table holds (a few
+ * hundred contacts), so an honest contact is not forgotten, and ~1 MiB at most (~200 bytes each).
+ */
+export const DEFAULT_REMEMBERED_PEERS = 4_096
+/**
+ * Frames queued behind one dial: a lookup sends a few RPCs to a new contact, not more; past this a
+ * stalled dial holds no more memory (the frames are dropped, and the DHT's timeouts deal with them).
+ */
+export const DEFAULT_MAX_FRAMES_PER_DIAL = 64
 
 /**
  * The real-time runtime: one actor on the Node.js event loop, with the wall clock, the OS random
- * source, a Transport's authenticated links and durable Storage. Addresses are peers' identities (hex
- * of the Ed25519 key a link proved); an address that is a URL (`wss://…`) is dialled on first use, and
- * the peer's replies then come from its identity. An identity whose link has closed is dialled again
- * at the URL it was reached at, and must prove the same identity there. Every inbound frame is
- * decoded through the actor's inbox schema with a size limit before the actor sees it; a frame that
- * fails is logged and dropped, and, like the transport's misbehaviour reports, reaches the actor's
- * `signal` (for reputation).
+ * source, a Transport's authenticated links and durable Storage.
+ *
+ * Addresses are peers' identities (hex of the Ed25519 key a link proved); an address that is a URL is
+ * dialled on first use if the dial policy allows it (core/dial-policy.ts: `wss://host:port`, no
+ * loopback, link-local, unspecified or multicast host unless configured, a bounded number at once,
+ * backing off from URLs that fail), and the peer's replies then come from its identity. An identity
+ * whose link has closed is dialled again at the URL it was reached at, and must prove the same identity
+ * there.
+ *
+ * Output commit (core/output-commit.ts): every frame the actor sends is held until the end of the
+ * event-loop turn, when storage is synced (once, if anything was written) and the frames go out, so
+ * nothing a peer sees acknowledged can be lost to a crash.
+ *
+ * Every inbound frame is decoded through the actor's inbox schema with a size limit before the actor
+ * sees it; a frame that fails is dropped and, like the transport's misbehaviour reports, reaches the
+ * actor's `signal` (for reputation); a link whose frames keep failing is cut. Logs are sampled: no
+ * kind of record is written more than a bounded number of times per interval (core/log-sampler.ts).
  */
 export class NodeRuntime {
   private readonly links = new Map<Address, Link>()
-  private readonly dialling = new Map<string, Uint8Array[]>()
+  private readonly gate: DialGate
+  /** Frames waiting for each dial under way; the gate keeps it to maxConcurrent entries. */
+  private readonly dialling: BoundedMap<string, Uint8Array[]>
   /** The URL each identity was last reached at by dialling, to dial it again once its link is gone. */
-  private readonly reachedAt = new Map<Address, string>()
+  private readonly reachedAt = new BoundedMap<Address, string>(DEFAULT_REMEMBERED_PEERS)
+  /** The network group of each identity, from the link it came over, kept after the link closes. */
+  private readonly groups = new BoundedMap<Address, string>(DEFAULT_REMEMBERED_PEERS)
   private readonly timers = new Map<TimerId, NodeJS.Timeout>()
+  private readonly commit: OutputCommit
+  private readonly sampler: LogSampler
+  private readonly summaries: NodeJS.Timeout
+  private readonly problem: (url: string) => string | undefined
   private nextTimer = 1
   private stopped = false
   readonly ctx: Context
 
   constructor(private readonly options: RuntimeOptions) {
     const runtime = this
+    const now = () => Date.now() // real-runtime: the wall clock
+    this.sampler = new LogSampler(options.log, now, options.logSampling ?? DEFAULT_LOG_SAMPLING)
+    // The summary of what was suppressed comes out at the end of each interval, flood or not.
+    this.summaries = setInterval(() => this.sampler.flush(), (options.logSampling ?? DEFAULT_LOG_SAMPLING).intervalMs) // real-runtime
+    this.summaries.unref()
+    const limits = options.dialLimits ?? DEFAULT_DIAL_LIMITS
+    this.gate = new DialGate(limits, now)
+    this.dialling = new BoundedMap(limits.maxConcurrent)
+    const allowLoopback = options.allowLoopback ?? false
+    this.problem = options.dialProblem ?? ((url) => dialProblem(url, { allowLoopback }))
+    this.commit = new OutputCommit(options.storage, setImmediate, (error, dropped) => // real-runtime: the end of the event-loop turn
+      this.log({ event: 'sync-failed', dropped, detail: error instanceof Error ? error.message : String(error) }),
+    )
     this.ctx = {
       self: toHex(options.transport.identity),
-      now: () => Date.now(), // real-runtime: the wall clock
+      now,
       random: new OsRandom(),
       send: (to, message) => runtime.send(to, message),
       broadcast: (message) => runtime.broadcast(message),
       setTimer: (delayMs, tag) => runtime.setTimer(delayMs, tag),
       cancelTimer: (id) => runtime.cancelTimer(id),
-      storage: options.storage,
-      trace: (event: TraceFields) => options.log({ event: 'trace', ...event }),
+      storage: this.commit.storage,
+      trace: (event: TraceFields) => runtime.log({ event: 'trace', ...event }),
     }
   }
 
@@ -71,48 +135,105 @@ export class NodeRuntime {
     this.guard('start', () => this.options.actor.start?.(this.ctx))
   }
 
-  /** Stops timers and links and syncs storage; the actor sees nothing more. */
+  /** Sends what is held (after a sync), stops timers and links and syncs storage; the actor sees nothing more. */
   async stop(): Promise<void> {
     if (this.stopped) return
+    this.commit.flush()
     this.stopped = true
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.timers.clear()
+    clearInterval(this.summaries)
     await Promise.all([this.options.transport.close(), this.options.lan?.close()])
     this.options.storage.sync()
+    this.sampler.flush(true)
+  }
+
+  /** Whether this runtime's dial policy lets it dial `url` (the peer actor checks announcements with it). */
+  mayDial(url: string): boolean {
+    return this.problem(url) === undefined
+  }
+
+  /**
+   * The network group of `address`, for the routing table's diversity limits: the IPv4 /24 or IPv6 /48
+   * of the link an identity came over (remembered after the link closes), of a URL's host, or of a
+   * datagram's source. A loopback host is one group, unless loopback peers are allowed (a local
+   * cluster: every peer is on this machine, and each identity counts as its own group). An address
+   * whose host is unknown is its own group.
+   */
+  groupOf(address: Address): string {
+    if (isIdentityAddress(address)) return this.groups.peek(address) ?? address
+    if (isDatagramSource(address)) return this.groupOfHost(hostOfSocketAddress(address.slice('udp://'.length)), address)
+    if (address.includes('://')) {
+      try {
+        return this.groupOfHost(new URL(address).hostname, address)
+      } catch {
+        return address
+      }
+    }
+    return address
+  }
+
+  private groupOfHost(hostText: string, owner: Address): string {
+    const host = parseHost(hostText)
+    if (this.options.allowLoopback === true && hostScope(host) === 'loopback') return owner
+    return networkGroup(host)
+  }
+
+  /** Syncs this runtime issued to commit output (for measurements). */
+  get commitSyncs(): number {
+    return this.commit.syncs
+  }
+
+  private log(record: LogRecord): void {
+    this.sampler.log(record)
   }
 
   private send(to: Address, message: unknown): void {
     if (this.stopped) return
     const frame = encode(message)
+    this.commit.hold(() => this.route(to, frame))
+  }
+
+  private route(to: Address, frame: Uint8Array): void {
     const link = this.links.get(to)
     if (link?.open) return this.transmit(link, frame, to)
     if (to.includes('://') && !isDatagramSource(to)) return this.dial(to, frame)
     // An identity whose link is gone is dialled again at the URL it was reached at before, if any.
     const known = this.reachedAt.get(to)
     if (known !== undefined) return this.dial(known, frame, to)
-    this.options.log({ event: 'drop', reason: 'no-link', to })
+    this.log({ event: 'drop', reason: 'no-link', to })
   }
 
   // Dials `url` (once, however many frames queue meanwhile) and sends `frame` over the new link. With
   // `identity`, the link must prove that identity.
   private dial(url: string, frame: Uint8Array, identity?: Address): void {
-    const queued = this.dialling.get(url)
-    if (queued !== undefined) return void queued.push(frame)
+    const queued = this.dialling.peek(url)
+    if (queued !== undefined) {
+      if (queued.length < DEFAULT_MAX_FRAMES_PER_DIAL) queued.push(frame)
+      else this.log({ event: 'drop', reason: 'dial-queue-full', to: url })
+      return
+    }
+    const problem = this.problem(url)
+    // The URL is a stranger's choice: it goes in `detail`, and the sampled kind stays 'dial-refused:policy'.
+    if (problem !== undefined) return this.log({ event: 'dial-refused', reason: 'policy', to: url, detail: problem })
+    const refusal = this.gate.begin(url)
+    if (refusal !== undefined) return this.log({ event: 'dial-refused', reason: refusal, to: url })
     this.dialling.set(url, [frame])
     const expected = identity === undefined ? undefined : fromHex(identity)
     this.options.transport.dial(url, expected).then(
       (dialled) => {
-        const frames = this.dialling.get(url) ?? []
+        this.gate.end(url, true)
+        const frames = this.dialling.peek(url) ?? []
         this.dialling.delete(url)
         this.links.set(url, dialled)
-        if (this.reachedAt.size >= MAX_REMEMBERED_URLS) this.reachedAt.clear()
         this.reachedAt.set(toHex(dialled.remoteIdentity), url)
         this.adopt(dialled)
         for (const f of frames) this.transmit(dialled, f, url)
       },
       (error: Error & { reason?: string }) => {
+        this.gate.end(url, false)
         this.dialling.delete(url)
-        this.options.log({ event: 'dial-failed', to: url, reason: error.reason ?? 'error', detail: error.message })
+        this.log({ event: 'dial-failed', to: url, reason: error.reason ?? 'error', detail: error.message })
       },
     )
   }
@@ -121,45 +242,66 @@ export class NodeRuntime {
     try {
       link.send(frame)
     } catch (error) {
-      this.options.log({ event: 'drop', reason: (error as { reason?: string }).reason ?? 'error', to, detail: (error as Error).message })
+      this.log({ event: 'drop', reason: (error as { reason?: string }).reason ?? 'error', to, detail: (error as Error).message })
     }
   }
 
   private broadcast(message: unknown): void {
     const lan = this.options.lan
     if (this.stopped) return
-    if (lan === undefined) return this.options.log({ event: 'drop', reason: 'no-broadcast-domain' })
-    lan.send(encode(message)).catch((error: Error & { reason?: string }) =>
-      this.options.log({ event: 'drop', reason: error.reason ?? 'error', to: 'lan', detail: error.message }),
+    if (lan === undefined) return this.log({ event: 'drop', reason: 'no-broadcast-domain' })
+    const datagram = encode(message)
+    this.commit.hold(() =>
+      lan.send(datagram).catch((error: Error & { reason?: string }) =>
+        this.log({ event: 'drop', reason: error.reason ?? 'error', to: 'lan', detail: error.message }),
+      ),
     )
   }
 
   private misbehaviour(m: Misbehaviour): void {
     const peer = m.identity === undefined ? undefined : toHex(m.identity)
-    this.options.log({ event: 'misbehaviour', reason: m.reason, peer, address: m.remoteAddress, detail: m.detail })
+    this.log({ event: 'misbehaviour', reason: m.reason, peer, address: m.remoteAddress, detail: m.detail })
     this.signal({ peer, reason: m.reason, detail: m.detail })
   }
 
   private adopt(link: Link): void {
     const peer = toHex(link.remoteIdentity)
     this.links.set(peer, link)
-    this.options.log({ event: 'link-up', peer, address: link.remoteAddress })
-    link.onFrame((frame) => this.deliver(frame, peer))
+    this.groups.set(peer, this.groupOfLink(link, peer))
+    this.log({ event: 'link-up', peer, address: link.remoteAddress })
+    const maxFailures = this.options.maxDecodeFailures ?? DEFAULT_MAX_DECODE_FAILURES
+    let failures = 0
+    link.onFrame((frame) => {
+      if (this.deliver(frame, peer) || !link.open || ++failures < maxFailures) return
+      this.log({ event: 'link-cut', reason: 'decode-failures', peer, address: link.remoteAddress, detail: `${failures} frames did not decode` })
+      link.close()
+    })
     link.onClose((reason) => {
       // The link may be filed under the peer's identity and under the URL it was dialled at.
       for (const [key, value] of this.links) if (value === link) this.links.delete(key)
-      this.options.log({ event: 'link-down', peer, reason })
+      this.log({ event: 'link-down', peer, reason })
     })
   }
 
-  private deliver(frame: Uint8Array, from: Address): void {
-    if (this.stopped) return
+  // A dialled link's remote address is the URL dialled; an accepted one's is the socket's host:port.
+  private groupOfLink(link: Link, peer: Address): string {
+    const remote = link.remoteAddress
+    if (!remote.includes('://')) return this.groupOfHost(hostOfSocketAddress(remote), peer)
+    const group = this.groupOf(remote)
+    return group === remote ? peer : group
+  }
+
+  /** Decodes and delivers one frame; false if it did not decode. */
+  private deliver(frame: Uint8Array, from: Address): boolean {
+    if (this.stopped) return true
     const message = decodeFrame(frame, this.options.actor.inbox, this.options.maxFrameBytes)
     if (Result.isFailure(message)) {
-      this.options.log({ event: 'rejected', from, reason: message.failure.reason, detail: message.failure.message })
-      return this.signal({ peer: from, reason: message.failure.reason, detail: message.failure.message })
+      this.log({ event: 'rejected', from, reason: message.failure.reason, detail: message.failure.message })
+      this.signal({ peer: from, reason: message.failure.reason, detail: message.failure.message })
+      return false
     }
     this.guard('receive', () => this.options.actor.receive(message.success, from, this.ctx))
+    return true
   }
 
   private signal(signal: PeerSignal): void {
@@ -194,7 +336,7 @@ export class NodeRuntime {
     try {
       body()
     } catch (error) {
-      this.options.log({ event: 'actor-error', phase, detail: error instanceof Error ? (error.stack ?? error.message) : String(error) })
+      this.log({ event: 'actor-error', phase, detail: error instanceof Error ? (error.stack ?? error.message) : String(error) })
     }
   }
 }

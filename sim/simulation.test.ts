@@ -187,6 +187,34 @@ describe('Simulation', () => {
     expect(sim.storage('a').keys()).toEqual(['synced'])
   })
 
+  it('syncs the writes of an event in which a node sent something before the message can be seen (output commit), and only then', () => {
+    const sim = new Simulation({
+      seed: 1,
+      network: constant(10),
+      // The crash comes before the message arrives: what the receiver will see must already be durable.
+      faults: [{ at: 5, kind: 'crash', node: 'a' }],
+    })
+    sim.addNode('a', () => ({
+      inbox: Msg,
+      start(ctx: Context) {
+        ctx.storage.put('before-send', new Uint8Array([1]))
+        ctx.send('b', { n: 1, list: [] })
+        ctx.storage.put('after-send', new Uint8Array([2])) // same event: synced with it, as a real node's turn
+        ctx.setTimer(1, 'write')
+      },
+      receive() {},
+      timer(_tag: string | number, ctx: Context) {
+        ctx.storage.put('nothing-sent', new Uint8Array([3])) // no message depends on it: not synced
+      },
+    }))
+    sim.addNode('b', () => new Recorder())
+    sim.run()
+    expect(sim.actor<Recorder>('b')!.received.length).toBe(1)
+    expect(sim.storage('a').durableGet('before-send')).toEqual(new Uint8Array([1]))
+    expect(sim.storage('a').durableGet('after-send')).toEqual(new Uint8Array([2]))
+    expect(sim.storage('a').durableGet('nothing-sent')).toBeUndefined()
+  })
+
   it('drops messages to a crashed node', () => {
     const sim = new Simulation({ seed: 1, network: constant(10), faults: [{ at: 5, kind: 'crash', node: 'b' }] })
     sim.addNode('a', () => new Recorder((ctx) => ctx.send('b', { n: 1, list: [] })))

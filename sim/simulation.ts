@@ -91,6 +91,8 @@ class SimNode {
   clockOffset = 0
   clockDriftPpm = 0
   clockDriftSince = 0
+  /** Whether the actor sent anything during the event being handled (see Simulation.commit). */
+  sent = false
   readonly storage = new MemoryStorage()
   readonly context: NodeContext
 
@@ -130,10 +132,12 @@ class NodeContext implements Context {
   }
 
   send(to: Address, message: unknown): void {
+    this.node.sent = true
     this.sim.sendFrom(this.node, to, message)
   }
 
   broadcast(message: unknown): void {
+    this.node.sent = true
     this.sim.broadcastFrom(this.node, message)
   }
 
@@ -439,6 +443,19 @@ export class Simulation implements SimulationView {
     } catch (error) {
       this.actorFailed(node, error)
     }
+    this.commit(node)
+  }
+
+  /**
+   * Output commit, as in a real node (core/output-commit.ts): an event in which the actor sent
+   * something ends with its storage synced, so no message is seen by another node before the writes
+   * made before it are durable. The messages are already queued, but a crash is an event of its own:
+   * none can come between the send and this sync, and no message arrives before the event is over.
+   */
+  private commit(node: SimNode): void {
+    if (!node.sent) return
+    node.sent = false
+    if (node.storage.unsyncedWrites > 0) node.storage.sync()
   }
 
   private signal(node: SimNode, signal: PeerSignal): void {
@@ -447,6 +464,7 @@ export class Simulation implements SimulationView {
     } catch (error) {
       this.actorFailed(node, error)
     }
+    this.commit(node)
   }
 
   private fireTimer(event: SimEvent): void {
@@ -461,6 +479,7 @@ export class Simulation implements SimulationView {
     } catch (error) {
       this.actorFailed(node, error)
     }
+    this.commit(node)
   }
 
   private boot(node: SimNode): void {
@@ -474,6 +493,7 @@ export class Simulation implements SimulationView {
     } catch (error) {
       this.actorFailed(node, error)
     }
+    this.commit(node)
   }
 
   private applyFault(fault: Fault): void {

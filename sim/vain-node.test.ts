@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { NodeIdentity } from '../actors/identity/identity.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../actors/identity/key-store.ts'
-import { VainNode, type VainNodeOptions } from '../actors/node/vain-node.ts'
+import { DEFAULT_MAX_PER_GROUP, DEFAULT_MAX_PER_GROUP_IN_TABLE, VainNode, type VainNodeOptions } from '../actors/node/vain-node.ts'
 import { DEFAULT_NETWORK } from './network.ts'
 import { Simulation } from './simulation.ts'
 import type { TraceEvent } from './trace.ts'
@@ -98,5 +98,44 @@ describe('VainNode', () => {
     }
     expect(run(false)).toBeGreaterThan(0) // n0 relays, as its tier lets it; nobody believes it
     expect(run(true)).toBe(0)
+  })
+
+  it('keeps a sample of its contacts on disk and rejoins through them when restarted without a bootstrap address', () => {
+    const events: TraceEvent[] = []
+    const faults = [
+      { at: 10_000, kind: 'crash', node: 'n5' },
+      { at: 11_000, kind: 'restart', node: 'n5' },
+    ] as const
+    const sim = new Simulation({ seed: 11, network: DEFAULT_NETWORK, onTrace: (e) => e.kind === 'user' && events.push(e), faults: [...faults] })
+    let boots = 0
+    for (let i = 0; i < 10; i++) {
+      sim.addNode(
+        `n${i}`,
+        () => {
+          // n5 joins through n0 the first time only: restarted, it has no bootstrap address at all.
+          const bootstrap = i === 0 || (i === 5 && boots++ > 0) ? [] : ['n0']
+          return new VainNode({ identity: new NodeIdentity(keys(i)), listen: `n${i}`, bootstrap, statusEveryMs: 1_000 })
+        },
+        { bootAt: i * 50, lan: `home${i}` },
+      )
+    }
+    sim.run({ untilMs: 14_000 })
+    expect(boots).toBe(2)
+    expect(events.filter((e) => e.type === 'rejoining' && e.node === 'n5').map((e) => e.peers)).toEqual([9])
+    expect(sim.actor<VainNode>('n5')!.peer.table.size).toBe(9)
+  })
+
+  it('takes at most DEFAULT_MAX_PER_GROUP contacts of one network group in a bucket', () => {
+    // Every node but n0 is in one network group: n0 may hold at most 2 of them per bucket, 10 in all.
+    const { sim } = network(12, 16, (i) => ({ groupOf: (a: string) => (a === 'n0' ? 'n0' : 'one-operator') }))
+    sim.run({ untilMs: 10_000 })
+    const table = sim.actor<VainNode>('n0')!.peer.table
+    for (const index of table.occupiedBuckets()) expect(table.bucketContacts(index).length).toBeLessThanOrEqual(DEFAULT_MAX_PER_GROUP)
+    expect(table.size).toBeGreaterThan(0)
+    expect(table.size).toBeLessThanOrEqual(DEFAULT_MAX_PER_GROUP_IN_TABLE)
+    // Without a group, each node is its own: n0 knows all fifteen.
+    const open = network(12, 16, () => ({}))
+    open.sim.run({ untilMs: 10_000 })
+    expect(open.sim.actor<VainNode>('n0')!.peer.table.size).toBe(15)
   })
 })

@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Actor, Address, Context, PeerSignal, TimerTag } from '../core/actor.ts'
 import { toHex } from '../core/bytes.ts'
 import { encode } from '../core/codec.ts'
-import { NodeRuntime, type LogRecord } from '../core/runtime.ts'
-import { MemoryStorage } from '../core/storage.ts'
-import type { Link } from '../core/transport.ts'
+import { DEFAULT_DIAL_LIMITS } from '../core/dial-policy.ts'
+import { DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, type LogRecord, type RuntimeOptions } from '../core/runtime.ts'
+import { MemoryStorage, type Storage } from '../core/storage.ts'
+import type { CloseReason, Link, Transport } from '../core/transport.ts'
 import { MemoryNetwork } from './memory.ts'
 import { UdpBroadcast } from './udp.ts'
 import { testSigner } from './transport-compliance.ts'
@@ -34,13 +35,15 @@ class Recorder implements Actor<Note> {
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
+/** In-memory links are dialled at memory:// URLs, which the default policy (wss:// only) refuses. */
+const memoryUrls = (url: string) => (url.startsWith('memory://') ? undefined : 'not a memory:// URL')
 
-async function setup() {
+async function setup(options: Partial<RuntimeOptions> = {}) {
   const network = new MemoryNetwork()
   const actor = new Recorder()
   const logs: LogRecord[] = []
   const transport = network.transport(testSigner(1))
-  const runtime = new NodeRuntime({ actor, transport, storage: new MemoryStorage(), log: (r) => logs.push(r) })
+  const runtime = new NodeRuntime({ actor, transport, storage: new MemoryStorage(), log: (r) => logs.push(r), ...options })
   runtime.start()
   const address = await transport.listen()
   const peer = network.transport(testSigner(2))
@@ -62,8 +65,8 @@ describe('NodeRuntime over links and a LAN', () => {
     await runtime.stop()
   })
 
-  it('logs and drops any frame that does not decode, and survives an actor that throws', async () => {
-    const { actor, link, logs, runtime } = await setup()
+  it('drops any frame that does not decode, and survives an actor that throws', async () => {
+    const { actor, link, logs, runtime } = await setup({ maxDecodeFailures: Number.POSITIVE_INFINITY })
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), async (bytes) => {
         link.send(bytes)
@@ -75,16 +78,41 @@ describe('NodeRuntime over links and a LAN', () => {
     link.send(encode({ text: 'still here' }))
     await settle()
     expect(actor.got.at(-1)?.note.text).toBe('still here')
-    expect(logs.filter((l) => l.event === 'rejected').length).toBeGreaterThan(150)
+    expect(logs.some((l) => l.event === 'rejected')).toBe(true)
     expect(logs.some((l) => l.event === 'actor-error')).toBe(true)
-    expect(actor.signals.length).toBe(logs.filter((l) => l.event === 'rejected').length) // each one reaches reputation
+    expect(actor.signals.length).toBeGreaterThan(150) // each one reaches reputation, logged or not
     expect(actor.signals[0]?.peer).toBe(actor.got[0]?.from)
     await runtime.stop()
   })
 
+  it('cuts a link after DEFAULT_MAX_DECODE_FAILURES frames that do not decode, and logs a flood as a sample and a summary', async () => {
+    const { actor, link, logs, runtime } = await setup()
+    link.send(encode({ text: 'before' }))
+    for (let i = 0; i < 19_000 && link.open; i++) {
+      link.send(new Uint8Array([0xc1, 0xc1, 0xc1, 0xc1]))
+      if (i % 8 === 7) await Promise.resolve() // let some frames through before the next burst
+    }
+    await settle()
+    expect(link.open).toBe(false)
+    expect(actor.signals.length).toBe(DEFAULT_MAX_DECODE_FAILURES)
+    expect(logs.filter((l) => l.event === 'link-cut').map((l) => l.reason)).toEqual(['decode-failures'])
+    await runtime.stop()
+
+    // With no cut, the log is what the sampler lets through: 50 records of a kind, then a summary.
+    const flood = await setup({ maxDecodeFailures: Number.POSITIVE_INFINITY })
+    for (let i = 0; i < 19_000; i++) flood.link.send(new Uint8Array([0xc1, 0xc1, 0xc1, 0xc1]))
+    await settle()
+    await flood.runtime.stop()
+    const malformed = flood.actor.signals.filter((s) => s.reason === 'malformed').length // what the link's rate limit let through
+    expect(malformed).toBeGreaterThan(1_000)
+    expect(flood.logs.filter((l) => l.event === 'rejected').length).toBe(50)
+    expect(flood.logs.find((l) => l.event === 'suppressed')?.counts).toMatchObject({ 'rejected:malformed': malformed - 50 })
+    expect(JSON.stringify(flood.logs).length).toBeLessThan(50_000)
+  })
+
   it('dials an identity again at the URL it reached it at, once its link has closed, and nowhere else', async () => {
     const network = new MemoryNetwork()
-    const runtime = new NodeRuntime({ actor: new Recorder(), transport: network.transport(testSigner(1)), storage: new MemoryStorage(), log: () => {} })
+    const runtime = new NodeRuntime({ actor: new Recorder(), transport: network.transport(testSigner(1)), storage: new MemoryStorage(), log: () => {}, dialProblem: memoryUrls })
     runtime.start()
     const peer = network.transport(testSigner(2))
     const url = await peer.listen()
@@ -141,4 +169,152 @@ describe('NodeRuntime over links and a LAN', () => {
     expect(actor.fired).toEqual(['rotate'])
     await runtime.stop()
   })
+
+  it('sends an acknowledgement only after the write before it is synced, with one sync for a turn of acknowledgements', async () => {
+    const events: string[] = []
+    const inner = new MemoryStorage()
+    const storage: Storage = {
+      get: (k) => inner.get(k),
+      keys: (p) => inner.keys(p),
+      put: (k, v) => (events.push('put'), inner.put(k, v)),
+      delete: (k) => inner.delete(k),
+      sync: () => (events.push('sync'), inner.sync()),
+    }
+    const acker: Actor<Note> = {
+      inbox: Note,
+      receive(note, from, ctx) {
+        ctx.storage.put(`note/${note.text}`, new TextEncoder().encode(note.text))
+        ctx.send(from, { text: `stored:${note.text}` })
+      },
+    }
+    const network = new MemoryNetwork()
+    const transport = network.transport(testSigner(1))
+    const runtime = new NodeRuntime({ actor: acker, transport: spySends(transport, events), storage, log: () => {} })
+    runtime.start()
+    const peerLink = await network.transport(testSigner(2)).dial(await transport.listen())
+    const acks: Uint8Array[] = []
+    peerLink.onFrame((f) => acks.push(f))
+    events.length = 0
+    for (let i = 0; i < 20; i++) peerLink.send(encode({ text: `n${i}` }))
+    await settle()
+    expect(acks.length).toBe(20)
+    expect(events).toEqual([...Array(20).fill('put'), 'sync', ...Array(20).fill('send')])
+    expect(runtime.commitSyncs).toBe(1)
+    expect(inner.unsyncedWrites).toBe(0)
+    await runtime.stop()
+  })
+
+  it('dials only wss://host:port of a global host, a bounded number at once, and backs off from a URL that failed', async () => {
+    const network = new MemoryNetwork()
+    const base = network.transport(testSigner(1))
+    const dials: string[] = []
+    let answer: (url: string) => Promise<Link> = () => new Promise<Link>(() => {}) // a dial that never completes
+    const transport: Transport = {
+      identity: base.identity,
+      listen: () => base.listen(),
+      dial: (url) => (dials.push(url), answer(url)),
+      onLink: (h) => base.onLink(h),
+      onMisbehaviour: (h) => base.onMisbehaviour(h),
+      close: () => base.close(),
+    }
+    const logs: LogRecord[] = []
+    const runtime = new NodeRuntime({ actor: new Recorder(), transport, storage: new MemoryStorage(), log: (r) => logs.push(r) })
+    runtime.start()
+    for (const url of ['ws+unix:///var/run/docker.sock:/containers/json', 'ws://127.0.0.1:7001/internal-admin', 'http://198.51.100.4/api/v1/delete', 'wss://127.0.0.1:7001', 'wss://169.254.169.254:443']) {
+      runtime.ctx.send(url, { text: 'hi' })
+    }
+    // Frames behind one stalled dial are bounded too.
+    for (let i = 0; i < 100; i++) runtime.ctx.send('wss://198.51.0.0:7000', { text: `${i}` })
+    await settle()
+    expect(logs.filter((l) => l.event === 'drop' && l.reason === 'dial-queue-full').length).toBe(100 - DEFAULT_MAX_FRAMES_PER_DIAL)
+    // 12,000 announcements of fresh URLs, as in issue 9: at most maxConcurrent dials are ever under way.
+    for (let i = 0; i < 12_000; i++) runtime.ctx.send(`wss://198.51.${i >> 8}.${i & 255}:7000`, { text: 'hi' })
+    await settle()
+    expect(dials.length).toBe(DEFAULT_DIAL_LIMITS.maxConcurrent)
+    expect(dials.every((u) => u.startsWith('wss://198.51.'))).toBe(true)
+    expect(logs.filter((l) => l.event === 'dial-refused').length).toBe(5 + 50) // the 5 refused by policy, and 50 of the busy ones, are logged…
+    await runtime.stop()
+    expect(logs.at(-1)).toMatchObject({ event: 'suppressed', counts: { 'dial-refused:busy': 12_000 - DEFAULT_DIAL_LIMITS.maxConcurrent - 50 } }) // …and the rest counted
+
+    // A URL whose dial failed is not dialled again before its backoff is over.
+    dials.length = 0
+    answer = () => Promise.reject(new Error('nothing there'))
+    const again = new NodeRuntime({ actor: new Recorder(), transport, storage: new MemoryStorage(), log: () => {} })
+    again.start()
+    again.ctx.send('wss://198.51.100.7:7000', { text: 'one' })
+    await settle()
+    again.ctx.send('wss://198.51.100.7:7000', { text: 'two' })
+    await settle()
+    expect(dials).toEqual(['wss://198.51.100.7:7000'])
+    await again.stop()
+  })
+
+  it('tells the network group of an identity by the link it came over, of a URL and of a datagram source', async () => {
+    const links: ((link: Link) => void)[] = []
+    const fake = (allowLoopback: boolean) => {
+      const network = new MemoryNetwork()
+      const base = network.transport(testSigner(1))
+      const transport: Transport = { identity: base.identity, listen: () => base.listen(), dial: (u, e) => base.dial(u, e), onLink: (h) => void links.push(h), onMisbehaviour: (h) => base.onMisbehaviour(h), close: () => base.close() }
+      const runtime = new NodeRuntime({ actor: new Recorder(), transport, storage: new MemoryStorage(), log: () => {}, allowLoopback })
+      runtime.start()
+      return runtime
+    }
+    const arrive = (seed: number, remoteAddress: string) => {
+      const closers: ((reason: CloseReason) => void)[] = []
+      const link: Link = { remoteIdentity: testSigner(seed).publicKey, remoteAddress, open: true, bufferedBytes: 0, send() {}, close() {}, onFrame() {}, onClose: (h) => void closers.push(h) }
+      links.at(-1)!(link)
+      return { id: toHex(link.remoteIdentity), close: () => closers.forEach((c) => c('remote')) }
+    }
+    const runtime = fake(false)
+    const a = arrive(10, '203.0.113.5:40000')
+    const b = arrive(11, '203.0.113.77:40001')
+    const c = arrive(12, '198.51.100.1:40002')
+    const d = arrive(13, '::ffff:203.0.113.9:40003')
+    const e = arrive(14, '2001:db8:1:2::1:40004')
+    const f = arrive(15, '127.0.0.1:40005')
+    expect(runtime.groupOf(a.id)).toBe('203.0.113.0/24')
+    expect(runtime.groupOf(b.id)).toBe('203.0.113.0/24')
+    expect(runtime.groupOf(d.id)).toBe('203.0.113.0/24')
+    expect(runtime.groupOf(c.id)).toBe('198.51.100.0/24')
+    expect(runtime.groupOf(e.id)).toBe('2001:db8:1::/48')
+    expect(runtime.groupOf(f.id)).toBe('127.0.0.0/24')
+    a.close()
+    expect(runtime.groupOf(a.id)).toBe('203.0.113.0/24') // remembered after the link is gone
+    expect(runtime.groupOf('wss://203.0.113.8:7000')).toBe('203.0.113.0/24')
+    expect(runtime.groupOf('udp://203.0.113.9:7400')).toBe('203.0.113.0/24')
+    expect(runtime.groupOf(toHex(testSigner(99).publicKey))).toBe(toHex(testSigner(99).publicKey)) // never seen: its own
+    await runtime.stop()
+    // A node that listens on loopback (a local cluster) counts each loopback peer as a group of its own.
+    const local = fake(true)
+    const g = arrive(16, '127.0.0.1:40006')
+    const h = arrive(17, '127.0.0.1:40007')
+    expect(local.groupOf(g.id)).not.toBe(local.groupOf(h.id))
+    await local.stop()
+  })
 })
+
+/** `transport`, with every send on its links recorded in `events` as 'send'. */
+function spySends(transport: Transport, events: string[]): Transport {
+  const spy = (link: Link): Link => ({
+    remoteIdentity: link.remoteIdentity,
+    remoteAddress: link.remoteAddress,
+    get bufferedBytes() {
+      return link.bufferedBytes
+    },
+    get open() {
+      return link.open
+    },
+    send: (frame) => (events.push('send'), link.send(frame)),
+    close: () => link.close(),
+    onFrame: (h) => link.onFrame(h),
+    onClose: (h) => link.onClose(h),
+  })
+  return {
+    identity: transport.identity,
+    listen: () => transport.listen(),
+    dial: async (url, expected) => spy(await transport.dial(url, expected)),
+    onLink: (h) => transport.onLink((link) => h(spy(link))),
+    onMisbehaviour: (h) => transport.onMisbehaviour(h),
+    close: () => transport.close(),
+  }
+}

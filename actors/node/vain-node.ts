@@ -1,13 +1,14 @@
-import { Result } from 'effect'
+import { Result, Schema } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { toHex } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
-import { Count } from '../../core/schemas.ts'
+import { Count, exactBytes } from '../../core/schemas.ts'
 import type { NodeIdentity } from '../identity/identity.ts'
 import type { Resources } from '../peer/announcement.ts'
 import { KademliaNode, type KademliaInbox, type KademliaOptions } from '../peer/kademlia.ts'
-import { idHex, idsEqual, nodeIdOf, type NodeId } from '../peer/node-id.ts'
+import { ID_BYTES, idHex, idsEqual, nodeIdOf, type NodeId } from '../peer/node-id.ts'
 import { recordKey, signRecord, type DhtRecord } from '../peer/record.ts'
+import type { Contact } from '../peer/routing-table.ts'
 
 /** A record this node publishes under its own key. */
 export interface Publication {
@@ -47,14 +48,49 @@ export interface VainNodeOptions {
   readonly retryMs?: number
   /** How often a change in the routing table is reported by a `peers` trace event (default 5 s). */
   readonly statusEveryMs?: number
-  /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers). */
-  readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'announce' | 'isBlocked' | 'tierOf'>>
+  /**
+   * The network group of a peer's address, for the routing table's diversity limits: in a real node,
+   * the runtime's `groupOf` (the IPv4 /24 or IPv6 /48 a peer's link came from). Default: every address
+   * its own group (in simulation, a node's name).
+   */
+  readonly groupOf?: (address: Address) => string
+  /**
+   * Which announced addresses this node will believe and dial: in a real node, the runtime's dial
+   * policy (`NodeRuntime.mayDial`: `wss://host:port` only, no loopback unless the node listens there),
+   * so that an announcement naming a unix socket or an internal URL is dropped before it is remembered,
+   * probed or relayed. Default: every address (in simulation, node names).
+   */
+  readonly acceptAddress?: (address: Address) => boolean
+  /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers, diversity limits). */
+  readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'announce' | 'isBlocked' | 'tierOf' | 'groupOf' | 'acceptAddress'>>
 }
 
 const TASKS = 'node:tasks'
 const STATUS = 'node:status'
 const MAX_REPORTED_PEERS = 64
 const VERSION_KEY = 'node/record-version/'
+const PEERS_KEY = 'node/peers'
+const MAX_URL_CHARS = 256
+/**
+ * Contacts kept on disk to dial again at boot, so that a node restarted without --bootstrap is not
+ * isolated. 32, taken across the buckets, is more than the α = 3 queries a join starts with, so a
+ * good part of them may have gone and the node still finds its way back; it stays within the
+ * runtime's concurrent dials (DEFAULT_DIAL_LIMITS.maxConcurrent = 32) and a few KiB on disk.
+ */
+export const DEFAULT_SAVED_PEERS = 32
+/**
+ * Diversity limits of the routing table (docs/dht.md): at most 2 contacts of one network group in a
+ * bucket (the `eclipse` scenario's defence: Sybils from one network then hold 2 of 11 buckets, not
+ * all) and 10 in the whole table, so 30 identities from one address take 2 to 10 slots, not 30, while
+ * a LAN of honest nodes on one /24 still fills part of each other's tables.
+ */
+export const DEFAULT_MAX_PER_GROUP = 2
+export const DEFAULT_MAX_PER_GROUP_IN_TABLE = 10
+
+/** The saved sample: node ids (hex) and the URLs their nodes announced. */
+const SavedPeers = Schema.Array(Schema.Tuple([exactBytes(ID_BYTES), Schema.String.check(Schema.isMaxLength(MAX_URL_CHARS))])).check(
+  Schema.isMaxLength(DEFAULT_SAVED_PEERS),
+)
 
 /**
  * What `vain node` runs: the peer actor (announcements on the LAN and to the bootstrap nodes, the
@@ -74,12 +110,17 @@ export class VainNode implements Actor<KademliaInbox> {
   private readonly pending = new Set<Search>()
   private readonly searching = new Set<Search>()
   private reported = ''
+  private saved = ''
 
   constructor(private readonly options: VainNodeOptions) {
     const blocked = new Set((options.blocked ?? []).map((key) => idHex(nodeIdOf(key))))
     const tiers = new Map((options.trusted ?? []).map((t) => [idHex(nodeIdOf(t.identity)), t.tier]))
     this.peer = new KademliaNode({
+      maxPerGroup: DEFAULT_MAX_PER_GROUP,
+      maxPerGroupInTable: DEFAULT_MAX_PER_GROUP_IN_TABLE,
       ...options.peer,
+      ...(options.groupOf && { groupOf: options.groupOf }),
+      ...(options.acceptAddress && { acceptAddress: options.acceptAddress }),
       bootstrap: options.bootstrap,
       identity: options.identity,
       ...(blocked.size > 0 && { isBlocked: (id: NodeId) => blocked.has(idHex(id)) }),
@@ -96,6 +137,7 @@ export class VainNode implements Actor<KademliaInbox> {
 
   start(ctx: Context): void {
     this.peer.start(ctx)
+    this.rejoin(ctx)
     for (const publication of this.options.publish ?? []) this.republishAt.set(publication, 0)
     for (const search of this.options.find ?? []) this.pending.add(search)
     ctx.setTimer(this.retryMs, TASKS)
@@ -163,14 +205,49 @@ export class VainNode implements Actor<KademliaInbox> {
     })
   }
 
-  // Reports the routing table's contacts (node ids) when they changed since the last report.
+  // Reports the routing table's contacts (node ids) when they changed since the last report, and
+  // keeps a sample of them on disk for the next boot.
   private reportPeers(ctx: Context): void {
     const ids = this.peer.table.contacts().map((c) => idHex(c.id)).sort()
     const summary = ids.join(',')
     if (summary !== this.reported) {
       this.reported = summary
+      this.savePeers(ctx)
       ctx.trace({ type: 'peers', count: ids.length, peers: ids.slice(0, MAX_REPORTED_PEERS) })
     }
     ctx.setTimer(this.options.statusEveryMs ?? 5_000, STATUS)
+  }
+
+  // Up to DEFAULT_SAVED_PEERS contacts, taken across the buckets (the first of each bucket, then the
+  // second, …) so the sample spans the id space, each with the URL its node announced. Synced now: the
+  // trace that follows tells an operator the node knows them, and a kill -9 must not make it forget.
+  private savePeers(ctx: Context): void {
+    const buckets = this.peer.table.occupiedBuckets().map((index) => this.peer.table.bucketContacts(index))
+    const sample: [Uint8Array, string][] = []
+    for (let depth = 0; sample.length < DEFAULT_SAVED_PEERS && buckets.some((b) => b.length > depth); depth++) {
+      for (const bucket of buckets) {
+        const contact = bucket[depth]
+        const url = contact === undefined ? undefined : this.peer.announced.peek(idHex(contact.id))?.addresses[0]
+        if (url !== undefined && url.length <= MAX_URL_CHARS && sample.length < DEFAULT_SAVED_PEERS) sample.push([contact!.id, url])
+      }
+    }
+    const summary = sample.map(([id, url]) => `${idHex(id)}@${url}`).join(',')
+    if (summary === this.saved) return
+    this.saved = summary
+    ctx.storage.put(PEERS_KEY, encode(sample))
+    ctx.storage.sync()
+  }
+
+  // At boot, the saved contacts are looked up from: the node looks itself up through them (Kademlia's
+  // join), each must answer with the id it was saved with, and those that do fill the table again.
+  private rejoin(ctx: Context): void {
+    const bytes = ctx.storage.get(PEERS_KEY)
+    if (bytes === undefined) return
+    const saved = decodeFrame(bytes, SavedPeers)
+    if (Result.isFailure(saved)) return void ctx.trace({ type: 'saved-peers-unreadable', reason: saved.failure.message })
+    const seeds: Contact[] = saved.success.filter(([id, url]) => url !== this.options.listen && !idsEqual(id, this.peer.id)).map(([id, url]) => ({ id, address: url }))
+    if (seeds.length === 0) return
+    ctx.trace({ type: 'rejoining', peers: seeds.length })
+    this.peer.lookup(this.peer.id, ctx, () => {}, seeds)
   }
 }

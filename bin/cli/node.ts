@@ -9,6 +9,7 @@ import { toHex } from '../../core/bytes.ts'
 import { DataDirLock } from '../../core/data-dir-lock.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { FileStorage, type StoreRepair } from '../../core/file-storage.ts'
+import { hostScope, parseHost } from '../../core/network-address.ts'
 import { OsRandom } from '../../core/os-random.ts'
 import { NodeRuntime, type LogRecord } from '../../core/runtime.ts'
 import { StorageError } from '../../core/storage-error.ts'
@@ -53,6 +54,12 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
   const listen = await transport.listen()
   const lan = config.lanPort === undefined ? undefined : await openLan(config.lanPort, config.lanAddress, transport)
   const announced = config.announce ?? listen
+  // A node listening on loopback is a local cluster (examples/local-cluster): its peers are on this
+  // machine, so it may dial loopback URLs, and each loopback peer counts as a network of its own.
+  const allowLoopback = hostScope(parseHost(config.host)) === 'loopback'
+  // The runtime tells the actor a peer's network group and which announced URLs it would dial; it is
+  // built after the actor it drives.
+  let runtimeOf: NodeRuntime | undefined
   const actor = new VainNode({
     identity: new NodeIdentity(keys),
     listen: announced,
@@ -63,8 +70,11 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
     publish: config.publish,
     find: config.find,
     statusEveryMs: config.statusEveryMs,
+    groupOf: (address) => runtimeOf?.groupOf(address) ?? address,
+    acceptAddress: (address) => runtimeOf?.mayDial(address) ?? false,
   })
-  const runtime = new NodeRuntime({ actor, transport, storage, log, ...(lan && { lan }) })
+  const runtime = new NodeRuntime({ actor, transport, storage, log, allowLoopback, ...(lan && { lan }) })
+  runtimeOf = runtime
   log({ event: 'listening', url: listen, announced, identity: toHex(transport.identity), nodeId: idHex(nodeIdOf(transport.identity)), lan: config.lanPort ?? null })
   runtime.start()
 

@@ -7,8 +7,12 @@ import { Simulation } from '../simulation.ts'
 /**
  * A primary-backup replicated store. The client writes WRITES keys to the primary r0, which replicates
  * them to the backups r1..r(n-1). The safe variant acknowledges a write only once a majority of
- * replicas has synced it; the unsafe variant (a planted bug, for testing the checker) acknowledges as
- * soon as it has sent the write on, without syncing, so a partition or a crash loses acknowledged writes.
+ * replicas has synced it. The unsafe variant (a planted bug, for testing the checker) is a write-behind
+ * cache: the primary acknowledges a write at once, keeps it in memory, and writes and replicates it
+ * only at its next flush, FLUSH_EVERY_MS later. The runtimes' output commit (a message leaves only
+ * after the writes before it are synced) cannot save it, since nothing was written before the
+ * acknowledgement: a crash of the primary before the flush loses acknowledged writes, and so does a
+ * partition that keeps the flush from a majority.
  */
 const Message = Schema.Union([
   Schema.Struct({ type: Schema.Literal('write'), id: Schema.Int }),
@@ -21,6 +25,8 @@ type Message = typeof Message.Type
 const WRITES = 20
 const WRITE_EVERY_MS = 100
 const RETRY_MS = 300
+const FLUSH_EVERY_MS = 500
+const FLUSH = 'flush'
 const CLIENT = 'client'
 const PRIMARY = 'r0'
 const key = (id: number) => `w/${id}`
@@ -55,6 +61,8 @@ class Replica implements Actor<Message> {
   readonly inbox = Message
   // Primary only: which replicas hold each write not yet acknowledged.
   private readonly holders = new Map<number, Set<Address>>()
+  // Unsafe primary only: writes acknowledged but not yet written (the write-behind cache).
+  private readonly cached = new Set<number>()
 
   constructor(
     private readonly replicas: readonly Address[],
@@ -62,13 +70,17 @@ class Replica implements Actor<Message> {
   ) {}
 
   start(ctx: Context): void {
-    if (ctx.self === PRIMARY) ctx.setTimer(RETRY_MS, 'retry')
+    if (ctx.self !== PRIMARY) return
+    ctx.setTimer(RETRY_MS, 'retry')
+    if (this.unsafe) ctx.setTimer(FLUSH_EVERY_MS, FLUSH)
   }
 
   receive(message: Message, from: Address, ctx: Context): void {
     switch (message.type) {
       case 'write':
-        return this.write(message.id, ctx)
+        if (!this.unsafe) return this.write(message.id, ctx)
+        this.cached.add(message.id)
+        return ctx.send(CLIENT, { type: 'ack', id: message.id })
       case 'replicate':
         ctx.storage.put(key(message.id), new Uint8Array([1]))
         ctx.storage.sync()
@@ -86,18 +98,23 @@ class Replica implements Actor<Message> {
     }
   }
 
-  timer(_tag: string | number, ctx: Context): void {
+  timer(tag: string | number, ctx: Context): void {
+    if (tag === FLUSH) {
+      for (const id of this.cached) this.write(id, ctx)
+      this.cached.clear()
+      ctx.setTimer(FLUSH_EVERY_MS, FLUSH)
+      return
+    }
     for (const [id, holders] of this.holders) this.replicate(id, holders, ctx)
     ctx.setTimer(RETRY_MS, 'retry')
   }
 
   private write(id: number, ctx: Context): void {
     ctx.storage.put(key(id), new Uint8Array([1]))
-    if (!this.unsafe) ctx.storage.sync()
+    ctx.storage.sync()
     let holders = this.holders.get(id)
     if (holders === undefined) this.holders.set(id, (holders = new Set([ctx.self])))
     this.replicate(id, holders, ctx)
-    if (this.unsafe) ctx.send(CLIENT, { type: 'ack', id })
   }
 
   private replicate(id: number, holders: Set<Address>, ctx: Context): void {
@@ -150,6 +167,6 @@ export const replication: Scenario = {
 export const replicationUnsafe: Scenario = {
   ...common,
   name: 'replication-unsafe',
-  description: 'the same store with a planted bug: writes are acknowledged before they are replicated or synced',
+  description: 'the same store with a planted bug: a write-behind cache acknowledges writes before it writes them, and flushes them later',
   build: (options) => build(options, true),
 }
