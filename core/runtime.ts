@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   readonly dialLimits?: DialLimits
   /** Frames that fail to decode before the link they came over is cut (default DEFAULT_MAX_DECODE_FAILURES). */
   readonly maxDecodeFailures?: number
+  /** Links this node dialled that stay open at once (default DEFAULT_MAX_OUTBOUND_LINKS). */
+  readonly maxOutboundLinks?: number
   readonly logSampling?: LogSampling
 }
 
@@ -56,6 +58,14 @@ export const DEFAULT_REMEMBERED_PEERS = 4_096
  * stalled dial holds no more memory (the frames are dropped, and the DHT's timeouts deal with them).
  */
 export const DEFAULT_MAX_FRAMES_PER_DIAL = 64
+/**
+ * Dialled links open at once. Inbound links are capped by the transport; dialled ones were not, so
+ * announcements of ever new peers (each dialled to be pinged, within the peer actor's probe budget)
+ * would pile up links for ever. 512 is above what a routing table uses (k = 20 contacts in each of the
+ * ~17 occupied buckets of a 100,000-node network: ~340); past it the least recently used link closes,
+ * and the DHT's heartbeats keep the links of live contacts recent.
+ */
+export const DEFAULT_MAX_OUTBOUND_LINKS = 512
 
 /**
  * The real-time runtime: one actor on the Node.js event loop, with the wall clock, the OS random
@@ -86,6 +96,8 @@ export class NodeRuntime {
   private readonly reachedAt = new BoundedMap<Address, string>(DEFAULT_REMEMBERED_PEERS)
   /** The network group of each identity, from the link it came over, kept after the link closes. */
   private readonly groups = new BoundedMap<Address, string>(DEFAULT_REMEMBERED_PEERS)
+  /** Links this node dialled, least recently used first; past the cap the idlest is closed. */
+  private readonly outbound: BoundedMap<Link, Address>
   private readonly timers = new Map<TimerId, NodeJS.Timeout>()
   private readonly commit: OutputCommit
   private readonly sampler: LogSampler
@@ -105,6 +117,10 @@ export class NodeRuntime {
     const limits = options.dialLimits ?? DEFAULT_DIAL_LIMITS
     this.gate = new DialGate(limits, now)
     this.dialling = new BoundedMap(limits.maxConcurrent)
+    this.outbound = new BoundedMap(options.maxOutboundLinks ?? DEFAULT_MAX_OUTBOUND_LINKS, (link, url) => {
+      this.log({ event: 'link-cut', reason: 'outbound-cap', to: url, detail: `more than ${this.outbound.capacity} dialled links: the least recently used is closed` })
+      link.close()
+    })
     const allowLoopback = options.allowLoopback ?? false
     this.problem = options.dialProblem ?? ((url) => dialProblem(url, { allowLoopback }))
     this.commit = new OutputCommit(options.storage, setImmediate, (error, dropped) => // real-runtime: the end of the event-loop turn
@@ -228,6 +244,7 @@ export class NodeRuntime {
         this.links.set(url, dialled)
         this.reachedAt.set(toHex(dialled.remoteIdentity), url)
         this.adopt(dialled)
+        if (dialled.open) this.outbound.set(dialled, url)
         for (const f of frames) this.transmit(dialled, f, url)
       },
       (error: Error & { reason?: string }) => {
@@ -239,6 +256,7 @@ export class NodeRuntime {
   }
 
   private transmit(link: Link, frame: Uint8Array, to: Address): void {
+    this.outbound.get(link) // a use: a dialled link moves to the recent end
     try {
       link.send(frame)
     } catch (error) {
@@ -272,6 +290,7 @@ export class NodeRuntime {
     const maxFailures = this.options.maxDecodeFailures ?? DEFAULT_MAX_DECODE_FAILURES
     let failures = 0
     link.onFrame((frame) => {
+      this.outbound.get(link)
       if (this.deliver(frame, peer) || !link.open || ++failures < maxFailures) return
       this.log({ event: 'link-cut', reason: 'decode-failures', peer, address: link.remoteAddress, detail: `${failures} frames did not decode` })
       link.close()
@@ -279,6 +298,7 @@ export class NodeRuntime {
     link.onClose((reason) => {
       // The link may be filed under the peer's identity and under the URL it was dialled at.
       for (const [key, value] of this.links) if (value === link) this.links.delete(key)
+      this.outbound.delete(link)
       this.log({ event: 'link-down', peer, reason })
     })
   }

@@ -10,6 +10,7 @@ import { TokenBucket, type Limits } from './limits.ts'
 export abstract class BaseLink implements Link {
   private frameHandler: ((frame: Uint8Array) => void) | undefined
   private readonly early: Uint8Array[] = []
+  private earlyBytes = 0
   private readonly closeHandlers: ((reason: CloseReason) => void)[] = []
   private readonly bucket: TokenBucket
   private drops = 0
@@ -56,6 +57,7 @@ export abstract class BaseLink implements Link {
 
   onFrame(handler: (frame: Uint8Array) => void): void {
     this.frameHandler = handler
+    this.earlyBytes = 0
     for (const frame of this.early.splice(0)) if (this.open) handler(frame)
   }
 
@@ -69,8 +71,11 @@ export abstract class BaseLink implements Link {
     if (!this.open) return
     if (frame.byteLength > this.limits.maxFrameBytes) return this.cut('frame-too-large', `a ${frame.byteLength}-byte frame arrived`)
     if (!this.admit()) return
-    if (this.frameHandler === undefined) this.early.push(frame)
-    else this.frameHandler(frame)
+    if (this.frameHandler !== undefined) return this.frameHandler(frame)
+    // Nobody reads yet: what is kept meanwhile is bounded like what waits to go out.
+    this.earlyBytes += frame.byteLength
+    if (this.earlyBytes > this.limits.maxBufferedBytes) return this.cut('rate-limited', `${this.earlyBytes} bytes arrived before the link was read`)
+    this.early.push(frame)
   }
 
   /**

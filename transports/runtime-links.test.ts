@@ -133,6 +133,31 @@ describe('NodeRuntime over links and a LAN', () => {
     await runtime.stop()
   })
 
+  it('keeps at most maxOutboundLinks dialled links open, closing the least recently used', async () => {
+    const network = new MemoryNetwork()
+    const logs: LogRecord[] = []
+    const runtime = new NodeRuntime({ actor: new Recorder(), transport: network.transport(testSigner(1)), storage: new MemoryStorage(), log: (r) => logs.push(r), dialProblem: memoryUrls, maxOutboundLinks: 2 })
+    runtime.start()
+    const peers = await Promise.all([2, 3, 4].map(async (seed) => {
+      const peer = network.transport(testSigner(seed))
+      const url = await peer.listen()
+      const links: Link[] = []
+      peer.onLink((link) => links.push(link))
+      return { url, links }
+    }))
+    runtime.ctx.send(peers[0]!.url, 'a')
+    await settle()
+    runtime.ctx.send(peers[1]!.url, 'b')
+    await settle()
+    runtime.ctx.send(peers[0]!.url, 'a again') // the first link is now the more recently used
+    await settle()
+    runtime.ctx.send(peers[2]!.url, 'c')
+    await settle()
+    expect(peers.map((p) => p.links.map((l) => l.open))).toEqual([[true], [false], [true]])
+    expect(logs.filter((r) => r.event === 'link-cut' && r.reason === 'outbound-cap')).toHaveLength(1)
+    await runtime.stop()
+  })
+
   it('broadcasts on its LAN and delivers datagrams from udp://source, decoded like any frame', async () => {
     const port = 42_000 + Math.floor(Math.random() * 5_000) // a test's own port
     const network = new MemoryNetwork()

@@ -104,6 +104,20 @@ export function transportCompliance(name: string, fixture: () => ComplianceFixtu
       expect(got).toEqual([1, 2])
     })
 
+    it('keeps no more than maxBufferedBytes of frames that nobody reads yet: past it the link is cut', async () => {
+      const bound = 16 << 10
+      const { a, dialled, accepted } = await connect({ maxBufferedBytes: bound, maxFrameBytes: 4 << 10 })
+      const reports: Misbehaviour[] = []
+      a.onMisbehaviour((m) => reports.push(m))
+      const frame = new Uint8Array(4 << 10)
+      for (let i = 0; i < 8 && dialled.open; i++) {
+        dialled.send(frame)
+        await tick(5)
+      }
+      await eventually(() => !accepted.open, 'the unread link cut')
+      expect(reports.map((r) => r.reason)).toEqual(['rate-limited'])
+    })
+
     it('closes both ends exactly once, and refuses to send on a closed link', async () => {
       const { dialled, accepted } = await connect()
       const reasons: CloseReason[][] = [[], []]
