@@ -39,9 +39,17 @@ export function dialProblem(url: string, rules: DialRules): string | undefined {
   } catch {
     return 'not a valid URL'
   }
-  const scope = hostScope(parseHost(hostname))
+  return hostProblem(hostname, rules)
+}
+
+/**
+ * Why a host (an IP literal or a name) is not one to dial, or undefined: the host part of
+ * `dialProblem`, also applied by the ws transport to what a DNS name resolved to.
+ */
+export function hostProblem(host: string, rules: DialRules): string | undefined {
+  const scope = hostScope(parseHost(host))
   if (scope === 'global' || (scope === 'loopback' && rules.allowLoopback)) return undefined
-  return `${hostname} is a ${scope} address`
+  return `${host} is a ${scope} address`
 }
 
 export interface DialLimits {

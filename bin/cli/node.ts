@@ -9,6 +9,7 @@ import { toHex } from '../../core/bytes.ts'
 import { DataDirLock } from '../../core/data-dir-lock.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { FileStorage, type StoreRepair } from '../../core/file-storage.ts'
+import { hostProblem } from '../../core/dial-policy.ts'
 import { hostScope, parseHost } from '../../core/network-address.ts'
 import { OsRandom } from '../../core/os-random.ts'
 import { NodeRuntime, type LogRecord } from '../../core/runtime.ts'
@@ -50,13 +51,16 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
   const storage = dataDir.storage
   if (storage.tornBytesCut > 0) log({ event: 'store-torn-tail-cut', bytes: storage.tornBytesCut })
   const keys = openKeys(join(config.dir, 'identity.key'), config.passphrase, config.cost)
-  const transport = await WsTransport.create({ publicKey: keys.publicKey(ROOT_KEY), sign: (m) => keys.sign(ROOT_KEY, m) }, { host: config.host, port: config.port })
-  const listen = await transport.listen()
-  const lan = config.lanPort === undefined ? undefined : await openLan(config.lanPort, config.lanAddress, transport)
-  const announced = config.announce ?? listen
   // A node listening on loopback is a local cluster (examples/local-cluster): its peers are on this
   // machine, so it may dial loopback URLs, and each loopback peer counts as a network of its own.
   const allowLoopback = hostScope(parseHost(config.host)) === 'loopback'
+  // A peer URL's host is judged before the dial (the runtime's dial policy); a DNS name is judged again
+  // by what it resolves to, at connect time.
+  const resolvedAddressProblem = (ip: string) => hostProblem(ip, { allowLoopback })
+  const transport = await WsTransport.create({ publicKey: keys.publicKey(ROOT_KEY), sign: (m) => keys.sign(ROOT_KEY, m) }, { host: config.host, port: config.port, resolvedAddressProblem })
+  const listen = await transport.listen()
+  const lan = config.lanPort === undefined ? undefined : await openLan(config.lanPort, config.lanAddress, transport)
+  const announced = config.announce ?? listen
   // The runtime tells the actor a peer's network group and which announced URLs it would dial; it is
   // built after the actor it drives.
   let runtimeOf: NodeRuntime | undefined

@@ -73,3 +73,27 @@ describe('ws identity binding', () => {
     expect(reports[0]).toMatchObject({ reason: 'handshake-failed' })
   })
 })
+
+describe('ws dialling by DNS name', () => {
+  it('refuses to connect where a name resolves to an address the policy refuses (localhost → loopback)', async () => {
+    const server = await WsTransport.create(testSigner(1), { tls: await tls })
+    const seen: string[] = []
+    const client = await WsTransport.create(testSigner(2), {
+      tls: await tls,
+      resolvedAddressProblem: (ip) => (seen.push(ip), ip.startsWith('127.') || ip === '::1' ? 'loopback' : undefined),
+    })
+    let accepted = 0
+    server.onLink(() => accepted++)
+    const port = new URL(await server.listen()).port
+    try {
+      await expect(client.dial(`wss://localhost:${port}`)).rejects.toMatchObject({ reason: 'refused' })
+      expect(seen.some((ip) => ip === '127.0.0.1' || ip === '::1')).toBe(true)
+      expect(accepted).toBe(0)
+      // An IP literal is not looked up: the runtime's dial policy judges it before the dial.
+      await expect(client.dial(`wss://127.0.0.1:${port}`)).resolves.toMatchObject({ open: true })
+    } finally {
+      await client.close()
+      await server.close()
+    }
+  })
+})

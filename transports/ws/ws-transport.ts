@@ -12,6 +12,7 @@ import { limitsWith, type Limits } from '../limits.ts'
 import { ReportAggregator } from '../report-aggregator.ts'
 import { selfSignedCertificate, type TlsCredentials } from './certificate.ts'
 import { ConnectionGate, connectionKey, remoteIp } from './connection-gate.ts'
+import { checkedLookup } from './checked-lookup.ts'
 import { checkHello, hello, sessionBinding } from './identity-binding.ts'
 
 /** WebSocket close codes for the reasons a link ends (4000–4999 are the application's). */
@@ -99,6 +100,11 @@ export interface WsTransportOptions {
   readonly limits?: Partial<Limits>
   /** TLS credentials; by default a fresh self-signed certificate. */
   readonly tls?: TlsCredentials
+  /**
+   * Why an address a dialled DNS name resolved to must not be connected to (e.g. loopback), or
+   * undefined when it may. Default: any address (IP literals are judged by the runtime's dial policy).
+   */
+  readonly resolvedAddressProblem?: (ip: string) => string | undefined
 }
 
 /**
@@ -180,7 +186,8 @@ export class WsTransport implements Transport {
     return new Promise<Link>((resolve, reject) => {
       let socket: WebSocket
       try {
-        socket = new WebSocket(address, { ...TLS_OPTIONS, ...WS_OPTIONS, rejectUnauthorized: false, maxPayload: this.limits.maxFrameBytes })
+        const refuse = this.options.resolvedAddressProblem
+        socket = new WebSocket(address, { ...TLS_OPTIONS, ...WS_OPTIONS, rejectUnauthorized: false, maxPayload: this.limits.maxFrameBytes, ...(refuse && { lookup: checkedLookup(refuse) }) })
       } catch (cause) {
         return reject(new TransportError('unreachable', `cannot dial ${address}: ${(cause as Error).message}`))
       }
@@ -217,6 +224,7 @@ export class WsTransport implements Transport {
       })
       socket.once('close', (code: number) => fail(new TransportError(REASON_OF_CODE.get(code) ?? 'handshake-failed', `${address} closed the connection during the handshake (code ${code})`)))
       socket.on('error', (error: Error & { code?: string }) => {
+        if (error.code === 'EREFUSEDADDRESS') return fail(new TransportError('refused', `cannot dial ${address}: ${error.message}`))
         const reason = error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND' || error.code === 'EHOSTUNREACH' ? 'unreachable' : 'handshake-failed'
         fail(new TransportError(reason, `cannot dial ${address}: ${error.message}`))
       })
