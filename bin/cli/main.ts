@@ -17,7 +17,8 @@ usage:
   vain check <scenario> [--runs 100] [--seed N] [--nodes N] [--until 10s] [--json]
   vain bench <name> [--quick] [--json]
   vain node --listen HOST:PORT --data-dir DIR [--bootstrap wss://HOST:PORT]... [--json-logs] [--kdf interactive|moderate]
-            (the identity is sealed with the passphrase in VAIN_PASSPHRASE)
+            (the identity is sealed with the passphrase in VAIN_PASSPHRASE; see docs/cli.md for every flag)
+  vain node --data-dir DIR --repair    salvage a damaged store (keeps what verifies, moves the original aside)
   vain list
 
 Exit status: 0 success, 1 an invariant was violated (or check found a failing run), 2 bad usage.`
