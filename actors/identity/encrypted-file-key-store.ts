@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Result, Schema } from 'effect'
 import sodium from 'sodium-native'
+import { replaceFileAtomically } from '../../core/atomic-file.ts'
 import { asBuffer } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { exactBytes } from '../../core/schemas.ts'
@@ -58,7 +59,9 @@ export class EncryptedFileKeyStore extends MemoryKeyStore {
     const header: Header = { format: 'vain-sealed-seed-v1', kdf: 'argon2id13', ...cost, salt, nonce }
     const ciphertext = Buffer.alloc(32 + TAG_BYTES)
     sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(ciphertext, asBuffer(masterSeed), asBuffer(encode(header)), null, nonce, stretch(passphrase, header))
-    writeAtomically(path, encode({ header, ciphertext }))
+    // A unique temporary name: the key file is created once, while nothing else may write beside it.
+    const temporary = join(dirname(path), `.${Date.now().toString(36)}-${process.pid}.tmp`) // real-runtime: a file name only
+    replaceFileAtomically(path, encode({ header, ciphertext }), temporary)
     return new EncryptedFileKeyStore(masterSeed)
   }
 
@@ -87,22 +90,4 @@ function stretch(passphrase: string, header: Header): Buffer {
   const key = Buffer.alloc(KEY_BYTES)
   sodium.crypto_pwhash(key, Buffer.from(passphrase, 'utf8'), asBuffer(header.salt), header.opslimit, header.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13)
   return key
-}
-
-function writeAtomically(path: string, bytes: Uint8Array): void {
-  const temporary = join(dirname(path), `.${Date.now().toString(36)}-${process.pid}.tmp`) // real-runtime: a file name only
-  const fd = openSync(temporary, 'wx', 0o600)
-  try {
-    writeSync(fd, bytes)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(temporary, path)
-  const dir = openSync(dirname(path), 'r')
-  try {
-    fsyncSync(dir)
-  } finally {
-    closeSync(dir)
-  }
 }
