@@ -1,5 +1,5 @@
 import { Result, Schema } from 'effect'
-import { toHex } from '../../core/bytes.ts'
+import { fromHex, toHex } from '../../core/bytes.ts'
 import type { Context } from '../../core/actor.ts'
 import { BoundedMap } from '../../core/bounded-map.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
@@ -66,6 +66,11 @@ export class EnvelopeOpener {
     maxProvisional = DEFAULT_MAX_PROVISIONAL_IDENTITIES,
   ) {
     this.provisional = new BoundedMap(maxProvisional)
+    // A confirmed identity the key book forgets takes its replay windows with it.
+    book.onForget((root, storage) => {
+      for (const epoch of this.windows.get(root)?.keys() ?? []) storage.delete(highWaterKey(root, epoch))
+      this.windows.delete(root)
+    })
   }
 
   /** Reloads the key book and the replay high-water marks a previous run persisted. */
@@ -77,13 +82,16 @@ export class EnvelopeOpener {
     for (const key of ctx.storage.keys(HIGH_WATER_PREFIX)) {
       const [root, epoch] = key.slice(HIGH_WATER_PREFIX.length).split('/')
       const high = decodeFrame(ctx.storage.get(key)!, Count)
-      if (Result.isSuccess(high) && root !== undefined) this.confirmedWindowsOf(root).set(Number(epoch), new ReplayWindow(high.success))
+      // A mark left behind by an identity the book no longer holds (forgotten just before a crash) goes.
+      if (root !== undefined && !this.book.isConfirmed(fromHex(root))) ctx.storage.delete(key)
+      else if (Result.isSuccess(high) && root !== undefined) this.confirmedWindowsOf(root).set(Number(epoch), new ReplayWindow(high.success))
     }
   }
 
   /**
    * Confirms `root` (it answered a ping at its announced address, or a link proved its key): its
-   * certificate and replay windows become durable, synced before this returns, and are never evicted.
+   * certificate and replay windows become durable, synced before this returns (and bounded only by the
+   * key book's cap on confirmed identities).
    * Says whether it is now confirmed (false when its certificate is not held: nothing to confirm).
    */
   confirm(root: Uint8Array, ctx: Context): boolean {

@@ -20,6 +20,17 @@ export const DEFAULT_GRACE_MS = 30 * 24 * 3600_000
  */
 export const DEFAULT_MAX_PROVISIONAL_IDENTITIES = 4_096
 
+/**
+ * Confirmed identities kept (65,536, ~25 MiB of records on disk and in memory). Confirming costs an
+ * identity a ping answered at an address it announced, within the peer actor's probe budget, so an
+ * attacker that answers pings could still confirm identities without end; past the cap the identity
+ * silent the longest (least recently used for a signature check) is forgotten, memory and disk. That
+ * puts this node, for that one identity, where a node that never heard of it stands: it trusts the
+ * next certificate it is shown, which is the exposure every newcomer has. A routing table holds a few
+ * hundred contacts, so no identity this node talks to is anywhere near eviction.
+ */
+export const DEFAULT_MAX_CONFIRMED_IDENTITIES = 65_536
+
 const PeerRecord = Schema.Struct({
   current: RotationCertificate,
   /** The key `current` replaced, and until when (this node's clock) it is still accepted. */
@@ -39,20 +50,31 @@ const STORAGE_PREFIX = 'identity/peer/'
  * An identity is provisional until the caller confirms it (`confirm`: it answered a ping at the address
  * it announced, or a link proved its key): its record lives in memory only, in a bounded LRU, and costs
  * no disk. A confirmed identity's record is written and synced at once, and every later certificate
- * of it too, and it is never evicted: a restart or an eviction that forgot a rotation would trust the
- * replaced (perhaps stolen) key again. (Found by the rotation scenario: a crash soon after a rotation
- * brought a stolen key back into use.)
+ * of it too: a restart that forgot a rotation would trust the replaced (perhaps stolen) key again.
+ * (Found by the rotation scenario: a crash soon after a rotation brought a stolen key back into use.)
+ * Confirmed identities are bounded too (DEFAULT_MAX_CONFIRMED_IDENTITIES): the one silent the longest
+ * is forgotten, in memory and on disk, and whoever keeps state by identity is told (`onForget`).
  */
 export class KeyBook {
-  private readonly confirmed = new Map<string, PeerRecord>()
+  private readonly confirmed: BoundedMap<string, PeerRecord>
   private readonly provisional: BoundedMap<string, PeerRecord>
+  /** Confirmed identities evicted since the last write, to delete from storage then. */
+  private forgotten: string[] = []
+  private readonly forgetHandlers: ((root: string, storage: Storage) => void)[] = []
 
   constructor(
     private readonly verifier: SignatureVerifier,
     private readonly graceMs = DEFAULT_GRACE_MS,
     maxProvisional = DEFAULT_MAX_PROVISIONAL_IDENTITIES,
+    maxConfirmed = DEFAULT_MAX_CONFIRMED_IDENTITIES,
   ) {
     this.provisional = new BoundedMap(maxProvisional)
+    this.confirmed = new BoundedMap(maxConfirmed, (root) => this.forgotten.push(root))
+  }
+
+  /** Calls `handler` with each confirmed identity the book forgets (to drop state kept by identity). */
+  onForget(handler: (root: string, storage: Storage) => void): void {
+    this.forgetHandlers.push(handler)
   }
 
   /** Reloads the confirmed records a previous run persisted (and forgets every provisional one). */
@@ -63,6 +85,7 @@ export class KeyBook {
       const record = decodeFrame(storage.get(key)!, PeerRecord)
       if (Result.isSuccess(record)) this.confirmed.set(key.slice(STORAGE_PREFIX.length), record.success)
     }
+    this.dropForgotten(storage)
   }
 
   /** How many identities are held unconfirmed (bounded by the capacity given at construction). */
@@ -88,6 +111,15 @@ export class KeyBook {
     this.confirmed.set(hex, record)
     this.persist(hex, record, storage)
     return true
+  }
+
+  // The identities evicted by the last confirmation leave storage with it (synced by its persist or
+  // the next one), and every holder of per-identity state hears of it.
+  private dropForgotten(storage: Storage): void {
+    for (const root of this.forgotten.splice(0)) {
+      storage.delete(STORAGE_PREFIX + root)
+      for (const handler of this.forgetHandlers) handler(root, storage)
+    }
   }
 
   /**
@@ -122,12 +154,13 @@ export class KeyBook {
   // Synced at once: a restart that forgot a rotation would trust the replaced key again.
   private persist(root: string, record: PeerRecord, storage: Storage): void {
     storage.put(STORAGE_PREFIX + root, encode(record))
+    this.dropForgotten(storage)
     storage.sync()
   }
 
   private recordOf(root: Uint8Array): PeerRecord | undefined {
     const hex = toHex(root)
-    return this.confirmed.get(hex) ?? this.provisional.peek(hex)
+    return this.confirmed.get(hex) ?? this.provisional.peek(hex) // a use: the confirmed one stays recent
   }
 
   /** The key that signs for `root` in `epoch` now, or why there is none. */
