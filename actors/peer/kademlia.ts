@@ -189,7 +189,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
       replacements: this.options.replacements ?? this.k,
       groupOf: this.options.groupOf ?? ((address) => address),
     })
-    this.records = new RecordStore(ctx.storage, { ...DEFAULT_RECORD_LIMITS, ...this.options.recordLimits })
+    this.records = new RecordStore(ctx.storage, { ...DEFAULT_RECORD_LIMITS, ...this.options.recordLimits }, ctx.random.split('records'))
     this.handoffs = new Budget(this.options.handoffsPerSecond ?? DEFAULT_HANDOFFS_PER_SECOND, this.options.handoffBurst ?? DEFAULT_HANDOFF_BURST)
     this.republishSlice = 0
     this.introductions = new Introductions(this, this.options, this.verifier, this.k)

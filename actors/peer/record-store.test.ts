@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ed25519FromSeed } from '../../core/keys.ts'
+import { Random } from '../../core/random.ts'
 import { MemoryStorage } from '../../core/storage.ts'
 import { sign } from '../../core/sign.ts'
 import { idHex } from './node-id.ts'
@@ -28,7 +29,7 @@ const limits = { maxRecords: 100, maxBytes: 1_000_000, perPublisher: 10, perSend
 
 describe('RecordStore quotas', () => {
   it('keeps at most perPublisher records of one publisher, perSender from one sender, and maxRecords in all', () => {
-    const store = new RecordStore(new MemoryStorage(), limits)
+    const store = new RecordStore(new MemoryStorage(), limits, Random.fromSeed(1))
     for (let name = 0; name < 20; name++) store.put(record(0, name), 0, 'a')
     expect(store.size).toBe(10)
     expect(store.put(record(0, 99), 0, 'b')?.reason).toBe('publisher-quota')
@@ -37,14 +38,45 @@ describe('RecordStore quotas', () => {
     expect(store.put(record(20, 0), 0, 'b')?.reason).toBe('sender-quota')
     for (let s = 0; s < 10; s++) for (let name = 0; name < 10; name++) store.put(record(30 + s, name), 0, `s${s}`)
     expect(store.size).toBe(100)
-    expect(store.put(record(50, 0), 0, 'fresh')?.reason).toBe('full')
+    // Full: a sender above the average share (b, with ~30 of 100 among 12 senders) evicts nothing.
+    expect(store.put(record(51, 0), 0, 'b')?.reason).toBe('full')
     // A newer version of a held record replaces it whatever the caps (it takes no new slot).
     expect(store.put(record(0, 0, { seq: 2 }), 0, 'a')).toBeUndefined()
     expect(store.put(record(0, 0, { seq: 1 }), 0, 'a')?.reason).toBe('stale')
   })
 
+  it('a full store takes the record of a sender below the average share, in place of flooders\' records (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000 }), fc.integer({ min: 2, max: 8 }), (seed, flooders) => {
+        const capped = { maxRecords: 64, maxBytes: 1_000_000, perPublisher: 64, perSender: 64 }
+        const store = new RecordStore(new MemoryStorage(), capped, Random.fromSeed(seed))
+        for (let f = 0; f < flooders; f++) for (let name = 0; name < 64; name++) store.put(record(100 + f, name), 0, `flood${f}`)
+        expect(store.size).toBe(64)
+        const floodHeld = () => Array.from({ length: flooders }, (_, f) => store.heldFrom(`flood${f}`))
+        // The flooder holding the most (at or above the average share) evicts nothing.
+        const before = floodHeld()
+        const largest = before.indexOf(Math.max(...before))
+        expect(store.put(record(100 + largest, 1_000), 0, `flood${largest}`)?.reason).toBe('full')
+        expect(floodHeld()).toEqual(before)
+        // Honest senders, each with one record, all get in, and stay in while the flood goes on.
+        for (let h = 0; h < 4; h++) expect(store.put(record(200 + h, 0), 0, `honest${h}`)).toBeUndefined()
+        for (let f = 0; f < flooders; f++) for (let name = 64; name < 96; name++) store.put(record(100 + f, name), 0, `flood${f}`)
+        for (let h = 0; h < 4; h++) expect(store.heldFrom(`honest${h}`)).toBe(1)
+        expect(store.size).toBeLessThanOrEqual(64)
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('a newer version replaces a held record whatever the caps', () => {
+    const store = new RecordStore(new MemoryStorage(), limits, Random.fromSeed(1))
+    store.put(record(0, 0), 0, 'a')
+    expect(store.put(record(0, 0, { seq: 2 }), 0, 'a')).toBeUndefined()
+    expect(store.put(record(0, 0, { seq: 1 }), 0, 'a')?.reason).toBe('stale')
+  })
+
   it('counts bytes against the byte cap, and frees them when a record expires', () => {
-    const store = new RecordStore(new MemoryStorage(), { ...limits, maxBytes: 5_000 })
+    const store = new RecordStore(new MemoryStorage(), { ...limits, maxBytes: 5_000 }, Random.fromSeed(1))
     for (let p = 0; p < 10; p++) store.put(record(p, 0, { bytes: 1_000 }), 0, `s${p}`)
     expect(store.size).toBeLessThan(5)
     expect(store.bytes).toBeLessThanOrEqual(5_000)
@@ -59,7 +91,7 @@ describe('RecordStore quotas', () => {
       fc.property(
         fc.array(fc.oneof(fc.record({ p: fc.nat(15), name: fc.nat(12), seq: fc.integer({ min: 1, max: 3 }), sender: fc.constantFrom('a', 'b', 'c', 'd') }), fc.constant('sweep' as const)), { maxLength: 200 }),
         (ops) => {
-          const store = new RecordStore(new MemoryStorage(), limits)
+          const store = new RecordStore(new MemoryStorage(), limits, Random.fromSeed(1))
           let now = 0
           for (const op of ops) {
             if (op === 'sweep') store.sweep((now += 600_000), 0)
@@ -78,7 +110,7 @@ describe('RecordStore quotas', () => {
   it('republishing in slices: each record is due in exactly one slice of a period (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 60 }), (count, slices) => {
-        const store = new RecordStore(new MemoryStorage(), DEFAULT_RECORD_LIMITS)
+        const store = new RecordStore(new MemoryStorage(), DEFAULT_RECORD_LIMITS, Random.fromSeed(1))
         for (let name = 0; name < count; name++) store.put(record(name % 8, name), 0, 'a')
         const due = Array.from({ length: slices }, (_, slice) => store.sweep(1, 0, slice, slices).map((r) => idHex(r.key)))
         const all = due.flat()

@@ -2,6 +2,7 @@ import { Result } from 'effect'
 import { toHex } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ReasonedError } from '../../core/errors.ts'
+import type { Random } from '../../core/random.ts'
 import type { Storage } from '../../core/storage.ts'
 import { idHex, type NodeId } from './node-id.ts'
 import { DhtRecord } from './record.ts'
@@ -32,6 +33,11 @@ export const DEFAULT_MAX_RECORDS_PER_PUBLISHER = 256
  * holders keep fewer than 4,096 records each.
  */
 export const DEFAULT_MAX_RECORDS_PER_SENDER = 4_096
+/**
+ * Records a full store evicts at most to make room for one STORE (8): 1 KiB values against a
+ * few-byte one rarely need more than one or two; the bound keeps a STORE's cost constant.
+ */
+const MAX_EVICTIONS_PER_STORE = 8
 
 export interface RecordLimits {
   readonly maxRecords: number
@@ -80,6 +86,13 @@ interface Held {
  * storage as they come; a STORE is acknowledged only after, and the runtime's output commit syncs the
  * write before the acknowledgement leaves, so a holder that confirmed a record still serves it after
  * a crash.
+ *
+ * A full store is not first come, first served, or whoever filled it first (eight groups' flood) would
+ * keep every honest record out until its own expired. A sender holding less than the average share
+ * (records held / senders holding any) may have its record take the place of records drawn at random
+ * from senders above the average share: a random record belongs to a sender in proportion to what it
+ * holds, so the draws land on the flooders; a sender above the average share evicts nothing, and one
+ * below it is never evicted for another's record.
  */
 export class RecordStore {
   // Keyed by what strangers choose (record keys, publishers, senders), and bounded by the caps: a
@@ -87,11 +100,16 @@ export class RecordStore {
   private readonly records = new Map<string, Held>()
   private readonly byPublisher = new Map<string, number>()
   private readonly bySender = new Map<string, number>()
+  /** The held keys in one array (swap-removed), for drawing a random record in O(1). */
+  private readonly keys: string[] = []
+  private readonly indexOf = new Map<string, number>()
   private totalBytes = 0
 
   constructor(
     private readonly storage: Storage,
-    private readonly limits: RecordLimits = DEFAULT_RECORD_LIMITS,
+    private readonly limits: RecordLimits,
+    /** Draws the records a full store evicts (the actor's own stream: deterministic in simulation). */
+    private readonly random: Random,
   ) {
     for (const key of storage.keys(PREFIX)) {
       if (this.records.size >= limits.maxRecords || this.totalBytes >= limits.maxBytes) break
@@ -122,7 +140,11 @@ export class RecordStore {
     const key = idHex(record.key)
     const held = this.records.get(key)
     if (held !== undefined && held.record.seq > record.seq) return new StoreRefused('stale', `a newer version (${held.record.seq}) is held`)
-    const refusal = this.overQuota(record, sender, held)
+    let refusal = this.overQuota(record, sender, held)
+    if (refusal?.reason === 'full' && this.belowFairShare(sender)) {
+      this.evictFor(recordBytes(record) - (held?.bytes ?? 0), sender, key)
+      refusal = this.overQuota(record, sender, held)
+    }
     if (refusal !== undefined) return refusal
     if (held !== undefined) this.release(key, held)
     this.hold(key, record, now, sender)
@@ -155,6 +177,26 @@ export class RecordStore {
     return due
   }
 
+  private belowFairShare(sender: string): boolean {
+    return (this.bySender.get(sender) ?? 0) * this.bySender.size < this.records.size
+  }
+
+  // Evicts records drawn at random until one more record of `bytes` fits (or MAX_EVICTIONS_PER_STORE
+  // draws are spent). Only a sender above the average share (counting `sender` among the senders)
+  // loses one: a sender holding little, the honest neighbour, is never the victim of another's store.
+  private evictFor(bytes: number, sender: string, keep: string): void {
+    const senders = this.bySender.size + (this.bySender.has(sender) ? 0 : 1)
+    for (let draw = 0; draw < MAX_EVICTIONS_PER_STORE && this.keys.length > 0; draw++) {
+      const fits = this.records.size < this.limits.maxRecords && this.totalBytes + bytes <= this.limits.maxBytes
+      if (fits) return
+      const key = this.keys[this.random.int(this.keys.length)]!
+      const victim = this.records.get(key)!
+      if (key === keep || this.heldFrom(victim.sender) * senders <= this.records.size) continue
+      this.release(key, victim)
+      this.storage.delete(PREFIX + key)
+    }
+  }
+
   private overQuota(record: DhtRecord, sender: string, held: Held | undefined): StoreRefused | undefined {
     const bytes = recordBytes(record)
     const freed = held?.bytes ?? 0
@@ -173,6 +215,8 @@ export class RecordStore {
   private hold(key: string, record: DhtRecord, now: number, sender: string): void {
     const held: Held = { record, storedAt: now, sender, publisher: toHex(record.publisher), bytes: recordBytes(record) }
     this.records.set(key, held)
+    this.indexOf.set(key, this.keys.length)
+    this.keys.push(key)
     this.byPublisher.set(held.publisher, (this.byPublisher.get(held.publisher) ?? 0) + 1)
     this.bySender.set(sender, (this.bySender.get(sender) ?? 0) + 1)
     this.totalBytes += held.bytes
@@ -180,6 +224,13 @@ export class RecordStore {
 
   private release(key: string, held: Held): void {
     this.records.delete(key)
+    const index = this.indexOf.get(key)!
+    const last = this.keys.pop()!
+    if (last !== key) {
+      this.keys[index] = last
+      this.indexOf.set(last, index)
+    }
+    this.indexOf.delete(key)
     decrement(this.byPublisher, held.publisher)
     decrement(this.bySender, held.sender)
     this.totalBytes -= held.bytes
