@@ -12,6 +12,9 @@ export interface InboundRefusal {
  * older closes as 'replaced'): a restarted peer gets back in at once, even while its old connection
  * still looks alive, and an identity can never hold more than one slot of its address's cap.
  *
+ * At the cap, a newcomer of a higher priority (`Limits.priorityOf`) replaces the address's
+ * lowest-priority link, so strangers sharing an IP with known peers cannot push them out.
+ *
  * Both maps hold only live links, so neither grows past the transport's connection cap however many
  * identities or addresses strangers use.
  */
@@ -19,7 +22,10 @@ export class InboundLinks<L extends BaseLink> {
   private readonly perAddress = new Map<string, number>()
   private readonly byIdentity = new Map<string, { readonly link: L; readonly address: string }>()
 
-  constructor(private readonly maxPerAddress: number) {}
+  constructor(
+    private readonly maxPerAddress: number,
+    private readonly priorityOf: (identity: Uint8Array) => number = () => 0,
+  ) {}
 
   /** How many links `address` holds. */
   count(address: string): number {
@@ -34,7 +40,11 @@ export class InboundLinks<L extends BaseLink> {
     const key = toHex(identity)
     const older = this.byIdentity.get(key)
     const freed = older?.address === address ? 1 : 0
-    if (this.count(address) - freed >= this.maxPerAddress) return { detail: `${address} already holds ${this.maxPerAddress} links` }
+    if (this.count(address) - freed >= this.maxPerAddress) {
+      const weakest = this.weakestAt(address)
+      if (weakest === undefined || weakest.priority >= this.priorityOf(identity)) return { detail: `${address} already holds ${this.maxPerAddress} links` }
+      weakest.link.supersede() // a peer the node values more takes the place of one it values less
+    }
     older?.link.supersede()
     const link = make()
     const entry = { link, address }
@@ -47,5 +57,16 @@ export class InboundLinks<L extends BaseLink> {
       if (this.byIdentity.get(key) === entry) this.byIdentity.delete(key)
     })
     return link
+  }
+
+  // The link from `address` the node values least (the first found among equals).
+  private weakestAt(address: string): { link: L; priority: number } | undefined {
+    let weakest: { link: L; priority: number } | undefined
+    for (const entry of this.byIdentity.values()) {
+      if (entry.address !== address) continue
+      const priority = this.priorityOf(entry.link.remoteIdentity)
+      if (weakest === undefined || priority < weakest.priority) weakest = { link: entry.link, priority }
+    }
+    return weakest
   }
 }

@@ -27,6 +27,15 @@ export interface Limits {
   readonly handshakeTimeoutMs: number
   /** Identities refused at the handshake (convicted of misbehaviour). */
   readonly isBlocked: (identity: Uint8Array) => boolean
+  /**
+   * How much the node values a link from `identity` (default 0 for all). When one address holds
+   * `maxLinksPerAddress` links, a newcomer of a higher priority takes the place of its lowest-priority
+   * link; one of equal or lower priority is refused. Many identities behind one IP (an attacker beside
+   * honest peers behind one NAT) can then fill the cap only with links the node values less than the
+   * peers it knows: `vain node` ranks its routing-table contacts above strangers, and reputation tiers
+   * will rank above that.
+   */
+  readonly priorityOf: (identity: Uint8Array) => number
 }
 
 /**
@@ -60,6 +69,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnections: DEFAULT_MAX_CONNECTIONS,
   handshakeTimeoutMs: 5_000,
   isBlocked: () => false,
+  priorityOf: () => 0,
 }
 
 const COUNTS = ['maxFrameBytes', 'maxBufferedBytes', 'maxDropsBeforeCut', 'maxLinksPerAddress', 'maxPendingPerAddress', 'maxConnections'] as const

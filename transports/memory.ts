@@ -101,7 +101,7 @@ export class MemoryTransport implements Transport {
     /** The address the per-address caps of the transports it dials count it under. */
     readonly host: string,
   ) {
-    this.inbound = new InboundLinks(limits.maxLinksPerAddress)
+    this.inbound = new InboundLinks(limits.maxLinksPerAddress, limits.priorityOf)
   }
 
   get identity(): Uint8Array {

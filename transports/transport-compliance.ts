@@ -195,6 +195,23 @@ export function transportCompliance(name: string, fixture: () => ComplianceFixtu
       await eventually(() => reports.some((r) => r.reason === 'refused'), 'the refusal report')
     })
 
+    it('at the address cap, a peer of higher priority takes the place of the lowest-priority link; equals are refused', async () => {
+      const known = hex(testSigner(5).publicKey)
+      const a = await make(1, { maxLinksPerAddress: 2, priorityOf: (identity) => (hex(identity) === known ? 1 : 0) })
+      const accepted: Link[] = []
+      a.onLink((link) => accepted.push(link))
+      const address = await a.listen()
+      await (await make(2)).dial(address)
+      await (await make(3)).dial(address)
+      expect(await failure((await make(4)).dial(address))).toBe('refused') // a stranger among strangers
+      await (await make(5)).dial(address) // the known peer gets in
+      await eventually(() => accepted.length === 3, 'the known peer admitted')
+      expect(accepted.map((l) => l.open)).toEqual([false, true, true])
+      expect(hex(accepted[2]!.remoteIdentity)).toBe(known)
+      expect(await failure((await make(6)).dial(address))).toBe('refused') // and cannot be pushed out
+      expect(accepted[2]!.open).toBe(true)
+    })
+
     it('keeps one inbound link per identity: a newer one replaces the older, which closes as replaced', async () => {
       const a = await make(1, { maxLinksPerAddress: 2 })
       const b = await make(2)

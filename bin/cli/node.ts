@@ -5,6 +5,7 @@ import { NodeIdentity } from '../../actors/identity/identity.ts'
 import { ROOT_KEY, type KeyStore } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
+import type { RoutingTable } from '../../actors/peer/routing-table.ts'
 import { toHex } from '../../core/bytes.ts'
 import { DataDirLock } from '../../core/data-dir-lock.ts'
 import { ConfigError } from '../../core/errors.ts'
@@ -57,14 +58,23 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
   // A peer URL's host is judged before the dial (the runtime's dial policy); a DNS name is judged again
   // by what it resolves to, at connect time.
   const resolvedAddressProblem = (ip: string) => hostProblem(ip, { allowLoopback })
-  const transport = await WsTransport.create({ publicKey: keys.publicKey(ROOT_KEY), sign: (m) => keys.sign(ROOT_KEY, m) }, { host: config.host, port: config.port, resolvedAddressProblem })
+  // Where one IP holds its cap of links, a routing-table contact takes the place of a stranger's link
+  // (strangers sharing an IP with known peers cannot push them out). The actor is built below, and its
+  // table exists once it has started. A --block identity is refused at the handshake already.
+  let node: VainNode | undefined
+  const blocked = new Set(config.blocked.map(toHex))
+  const limits = {
+    priorityOf: (identity: Uint8Array) => ((node?.peer.table as RoutingTable | undefined)?.has(nodeIdOf(identity)) === true ? 1 : 0),
+    isBlocked: (identity: Uint8Array) => blocked.has(toHex(identity)),
+  }
+  const transport = await WsTransport.create({ publicKey: keys.publicKey(ROOT_KEY), sign: (m) => keys.sign(ROOT_KEY, m) }, { host: config.host, port: config.port, resolvedAddressProblem, limits })
   const listen = await transport.listen()
   const lan = config.lanPort === undefined ? undefined : await openLan(config.lanPort, config.lanAddress, transport)
   const announced = config.announce ?? listen
   // The runtime tells the actor a peer's network group and which announced URLs it would dial; it is
   // built after the actor it drives.
   let runtimeOf: NodeRuntime | undefined
-  const actor = new VainNode({
+  const actor = (node = new VainNode({
     identity: new NodeIdentity(keys),
     listen: announced,
     bootstrap: config.bootstrap,
@@ -76,7 +86,7 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
     statusEveryMs: config.statusEveryMs,
     groupOf: (address) => runtimeOf?.groupOf(address) ?? address,
     acceptAddress: (address) => runtimeOf?.mayDial(address) ?? false,
-  })
+  }))
   const runtime = new NodeRuntime({ actor, transport, storage, log, allowLoopback, ...(lan && { lan }) })
   runtimeOf = runtime
   log({ event: 'listening', url: listen, announced, identity: toHex(transport.identity), nodeId: idHex(nodeIdOf(transport.identity)), lan: config.lanPort ?? null })

@@ -137,7 +137,7 @@ export class WsTransport implements Transport {
     private readonly options: WsTransportOptions,
   ) {
     this.limits = limitsWith(options.limits)
-    this.inbound = new InboundLinks(this.limits.maxLinksPerAddress)
+    this.inbound = new InboundLinks(this.limits.maxLinksPerAddress, this.limits.priorityOf)
     this.reports = new ReportAggregator((event) => this.misbehaviourHandlers.forEach((handler) => handler(event)), clock)
     this.gate = new ConnectionGate(this.limits, (ip, reason, detail) => this.report(ip, { identity: undefined, remoteAddress: ip, reason, detail }))
   }
