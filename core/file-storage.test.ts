@@ -189,6 +189,15 @@ describe('FileStorage on a damaged log', () => {
     expect(FileStorage.repair(dir).log.movedTo).toBe(`${log}.damaged.1`) // an earlier copy is never overwritten
   })
 
+  it('refuses a log overwritten with other bytes, though its first length runs past the end like a torn append', () => {
+    const dir = fresh()
+    writeRecords(dir, [['put', 'a', Buffer.from('1')]])
+    const log = join(dir, 'store.log')
+    writeFileSync(log, Buffer.from('garbage'.repeat(100))) // 'garb' read as a length: 1.7 GB
+    expect(refusal(() => FileStorage.open(dir)).message).toContain('damaged at byte 0')
+    expect(readFileSync(log).length).toBe(700) // nothing cut
+  })
+
   it('opens any bytes appended to a log, or refuses them with a StorageError; repair always keeps what was there (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (garbage) => {

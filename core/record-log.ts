@@ -40,9 +40,21 @@ export type ReadRecord = { readonly entry: Entry; readonly end: number } | { rea
 export function readRecord(bytes: Buffer, at: number): ReadRecord {
   if (at + HEADER_BYTES > bytes.length) return { entry: undefined, short: true }
   const end = at + HEADER_BYTES + bytes.readUInt32BE(at) + TRAILER_BYTES
-  if (end > bytes.length) return { entry: undefined, short: true }
+  if (end > bytes.length) return { entry: undefined, short: couldBeCutShort(bytes, at) }
   const entry = verify(bytes, at + HEADER_BYTES, end - TRAILER_BYTES)
   return entry === undefined ? { entry: undefined, short: false } : { entry, end }
+}
+
+// Whether the bytes from `at` could be the start of a record whose append was interrupted: what is
+// there of the payload must begin as every payload does, a msgpack array of two whose first item is the
+// key, a string. Anything else under a length that runs past the end is damage, not a torn append: a
+// file overwritten with other bytes must be refused, not cut to nothing as if it were one record torn.
+function couldBeCutShort(bytes: Buffer, at: number): boolean {
+  const first = bytes[at + HEADER_BYTES]
+  if (first === undefined) return true
+  if (first !== FIXARRAY_OF_TWO) return false
+  const key = bytes[at + HEADER_BYTES + 1]
+  return key === undefined || (key >= 0xa0 && key <= 0xbf) || (key >= 0xd9 && key <= 0xdb) // fixstr, str 8/16/32
 }
 
 /** Applies records from the start of `bytes` until one does not verify; returns where that one starts. */
