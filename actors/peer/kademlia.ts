@@ -186,6 +186,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     this.table = new RoutingTable(this.id, {
       k: this.k,
       maxPerGroup: this.options.maxPerGroup ?? this.k,
+      ...(this.options.maxPerGroupInTable !== undefined && { maxPerGroupInTable: this.options.maxPerGroupInTable }),
       replacements: this.options.replacements ?? this.k,
       groupOf: this.options.groupOf ?? ((address) => address),
     })
