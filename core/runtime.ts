@@ -66,6 +66,8 @@ export const DEFAULT_MAX_FRAMES_PER_DIAL = 64
  * and the DHT's heartbeats keep the links of live contacts recent.
  */
 export const DEFAULT_MAX_OUTBOUND_LINKS = 512
+/** The one network group of every address whose group is not known (see `NodeRuntime.groupOf`). */
+export const UNKNOWN_GROUP = 'unknown'
 
 /**
  * The real-time runtime: one actor on the Node.js event loop, with the wall clock, the OS random
@@ -173,20 +175,23 @@ export class NodeRuntime {
    * The network group of `address`, for the routing table's diversity limits: the IPv4 /24 or IPv6 /48
    * of the link an identity came over (remembered after the link closes), of a URL's host, or of a
    * datagram's source. A loopback host is one group, unless loopback peers are allowed (a local
-   * cluster: every peer is on this machine, and each identity counts as its own group). An address
-   * whose host is unknown is its own group.
+   * cluster: every peer is on this machine, and each identity counts as its own group). Identities
+   * whose link this runtime no longer remembers (or never saw), and addresses it cannot read, share
+   * one group: an attacker that churns identities to push its earlier ones out of the bounded map
+   * must not turn each of them into a group of its own. Asking counts as a use, so the groups of the
+   * routing table's contacts (asked at every insertion) stay remembered.
    */
   groupOf(address: Address): string {
-    if (isIdentityAddress(address)) return this.groups.peek(address) ?? address
+    if (isIdentityAddress(address)) return this.groups.get(address) ?? UNKNOWN_GROUP
     if (isDatagramSource(address)) return this.groupOfHost(hostOfSocketAddress(address.slice('udp://'.length)), address)
     if (address.includes('://')) {
       try {
         return this.groupOfHost(new URL(address).hostname, address)
       } catch {
-        return address
+        return UNKNOWN_GROUP
       }
     }
-    return address
+    return UNKNOWN_GROUP
   }
 
   private groupOfHost(hostText: string, owner: Address): string {

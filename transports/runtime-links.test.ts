@@ -5,7 +5,7 @@ import type { Actor, Address, Context, PeerSignal, TimerTag } from '../core/acto
 import { toHex } from '../core/bytes.ts'
 import { encode } from '../core/codec.ts'
 import { DEFAULT_DIAL_LIMITS } from '../core/dial-policy.ts'
-import { DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, type LogRecord, type RuntimeOptions } from '../core/runtime.ts'
+import { DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, UNKNOWN_GROUP, type LogRecord, type RuntimeOptions } from '../core/runtime.ts'
 import { MemoryStorage, type Storage } from '../core/storage.ts'
 import type { CloseReason, Link, Transport } from '../core/transport.ts'
 import { MemoryNetwork } from './memory.ts'
@@ -307,7 +307,8 @@ describe('NodeRuntime over links and a LAN', () => {
     expect(runtime.groupOf(a.id)).toBe('203.0.113.0/24') // remembered after the link is gone
     expect(runtime.groupOf('wss://203.0.113.8:7000')).toBe('203.0.113.0/24')
     expect(runtime.groupOf('udp://203.0.113.9:7400')).toBe('203.0.113.0/24')
-    expect(runtime.groupOf(toHex(testSigner(99).publicKey))).toBe(toHex(testSigner(99).publicKey)) // never seen: its own
+    expect(runtime.groupOf(toHex(testSigner(99).publicKey))).toBe(UNKNOWN_GROUP) // never seen: the shared unknown group
+    expect(runtime.groupOf(toHex(testSigner(98).publicKey))).toBe(UNKNOWN_GROUP) // one group for all of them
     await runtime.stop()
     // A node that listens on loopback (a local cluster) counts each loopback peer as a group of its own.
     const local = fake(true)
