@@ -52,6 +52,16 @@ describe('DataDirLock', () => {
     lock.release()
   }, 60_000)
 
+  it('takes over a lock naming its own pid that it does not hold: an earlier process with the same pid left it', () => {
+    // A container's PID 1, restarted after kill -9, finds its own pid in the lock it left.
+    const dir = fresh()
+    writeFileSync(join(dir, LOCK_FILE), `${process.pid}\n${'ab'.repeat(16)}\n`)
+    const lock = DataDirLock.acquire(dir)
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).not.toContain('ab'.repeat(16))
+    expect(refusal(dir)).toMatchObject({ reason: 'locked', pid: process.pid }) // but what it holds, it holds
+    lock.release()
+  })
+
   it('takes over a stale lock and removes the temporaries a killed process left', () => {
     const dir = fresh()
     const dead = deadPid()

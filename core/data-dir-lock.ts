@@ -16,6 +16,10 @@ const TOKEN_BYTES = 16
 // process to have taken the lock and died in between, so a few rounds are plenty.
 const MAX_TAKEOVER_ROUNDS = 8
 
+// The lock files this process holds. A lock naming our own pid that is not among them was left by an
+// earlier process that had the same pid: a container's PID 1 restarted after kill -9 always does.
+const heldByThisProcess = new Set<string>()
+
 /**
  * An exclusive lock on a data directory, so two processes never run one identity over one store (one
  * process's compaction would orphan the other's writes). Node has no flock: the lock is a file,
@@ -46,6 +50,7 @@ export class DataDirLock {
       const content = `${process.pid}\n${toHex(new OsRandom().bytes(TOKEN_BYTES))}\n`
       if (tryCreate(path, content)) {
         removeDeadTemporaries(dir)
+        heldByThisProcess.add(path)
         return new DataDirLock(path, content)
       }
       const holder = readHolder(path)
@@ -53,7 +58,8 @@ export class DataDirLock {
       if (holder.pid === undefined) {
         throw new StorageError('locked', `${dir} has a lock file that names no process (${path}); if no vain node uses ${dir}, remove it`, path)
       }
-      if (isAlive(holder.pid)) {
+      const ours = holder.pid === process.pid
+      if (ours ? heldByThisProcess.has(path) : isAlive(holder.pid)) {
         throw new StorageError('locked', `${dir} is in use by process ${holder.pid} (lock ${path}); if that process is not a vain node, remove the lock file`, path, undefined, holder.pid)
       }
       breakStale(path, holder.content)
@@ -65,6 +71,7 @@ export class DataDirLock {
   release(): void {
     if (this.released) return
     this.released = true
+    heldByThisProcess.delete(this.path)
     if (readHolder(this.path)?.content === this.content) rmSync(this.path, { force: true })
   }
 }
