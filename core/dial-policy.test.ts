@@ -25,6 +25,8 @@ describe('dialProblem', () => {
       'wss://[::1]:7001',
       'wss://[::ffff:127.0.0.1]:7001',
       'wss://localhost:7001',
+      'wss://localhost.:7001', // the DNS root's trailing dot
+      'wss://a.localhost..:7001',
       'wss://0.0.0.0:7001',
       'wss://[::]:7001',
       'wss://169.254.169.254:443',

@@ -21,7 +21,9 @@ export function parseHost(text: string): Host {
   const v4 = parseIPv4(bare)
   if (v4 !== undefined) return { kind: 'ipv4', octets: v4 }
   const v6 = bare.includes(':') ? parseIPv6(bare) : undefined
-  if (v6 === undefined) return { kind: 'name', name: bare.toLowerCase() }
+  // A name's trailing dot (the DNS root: `localhost.` is `localhost`) is dropped, so it cannot dress up
+  // a name as another.
+  if (v6 === undefined) return { kind: 'name', name: bare.toLowerCase().replace(/\.+$/, '') }
   // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is that IPv4 host: a dual-stack socket reports IPv4
   // peers that way, and a dial to it reaches the IPv4 host.
   if (v6.slice(0, 5).every((h) => h === 0) && v6[5] === 0xffff) {
