@@ -33,7 +33,7 @@ export interface RuntimeOptions {
    */
   readonly dialProblem?: (url: string) => string | undefined
   readonly dialLimits?: DialLimits
-  /** Frames that fail to decode before the link they came over is cut (default DEFAULT_MAX_DECODE_FAILURES). */
+  /** Frames that fail to decode within a minute before the link they came over is cut (default DEFAULT_MAX_DECODE_FAILURES). */
   readonly maxDecodeFailures?: number
   /** Links this node dialled that stay open at once (default DEFAULT_MAX_OUTBOUND_LINKS). */
   readonly maxOutboundLinks?: number
@@ -48,6 +48,11 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1
  * of never (1,900 malformed frames a second were all read, decoded and logged before).
  */
 export const DEFAULT_MAX_DECODE_FAILURES = 16
+/**
+ * The window the decode failures are counted in: a minute. A link that lives for days is not cut for
+ * the sixteenth odd frame of its life; a link sending garbage reaches 16 within a second.
+ */
+export const DECODE_FAILURE_WINDOW_MS = 60_000
 /**
  * Identities whose dial URL and network group are remembered: more than a routing table holds (a few
  * hundred contacts), so an honest contact is not forgotten, and ~1 MiB at most (~200 bytes each).
@@ -294,9 +299,13 @@ export class NodeRuntime {
     this.log({ event: 'link-up', peer, address: link.remoteAddress })
     const maxFailures = this.options.maxDecodeFailures ?? DEFAULT_MAX_DECODE_FAILURES
     let failures = 0
+    let windowStart = 0
     link.onFrame((frame) => {
       this.outbound.get(link)
-      if (this.deliver(frame, peer) || !link.open || ++failures < maxFailures) return
+      if (this.deliver(frame, peer) || !link.open) return
+      const now = Date.now() // real-runtime: the failure window on the wall clock
+      if (now - windowStart > DECODE_FAILURE_WINDOW_MS) [windowStart, failures] = [now, 0]
+      if (++failures < maxFailures) return
       this.log({ event: 'link-cut', reason: 'decode-failures', peer, address: link.remoteAddress, detail: `${failures} frames did not decode` })
       link.close()
     })

@@ -5,7 +5,7 @@ import type { Actor, Address, Context, PeerSignal, TimerTag } from '../core/acto
 import { toHex } from '../core/bytes.ts'
 import { encode } from '../core/codec.ts'
 import { DEFAULT_DIAL_LIMITS } from '../core/dial-policy.ts'
-import { DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, UNKNOWN_GROUP, type LogRecord, type RuntimeOptions } from '../core/runtime.ts'
+import { DECODE_FAILURE_WINDOW_MS, DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, UNKNOWN_GROUP, type LogRecord, type RuntimeOptions } from '../core/runtime.ts'
 import { MemoryStorage, type Storage } from '../core/storage.ts'
 import type { CloseReason, Link, Transport } from '../core/transport.ts'
 import { MemoryNetwork } from './memory.ts'
@@ -108,6 +108,24 @@ describe('NodeRuntime over links and a LAN', () => {
     expect(flood.logs.filter((l) => l.event === 'rejected').length).toBe(50)
     expect(flood.logs.find((l) => l.event === 'suppressed')?.counts).toMatchObject({ 'rejected:malformed': malformed - 50 })
     expect(JSON.stringify(flood.logs).length).toBeLessThan(50_000)
+  })
+
+  it('counts decode failures within a minute: a long-lived link is not cut for odd frames spread over its life', async () => {
+    let now = 1_000_000
+    vi.spyOn(Date, 'now').mockImplementation(() => now)
+    const { link, runtime } = await setup()
+    const bad = () => link.send(new Uint8Array([0xc1, 0xc1, 0xc1, 0xc1]))
+    for (let minute = 0; minute < 5; minute++) {
+      for (let i = 0; i < DEFAULT_MAX_DECODE_FAILURES - 1; i++) bad()
+      await settle()
+      now += DECODE_FAILURE_WINDOW_MS + 1
+    }
+    expect(link.open).toBe(true) // 75 failures, never 16 within a minute
+    for (let i = 0; i < DEFAULT_MAX_DECODE_FAILURES; i++) bad()
+    await settle()
+    expect(link.open).toBe(false)
+    vi.restoreAllMocks()
+    await runtime.stop()
   })
 
   it('dials an identity again at the URL it reached it at, once its link has closed, and nowhere else', async () => {
