@@ -66,3 +66,20 @@ describe('OutputCommit', () => {
     expect(events).toEqual(['sync', 'send'])
   })
 })
+
+describe('OutputCommit release failures', () => {
+  it('a frame that throws as it is released does not hold back the frames after it', () => {
+    let flush: (() => void) | undefined
+    const failed: unknown[] = []
+    const commit = new OutputCommit(new MemoryStorage(), (f) => (flush = f), () => {}, (error) => failed.push(error))
+    const sent: number[] = []
+    commit.hold(() => sent.push(1))
+    commit.hold(() => {
+      throw new Error('the link broke')
+    })
+    commit.hold(() => sent.push(3))
+    flush?.()
+    expect(sent).toEqual([1, 3])
+    expect(failed).toHaveLength(1)
+  })
+})

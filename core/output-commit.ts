@@ -24,6 +24,8 @@ export class OutputCommit {
     private readonly schedule: (flush: () => void) => void,
     /** A sync that failed: the held frames are dropped, since what they follow may not be on disk. */
     private readonly onSyncFailure: (error: unknown, dropped: number) => void,
+    /** A held frame that failed as it was released (the others still go). */
+    private readonly onReleaseFailure: (error: unknown) => void = () => {},
   ) {
     const commit = this
     this.storage = {
@@ -66,6 +68,12 @@ export class OutputCommit {
         return this.onSyncFailure(error, released.length)
       }
     }
-    for (const release of released) release()
+    for (const release of released) {
+      try {
+        release()
+      } catch (error) {
+        this.onReleaseFailure(error) // one frame that could not go does not hold back the others
+      }
+    }
   }
 }

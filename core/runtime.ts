@@ -130,8 +130,11 @@ export class NodeRuntime {
     })
     const allowLoopback = options.allowLoopback ?? false
     this.problem = options.dialProblem ?? ((url) => dialProblem(url, { allowLoopback }))
-    this.commit = new OutputCommit(options.storage, setImmediate, (error, dropped) => // real-runtime: the end of the event-loop turn
-      this.log({ event: 'sync-failed', dropped, detail: error instanceof Error ? error.message : String(error) }),
+    this.commit = new OutputCommit(
+      options.storage,
+      setImmediate, // real-runtime: the end of the event-loop turn
+      (error, dropped) => this.log({ event: 'sync-failed', dropped, detail: error instanceof Error ? error.message : String(error) }),
+      (error) => this.log({ event: 'send-failed', detail: error instanceof Error ? error.message : String(error) }),
     )
     this.ctx = {
       self: toHex(options.transport.identity),
