@@ -70,6 +70,8 @@ export class FileStorage implements Storage {
   private readonly logPath: string
   private readonly atomicPrefixes: readonly string[]
   private readonly compactAboveBytes: number
+  /** The live entries' size as compaction would write them (roughly), kept up to date by every write. */
+  private liveBytes = 0
 
   private constructor(
     private readonly dir: string,
@@ -83,6 +85,7 @@ export class FileStorage implements Storage {
     this.logPath = join(dir, LOG_FILE)
     this.atomicPrefixes = options.atomicPrefixes ?? DEFAULT_ATOMIC_PREFIXES
     this.compactAboveBytes = options.compactAboveBytes ?? DEFAULT_COMPACT_ABOVE_BYTES
+    for (const [key, value] of live) this.liveBytes += entryBytes(key, value)
     const created = !existsSync(this.logPath)
     this.fd = openSync(this.logPath, 'a+', 0o600)
     if (created) fsyncDirectory(dir)
@@ -152,7 +155,7 @@ export class FileStorage implements Storage {
       this.atomicDirty = false
     }
     if (this.pending.length > 0) this.append(Buffer.concat(this.pending))
-    if (this.fileBytes > this.compactAboveBytes && this.fileBytes > 2 * this.measureLive()) this.compact()
+    if (this.fileBytes > this.compactAboveBytes && this.fileBytes > 2 * this.liveBytes) this.compact()
   }
 
   /** Syncs and closes the file. */
@@ -166,6 +169,9 @@ export class FileStorage implements Storage {
       apply(this.atomic, key, value)
       this.atomicDirty = true
     } else {
+      const old = this.live.get(key)
+      if (old !== undefined) this.liveBytes -= entryBytes(key, old)
+      if (value !== null) this.liveBytes += entryBytes(key, value)
       apply(this.live, key, value)
       this.pending.push(encodeRecord(key, value))
     }
@@ -209,12 +215,6 @@ export class FileStorage implements Storage {
     this.fileBytes += batch.length
   }
 
-  private measureLive(): number {
-    let bytes = 0
-    for (const [key, value] of this.live) bytes += key.length + value.length + 16
-    return bytes
-  }
-
   private compact(): void {
     const snapshot = encodeEntries(this.live)
     replaceFileAtomically(this.logPath, snapshot, join(this.dir, COMPACTING))
@@ -223,6 +223,8 @@ export class FileStorage implements Storage {
     this.fileBytes = snapshot.length
   }
 }
+
+const entryBytes = (key: string, value: Uint8Array) => key.length + value.length + 16
 
 function apply(map: Map<string, Uint8Array>, key: string, value: Uint8Array | null): void {
   if (value === null) map.delete(key)
