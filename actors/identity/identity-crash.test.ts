@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+
+/*
+ * The node's own identity state under kill -9 (issue 9: a node whose store was lost came back at
+ * sequence 0, and its peers refused its announcements as replays). A child process runs a NodeIdentity
+ * over a real FileStorage and seals envelopes as fast as it can, printing each one's sequence number
+ * once sealed: what a peer could have received. It is killed with SIGKILL at a random instant, one to
+ * three times; after every restart, the next envelope's number must be above every one printed.
+ */
+const sealer = (dir: string) => `
+  import { FileStorage } from ${JSON.stringify(new URL('../../core/file-storage.ts', import.meta.url).pathname)}
+  import { OsRandom } from ${JSON.stringify(new URL('../../core/os-random.ts', import.meta.url).pathname)}
+  import { NodeIdentity } from ${JSON.stringify(new URL('./identity.ts', import.meta.url).pathname)}
+  import { MemoryKeyStore } from ${JSON.stringify(new URL('./key-store.ts', import.meta.url).pathname)}
+  const storage = FileStorage.open(${JSON.stringify(dir)}, { compactAboveBytes: 16384 })
+  const ctx = { self: 'me', now: () => Date.now(), random: new OsRandom(), send() {}, broadcast() {}, setTimer: () => 0, cancelTimer() {}, storage, trace() {} }
+  const identity = new NodeIdentity(new MemoryKeyStore(new Uint8Array(32).fill(7)))
+  identity.start(ctx)
+  for (let i = 0; ; i++) {
+    const envelope = identity.seal({ i }, ctx)
+    if (i % 8 === 0) storage.put('filler/' + (i % 64), Buffer.alloc(300)) // compactions too
+    process.stdout.write(envelope.seq + '\\n')
+  }`
+
+/** Runs the sealer, kills it `delayMs` after its first envelope; resolves with every sequence number printed. */
+function sealUntilKilled(dir: string, delayMs: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', sealer(dir)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let errors = ''
+    let timer: NodeJS.Timeout | undefined
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs)
+    })
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
+    child.on('error', reject)
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      if (signal !== 'SIGKILL') return reject(new Error(`the sealer exited with ${signal ?? code}: ${errors}`))
+      resolve(out.split('\n').slice(0, -1).map(Number)) // the last piece is '' or a line cut by the kill
+    })
+  })
+}
+
+describe('a node identity killed with SIGKILL at random instants', () => {
+  it('never numbers an envelope at or below one it sealed before the kill (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 3 }), async (delays) => {
+        const dir = mkdtempSync(join(tmpdir(), 'vain-identity-kill-'))
+        let highest = -1
+        for (const delay of delays) {
+          const sealed = await sealUntilKilled(dir, delay)
+          expect(sealed.length).toBeGreaterThan(0)
+          expect(sealed[0]!).toBeGreaterThan(highest)
+          for (let i = 1; i < sealed.length; i++) expect(sealed[i]!).toBeGreaterThan(sealed[i - 1]!)
+          highest = sealed.at(-1)!
+        }
+      }),
+      { numRuns: 5 },
+    )
+  }, 180_000)
+})
