@@ -14,14 +14,20 @@ export interface Limits {
   readonly burst: number
   /** Frames over the rate are dropped; after this many drops in a row the link is cut. */
   readonly maxDropsBeforeCut: number
-  /** Authenticated inbound links at once from one remote IP address (one more per identity replaces). */
+  /**
+   * Authenticated inbound links at once from one remote address (one more per identity replaces). An
+   * address is an IPv4 address or an IPv6 /64 (core/network-address.ts `capKey`).
+   */
   readonly maxLinksPerAddress: number
   /**
-   * Connections from one remote IP address that have not yet proved an identity (TCP, TLS, HTTP
-   * upgrade, hello). Past it, the oldest of them is closed. Transports with no such phase ignore it.
+   * Connections from one remote address (as above) that have not yet proved an identity (TCP, TLS,
+   * HTTP upgrade, hello). Past it, the oldest of them is closed. Transports with no such phase ignore it.
    */
   readonly maxPendingPerAddress: number
-  /** Inbound connections at once, in every phase, from everyone (a listening socket's accept cap). */
+  /**
+   * Inbound connections at once, in every phase, from everyone. At the cap a newcomer closes the oldest
+   * pending connection of the address holding the most; only if none is pending is it refused.
+   */
   readonly maxConnections: number
   /** How long a dialled or accepted peer has, from its first byte of connection, to prove its identity. */
   readonly handshakeTimeoutMs: number
@@ -54,7 +60,8 @@ export const DEFAULT_MAX_PENDING_PER_ADDRESS = 8
 
 /**
  * 512: half the common 1,024-descriptor soft limit, so the node keeps descriptors for its own dials,
- * its store and its UDP socket however many peers connect; a flood beyond it is dropped at accept.
+ * its store and its UDP socket however many peers connect. A newcomer beyond it evicts a pending
+ * connection (transports/ws/connection-gate.ts), so idle connections cannot lock honest peers out.
  */
 export const DEFAULT_MAX_CONNECTIONS = 512
 

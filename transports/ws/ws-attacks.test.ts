@@ -165,6 +165,19 @@ describe('ws under attack', () => {
     expect((await honestDial(url)).open).toBe(true)
   }, 30_000)
 
+  it('at maxConnections full of idle connections, an honest dialler evicts one instead of being dropped', async () => {
+    const { server, reports, url, port } = await listener({ maxConnections: 20, maxPendingPerAddress: 1_000, handshakeTimeoutMs: 30_000 })
+    const sockets = await idleTcp(port, 20)
+    await eventually(() => server.pendingConnections === 20, 'the cap filled')
+    let closed = 0
+    for (const socket of sockets) socket.once('close', () => closed++)
+    const link = await honestDial(url) // long before any idle connection's deadline
+    expect(link.open).toBe(true)
+    expect(closed).toBeGreaterThanOrEqual(1)
+    expect(server.pendingConnections).toBeLessThanOrEqual(19)
+    expect(reports.some((r) => r.reason === 'refused' && /cap of 20 connections/.test(r.detail))).toBe(true)
+  }, 60_000)
+
   it('survives a frame ws cannot parse before the hello (it used to crash the process), and reports it', async () => {
     const { reports, url } = await listener({ maxFrameBytes: 1 << 10, maxBufferedBytes: 1 << 20 })
     const raw = new WebSocket(url, { rejectUnauthorized: false })

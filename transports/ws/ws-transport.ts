@@ -114,9 +114,10 @@ export interface WsTransportOptions {
  * the dialer checks that hello (signature, expected identity). Only then is either side a Link.
  *
  * Before that, an inbound connection is a stranger's: the gate (connection-gate.ts) counts it per IP
- * from the TCP accept on and gives it `handshakeTimeoutMs` in all; a plain HTTP request is answered
- * 426 and closed; the server accepts at most `maxConnections`. After it, InboundLinks caps the links
- * per IP and keeps one per identity. Refusals are reported thinned (report-aggregator.ts).
+ * (an IPv6 peer per /64) from the TCP accept on and gives it `handshakeTimeoutMs` in all; a plain HTTP request is answered
+ * 426 and closed; at `maxConnections` (all phases) a newcomer evicts the oldest pending connection of
+ * the address with the most. After it, InboundLinks caps the links per address and keeps one per
+ * identity. Refusals are reported thinned (report-aggregator.ts).
  */
 export class WsTransport implements Transport {
   private server: Server | undefined
@@ -158,12 +159,9 @@ export class WsTransport implements Transport {
   async listen(): Promise<string> {
     if (this.server === undefined) {
       const server = createServer({ ...this.tls, ...TLS_OPTIONS })
-      server.maxConnections = this.limits.maxConnections
+      // The gate, not server.maxConnections, enforces the connection cap: at the cap it evicts a
+      // pending connection for the newcomer, where the server would drop the newcomer.
       server.on('connection', (socket: Socket) => this.gate.accepted(socket))
-      server.on('drop', (dropped) => {
-        const ip = dropped === undefined ? 'unknown' : remoteIp(dropped)
-        this.report(ip, { identity: undefined, remoteAddress: ip, reason: 'refused', detail: `the node is at its cap of ${this.limits.maxConnections} connections` })
-      })
       server.on('tlsClientError', (error, socket) => {
         socket.destroy()
         const ip = remoteIp(socket)
