@@ -44,7 +44,11 @@ export type CloseReason = 'local' | 'remote' | 'replaced' | TransportFailure
 export interface Link {
   /** The Ed25519 public key the peer proved it holds. */
   readonly remoteIdentity: Uint8Array
-  /** Where the peer is, for logs and per-address limits (e.g. `127.0.0.1:7001`). */
+  /**
+   * Where the peer is, for logs, per-address limits and network groups. A socket transport gives the
+   * connected socket's `ip:port` (e.g. `127.0.0.1:7001`) on both the dialled and the accepted side,
+   * never the URL dialled: many host names can point at one IP. An in-process transport may give a URL.
+   */
   readonly remoteAddress: string
   readonly open: boolean
   /** Bytes accepted by `send` and not yet handed to the network (the outbound buffer). */

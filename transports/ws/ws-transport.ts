@@ -191,6 +191,9 @@ export class WsTransport implements Transport {
       }
       this.dialling.add(socket)
       let binding: Uint8Array | undefined
+      // Where the socket connected (`ip:port`), as for an accepted link: the runtime groups a link by
+      // its address, and a URL's host name would make one IP many groups (one per DNS name).
+      let remoteAddress = address
       const fail = (error: TransportError, code?: number) => {
         clearTimeout(timer)
         this.dialling.delete(socket)
@@ -198,8 +201,11 @@ export class WsTransport implements Transport {
         else socket.terminate()
         reject(error)
       }
-      const timer = setTimeout(() => fail(new TransportError('handshake-failed', `${address} did not complete the handshake in ${this.limits.handshakeTimeoutMs} ms`)), this.limits.handshakeTimeoutMs)
+      const timer = setTimeout(() => { // real-runtime: the dial's handshake deadline on the wall clock
+        fail(new TransportError('handshake-failed', `${address} did not complete the handshake in ${this.limits.handshakeTimeoutMs} ms`))
+      }, this.limits.handshakeTimeoutMs)
       socket.on('upgrade', (response) => {
+        remoteAddress = connectionKey(response.socket)
         try {
           binding = sessionBinding(response.socket as TLSSocket)
         } catch (error) {
@@ -218,7 +224,7 @@ export class WsTransport implements Transport {
         clearTimeout(timer)
         this.dialling.delete(socket)
         socket.removeAllListeners()
-        resolve(this.track(new WsLink(socket, proved.success, address, this.limits, (e) => this.reportLink(e))))
+        resolve(this.track(new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e))))
       })
       socket.once('close', (code: number) => fail(new TransportError(REASON_OF_CODE.get(code) ?? 'handshake-failed', `${address} closed the connection during the handshake (code ${code})`)))
       socket.on('error', (error: Error & { code?: string }) => {
