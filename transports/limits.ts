@@ -9,6 +9,11 @@ export interface Limits {
    * means the peer is not reading: the link is cut ('slow-reader') and its buffer released.
    */
   readonly maxBufferedBytes: number
+  /**
+   * The most bytes all of a transport's links together may hold sent but not yet handed to the network.
+   * A send that would pass it cuts the link holding the most ('slow-reader'), which may be the sender.
+   */
+  readonly maxTransportBufferedBytes: number
   /** Sustained inbound frames per second per link, and the burst above it. */
   readonly framesPerSecond: number
   readonly burst: number
@@ -52,6 +57,13 @@ export interface Limits {
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 << 20
 
 /**
+ * 256 MiB: what a modest node (1–2 GiB of memory) can spare for outbound buffers, and the full buffers
+ * of 32 links at once, far more than peers that read at network speed ever leave unsent together.
+ * Without it the per-link bound alone lets `maxConnections` (512) links that never read pin 4 GiB.
+ */
+export const DEFAULT_MAX_TRANSPORT_BUFFERED_BYTES = 256 << 20
+
+/**
  * 8: a handshake takes a few round trips, so even several honest nodes behind one NAT rarely have more
  * than one or two in flight at once; 8 leaves room for them and keeps an attacker's idle or slowloris
  * connections from one IP to 8 descriptors, each gone within the handshake timeout.
@@ -68,6 +80,7 @@ export const DEFAULT_MAX_CONNECTIONS = 512
 export const DEFAULT_LIMITS: Limits = {
   maxFrameBytes: 1 << 20,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  maxTransportBufferedBytes: DEFAULT_MAX_TRANSPORT_BUFFERED_BYTES,
   framesPerSecond: 2_000,
   burst: 4_000,
   maxDropsBeforeCut: 1_000,
@@ -79,7 +92,7 @@ export const DEFAULT_LIMITS: Limits = {
   priorityOf: () => 0,
 }
 
-const COUNTS = ['maxFrameBytes', 'maxBufferedBytes', 'maxDropsBeforeCut', 'maxLinksPerAddress', 'maxPendingPerAddress', 'maxConnections'] as const
+const COUNTS = ['maxFrameBytes', 'maxBufferedBytes', 'maxTransportBufferedBytes', 'maxDropsBeforeCut', 'maxLinksPerAddress', 'maxPendingPerAddress', 'maxConnections'] as const
 
 /** The defaults with `overrides` applied; a ConfigError names the first value that makes no sense. */
 export function limitsWith(overrides: Partial<Limits> = {}): Limits {
@@ -90,9 +103,11 @@ export function limitsWith(overrides: Partial<Limits> = {}): Limits {
   for (const name of ['framesPerSecond', 'burst', 'handshakeTimeoutMs'] as const) {
     if (!(limits[name] > 0)) throw new ConfigError(`limits.${name} must be positive, got ${limits[name]}`)
   }
-  // A frame that may be sent must fit in an empty outbound buffer.
-  if (limits.maxBufferedBytes < limits.maxFrameBytes) {
-    throw new ConfigError(`limits.maxBufferedBytes (${limits.maxBufferedBytes}) must hold at least one frame of limits.maxFrameBytes (${limits.maxFrameBytes})`)
+  // A frame that may be sent must fit in an empty outbound buffer, of the link and of the transport.
+  for (const name of ['maxBufferedBytes', 'maxTransportBufferedBytes'] as const) {
+    if (limits[name] < limits.maxFrameBytes) {
+      throw new ConfigError(`limits.${name} (${limits[name]}) must hold at least one frame of limits.maxFrameBytes (${limits.maxFrameBytes})`)
+    }
   }
   return limits
 }

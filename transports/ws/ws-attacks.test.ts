@@ -106,6 +106,36 @@ describe('ws under attack', () => {
     expect((await honestDial(url)).open).toBe(true)
   }, 60_000)
 
+  it("holds the unsent bytes of all links within the transport's budget, cutting the link holding the most", async () => {
+    const budget = 4 << 20
+    // Each link alone may hold 2 MiB: ten would pin 20 MiB without the budget.
+    const { links, reports, url } = await listener({ maxBufferedBytes: 2 << 20, maxTransportBufferedBytes: budget, maxFrameBytes: 64 << 10 })
+    const readers = await Promise.all(Array.from({ length: 10 }, (_, i) => rawPeer(url, 30 + i)))
+    for (const reader of readers) reader.pause()
+    await eventually(() => links.length === 10, 'ten links')
+    const reasons = links.map((link) => new Promise<CloseReason>((resolve) => link.onClose(resolve)))
+    const frame = new Uint8Array(64 << 10)
+    let peak = 0
+    let sent = 0
+    while (links.some((link) => link.open) && sent < 256 << 20) {
+      for (const link of links) {
+        if (!link.open) continue
+        try {
+          link.send(frame)
+          sent += frame.byteLength
+        } catch {
+          // slow-reader: this link was the one holding the most
+        }
+      }
+      peak = Math.max(peak, links.reduce((sum, link) => sum + (link.open ? link.bufferedBytes : 0), 0))
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(await Promise.all(reasons)).toEqual(Array(10).fill('slow-reader'))
+    expect(peak).toBeLessThanOrEqual(budget + 1024) // + the WebSocket header of the last frame sent
+    expect(reports.filter((r) => r.reason === 'slow-reader').length).toBe(10)
+    expect((await honestDial(url)).open).toBe(true)
+  }, 60_000)
+
   it('holds at most maxPendingPerAddress idle connections from one IP, closes each at the deadline, and lets an honest dialler in', async () => {
     const { server, reports, url, port } = await listener({ maxPendingPerAddress: 8, handshakeTimeoutMs: 1_000 })
     const sockets = await idleTcp(port, 300)

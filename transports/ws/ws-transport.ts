@@ -10,6 +10,7 @@ import { BaseLink } from '../base-link.ts'
 import { InboundLinks } from '../inbound-links.ts'
 import { limitsWith, type Limits } from '../limits.ts'
 import { ReportAggregator } from '../report-aggregator.ts'
+import { SendBudget } from '../send-budget.ts'
 import { selfSignedCertificate, type TlsCredentials } from './certificate.ts'
 import { ConnectionGate, connectionKey, remoteIp } from './connection-gate.ts'
 import { checkedLookup } from './checked-lookup.ts'
@@ -61,8 +62,9 @@ class WsLink extends BaseLink {
     remoteAddress: string,
     limits: Limits,
     report: (event: Misbehaviour) => void,
+    budget: SendBudget<BaseLink>,
   ) {
-    super(remoteIdentity, remoteAddress, limits, clock, report)
+    super(remoteIdentity, remoteAddress, limits, clock, report, budget)
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) this.deliver(toBytes(data))
       else this.cut('protocol-violation', 'a text frame: vAIn speaks binary frames only')
@@ -130,6 +132,7 @@ export class WsTransport implements Transport {
   private readonly inbound: InboundLinks<WsLink>
   private readonly gate: ConnectionGate
   private readonly reports: ReportAggregator
+  private readonly budget: SendBudget<BaseLink>
   readonly limits: Limits
 
   private constructor(
@@ -138,6 +141,7 @@ export class WsTransport implements Transport {
     private readonly options: WsTransportOptions,
   ) {
     this.limits = limitsWith(options.limits)
+    this.budget = new SendBudget(this.limits.maxTransportBufferedBytes)
     this.inbound = new InboundLinks(this.limits.maxLinksPerAddress, this.limits.priorityOf)
     this.reports = new ReportAggregator((event) => this.misbehaviourHandlers.forEach((handler) => handler(event)), clock)
     this.gate = new ConnectionGate(this.limits, (ip, reason, detail) => this.report(ip, { identity: undefined, remoteAddress: ip, reason, detail }))
@@ -224,7 +228,7 @@ export class WsTransport implements Transport {
         clearTimeout(timer)
         this.dialling.delete(socket)
         socket.removeAllListeners()
-        resolve(this.track(new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e))))
+        resolve(this.track(new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e), this.budget)))
       })
       socket.once('close', (code: number) => fail(new TransportError(REASON_OF_CODE.get(code) ?? 'handshake-failed', `${address} closed the connection during the handshake (code ${code})`)))
       socket.on('error', (error: Error & { code?: string }) => {
@@ -286,7 +290,7 @@ export class WsTransport implements Transport {
       const proved = checkHello(toBytes(data), 'dialer', binding)
       if (Result.isFailure(proved)) return refuse('handshake-failed', proved.failure.message)
       if (this.limits.isBlocked(proved.success)) return refuse('refused', 'blacklisted identity', proved.success)
-      const link = this.inbound.admit(ip, proved.success, () => new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e)))
+      const link = this.inbound.admit(ip, proved.success, () => new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e), this.budget))
       if (!(link instanceof WsLink)) return refuse('refused', link.detail, proved.success)
       socket.off('error', invalidFrame) // the link handles errors from now on
       this.gate.authenticated(remoteAddress)
