@@ -16,7 +16,7 @@ export type TransportFailure =
   | 'identity-mismatch' // the peer proved an identity other than the one dialled
   | 'refused' // blacklisted identity, or too many links from one address
   | 'rate-limited' // the peer kept sending faster than its rate limit
-  | 'slow-reader' // the peer did not read: a send would have passed the link's outbound-buffer bound
+  | 'slow-reader' // the peer did not read: a send would have passed the link's outbound-buffer bound, or the transport's over all links
   | 'protocol-violation' // the peer sent what the protocol never sends (a text frame, a plain HTTP request)
 
 export class TransportError extends ReasonedError<TransportFailure> {
@@ -56,7 +56,9 @@ export interface Link {
   /**
    * Sends one frame; throws TransportError 'closed' or 'frame-too-large' without side effects. If the
    * frame would take the outbound buffer past the link's bound (the peer is not reading), the link is
-   * cut instead, its buffer released and the peer reported, and `send` throws 'slow-reader'.
+   * cut instead, its buffer released and the peer reported, and `send` throws 'slow-reader'. A
+   * transport may also bound the unsent bytes of all its links together: a send that would pass that
+   * cuts the link holding the most the same way (another link, or this one, which then throws).
    */
   send(frame: Uint8Array): void
   close(): void

@@ -183,7 +183,7 @@ describe('ws under attack', () => {
     expect((await honestDial(url)).open).toBe(true)
   }, 30_000)
 
-  it('accepts at most maxConnections at once', async () => {
+  it('holds at most maxConnections at once, a newcomer evicting the oldest pending connection', async () => {
     const { server, reports, url, port } = await listener({ maxConnections: 20, maxPendingPerAddress: 1_000, handshakeTimeoutMs: 1_000 })
     const sockets = await idleTcp(port, 60)
     let closed = 0
