@@ -5,9 +5,9 @@ import type { SendBudget } from './send-budget.ts'
 /**
  * What every Link implementation shares: frame-size checks, the outbound-buffer bounds (the link's
  * own, and its transport's over all its links: send-budget.ts), inbound rate limiting, buffering of
- * frames that arrive before a handler, and exactly-once close. A concrete link
- * supplies how bytes go out, how many are still unsent, and how the underlying connection is torn
- * down, and feeds every inbound frame to `deliver` (or, for frames that carry nothing up, `admit`).
+ * frames that arrive before a handler, and exactly-once close. A concrete link supplies how bytes go
+ * out, how many are still unsent, and how the underlying connection is torn down, and feeds every
+ * inbound frame to `deliver` (or, for frames that carry nothing up, `admit`).
  */
 export abstract class BaseLink implements Link {
   private frameHandler: ((frame: Uint8Array) => void) | undefined

@@ -10,7 +10,8 @@ export interface Overdraft<L> {
 }
 
 /**
- * The unsent bytes of all of one transport's links, held under `maxBytes` (`Limits.maxTransportBufferedBytes`).
+ * The unsent bytes of all of one transport's links, held under `maxBytes`
+ * (`Limits.maxTransportBufferedBytes`).
  *
  * A send must stay cheap however many links there are, so the budget does not sum every link's
  * buffer on each send. It keeps, per link, the unsent bytes seen at that link's last send, and their

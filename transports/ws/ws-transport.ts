@@ -115,10 +115,10 @@ export interface WsTransportOptions {
  * the listener checks it (signature, blacklist) and answers with its own, or closes with a reason code;
  * the dialer checks that hello (signature, expected identity). Only then is either side a Link.
  *
- * Before that, an inbound connection is a stranger's: the gate (connection-gate.ts) counts it per IP
- * (an IPv6 peer per /64) from the TCP accept on and gives it `handshakeTimeoutMs` in all; a plain HTTP request is answered
- * 426 and closed; at `maxConnections` (all phases) a newcomer evicts the oldest pending connection of
- * the address with the most. After it, InboundLinks caps the links per address and keeps one per
+ * Before that, an inbound connection is a stranger's: the gate (connection-gate.ts) counts it per
+ * address (an IPv4 address, an IPv6 /64) from the TCP accept on and gives it `handshakeTimeoutMs` in
+ * all; a plain HTTP request is answered 426 and closed; at `maxConnections` (all phases) a newcomer
+ * evicts the oldest pending connection of the address with the most. After it, InboundLinks caps the links per address and keeps one per
  * identity. Refusals are reported thinned (report-aggregator.ts).
  */
 export class WsTransport implements Transport {
