@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { hostOfSocketAddress, hostScope, networkGroup, parseHost } from './network-address.ts'
+import { capKey, hostOfSocketAddress, hostScope, networkGroup, parseHost } from './network-address.ts'
 
 const group = (text: string) => networkGroup(parseHost(text))
 const scope = (text: string) => hostScope(parseHost(text))
@@ -42,5 +42,25 @@ describe('network addresses', () => {
     )
     fc.assert(fc.property(fc.string(), (text) => void hostScope(parseHost(text))))
     fc.assert(fc.property(fc.ipV6(), (ip) => parseHost(ip).kind === 'ipv6' || parseHost(ip).kind === 'ipv4'))
+  })
+
+  it('counts an IPv6 peer per /64 for the caps, IPv4 (mapped or not) per address', () => {
+    expect(capKey('203.0.113.7')).toBe('203.0.113.7')
+    expect(capKey('::ffff:203.0.113.7')).toBe('203.0.113.7')
+    expect(capKey('2001:db8:1:2::5')).toBe('2001:db8:1:2::/64')
+    expect(capKey('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe(capKey('2001:db8:1:2::1'))
+    expect(capKey('2001:db8:1:3::1')).not.toBe(capKey('2001:db8:1:2::1'))
+    expect(capKey('Mem-1')).toBe('mem-1')
+    const hextet = fc.integer({ min: 0, max: 0xffff })
+    const v6 = (h: number[]) => h.map((x) => x.toString(16)).join(':')
+    fc.assert(
+      fc.property(fc.array(hextet, { minLength: 8, maxLength: 8 }), fc.array(hextet, { minLength: 4, maxLength: 4 }), (a, tail) => {
+        fc.pre(!(a.slice(0, 5).every((x) => x === 0) && a[5] === 0xffff)) // not an IPv4-mapped address
+        const b = [...a.slice(0, 4), ...tail]
+        expect(capKey(v6(b))).toBe(capKey(v6(a))) // one /64: one key, whatever the host picks below it
+        const c = [...a.slice(0, 3), a[3]! ^ 1, ...a.slice(4)]
+        expect(capKey(v6(c))).not.toBe(capKey(v6(a)))
+      }),
+    )
   })
 })

@@ -71,6 +71,19 @@ export function networkGroup(host: Host): string {
   return `name:${host.name}`
 }
 
+/**
+ * The key a per-address cap counts a peer under: an IPv4 address as itself (IPv4-mapped IPv6 too), an
+ * IPv6 address by its /64, a host name as itself. A /64 is the smallest block an IPv6 host is given
+ * (SLAAC needs one), so each host picks among 2^64 source addresses at will: counting each as its own
+ * would give it as many caps as it likes.
+ */
+export function capKey(hostText: string): string {
+  const host = parseHost(hostText)
+  if (host.kind === 'ipv4') return host.octets.join('.')
+  if (host.kind === 'ipv6') return `${host.hextets.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`
+  return host.name
+}
+
 function parseIPv4(text: string): number[] | undefined {
   const match = IPV4.exec(text)
   if (match === null) return undefined

@@ -16,7 +16,7 @@ export type TransportFailure =
   | 'identity-mismatch' // the peer proved an identity other than the one dialled
   | 'refused' // blacklisted identity, or too many links from one address
   | 'rate-limited' // the peer kept sending faster than its rate limit
-  | 'slow-reader' // the peer did not read: a send would have passed the link's outbound-buffer bound
+  | 'slow-reader' // the peer did not read: a send would have passed the link's outbound-buffer bound, or the transport's over all links
   | 'protocol-violation' // the peer sent what the protocol never sends (a text frame, a plain HTTP request)
 
 export class TransportError extends ReasonedError<TransportFailure> {
@@ -44,7 +44,11 @@ export type CloseReason = 'local' | 'remote' | 'replaced' | TransportFailure
 export interface Link {
   /** The Ed25519 public key the peer proved it holds. */
   readonly remoteIdentity: Uint8Array
-  /** Where the peer is, for logs and per-address limits (e.g. `127.0.0.1:7001`). */
+  /**
+   * Where the peer is, for logs, per-address limits and network groups. A socket transport gives the
+   * connected socket's `ip:port` (e.g. `127.0.0.1:7001`) on both the dialled and the accepted side,
+   * never the URL dialled: many host names can point at one IP. An in-process transport may give a URL.
+   */
   readonly remoteAddress: string
   readonly open: boolean
   /** Bytes accepted by `send` and not yet handed to the network (the outbound buffer). */
@@ -52,7 +56,9 @@ export interface Link {
   /**
    * Sends one frame; throws TransportError 'closed' or 'frame-too-large' without side effects. If the
    * frame would take the outbound buffer past the link's bound (the peer is not reading), the link is
-   * cut instead, its buffer released and the peer reported, and `send` throws 'slow-reader'.
+   * cut instead, its buffer released and the peer reported, and `send` throws 'slow-reader'. A
+   * transport may also bound the unsent bytes of all its links together: a send that would pass that
+   * cuts the link holding the most the same way (another link, or this one, which then throws).
    */
   send(frame: Uint8Array): void
   close(): void

@@ -1,11 +1,13 @@
 import { TransportError, type CloseReason, type Link, type Misbehaviour, type TransportFailure } from '../core/transport.ts'
 import { TokenBucket, type Limits } from './limits.ts'
+import type { SendBudget } from './send-budget.ts'
 
 /**
- * What every Link implementation shares: frame-size checks, the outbound-buffer bound, inbound rate
- * limiting, buffering of frames that arrive before a handler, and exactly-once close. A concrete link
- * supplies how bytes go out, how many are still unsent, and how the underlying connection is torn
- * down, and feeds every inbound frame to `deliver` (or, for frames that carry nothing up, `admit`).
+ * What every Link implementation shares: frame-size checks, the outbound-buffer bounds (the link's
+ * own, and its transport's over all its links: send-budget.ts), inbound rate limiting, buffering of
+ * frames that arrive before a handler, and exactly-once close. A concrete link supplies how bytes go
+ * out, how many are still unsent, and how the underlying connection is torn down, and feeds every
+ * inbound frame to `deliver` (or, for frames that carry nothing up, `admit`).
  */
 export abstract class BaseLink implements Link {
   private frameHandler: ((frame: Uint8Array) => void) | undefined
@@ -22,8 +24,11 @@ export abstract class BaseLink implements Link {
     protected readonly limits: Limits,
     clock: () => number,
     private readonly report: (event: Misbehaviour) => void,
+    /** The unsent bytes of all the transport's links, which this link's sends count against. */
+    private readonly budget: SendBudget<BaseLink>,
   ) {
     this.bucket = new TokenBucket(limits.framesPerSecond, limits.burst, clock)
+    budget.record(this, 0)
   }
 
   get open(): boolean {
@@ -43,11 +48,25 @@ export abstract class BaseLink implements Link {
       this.cut('slow-reader', detail)
       throw new TransportError('slow-reader', `the link to ${this.remoteAddress} was cut: ${detail}`)
     }
+    this.reserve(frame.byteLength)
     this.transmit(frame)
+    this.budget.record(this, this.bufferedBytes)
   }
 
   close(): void {
     this.finish('local')
+  }
+
+  /**
+   * Makes room for `bytes` more in the transport's budget: while all its links would pass it, the one
+   * holding the most is cut as a slow reader. Throws 'slow-reader' if that is this link.
+   */
+  private reserve(bytes: number): void {
+    for (let over = this.budget.overdraft(this, bytes); over !== undefined; over = this.budget.overdraft(this, bytes)) {
+      const detail = `the transport's links hold ${over.total} unsent bytes and a ${bytes}-byte frame would pass their ${this.budget.maxBytes}-byte budget: this link holds the most`
+      over.victim.cut('slow-reader', detail)
+      if (over.victim === this) throw new TransportError('slow-reader', `the link to ${this.remoteAddress} was cut: ${detail}`)
+    }
   }
 
   /** Closes this link because its identity opened a newer one (transports/inbound-links.ts). */
@@ -105,6 +124,7 @@ export abstract class BaseLink implements Link {
     if (this.closedWith !== undefined) return
     this.closedWith = reason
     this.early.length = 0
+    this.budget.forget(this)
     this.teardown(reason)
     for (const handler of this.closeHandlers.splice(0)) handler(reason)
   }

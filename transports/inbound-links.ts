@@ -1,4 +1,5 @@
 import { toHex } from '../core/bytes.ts'
+import { capKey } from '../core/network-address.ts'
 import type { BaseLink } from './base-link.ts'
 
 /** Why an authenticated peer was not given an inbound link. */
@@ -8,7 +9,8 @@ export interface InboundRefusal {
 
 /**
  * The authenticated inbound links of one transport: at most `maxPerAddress` from one remote address
- * (IP), and one per identity. A newer link from an identity that already has one replaces it (the
+ * (an IPv4 address, or an IPv6 /64, which one host owns whole: core/network-address.ts capKey), and
+ * one per identity. A newer link from an identity that already has one replaces it (the
  * older closes as 'replaced'): a restarted peer gets back in at once, even while its old connection
  * still looks alive, and an identity can never hold more than one slot of its address's cap.
  *
@@ -27,20 +29,16 @@ export class InboundLinks<L extends BaseLink> {
     private readonly priorityOf: (identity: Uint8Array) => number = () => 0,
   ) {}
 
-  /** How many links `address` holds. */
-  count(address: string): number {
-    return this.perAddress.get(address) ?? 0
-  }
-
   /**
-   * Admits the link `make` builds for `identity` from `address`, or says why not (the address is at
-   * its cap). The identity's older link, if any, is closed as replaced first.
+   * Admits the link `make` builds for `identity` from `remote` (an IP or host), or says why not (its
+   * address is at its cap). The identity's older link, if any, is closed as replaced first.
    */
-  admit(address: string, identity: Uint8Array, make: () => L): L | InboundRefusal {
+  admit(remote: string, identity: Uint8Array, make: () => L): L | InboundRefusal {
+    const address = capKey(remote)
     const key = toHex(identity)
     const older = this.byIdentity.get(key)
     const freed = older?.address === address ? 1 : 0
-    if (this.count(address) - freed >= this.maxPerAddress) {
+    if (this.held(address) - freed >= this.maxPerAddress) {
       const weakest = this.weakestAt(address)
       if (weakest === undefined || weakest.priority >= this.priorityOf(identity)) return { detail: `${address} already holds ${this.maxPerAddress} links` }
       weakest.link.supersede() // a peer the node values more takes the place of one it values less
@@ -48,15 +46,19 @@ export class InboundLinks<L extends BaseLink> {
     older?.link.supersede()
     const link = make()
     const entry = { link, address }
-    this.perAddress.set(address, this.count(address) + 1)
+    this.perAddress.set(address, this.held(address) + 1)
     this.byIdentity.set(key, entry)
     link.onClose(() => {
-      const left = this.count(address) - 1
+      const left = this.held(address) - 1
       if (left > 0) this.perAddress.set(address, left)
       else this.perAddress.delete(address)
       if (this.byIdentity.get(key) === entry) this.byIdentity.delete(key)
     })
     return link
+  }
+
+  private held(address: string): number {
+    return this.perAddress.get(address) ?? 0
   }
 
   // The link from `address` the node values least (the first found among equals).

@@ -13,5 +13,7 @@ describe('limitsWith', () => {
     expect(() => limitsWith({ handshakeTimeoutMs: Number.NaN })).toThrow(/handshakeTimeoutMs/)
     // An outbound buffer that cannot hold one frame would cut every link at its first large send.
     expect(() => limitsWith({ maxBufferedBytes: 1 << 10, maxFrameBytes: 1 << 11 })).toThrow(/at least one frame/)
+    expect(() => limitsWith({ maxTransportBufferedBytes: 1 << 10, maxFrameBytes: 1 << 11, maxBufferedBytes: 1 << 11 })).toThrow(/maxTransportBufferedBytes .* at least one frame/)
+    expect(() => limitsWith({ maxTransportBufferedBytes: 0 })).toThrow(/maxTransportBufferedBytes/)
   })
 })

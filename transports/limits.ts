@@ -9,19 +9,30 @@ export interface Limits {
    * means the peer is not reading: the link is cut ('slow-reader') and its buffer released.
    */
   readonly maxBufferedBytes: number
+  /**
+   * The most bytes all of a transport's links together may hold sent but not yet handed to the network.
+   * A send that would pass it cuts the link holding the most ('slow-reader'), which may be the sender.
+   */
+  readonly maxTransportBufferedBytes: number
   /** Sustained inbound frames per second per link, and the burst above it. */
   readonly framesPerSecond: number
   readonly burst: number
   /** Frames over the rate are dropped; after this many drops in a row the link is cut. */
   readonly maxDropsBeforeCut: number
-  /** Authenticated inbound links at once from one remote IP address (one more per identity replaces). */
+  /**
+   * Authenticated inbound links at once from one remote address (one more per identity replaces). An
+   * address is an IPv4 address or an IPv6 /64 (core/network-address.ts `capKey`).
+   */
   readonly maxLinksPerAddress: number
   /**
-   * Connections from one remote IP address that have not yet proved an identity (TCP, TLS, HTTP
-   * upgrade, hello). Past it, the oldest of them is closed. Transports with no such phase ignore it.
+   * Connections from one remote address (as above) that have not yet proved an identity (TCP, TLS,
+   * HTTP upgrade, hello). Past it, the oldest of them is closed. Transports with no such phase ignore it.
    */
   readonly maxPendingPerAddress: number
-  /** Inbound connections at once, in every phase, from everyone (a listening socket's accept cap). */
+  /**
+   * Inbound connections at once, in every phase, from everyone. At the cap a newcomer closes the oldest
+   * pending connection of the address holding the most; only if none is pending is it refused.
+   */
   readonly maxConnections: number
   /** How long a dialled or accepted peer has, from its first byte of connection, to prove its identity. */
   readonly handshakeTimeoutMs: number
@@ -46,6 +57,13 @@ export interface Limits {
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 << 20
 
 /**
+ * 256 MiB: what a modest node (1–2 GiB of memory) can spare for outbound buffers, and the full buffers
+ * of 32 links at once, far more than peers that read at network speed ever leave unsent together.
+ * Without it the per-link bound alone lets `maxConnections` (512) links that never read pin 4 GiB.
+ */
+export const DEFAULT_MAX_TRANSPORT_BUFFERED_BYTES = 256 << 20
+
+/**
  * 8: a handshake takes a few round trips, so even several honest nodes behind one NAT rarely have more
  * than one or two in flight at once; 8 leaves room for them and keeps an attacker's idle or slowloris
  * connections from one IP to 8 descriptors, each gone within the handshake timeout.
@@ -54,13 +72,15 @@ export const DEFAULT_MAX_PENDING_PER_ADDRESS = 8
 
 /**
  * 512: half the common 1,024-descriptor soft limit, so the node keeps descriptors for its own dials,
- * its store and its UDP socket however many peers connect; a flood beyond it is dropped at accept.
+ * its store and its UDP socket however many peers connect. A newcomer beyond it evicts a pending
+ * connection (transports/ws/connection-gate.ts), so idle connections cannot lock honest peers out.
  */
 export const DEFAULT_MAX_CONNECTIONS = 512
 
 export const DEFAULT_LIMITS: Limits = {
   maxFrameBytes: 1 << 20,
   maxBufferedBytes: DEFAULT_MAX_BUFFERED_BYTES,
+  maxTransportBufferedBytes: DEFAULT_MAX_TRANSPORT_BUFFERED_BYTES,
   framesPerSecond: 2_000,
   burst: 4_000,
   maxDropsBeforeCut: 1_000,
@@ -72,7 +92,7 @@ export const DEFAULT_LIMITS: Limits = {
   priorityOf: () => 0,
 }
 
-const COUNTS = ['maxFrameBytes', 'maxBufferedBytes', 'maxDropsBeforeCut', 'maxLinksPerAddress', 'maxPendingPerAddress', 'maxConnections'] as const
+const COUNTS = ['maxFrameBytes', 'maxBufferedBytes', 'maxTransportBufferedBytes', 'maxDropsBeforeCut', 'maxLinksPerAddress', 'maxPendingPerAddress', 'maxConnections'] as const
 
 /** The defaults with `overrides` applied; a ConfigError names the first value that makes no sense. */
 export function limitsWith(overrides: Partial<Limits> = {}): Limits {
@@ -83,9 +103,11 @@ export function limitsWith(overrides: Partial<Limits> = {}): Limits {
   for (const name of ['framesPerSecond', 'burst', 'handshakeTimeoutMs'] as const) {
     if (!(limits[name] > 0)) throw new ConfigError(`limits.${name} must be positive, got ${limits[name]}`)
   }
-  // A frame that may be sent must fit in an empty outbound buffer.
-  if (limits.maxBufferedBytes < limits.maxFrameBytes) {
-    throw new ConfigError(`limits.maxBufferedBytes (${limits.maxBufferedBytes}) must hold at least one frame of limits.maxFrameBytes (${limits.maxFrameBytes})`)
+  // A frame that may be sent must fit in an empty outbound buffer, of the link and of the transport.
+  for (const name of ['maxBufferedBytes', 'maxTransportBufferedBytes'] as const) {
+    if (limits[name] < limits.maxFrameBytes) {
+      throw new ConfigError(`limits.${name} (${limits[name]}) must hold at least one frame of limits.maxFrameBytes (${limits.maxFrameBytes})`)
+    }
   }
   return limits
 }

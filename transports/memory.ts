@@ -3,6 +3,7 @@ import { bytesEqual } from '../core/bytes.ts'
 import { BaseLink } from './base-link.ts'
 import { InboundLinks } from './inbound-links.ts'
 import { limitsWith, type Limits } from './limits.ts'
+import { SendBudget } from './send-budget.ts'
 
 /** How the memory network runs deferred work: a microtask by default; a simulator passes its own. */
 export type Scheduler = (task: () => void) => void
@@ -61,8 +62,9 @@ class MemoryLink extends BaseLink {
     limits: Limits,
     private readonly network: MemoryNetwork,
     report: (event: Misbehaviour) => void,
+    budget: SendBudget<BaseLink>,
   ) {
-    super(remoteIdentity, remoteAddress, limits, network.clock, report)
+    super(remoteIdentity, remoteAddress, limits, network.clock, report, budget)
   }
 
   protected transmit(frame: Uint8Array): void {
@@ -92,6 +94,8 @@ export class MemoryTransport implements Transport {
   private readonly misbehaviourHandlers: ((event: Misbehaviour) => void)[] = []
   private readonly links = new Set<Link>()
   private readonly inbound: InboundLinks<MemoryLink>
+  /** The unsent bytes of all this transport's links, dialled and accepted. */
+  private readonly budget: SendBudget<BaseLink>
 
   constructor(
     private readonly network: MemoryNetwork,
@@ -102,6 +106,7 @@ export class MemoryTransport implements Transport {
     readonly host: string,
   ) {
     this.inbound = new InboundLinks(limits.maxLinksPerAddress, limits.priorityOf)
+    this.budget = new SendBudget(limits.maxTransportBufferedBytes)
   }
 
   get identity(): Uint8Array {
@@ -131,12 +136,12 @@ export class MemoryTransport implements Transport {
       this.reportMisbehaviour({ identity: dialer.identity, remoteAddress: from, reason: 'refused', detail: 'blacklisted identity' })
       throw new TransportError('refused', 'the listener refuses this identity')
     }
-    const theirs = this.inbound.admit(dialer.host, dialer.identity, () => new MemoryLink(dialer.identity, from, this.limits, this.network, (e) => this.reportMisbehaviour(e)))
+    const theirs = this.inbound.admit(dialer.host, dialer.identity, () => new MemoryLink(dialer.identity, from, this.limits, this.network, (e) => this.reportMisbehaviour(e), this.budget))
     if (!(theirs instanceof MemoryLink)) {
       this.reportMisbehaviour({ identity: dialer.identity, remoteAddress: from, reason: 'refused', detail: theirs.detail })
       throw new TransportError('refused', `the listener refuses more links: ${theirs.detail}`)
     }
-    const mine = new MemoryLink(this.identity, this.address!, dialer.limits, this.network, (e) => dialer.reportMisbehaviour(e))
+    const mine = new MemoryLink(this.identity, this.address!, dialer.limits, this.network, (e) => dialer.reportMisbehaviour(e), dialer.budget)
     mine.partner = theirs
     theirs.partner = mine
     this.track(theirs)

@@ -10,6 +10,7 @@ import { MemoryStorage, type Storage } from '../core/storage.ts'
 import type { CloseReason, Link, Transport } from '../core/transport.ts'
 import { MemoryNetwork } from './memory.ts'
 import { UdpBroadcast } from './udp.ts'
+import { WsTransport } from './ws/ws-transport.ts'
 import { testSigner } from './transport-compliance.ts'
 
 const Note = Schema.Struct({ text: Schema.String.check(Schema.isMaxLength(50)) })
@@ -335,6 +336,26 @@ describe('NodeRuntime over links and a LAN', () => {
     expect(local.groupOf(g.id)).not.toBe(local.groupOf(h.id))
     await local.stop()
   })
+
+  it('groups a dialled ws link by the IP it connected to, not by the host name dialled', async () => {
+    const listener = await WsTransport.create(testSigner(2))
+    const transport = await WsTransport.create(testSigner(1))
+    const runtime = new NodeRuntime({ actor: new Recorder(), transport, storage: new MemoryStorage(), log: () => {}, dialProblem: () => undefined })
+    runtime.start()
+    const port = new URL(await listener.listen()).port
+    const linked = new Promise<void>((resolve) => listener.onLink(() => resolve()))
+    try {
+      // Two DNS names for one IP must be one group; a name as the group would make each its own.
+      runtime.ctx.send(`wss://localhost:${port}`, { text: 'hi' })
+      await linked
+      await settle()
+      expect(runtime.groupOf(toHex(listener.identity))).toBe('127.0.0.0/24') // the listener is on 127.0.0.1
+    } finally {
+      await runtime.stop()
+      await transport.close()
+      await listener.close()
+    }
+  }, 30_000)
 })
 
 /** `transport`, with every send on its links recorded in `events` as 'send'. */

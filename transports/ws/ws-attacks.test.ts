@@ -106,6 +106,36 @@ describe('ws under attack', () => {
     expect((await honestDial(url)).open).toBe(true)
   }, 60_000)
 
+  it("holds the unsent bytes of all links within the transport's budget, cutting the link holding the most", async () => {
+    const budget = 4 << 20
+    // Each link alone may hold 2 MiB: ten would pin 20 MiB without the budget.
+    const { links, reports, url } = await listener({ maxBufferedBytes: 2 << 20, maxTransportBufferedBytes: budget, maxFrameBytes: 64 << 10 })
+    const readers = await Promise.all(Array.from({ length: 10 }, (_, i) => rawPeer(url, 30 + i)))
+    for (const reader of readers) reader.pause()
+    await eventually(() => links.length === 10, 'ten links')
+    const reasons = links.map((link) => new Promise<CloseReason>((resolve) => link.onClose(resolve)))
+    const frame = new Uint8Array(64 << 10)
+    let peak = 0
+    let sent = 0
+    while (links.some((link) => link.open) && sent < 256 << 20) {
+      for (const link of links) {
+        if (!link.open) continue
+        try {
+          link.send(frame)
+          sent += frame.byteLength
+        } catch {
+          // slow-reader: this link was the one holding the most
+        }
+      }
+      peak = Math.max(peak, links.reduce((sum, link) => sum + (link.open ? link.bufferedBytes : 0), 0))
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(await Promise.all(reasons)).toEqual(Array(10).fill('slow-reader'))
+    expect(peak).toBeLessThanOrEqual(budget + 1024) // + the WebSocket header of the last frame sent
+    expect(reports.filter((r) => r.reason === 'slow-reader').length).toBe(10)
+    expect((await honestDial(url)).open).toBe(true)
+  }, 60_000)
+
   it('holds at most maxPendingPerAddress idle connections from one IP, closes each at the deadline, and lets an honest dialler in', async () => {
     const { server, reports, url, port } = await listener({ maxPendingPerAddress: 8, handshakeTimeoutMs: 1_000 })
     const sockets = await idleTcp(port, 300)
@@ -153,7 +183,7 @@ describe('ws under attack', () => {
     expect((await honestDial(url)).open).toBe(true)
   }, 30_000)
 
-  it('accepts at most maxConnections at once', async () => {
+  it('holds at most maxConnections at once, a newcomer evicting the oldest pending connection', async () => {
     const { server, reports, url, port } = await listener({ maxConnections: 20, maxPendingPerAddress: 1_000, handshakeTimeoutMs: 1_000 })
     const sockets = await idleTcp(port, 60)
     let closed = 0
@@ -164,6 +194,19 @@ describe('ws under attack', () => {
     await eventually(() => closed === 60, 'the rest closed at the deadline')
     expect((await honestDial(url)).open).toBe(true)
   }, 30_000)
+
+  it('at maxConnections full of idle connections, an honest dialler evicts one instead of being dropped', async () => {
+    const { server, reports, url, port } = await listener({ maxConnections: 20, maxPendingPerAddress: 1_000, handshakeTimeoutMs: 30_000 })
+    const sockets = await idleTcp(port, 20)
+    await eventually(() => server.pendingConnections === 20, 'the cap filled')
+    let closed = 0
+    for (const socket of sockets) socket.once('close', () => closed++)
+    const link = await honestDial(url) // long before any idle connection's deadline
+    expect(link.open).toBe(true)
+    expect(closed).toBeGreaterThanOrEqual(1)
+    expect(server.pendingConnections).toBeLessThanOrEqual(19)
+    expect(reports.some((r) => r.reason === 'refused' && /cap of 20 connections/.test(r.detail))).toBe(true)
+  }, 60_000)
 
   it('survives a frame ws cannot parse before the hello (it used to crash the process), and reports it', async () => {
     const { reports, url } = await listener({ maxFrameBytes: 1 << 10, maxBufferedBytes: 1 << 20 })

@@ -96,4 +96,17 @@ describe('ws dialling by DNS name', () => {
       await server.close()
     }
   })
+
+  it("gives a dialled link the socket's ip:port as its remote address, not the URL dialled", async () => {
+    const server = await WsTransport.create(testSigner(1), { tls: await tls })
+    const client = await WsTransport.create(testSigner(2), { tls: await tls })
+    const port = new URL(await server.listen()).port
+    try {
+      const link = await client.dial(`wss://localhost:${port}/`)
+      expect(link.remoteAddress).toBe(`127.0.0.1:${port}`) // the listener is on 127.0.0.1
+    } finally {
+      await client.close()
+      await server.close()
+    }
+  })
 })

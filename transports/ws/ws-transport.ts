@@ -10,6 +10,7 @@ import { BaseLink } from '../base-link.ts'
 import { InboundLinks } from '../inbound-links.ts'
 import { limitsWith, type Limits } from '../limits.ts'
 import { ReportAggregator } from '../report-aggregator.ts'
+import { SendBudget } from '../send-budget.ts'
 import { selfSignedCertificate, type TlsCredentials } from './certificate.ts'
 import { ConnectionGate, connectionKey, remoteIp } from './connection-gate.ts'
 import { checkedLookup } from './checked-lookup.ts'
@@ -61,8 +62,9 @@ class WsLink extends BaseLink {
     remoteAddress: string,
     limits: Limits,
     report: (event: Misbehaviour) => void,
+    budget: SendBudget<BaseLink>,
   ) {
-    super(remoteIdentity, remoteAddress, limits, clock, report)
+    super(remoteIdentity, remoteAddress, limits, clock, report, budget)
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) this.deliver(toBytes(data))
       else this.cut('protocol-violation', 'a text frame: vAIn speaks binary frames only')
@@ -113,10 +115,11 @@ export interface WsTransportOptions {
  * the listener checks it (signature, blacklist) and answers with its own, or closes with a reason code;
  * the dialer checks that hello (signature, expected identity). Only then is either side a Link.
  *
- * Before that, an inbound connection is a stranger's: the gate (connection-gate.ts) counts it per IP
- * from the TCP accept on and gives it `handshakeTimeoutMs` in all; a plain HTTP request is answered
- * 426 and closed; the server accepts at most `maxConnections`. After it, InboundLinks caps the links
- * per IP and keeps one per identity. Refusals are reported thinned (report-aggregator.ts).
+ * Before that, an inbound connection is a stranger's: the gate (connection-gate.ts) counts it per
+ * address (an IPv4 address, an IPv6 /64) from the TCP accept on and gives it `handshakeTimeoutMs` in
+ * all; a plain HTTP request is answered 426 and closed; at `maxConnections` (all phases) a newcomer
+ * evicts the oldest pending connection of the address with the most. After it, InboundLinks caps the links per address and keeps one per
+ * identity. Refusals are reported thinned (report-aggregator.ts).
  */
 export class WsTransport implements Transport {
   private server: Server | undefined
@@ -129,6 +132,7 @@ export class WsTransport implements Transport {
   private readonly inbound: InboundLinks<WsLink>
   private readonly gate: ConnectionGate
   private readonly reports: ReportAggregator
+  private readonly budget: SendBudget<BaseLink>
   readonly limits: Limits
 
   private constructor(
@@ -137,6 +141,7 @@ export class WsTransport implements Transport {
     private readonly options: WsTransportOptions,
   ) {
     this.limits = limitsWith(options.limits)
+    this.budget = new SendBudget(this.limits.maxTransportBufferedBytes)
     this.inbound = new InboundLinks(this.limits.maxLinksPerAddress, this.limits.priorityOf)
     this.reports = new ReportAggregator((event) => this.misbehaviourHandlers.forEach((handler) => handler(event)), clock)
     this.gate = new ConnectionGate(this.limits, (ip, reason, detail) => this.report(ip, { identity: undefined, remoteAddress: ip, reason, detail }))
@@ -158,12 +163,9 @@ export class WsTransport implements Transport {
   async listen(): Promise<string> {
     if (this.server === undefined) {
       const server = createServer({ ...this.tls, ...TLS_OPTIONS })
-      server.maxConnections = this.limits.maxConnections
+      // The gate, not server.maxConnections, enforces the connection cap: at the cap it evicts a
+      // pending connection for the newcomer, where the server would drop the newcomer.
       server.on('connection', (socket: Socket) => this.gate.accepted(socket))
-      server.on('drop', (dropped) => {
-        const ip = dropped === undefined ? 'unknown' : remoteIp(dropped)
-        this.report(ip, { identity: undefined, remoteAddress: ip, reason: 'refused', detail: `the node is at its cap of ${this.limits.maxConnections} connections` })
-      })
       server.on('tlsClientError', (error, socket) => {
         socket.destroy()
         const ip = remoteIp(socket)
@@ -193,6 +195,9 @@ export class WsTransport implements Transport {
       }
       this.dialling.add(socket)
       let binding: Uint8Array | undefined
+      // Where the socket connected (`ip:port`), as for an accepted link: the runtime groups a link by
+      // its address, and a URL's host name would make one IP many groups (one per DNS name).
+      let remoteAddress = address
       const fail = (error: TransportError, code?: number) => {
         clearTimeout(timer)
         this.dialling.delete(socket)
@@ -200,8 +205,11 @@ export class WsTransport implements Transport {
         else socket.terminate()
         reject(error)
       }
-      const timer = setTimeout(() => fail(new TransportError('handshake-failed', `${address} did not complete the handshake in ${this.limits.handshakeTimeoutMs} ms`)), this.limits.handshakeTimeoutMs)
+      const timer = setTimeout(() => { // real-runtime: the dial's handshake deadline on the wall clock
+        fail(new TransportError('handshake-failed', `${address} did not complete the handshake in ${this.limits.handshakeTimeoutMs} ms`))
+      }, this.limits.handshakeTimeoutMs)
       socket.on('upgrade', (response) => {
+        remoteAddress = connectionKey(response.socket)
         try {
           binding = sessionBinding(response.socket as TLSSocket)
         } catch (error) {
@@ -220,7 +228,7 @@ export class WsTransport implements Transport {
         clearTimeout(timer)
         this.dialling.delete(socket)
         socket.removeAllListeners()
-        resolve(this.track(new WsLink(socket, proved.success, address, this.limits, (e) => this.reportLink(e))))
+        resolve(this.track(new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e), this.budget)))
       })
       socket.once('close', (code: number) => fail(new TransportError(REASON_OF_CODE.get(code) ?? 'handshake-failed', `${address} closed the connection during the handshake (code ${code})`)))
       socket.on('error', (error: Error & { code?: string }) => {
@@ -282,7 +290,7 @@ export class WsTransport implements Transport {
       const proved = checkHello(toBytes(data), 'dialer', binding)
       if (Result.isFailure(proved)) return refuse('handshake-failed', proved.failure.message)
       if (this.limits.isBlocked(proved.success)) return refuse('refused', 'blacklisted identity', proved.success)
-      const link = this.inbound.admit(ip, proved.success, () => new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e)))
+      const link = this.inbound.admit(ip, proved.success, () => new WsLink(socket, proved.success, remoteAddress, this.limits, (e) => this.reportLink(e), this.budget))
       if (!(link instanceof WsLink)) return refuse('refused', link.detail, proved.success)
       socket.off('error', invalidFrame) // the link handles errors from now on
       this.gate.authenticated(remoteAddress)
