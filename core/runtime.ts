@@ -320,7 +320,7 @@ export class NodeRuntime {
     })
   }
 
-  // A dialled link's remote address is the URL dialled; an accepted one's is the socket's host:port.
+  // A link's remote address is the socket's host:port (ws, dialled or accepted), or a URL (the memory transport's dialled links).
   private groupOfLink(link: Link, peer: Address): string {
     const remote = link.remoteAddress
     if (!remote.includes('://')) return this.groupOfHost(hostOfSocketAddress(remote), peer)
