@@ -1,11 +1,11 @@
 import { Result, Schema } from 'effect'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import { issueCertificate } from './certificate.ts'
-import { EnvelopeOpener, SignedEnvelope } from './envelope.ts'
+import { DEFAULT_MIN_MARK_SYNC_MS, EnvelopeOpener, SignedEnvelope } from './envelope.ts'
 import { ROTATION_TIMER, NodeIdentity } from './identity.ts'
 import { KeyBook } from './key-book.ts'
 import { MemoryKeyStore, epochKey } from './key-store.ts'
@@ -120,6 +120,7 @@ describe('signed envelopes', () => {
     const captured = alice.identity.seal({ hello: 'kept' }, alice.ctx, { withCertificate: true })
     expect(reasonOf(opener.open(captured, Hello, bob.ctx))).toBe('ok')
     expect(opener.confirm(alice.identity.root, bob.ctx)).toBe(true)
+    bob.ctx.advance(DEFAULT_MIN_MARK_SYNC_MS) // alice's mark, synced at confirming, may move again
     const written = bob.ctx.storage.keys()
     for (let i = 0; i < 100; i++) {
       const stranger = party(`stranger${i}`, 100 + i)
@@ -138,12 +139,38 @@ describe('signed envelopes', () => {
     const bob = party('bob', 2)
     bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
     bob.opener.confirm(alice.identity.root, bob.ctx)
+    bob.ctx.advance(DEFAULT_MIN_MARK_SYNC_MS)
     const captured = alice.identity.seal({ hello: 'second' }, alice.ctx)
     expect(reasonOf(bob.opener.open(captured, Hello, bob.ctx))).toBe('ok')
     bob.ctx.storage.crash(0)
     const bobAgain = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
     bobAgain.start(bob.identity.root, bob.ctx)
     expect(reasonOf(bobAgain.open(captured, Hello, bob.ctx))).toBe('replay')
+  })
+
+  it('1,000 envelopes of a confirmed identity in one second cost a bounded number of syncs; a restart still refuses a replay', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
+    bob.opener.confirm(alice.identity.root, bob.ctx)
+    const sync = vi.spyOn(bob.ctx.storage, 'sync')
+    const accepted: SignedEnvelope[] = []
+    const reasons = new Set<string>()
+    for (let i = 0; i < 1_000; i++) {
+      bob.ctx.advance(1)
+      const envelope = alice.identity.seal({ hello: `${i}` }, alice.ctx)
+      const reason = reasonOf(bob.opener.open(envelope, Hello, bob.ctx))
+      if (reason === 'ok') accepted.push(envelope)
+      else reasons.add(reason)
+    }
+    expect(sync.mock.calls.length).toBeLessThanOrEqual(2)
+    expect(accepted.length).toBe(sync.mock.calls.length)
+    expect([...reasons]).toEqual(['rate-limited'])
+    bob.ctx.storage.crash(0)
+    const bobAgain = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
+    bobAgain.start(bob.identity.root, bob.ctx)
+    expect(reasonOf(bobAgain.open(accepted.at(-1)!, Hello, bob.ctx))).toBe('replay')
+    expect(reasonOf(bobAgain.open(alice.identity.seal({ hello: 'next' }, alice.ctx), Hello, bob.ctx))).toBe('ok')
   })
 
   it('decoding arbitrary bytes as an envelope gives a typed error, never a throw', () => {

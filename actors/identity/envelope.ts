@@ -7,7 +7,7 @@ import type { SignatureVerifier } from '../../core/sign.ts'
 import { boundedBytes, Count, PublicKey, Signature } from '../../core/schemas.ts'
 import { RotationCertificate } from './certificate.ts'
 import { IdentityError } from './errors.ts'
-import { DEFAULT_MAX_PROVISIONAL_IDENTITIES, type KeyBook } from './key-book.ts'
+import { DEFAULT_MAX_CONFIRMED_IDENTITIES, DEFAULT_MAX_PROVISIONAL_IDENTITIES, type KeyBook } from './key-book.ts'
 import { ReplayWindow } from './replay-window.ts'
 
 /** The largest body an envelope carries (its own frame adds about 140 bytes, or 400 with a certificate). */
@@ -40,6 +40,16 @@ export function envelopeSignedPart(e: Pick<SignedEnvelope, 'root' | 'epoch' | 's
 const HIGH_WATER_PREFIX = 'identity/seq/'
 
 /**
+ * The least time between two syncs of one confirmed identity's replay mark (1 s). Every envelope that
+ * moves the mark costs an fsync before it is accepted, and a confirmed peer can send ~2,000 signed
+ * envelopes a second over its link; so one that would move the mark sooner than this after the last
+ * sync is refused (`rate-limited`) before it is even opened. An honest identity sends one receiver far
+ * less: its announcement every 60 s, and one greeting on first contact. Reserving marks ahead instead
+ * would refuse its next envelopes after a restart (nothing on disk says which reserved numbers were used).
+ */
+export const DEFAULT_MIN_MARK_SYNC_MS = 1_000
+
+/**
  * Opens envelopes: learns an attached certificate, finds the key for (root, epoch), checks the
  * signature, refuses replays, then decodes the body through the caller's schema. Every refusal is a
  * typed IdentityError and a trace event (`envelope-rejected`), and leaves no state changed: the replay
@@ -51,25 +61,34 @@ const HIGH_WATER_PREFIX = 'identity/seq/'
  * so a flood of fresh identities costs neither disk nor unbounded memory. A confirmed identity's
  * replay windows are durable: a high-water mark that moves is written and synced before the envelope
  * is accepted, so a captured envelope is refused again after a crash and restart, even when accepting
- * it sent nothing (output commit alone syncs only what precedes a send).
+ * it sent nothing (output commit alone syncs only what precedes a send). So that this costs one fsync
+ * per identity per DEFAULT_MIN_MARK_SYNC_MS at most, an envelope that would move the mark sooner is
+ * refused (`rate-limited`) before it is opened.
  */
 export class EnvelopeOpener {
   /** Replay windows of confirmed identities by root, then epoch: each epoch key numbers its own envelopes' window. */
   private readonly windows = new Map<string, Map<number, ReplayWindow>>()
   /** The same for identities not yet confirmed: in memory only, least recently used evicted first. */
   private readonly provisional: BoundedMap<string, Map<number, ReplayWindow>>
+  /**
+   * When each confirmed identity's replay mark was last synced, by root. As many as the key book
+   * confirms; one evicted earlier gets one early sync, which is harmless.
+   */
+  private readonly markSyncedAt = new BoundedMap<string, number>(DEFAULT_MAX_CONFIRMED_IDENTITIES)
   private self = ''
 
   constructor(
     private readonly book: KeyBook,
     private readonly verifier: SignatureVerifier,
     maxProvisional = DEFAULT_MAX_PROVISIONAL_IDENTITIES,
+    private readonly minMarkSyncMs = DEFAULT_MIN_MARK_SYNC_MS,
   ) {
     this.provisional = new BoundedMap(maxProvisional)
     // A confirmed identity the key book forgets takes its replay windows with it.
     book.onForget((root, storage) => {
       for (const epoch of this.windows.get(root)?.keys() ?? []) storage.delete(highWaterKey(root, epoch))
       this.windows.delete(root)
+      this.markSyncedAt.delete(root)
     })
   }
 
@@ -79,6 +98,7 @@ export class EnvelopeOpener {
     this.book.load(ctx.storage)
     this.windows.clear()
     this.provisional.clear()
+    this.markSyncedAt.clear()
     for (const key of ctx.storage.keys(HIGH_WATER_PREFIX)) {
       const [root, epoch] = key.slice(HIGH_WATER_PREFIX.length).split('/')
       const high = decodeFrame(ctx.storage.get(key)!, Count)
@@ -106,6 +126,7 @@ export class EnvelopeOpener {
       ctx.storage.put(highWaterKey(hex, epoch), encode(window.highest))
     }
     ctx.storage.sync()
+    this.markSyncedAt.set(hex, ctx.now())
     return true
   }
 
@@ -120,7 +141,21 @@ export class EnvelopeOpener {
   }
 
   open<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
+    if (this.tooSoon(envelope, ctx)) {
+      const refused = new IdentityError('rate-limited', `envelope ${envelope.seq} would move the replay mark within ${this.minMarkSyncMs} ms of its last sync`)
+      return this.traced(envelope, ctx, Result.fail(refused))
+    }
     return this.traced(envelope, ctx, this.check(envelope, body, ctx, true))
+  }
+
+  // Whether `envelope`, of a confirmed identity, would move its replay mark (and so cost a sync) sooner
+  // than minMarkSyncMs after the last sync: checked before anything else, as the cheap refusal.
+  private tooSoon(envelope: SignedEnvelope, ctx: Context): boolean {
+    const root = toHex(envelope.root)
+    const last = this.markSyncedAt.peek(root)
+    if (last === undefined || ctx.now() - last >= this.minMarkSyncMs) return false
+    const window = this.windows.get(root)?.get(envelope.epoch)
+    return window === undefined || envelope.seq > window.highest
   }
 
   /**
@@ -163,6 +198,7 @@ export class EnvelopeOpener {
     if (confirmed && window.highest !== before) {
       ctx.storage.put(highWaterKey(root, envelope.epoch), encode(window.highest))
       ctx.storage.sync()
+      this.markSyncedAt.set(root, now)
     }
     return Result.succeed({ root: envelope.root, message: message.success })
   }
