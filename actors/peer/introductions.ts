@@ -323,7 +323,7 @@ export class Introductions {
   // once (the addresses were checked); anything else is pinged at its first address, within the probe
   // budget, and remembered only when the peer answers there, which also confirms its identity (makes
   // its certificate and replay marks durable). When the node sent it itself over `link`, it is then
-  // welcomed as a direct announcement is. Says whether a probe went out.
+  // welcomed as an announcement from a proven address is. Says whether a probe went out.
   private check(id: NodeId, message: Announcement, envelope: SignedEnvelope, ctx: Context, link?: Address): boolean {
     const hex = idHex(id)
     const held = this.announcements.get(hex)
