@@ -1,11 +1,11 @@
 import { Result, Schema } from 'effect'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import { issueCertificate } from './certificate.ts'
-import { EnvelopeOpener, SignedEnvelope } from './envelope.ts'
+import { DEFAULT_MARK_SYNC_BURST, DEFAULT_MARK_SYNCS_PER_SECOND, EnvelopeOpener, SignedEnvelope } from './envelope.ts'
 import { ROTATION_TIMER, NodeIdentity } from './identity.ts'
 import { KeyBook } from './key-book.ts'
 import { MemoryKeyStore, epochKey } from './key-store.ts'
@@ -144,6 +144,49 @@ describe('signed envelopes', () => {
     const bobAgain = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
     bobAgain.start(bob.identity.root, bob.ctx)
     expect(reasonOf(bobAgain.open(captured, Hello, bob.ctx))).toBe('replay')
+  })
+
+  it('1,000 envelopes of a confirmed identity in one second cost a bounded number of syncs; a restart still refuses a replay', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
+    bob.opener.confirm(alice.identity.root, bob.ctx)
+    const sync = vi.spyOn(bob.ctx.storage, 'sync')
+    const accepted: SignedEnvelope[] = []
+    const reasons = new Set<string>()
+    for (let i = 0; i < 1_000; i++) {
+      bob.ctx.advance(1)
+      const envelope = alice.identity.seal({ hello: `${i}` }, alice.ctx)
+      const reason = reasonOf(bob.opener.open(envelope, Hello, bob.ctx))
+      if (reason === 'ok') accepted.push(envelope)
+      else reasons.add(reason)
+    }
+    expect(sync.mock.calls.length).toBeLessThanOrEqual(DEFAULT_MARK_SYNC_BURST + DEFAULT_MARK_SYNCS_PER_SECOND)
+    expect(accepted.length).toBe(sync.mock.calls.length)
+    expect([...reasons]).toEqual(['rate-limited'])
+    bob.ctx.storage.crash(0)
+    const bobAgain = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
+    bobAgain.start(bob.identity.root, bob.ctx)
+    expect(reasonOf(bobAgain.open(accepted.at(-1)!, Hello, bob.ctx))).toBe('replay')
+    expect(reasonOf(bobAgain.open(alice.identity.seal({ hello: 'next' }, alice.ctx), Hello, bob.ctx))).toBe('ok')
+  })
+
+  it('only accepted envelopes spend the sync budget: forgeries and an old epoch cannot hold back the current key', () => {
+    const alice = party('alice', 1)
+    const bob = party('bob', 2)
+    bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
+    bob.opener.confirm(alice.identity.root, bob.ctx)
+    for (let i = 0; i < 100; i++) {
+      const forged = alice.identity.seal({ hello: 'x' }, alice.ctx)
+      expect(reasonOf(bob.opener.open({ ...forged, sig: new Uint8Array(64).fill(i) }, Hello, bob.ctx))).toBe('bad-signature')
+    }
+    expect(reasonOf(bob.opener.open(alice.identity.seal({ hello: 'genuine' }, alice.ctx), Hello, bob.ctx))).toBe('ok')
+    // Spend epoch 0's budget, then rotate: the new epoch's envelopes (and certificate) still get in.
+    const spent = Array.from({ length: 2 * DEFAULT_MARK_SYNC_BURST }, () => reasonOf(bob.opener.open(alice.identity.seal({ hello: 'spend' }, alice.ctx), Hello, bob.ctx)))
+    expect(spent.at(-1)).toBe('rate-limited')
+    alice.ctx.advance(90 * DAY)
+    alice.identity.timerFired(ROTATION_TIMER, alice.ctx)
+    expect(reasonOf(bob.opener.open(alice.identity.seal({ hello: 'new key' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx))).toBe('ok')
   })
 
   it('decoding arbitrary bytes as an envelope gives a typed error, never a throw', () => {

@@ -7,7 +7,8 @@ import type { SignatureVerifier } from '../../core/sign.ts'
 import { boundedBytes, Count, PublicKey, Signature } from '../../core/schemas.ts'
 import { RotationCertificate } from './certificate.ts'
 import { IdentityError } from './errors.ts'
-import { DEFAULT_MAX_PROVISIONAL_IDENTITIES, type KeyBook } from './key-book.ts'
+import { DEFAULT_MAX_CONFIRMED_IDENTITIES, DEFAULT_MAX_PROVISIONAL_IDENTITIES, type KeyBook } from './key-book.ts'
+import { Budget } from '../peer/budget.ts'
 import { ReplayWindow } from './replay-window.ts'
 
 /** The largest body an envelope carries (its own frame adds about 140 bytes, or 400 with a certificate). */
@@ -40,6 +41,18 @@ export function envelopeSignedPart(e: Pick<SignedEnvelope, 'root' | 'epoch' | 's
 const HIGH_WATER_PREFIX = 'identity/seq/'
 
 /**
+ * Syncs of one confirmed identity's replay mark (per epoch): 1 a second, 16 saved up. Every envelope
+ * that moves the mark costs an fsync before it is accepted, and a confirmed peer can send ~2,000 signed
+ * envelopes a second over its link; past its budget such an envelope is refused (`rate-limited`)
+ * before its signature is checked. An honest identity sends one receiver far less: its announcement
+ * every 60 s; the burst covers an exchange sent back to back (two requests and their answers, a
+ * greeting after an announcement). Reserving marks ahead instead would refuse an honest peer's next
+ * envelopes after a restart (nothing on disk would say which reserved numbers were used).
+ */
+export const DEFAULT_MARK_SYNCS_PER_SECOND = 1
+export const DEFAULT_MARK_SYNC_BURST = 16
+
+/**
  * Opens envelopes: learns an attached certificate, finds the key for (root, epoch), checks the
  * signature, refuses replays, then decodes the body through the caller's schema. Every refusal is a
  * typed IdentityError and a trace event (`envelope-rejected`), and leaves no state changed: the replay
@@ -51,24 +64,38 @@ const HIGH_WATER_PREFIX = 'identity/seq/'
  * so a flood of fresh identities costs neither disk nor unbounded memory. A confirmed identity's
  * replay windows are durable: a high-water mark that moves is written and synced before the envelope
  * is accepted, so a captured envelope is refused again after a crash and restart, even when accepting
- * it sent nothing (output commit alone syncs only what precedes a send).
+ * it sent nothing (output commit alone syncs only what precedes a send). So that an identity cannot
+ * make this node fsync at its sending rate, those syncs have a budget per identity and epoch
+ * (DEFAULT_MARK_SYNCS_PER_SECOND, DEFAULT_MARK_SYNC_BURST); past it an envelope that would move the
+ * mark is refused (`rate-limited`) before its signature is checked.
  */
 export class EnvelopeOpener {
   /** Replay windows of confirmed identities by root, then epoch: each epoch key numbers its own envelopes' window. */
   private readonly windows = new Map<string, Map<number, ReplayWindow>>()
   /** The same for identities not yet confirmed: in memory only, least recently used evicted first. */
   private readonly provisional: BoundedMap<string, Map<number, ReplayWindow>>
+  /**
+   * The mark-sync budget of each confirmed identity, by root and epoch (`markKey`): at most two epochs
+   * per identity the key book confirms, so one per identity fits nearly all; one evicted starts again
+   * with a full burst, which costs at most one burst more.
+   */
+  private readonly markSyncs = new BoundedMap<string, Budget>(DEFAULT_MAX_CONFIRMED_IDENTITIES)
   private self = ''
 
   constructor(
     private readonly book: KeyBook,
     private readonly verifier: SignatureVerifier,
     maxProvisional = DEFAULT_MAX_PROVISIONAL_IDENTITIES,
+    private readonly markSyncsPerSecond = DEFAULT_MARK_SYNCS_PER_SECOND,
+    private readonly markSyncBurst = DEFAULT_MARK_SYNC_BURST,
   ) {
     this.provisional = new BoundedMap(maxProvisional)
     // A confirmed identity the key book forgets takes its replay windows with it.
     book.onForget((root, storage) => {
-      for (const epoch of this.windows.get(root)?.keys() ?? []) storage.delete(highWaterKey(root, epoch))
+      for (const epoch of this.windows.get(root)?.keys() ?? []) {
+        storage.delete(highWaterKey(root, epoch))
+        this.markSyncs.delete(markKey(root, epoch))
+      }
       this.windows.delete(root)
     })
   }
@@ -79,6 +106,7 @@ export class EnvelopeOpener {
     this.book.load(ctx.storage)
     this.windows.clear()
     this.provisional.clear()
+    this.markSyncs.clear()
     for (const key of ctx.storage.keys(HIGH_WATER_PREFIX)) {
       const [root, epoch] = key.slice(HIGH_WATER_PREFIX.length).split('/')
       const high = decodeFrame(ctx.storage.get(key)!, Count)
@@ -89,10 +117,11 @@ export class EnvelopeOpener {
   }
 
   /**
-   * Confirms `root` (it answered a ping at its announced address, or a link proved its key): its
+   * Confirms `root` (it answered a ping at an address it announced; never merely for a link): its
    * certificate and replay windows become durable, synced before this returns (and bounded only by the
    * key book's cap on confirmed identities).
-   * Says whether it is now confirmed (false when its certificate is not held: nothing to confirm).
+   * Says whether it is now confirmed (false when its certificate is not held, nothing to confirm, or
+   * when the key book has no room that it may make).
    */
   confirm(root: Uint8Array, ctx: Context): boolean {
     if (!this.book.confirm(root, ctx.storage)) return false
@@ -123,6 +152,17 @@ export class EnvelopeOpener {
     return this.traced(envelope, ctx, this.check(envelope, body, ctx, true))
   }
 
+  // Whether `envelope`, of a confirmed identity, would move its replay mark for its epoch (and so cost
+  // a sync) with that mark's sync budget spent. By epoch, so that whoever holds a replaced key cannot
+  // spend the budget of the current one (and hold back its rotation certificate).
+  private tooSoon(envelope: SignedEnvelope, ctx: Context): boolean {
+    const root = toHex(envelope.root)
+    const budget = this.markSyncs.peek(markKey(root, envelope.epoch))
+    if (budget === undefined || budget.ready(ctx.now())) return false
+    const window = this.windows.get(root)?.get(envelope.epoch)
+    return window === undefined || envelope.seq > window.highest
+  }
+
   /**
    * Checks who signed what, without the replay window: for signed statements passed on by a third
    * party (an announcement in a PEX sample), which are by nature copies of envelopes already sent.
@@ -141,6 +181,10 @@ export class EnvelopeOpener {
 
   private check<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context, fresh: boolean): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
     if (envelope.to !== undefined && toHex(envelope.to) !== this.self) return Result.fail(new IdentityError('misdirected', 'the envelope is addressed to another identity'))
+    // The cheap refusal, before the certificate and the signature are checked.
+    if (fresh && this.tooSoon(envelope, ctx)) {
+      return Result.fail(new IdentityError('rate-limited', `envelope ${envelope.seq} would move the replay mark of epoch ${envelope.epoch}, whose syncs are spent for now`))
+    }
     const now = ctx.now()
     if (envelope.cert !== undefined) {
       if (toHex(envelope.cert.root) !== toHex(envelope.root)) return Result.fail(new IdentityError('bad-certificate', 'the attached certificate is for another identity'))
@@ -163,6 +207,7 @@ export class EnvelopeOpener {
     if (confirmed && window.highest !== before) {
       ctx.storage.put(highWaterKey(root, envelope.epoch), encode(window.highest))
       ctx.storage.sync()
+      this.markSyncBudget(markKey(root, envelope.epoch)).take(now)
     }
     return Result.succeed({ root: envelope.root, message: message.success })
   }
@@ -176,10 +221,19 @@ export class EnvelopeOpener {
       byEpoch.set(epoch, (window = new ReplayWindow()))
       for (const old of [...byEpoch.keys()].filter((e) => e < epoch - 1)) {
         byEpoch.delete(old)
-        if (confirmed) ctx.storage.delete(highWaterKey(root, old))
+        if (confirmed) {
+          ctx.storage.delete(highWaterKey(root, old))
+          this.markSyncs.delete(markKey(root, old))
+        }
       }
     }
     return window
+  }
+
+  private markSyncBudget(key: string): Budget {
+    let budget = this.markSyncs.get(key)
+    if (budget === undefined) this.markSyncs.set(key, (budget = new Budget(this.markSyncsPerSecond, this.markSyncBurst)))
+    return budget
   }
 
   private confirmedWindowsOf(root: string): Map<number, ReplayWindow> {
@@ -196,3 +250,4 @@ export class EnvelopeOpener {
 }
 
 const highWaterKey = (root: string, epoch: number) => `${HIGH_WATER_PREFIX}${root}/${epoch}`
+const markKey = (root: string, epoch: number) => `${root}/${epoch}`

@@ -45,4 +45,29 @@ describe('the key book bounds confirmed identities too', () => {
     expect(again.isConfirmed(rootOf(ids[1]!))).toBe(false)
     expect(Result.isFailure(again.open(sealed(ids[2]!, 2), Note, ctx))).toBe(true)
   })
+
+  it('never forgets a protected identity (a routing-table contact) to make room; with all protected, a newcomer stays provisional', () => {
+    const ctx = new ManualContext('me')
+    const verifier = new SignatureVerifier()
+    const book = new KeyBook(verifier, undefined, undefined, 2)
+    const opener = new EnvelopeOpener(book, verifier)
+    opener.start(new Uint8Array(32).fill(9), ctx)
+    const ids = [1, 2, 3, 4].map((n) => new MemoryKeyStore(new Uint8Array(32).fill(n)))
+    const rootOf = (k: MemoryKeyStore) => k.publicKey(ROOT_KEY)
+    const contacts = new Set([toHex(rootOf(ids[0]!))])
+    book.protect((root) => contacts.has(toHex(root)))
+    const confirm = (keys: MemoryKeyStore) => {
+      expect(Result.isSuccess(opener.open(sealed(keys, 1), Note, ctx))).toBe(true)
+      return opener.confirm(rootOf(keys), ctx)
+    }
+    expect(confirm(ids[0]!)).toBe(true) // the contact, now the least recently used
+    expect(confirm(ids[1]!)).toBe(true)
+    expect(confirm(ids[2]!)).toBe(true)
+    expect(ids.slice(0, 3).map((k) => book.isConfirmed(rootOf(k)))).toEqual([true, false, true])
+    expect(ctx.storage.keys('identity/peer/')).toHaveLength(2)
+    contacts.add(toHex(rootOf(ids[2]!)))
+    expect(confirm(ids[3]!)).toBe(false)
+    expect(ids.map((k) => book.isConfirmed(rootOf(k)))).toEqual([true, false, true, false])
+    expect(ctx.storage.keys('identity/peer/')).toHaveLength(2)
+  })
 })

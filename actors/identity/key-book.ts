@@ -1,5 +1,5 @@
 import { Result, Schema } from 'effect'
-import { bytesEqual, toHex } from '../../core/bytes.ts'
+import { bytesEqual, fromHex, toHex } from '../../core/bytes.ts'
 import { BoundedMap } from '../../core/bounded-map.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
@@ -22,12 +22,13 @@ export const DEFAULT_MAX_PROVISIONAL_IDENTITIES = 4_096
 
 /**
  * Confirmed identities kept (65,536, ~25 MiB of records on disk and in memory). Confirming costs an
- * identity a ping answered at an address it announced, within the peer actor's probe budget, so an
- * attacker that answers pings could still confirm identities without end; past the cap the identity
- * silent the longest (least recently used for a signature check) is forgotten, memory and disk. That
- * puts this node, for that one identity, where a node that never heard of it stands: it trusts the
- * next certificate it is shown, which is the exposure every newcomer has. A routing table holds a few
- * hundred contacts, so no identity this node talks to is anywhere near eviction.
+ * identity a ping answered at an address it announced, within the peer actor's probe budget (64 at
+ * once, then 4 a second: filling the cap takes 4.5 hours of answered probes), so an attacker that
+ * answers pings could still confirm identities without end; past the cap the identity silent the
+ * longest (least recently used for a signature check) is forgotten, memory and disk, except a
+ * protected one (`protect`: the caller's routing-table contacts), which is never forgotten. That puts
+ * this node, for the forgotten identity, where a node that never heard of it stands: it trusts the
+ * next certificate it is shown, which is the exposure every newcomer has.
  */
 export const DEFAULT_MAX_CONFIRMED_IDENTITIES = 65_536
 
@@ -47,13 +48,14 @@ const STORAGE_PREFIX = 'identity/peer/'
  * that certificate replaced, with the end of that key's grace window on this node's own clock (the
  * sender's clock is not trusted for it).
  *
- * An identity is provisional until the caller confirms it (`confirm`: it answered a ping at the address
- * it announced, or a link proved its key): its record lives in memory only, in a bounded LRU, and costs
- * no disk. A confirmed identity's record is written and synced at once, and every later certificate
+ * An identity is provisional until the caller confirms it (`confirm`: it answered a ping at an address
+ * it announced; a link proving its key is not enough, as links cost an attacker nothing): its record
+ * lives in memory only, in a bounded LRU, and costs no disk. A confirmed identity's record is written and synced at once, and every later certificate
  * of it too: a restart that forgot a rotation would trust the replaced (perhaps stolen) key again.
  * (Found by the rotation scenario: a crash soon after a rotation brought a stolen key back into use.)
  * Confirmed identities are bounded too (DEFAULT_MAX_CONFIRMED_IDENTITIES): the one silent the longest
- * is forgotten, in memory and on disk, and whoever keeps state by identity is told (`onForget`).
+ * and not protected is forgotten, in memory and on disk, and whoever keeps state by identity is told
+ * (`onForget`).
  */
 export class KeyBook {
   private readonly confirmed: BoundedMap<string, PeerRecord>
@@ -61,6 +63,8 @@ export class KeyBook {
   /** Confirmed identities evicted since the last write, to delete from storage then. */
   private forgotten: string[] = []
   private readonly forgetHandlers: ((root: string, storage: Storage) => void)[] = []
+  /** Confirmed identities never evicted (the caller's routing-table contacts); default none. */
+  private isProtected: (root: Uint8Array) => boolean = () => false
 
   constructor(
     private readonly verifier: SignatureVerifier,
@@ -75,6 +79,15 @@ export class KeyBook {
   /** Calls `handler` with each confirmed identity the book forgets (to drop state kept by identity). */
   onForget(handler: (root: string, storage: Storage) => void): void {
     this.forgetHandlers.push(handler)
+  }
+
+  /**
+   * Says which confirmed identities must never be evicted to make room for another: the peers this
+   * node talks to (its routing-table contacts). A confirmation that would need to evict one of them
+   * does not happen; the newcomer stays provisional.
+   */
+  protect(isProtected: (root: Uint8Array) => boolean): void {
+    this.isProtected = isProtected
   }
 
   /** Reloads the confirmed records a previous run persisted (and forgets every provisional one). */
@@ -99,17 +112,40 @@ export class KeyBook {
   }
 
   /**
-   * Confirms `root`: its record becomes durable (written and synced before this returns) and is never
-   * evicted. Says whether the root is now confirmed (false when no certificate of it is held).
+   * Confirms `root`: its record becomes durable (written and synced before this returns). At the cap,
+   * the least recently used confirmed identity that is not protected is forgotten to make room. Says
+   * whether the root is now confirmed (false when no certificate of it is held, or when every
+   * confirmed identity is protected).
    */
   confirm(root: Uint8Array, storage: Storage): boolean {
     const hex = toHex(root)
     if (this.confirmed.has(hex)) return true
     const record = this.provisional.peek(hex)
     if (record === undefined) return false
+    if (this.confirmed.size >= this.confirmed.capacity && !this.makeRoom()) return false
     this.provisional.delete(hex)
     this.confirmed.set(hex, record)
     this.persist(hex, record, storage)
+    return true
+  }
+
+  // Forgets the least recently used confirmed identity that is not protected; the protected ones
+  // passed over become the most recently used, so the next search does not pass over them again.
+  // Says whether one was forgotten.
+  private makeRoom(): boolean {
+    const passed: string[] = []
+    let victim: string | undefined
+    for (const root of this.confirmed.keys()) {
+      if (!this.isProtected(fromHex(root))) {
+        victim = root
+        break
+      }
+      passed.push(root)
+    }
+    for (const root of passed) this.confirmed.get(root)
+    if (victim === undefined) return false
+    this.confirmed.delete(victim)
+    this.forgotten.push(victim)
     return true
   }
 

@@ -16,12 +16,17 @@ export class Budget {
     this.tokens = burst
   }
 
-  /** Takes one token if there is one at `now`; says whether it did. */
-  take(now: number): boolean {
+  /** Whether there is a token at `now` (none is taken: for a cost paid only once the work is done). */
+  ready(now: number): boolean {
     // A clock set back (a skewed or restarted node) refills nothing and never goes negative.
     if (this.at !== undefined && now > this.at) this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) * this.perSecond) / 1000)
     this.at = this.at === undefined ? now : Math.max(this.at, now)
-    if (this.tokens < 1) return false
+    return this.tokens >= 1
+  }
+
+  /** Takes one token if there is one at `now`; says whether it did. */
+  take(now: number): boolean {
+    if (!this.ready(now)) return false
     this.tokens--
     return true
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Address } from '../../core/actor.ts'
 import { toHex } from '../../core/bytes.ts'
 import { ManualContext } from '../../core/manual-context.ts'
@@ -108,6 +108,49 @@ describe('an identity counts once it answered its ping', () => {
     expect(again.announced.size).toBe(0)
     again.receive(p.announce('peer1'), 'peer1', ctx) // a fresh one is taken
     expect(again.announced.has(p.hex)).toBe(true)
+  })
+})
+
+describe("a peer's own announcement over its link proves its key, not its addresses", () => {
+  it('is observed under its link, but remembered, shared, relayed and confirmed only once it answers at its address', () => {
+    const { ctx, node: n } = node({ tierOf: () => 5, announce: { addresses: ['wss://10.0.0.1:7001'], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } } })
+    for (let i = 0; i < 4; i++) n.receive({ type: 'ping', rpc: NO_RPC, key: peer(200 + i).key }, toHex(peer(200 + i).key), ctx)
+    const attacker = peer(1)
+    const link = toHex(attacker.key)
+    const before = ctx.sent.length
+    n.receive(attacker.announce('wss://victim.example:443'), link, ctx)
+    expect(n.table.has(nodeIdOf(attacker.key))).toBe(true)
+    expect(n.announced.has(attacker.hex)).toBe(false)
+    expect(n.introducer.candidateCount).toBe(1)
+    expect(ctx.sent.slice(before).map((s) => (s.message as KademliaMessage).type)).not.toContain('relay')
+    expect(pings(ctx, before).map((s) => s.to)).toEqual(['wss://victim.example:443']) // one budgeted probe
+    expect([...ctx.storage.keys('identity/peer/'), ...ctx.storage.keys('identity/seq/')]).toEqual([])
+    n.timer('introductions:pex', ctx)
+    const sample = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'pex' }>
+    expect(sample.type === 'pex' ? sample.sample : []).toEqual([])
+    // An honest peer answers at the address it announced: now it counts.
+    const honest = peer(2)
+    const mark = ctx.sent.length
+    n.receive(honest.announce('wss://10.0.0.2:7001'), toHex(honest.key), ctx)
+    expect(n.announced.has(honest.hex)).toBe(false)
+    answerPing(n, ctx, 'wss://10.0.0.2:7001', honest.key)
+    expect(n.announced.peek(honest.hex)?.addresses).toEqual(['wss://10.0.0.2:7001'])
+    expect(n.introducer.envelopes.isConfirmed(honest.key)).toBe(true)
+    // Relayed to its neighbourhood: the four contacts and the attacker's link, not the newcomer itself.
+    expect(ctx.sent.slice(mark).filter((s) => (s.message as KademliaMessage).type === 'relay').map((s) => s.to)).toHaveLength(5)
+    expect(n.announced.has(attacker.hex)).toBe(false)
+  })
+
+  it('200 fresh identities opening links and announcing themselves confirm nothing: no write, no sync', () => {
+    const { ctx, node: n } = node()
+    const sync = vi.spyOn(ctx.storage, 'sync')
+    for (let i = 0; i < 200; i++) {
+      const p = peer(1_000 + i)
+      n.receive(p.announce(`wss://10.2.${i >> 8}.${i & 255}:7001`), toHex(p.key), ctx)
+    }
+    expect(sync).not.toHaveBeenCalled()
+    expect([...ctx.storage.keys('identity/peer/'), ...ctx.storage.keys('identity/seq/')]).toEqual([])
+    expect(n.announced.size).toBe(0)
   })
 })
 

@@ -103,6 +103,8 @@ export type AnnouncedView = Pick<BoundedMap<string, Announcement>, 'size' | 'has
  * signature, blacklist, the address policy, and a ping at the announced address, within the node's
  * probe budget. Only then is the announcement remembered, its identity confirmed (its certificate
  * and replay windows made durable) and the announcement shared; until then it is a bounded candidate.
+ * The node's own announcement over its own link is no exception in a real node: the link proved its
+ * key (it is observed under the link), not the addresses it claims.
  * Of one identity, the newest checked announcement is kept: a newer one replaces it once checked.
  */
 export class Introductions {
@@ -127,7 +129,10 @@ export class Introductions {
     verifier: SignatureVerifier,
     private readonly k: number,
   ) {
-    this.opener = new EnvelopeOpener(new KeyBook(verifier), verifier)
+    const book = new KeyBook(verifier)
+    // The peers this node talks to keep their rotation knowledge, however many others are confirmed.
+    book.protect((root) => host.table.has(nodeIdOf(root)))
+    this.opener = new EnvelopeOpener(book, verifier)
     this.known = new BoundedMap(DEFAULT_MAX_ANNOUNCED, (id) => this.announcements.delete(id))
     this.candidates = new BoundedMap(DEFAULT_MAX_CANDIDATES)
     this.pexFrom = new BoundedMap(DEFAULT_MAX_PEX_SENDERS)
@@ -184,26 +189,39 @@ export class Introductions {
     const id = nodeIdOf(root)
     if (idsEqual(id, this.host.id)) return // our own, echoed back by the LAN
     if (!this.dialable(message, ctx)) return
-    // The sender is the node's address only when it is the node itself: a link proved by the node's
-    // key (a real runtime's addresses are identities) or an address the node announced (simulation).
-    // Anything else (a UDP datagram's source, a third party passing the envelope on) is a claim: the
-    // node is pinged at its announced address, within the probe budget, and counts once it answers.
-    const direct = mayClaimKey(from, root) && (isIdentityAddress(from) || message.addresses.includes(from))
-    if (!direct) return void this.check(id, message, envelope, ctx)
-    this.opener.confirm(root, ctx)
+    // From anyone but the node itself (a UDP datagram's source, a third party passing the envelope
+    // on), the whole announcement is a claim: the node is pinged at its announced address, within the
+    // probe budget, and counts once it answers.
+    if (!mayClaimKey(from, root)) return void this.check(id, message, envelope, ctx)
+    if (isIdentityAddress(from)) {
+      // A real node's link proved the key, so the node is observed under its link; but not the
+      // addresses it claims (`wss://victim.example:443`): those are checked like any claim before
+      // they are remembered, shared, relayed or handed out, or its identity confirmed.
+      this.host.observe({ id, address: from }, ctx)
+      return void this.check(id, message, envelope, ctx, from)
+    }
+    if (!message.addresses.includes(from)) return void this.check(id, message, envelope, ctx)
+    // The simulator's network never forges a sender: a message from an address the node announced
+    // proves that address as a ping answered there would.
     this.host.observe({ id, address: from }, ctx)
+    this.opener.confirm(root, ctx)
+    this.welcome(id, message, envelope, from, ctx)
+  }
+
+  // The node itself sent its announcement over `link`, and its address is proven: the announcement is
+  // kept (if newer than the one held); at first sighting the node is greeted over its link and, by a
+  // high-tier node, relayed to its neighbourhood (its k closest), within the relay budget.
+  private welcome(id: NodeId, message: Announcement, envelope: SignedEnvelope, link: Address, ctx: Context): void {
     const held = this.announcements.get(idHex(id))
     if (held !== undefined) {
       if (newer(envelope, held)) this.remember(id, message, envelope)
       return
     }
     this.remember(id, message, envelope)
-    this.greet(from, ctx)
-    // A high-tier node relays the newcomer's announcement to its neighbourhood (its k closest),
-    // within its relay budget.
+    this.greet(link, ctx)
     if (this.tierOf(this.host.id) >= this.relayMinTier) {
       for (const c of this.host.table.closest(this.host.id, this.k)) {
-        if (c.address === from) continue
+        if (c.address === link) continue
         if (!this.relays.take(ctx.now())) return void ctx.trace({ type: 'relay-budget-spent' })
         ctx.send(c.address, { type: 'relay', rpc: NO_RPC, key: this.host.key, announcement: envelope })
       }
@@ -303,8 +321,10 @@ export class Introductions {
 
   // A claimed announcement: a newer one of a peer known at the same addresses replaces the old at
   // once (the addresses were checked); anything else is pinged at its first address, within the probe
-  // budget, and remembered only when the peer answers there. Says whether a probe went out.
-  private check(id: NodeId, message: Announcement, envelope: SignedEnvelope, ctx: Context): boolean {
+  // budget, and remembered only when the peer answers there, which also confirms its identity (makes
+  // its certificate and replay marks durable). When the node sent it itself over `link`, it is then
+  // welcomed as an announcement from a proven address is. Says whether a probe went out.
+  private check(id: NodeId, message: Announcement, envelope: SignedEnvelope, ctx: Context, link?: Address): boolean {
     const hex = idHex(id)
     const held = this.announcements.get(hex)
     if (held !== undefined) {
@@ -326,7 +346,8 @@ export class Introductions {
       this.candidates.delete(hex)
       if (!answered) return
       this.opener.confirm(envelope.root, ctx)
-      if (this.remember(id, message, envelope)) this.greet(message.addresses[0]!, ctx)
+      if (link !== undefined) this.welcome(id, message, envelope, link, ctx)
+      else if (this.remember(id, message, envelope)) this.greet(message.addresses[0]!, ctx)
     })
     return true
   }

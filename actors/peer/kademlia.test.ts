@@ -107,10 +107,16 @@ describe('KademliaNode', () => {
     node.receive(announcement, linkAddress, ctx)
     expect(node.table.has(peer.id)).toBe(true)
     const [asker] = peersInBucket0(node.id, 1)
-    node.receive({ type: 'find_node', rpc: rpcId(1), key: asker!.key, target: peer.id }, 'asker', ctx)
-    const reply = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'nodes' }>
-    expect(reply.addresses).toContain(PEER_URL)
-    expect(reply.addresses).not.toContain(linkAddress)
+    const ask = (rpc: number) => {
+      node.receive({ type: 'find_node', rpc: rpcId(rpc), key: asker!.key, target: peer.id }, 'asker', ctx)
+      return (ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'nodes' }>).addresses
+    }
+    // The link proved the key, not the URL: it is handed out only once the peer answered a ping there.
+    expect(ask(1)).not.toContain(PEER_URL)
+    const ping = ctx.sent.find((s) => s.to === PEER_URL && (s.message as { type: string }).type === 'ping')!.message as Extract<KademliaMessage, { type: 'ping' }>
+    node.receive({ type: 'pong', rpc: ping.rpc, key: peer.key }, linkAddress, ctx)
+    expect(ask(2)).toContain(PEER_URL)
+    expect(ask(3)).not.toContain(linkAddress)
   })
 
   it('takes an announcement from anyone but the node itself (a UDP source, a replayer) as a claim to check by ping', () => {

@@ -5,7 +5,7 @@ import { Random } from '../../core/random.ts'
 import { MemoryStorage } from '../../core/storage.ts'
 import { sign } from '../../core/sign.ts'
 import { idHex } from './node-id.ts'
-import { signRecord, type DhtRecord } from './record.ts'
+import { sameRecord, signRecord, type DhtRecord } from './record.ts'
 import { DEFAULT_RECORD_LIMITS, RecordStore } from './record-store.ts'
 
 const publishers = new Map<number, ReturnType<typeof ed25519FromSeed>>()
@@ -20,9 +20,9 @@ function publisher(n: number) {
 }
 
 /** Record `name` of publisher `p` (signatures are not checked by the store itself). */
-function record(p: number, name: number, { seq = 1, bytes = 1 } = {}): DhtRecord {
+function record(p: number, name: number, { seq = 1, bytes = 1, fill = 0 } = {}): DhtRecord {
   const keys = publisher(p)
-  return signRecord(keys.publicKey, (m) => sign(keys.secretKey, m), { name: new Uint8Array(new Uint32Array([name]).buffer), value: new Uint8Array(bytes), seq, expiresAt: 3_600_000 })
+  return signRecord(keys.publicKey, (m) => sign(keys.secretKey, m), { name: new Uint8Array(new Uint32Array([name]).buffer), value: new Uint8Array(bytes).fill(fill), seq, expiresAt: 3_600_000 })
 }
 
 const limits = { maxRecords: 100, maxBytes: 1_000_000, perPublisher: 10, perSender: 30 }
@@ -73,6 +73,34 @@ describe('RecordStore quotas', () => {
     store.put(record(0, 0), 0, 'a')
     expect(store.put(record(0, 0, { seq: 2 }), 0, 'a')).toBeUndefined()
     expect(store.put(record(0, 0, { seq: 1 }), 0, 'a')?.reason).toBe('stale')
+  })
+
+  it('a different record with the same seq is refused; the same one is acknowledged again', () => {
+    const storage = new MemoryStorage()
+    const store = new RecordStore(storage, limits, Random.fromSeed(1))
+    const first = record(0, 0, { fill: 1 })
+    expect(store.put(first, 0, 'a')).toBeUndefined()
+    expect(store.put(record(0, 0, { fill: 2 }), 0, 'b')?.reason).toBe('stale')
+    expect(store.put(first, 0, 'b')).toBeUndefined()
+    expect([...store.get(first.key, 0)!.value]).toEqual([...first.value])
+    expect([...new RecordStore(storage, limits, Random.fromSeed(1)).get(first.key, 0)!.value]).toEqual([...first.value])
+  })
+
+  it('what the store acknowledged is what a restart reads back, under any sequence of puts (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ name: fc.nat(3), seq: fc.integer({ min: 1, max: 3 }), fill: fc.nat(3) }), { maxLength: 40 }), (ops) => {
+        const storage = new MemoryStorage()
+        const store = new RecordStore(storage, limits, Random.fromSeed(1))
+        for (const op of ops) store.put(record(0, op.name, op), 0, 'a')
+        const reopened = new RecordStore(storage, limits, Random.fromSeed(1))
+        for (let name = 0; name < 4; name++) {
+          const key = record(0, name).key
+          const [held, read] = [store.get(key, 0), reopened.get(key, 0)]
+          expect(read === undefined ? held === undefined : held !== undefined && sameRecord(read, held)).toBe(true)
+        }
+      }),
+      { numRuns: 60 },
+    )
   })
 
   it('counts bytes against the byte cap, and frees them when a record expires', () => {

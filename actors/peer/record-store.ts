@@ -5,7 +5,7 @@ import { ReasonedError } from '../../core/errors.ts'
 import type { Random } from '../../core/random.ts'
 import type { Storage } from '../../core/storage.ts'
 import { idHex, type NodeId } from './node-id.ts'
-import { DhtRecord } from './record.ts'
+import { DhtRecord, sameRecord } from './record.ts'
 
 const PREFIX = 'dht/record/'
 
@@ -133,13 +133,18 @@ export class RecordStore {
   }
 
   /**
-   * Keeps `record`, sent by `sender` (a link address or network group), unless an newer version is
-   * held or a quota would be passed; says why not, or undefined when it was kept.
+   * Keeps `record`, sent by `sender` (a link address or network group), unless a newer version is
+   * held, a different record with the same seq is held, or a quota would be passed; says why not, or
+   * undefined when it was kept (what is kept is what storage holds).
    */
   put(record: DhtRecord, now: number, sender: string): StoreRefused | undefined {
     const key = idHex(record.key)
     const held = this.records.get(key)
     if (held !== undefined && held.record.seq > record.seq) return new StoreRefused('stale', `a newer version (${held.record.seq}) is held`)
+    // One version per seq: the first held wins. Replacing it in memory only would acknowledge bytes a
+    // restart forgets; writing it would let whoever holds two signed variants flip holders back and forth.
+    const same = held !== undefined && held.record.seq === record.seq
+    if (same && !sameRecord(held.record, record)) return new StoreRefused('stale', `a different record with the same seq (${record.seq}) is held`)
     let refusal = this.overQuota(record, sender, held)
     if (refusal?.reason === 'full' && this.belowFairShare(sender)) {
       this.evictFor(recordBytes(record) - (held?.bytes ?? 0), sender, key)
@@ -148,7 +153,7 @@ export class RecordStore {
     if (refusal !== undefined) return refusal
     if (held !== undefined) this.release(key, held)
     this.hold(key, record, now, sender)
-    if (held === undefined || held.record.seq !== record.seq) this.storage.put(PREFIX + key, encode(record))
+    if (!same) this.storage.put(PREFIX + key, encode(record)) // the same bytes are on disk already
     return undefined
   }
 

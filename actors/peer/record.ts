@@ -54,3 +54,16 @@ export function recordProblem(record: DhtRecord, now: number, maxTtlMs: number, 
   if (!verifier.verify(record.publisher, signedPart(record), record.sig)) return 'bad signature'
   return undefined
 }
+
+/** Whether `a` and `b` are the same record, field by field (as held in memory, or read back from disk). */
+export function sameRecord(a: DhtRecord, b: DhtRecord): boolean {
+  return (
+    a.seq === b.seq &&
+    a.expiresAt === b.expiresAt &&
+    bytesEqual(a.key, b.key) &&
+    bytesEqual(a.publisher, b.publisher) &&
+    bytesEqual(a.name, b.name) &&
+    bytesEqual(a.value, b.value) &&
+    bytesEqual(a.sig, b.sig)
+  )
+}
