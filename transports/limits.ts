@@ -1,3 +1,4 @@
+import { Budget } from '../core/budget.ts'
 import { ConfigError } from '../core/errors.ts'
 
 /** What a transport allows its peers. */
@@ -112,30 +113,20 @@ export function limitsWith(overrides: Partial<Limits> = {}): Limits {
   return limits
 }
 
-/**
- * A token bucket: `rate` tokens per second up to `burst`. The clock is passed in (milliseconds), so the
- * same code runs on a wall clock or a virtual one.
- */
+/** A Budget (core/budget.ts) read on a clock of its own: the transports' wall clock. */
 export class TokenBucket {
-  private tokens: number
-  private last: number
+  private readonly budget: Budget
 
   constructor(
-    private readonly rate: number,
-    private readonly burst: number,
+    rate: number,
+    burst: number,
     private readonly clock: () => number,
   ) {
-    this.tokens = burst
-    this.last = clock()
+    this.budget = new Budget(rate, burst)
   }
 
   /** Takes one token if there is one. */
   take(): boolean {
-    const now = this.clock()
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
-    this.last = now
-    if (this.tokens < 1) return false
-    this.tokens -= 1
-    return true
+    return this.budget.take(this.clock())
   }
 }

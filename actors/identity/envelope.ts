@@ -8,7 +8,7 @@ import { boundedBytes, Count, PublicKey, Signature } from '../../core/schemas.ts
 import { RotationCertificate } from './certificate.ts'
 import { IdentityError } from './errors.ts'
 import { DEFAULT_MAX_CONFIRMED_IDENTITIES, DEFAULT_MAX_PROVISIONAL_IDENTITIES, type KeyBook } from './key-book.ts'
-import { Budget } from '../peer/budget.ts'
+import { Budget } from '../../core/budget.ts'
 import { ReplayWindow } from './replay-window.ts'
 
 /** The largest body an envelope carries (its own frame adds about 140 bytes, or 400 with a certificate). */
