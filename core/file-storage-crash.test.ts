@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FileStorage } from './file-storage.ts'
+import { printUntilKilled } from './sigkill.fixtures.ts'
 
 // The writer: batches of four overwrites of 32 rotating keys plus a counter, the identity state (an
 // atomic key) every third batch, a sync, then the acknowledgement `n` on stdout (a pipe write on Linux
@@ -26,26 +26,7 @@ const writer = (dir: string) => `
   }`
 
 /** Runs the writer on `dir` and kills it with SIGKILL `delayMs` after its first ack; resolves with the last ack. */
-function writeUntilKilled(dir: string, delayMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', writer(dir)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let errors = ''
-    let timer: NodeJS.Timeout | undefined
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs)
-    })
-    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-    child.on('error', reject)
-    child.on('exit', (_code, signal) => {
-      clearTimeout(timer)
-      if (signal !== 'SIGKILL') return reject(new Error(`the writer exited with ${signal ?? _code}: ${errors}`))
-      const acks = out.split('\n').slice(0, -1) // the last piece is '' or a line cut by the kill
-      resolve(Number(acks.at(-1) ?? 0))
-    })
-  })
-}
+const writeUntilKilled = async (dir: string, delayMs: number) => Number((await printUntilKilled(writer(dir), delayMs)).at(-1) ?? 0)
 
 const numberIn = (value: Uint8Array | undefined) => Number(Buffer.from(value ?? Buffer.from('0')).toString().split(':')[0])
 

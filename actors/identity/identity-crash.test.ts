@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { printUntilKilled } from '../../core/sigkill.fixtures.ts'
 
 /*
  * The node's own identity state under kill -9 (issue 9: a node whose store was lost came back at
@@ -28,25 +28,7 @@ const sealer = (dir: string) => `
   }`
 
 /** Runs the sealer, kills it `delayMs` after its first envelope; resolves with every sequence number printed. */
-function sealUntilKilled(dir: string, delayMs: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', sealer(dir)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let errors = ''
-    let timer: NodeJS.Timeout | undefined
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-      timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs)
-    })
-    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer)
-      if (signal !== 'SIGKILL') return reject(new Error(`the sealer exited with ${signal ?? code}: ${errors}`))
-      resolve(out.split('\n').slice(0, -1).map(Number)) // the last piece is '' or a line cut by the kill
-    })
-  })
-}
+const sealUntilKilled = async (dir: string, delayMs: number) => (await printUntilKilled(sealer(dir), delayMs)).map(Number)
 
 describe('a node identity killed with SIGKILL at random instants', () => {
   it('never numbers an envelope at or below one it sealed before the kill (property)', async () => {
