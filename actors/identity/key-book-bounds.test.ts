@@ -70,4 +70,18 @@ describe('the key book bounds confirmed identities too', () => {
     expect(ids.map((k) => book.isConfirmed(rootOf(k)))).toEqual([true, false, true, false])
     expect(ctx.storage.keys('identity/peer/')).toHaveLength(2)
   })
+
+  it('never forgets an unconfirmed routing-table contact for a flood of fresh identities', () => {
+    const verifier = new SignatureVerifier()
+    const book = new KeyBook(verifier, undefined, 4)
+    const contact = new MemoryKeyStore(new Uint8Array(32).fill(1))
+    const contactRoot = toHex(contact.publicKey(ROOT_KEY))
+    book.protect((root) => toHex(root) === contactRoot)
+    const ctx = new ManualContext('me')
+    expect(Result.isSuccess(book.learn(issueCertificate(contact, 0, 0), 0, ctx.storage))).toBe(true)
+    for (let n = 2; n < 40; n++) book.learn(issueCertificate(new MemoryKeyStore(new Uint8Array(32).fill(n)), 0, 0), 0, ctx.storage)
+    expect(book.provisionalCount).toBe(4)
+    expect(book.certificate(contact.publicKey(ROOT_KEY))).toBeDefined()
+    expect(ctx.storage.keys()).toEqual([]) // all of it in memory
+  })
 })

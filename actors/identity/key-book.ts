@@ -122,31 +122,32 @@ export class KeyBook {
     if (this.confirmed.has(hex)) return true
     const record = this.provisional.peek(hex)
     if (record === undefined) return false
-    if (this.confirmed.size >= this.confirmed.capacity && !this.makeRoom()) return false
+    if (this.confirmed.size >= this.confirmed.capacity) {
+      const victim = this.unprotectedLeastRecent(this.confirmed)
+      if (victim === undefined) return false
+      this.confirmed.delete(victim)
+      this.forgotten.push(victim)
+    }
     this.provisional.delete(hex)
     this.confirmed.set(hex, record)
     this.persist(hex, record, storage)
     return true
   }
 
-  // Forgets the least recently used confirmed identity that is not protected; the protected ones
-  // passed over become the most recently used, so the next search does not pass over them again.
-  // Says whether one was forgotten.
-  private makeRoom(): boolean {
+  // The least recently used identity of `map` that is not protected; the protected ones passed over
+  // move to the recent end, so the next search does not scan them again.
+  private unprotectedLeastRecent(map: BoundedMap<string, PeerRecord>): string | undefined {
     const passed: string[] = []
     let victim: string | undefined
-    for (const root of this.confirmed.keys()) {
+    for (const root of map.keys()) {
       if (!this.isProtected(fromHex(root))) {
         victim = root
         break
       }
       passed.push(root)
     }
-    for (const root of passed) this.confirmed.get(root)
-    if (victim === undefined) return false
-    this.confirmed.delete(victim)
-    this.forgotten.push(victim)
-    return true
+    for (const root of passed) map.get(root)
+    return victim
   }
 
   // The identities evicted by the last confirmation leave storage with it (synced by its persist or
@@ -183,8 +184,19 @@ export class KeyBook {
     if (this.confirmed.has(root)) {
       this.confirmed.set(root, record)
       this.persist(root, record, storage)
-    } else this.provisional.set(root, record)
+    } else if (this.provisional.has(root) || this.provisionalRoom()) this.provisional.set(root, record)
     return Result.succeed('new')
+  }
+
+  // Makes room for one more unconfirmed identity: a routing-table contact known only by its link (its
+  // announced address unreachable, or its ping not yet sent) is never the one forgotten, so a flood of
+  // fresh identities cannot make the node take an old certificate of a contact again. Says whether
+  // there is room (none only when every unconfirmed identity is a contact).
+  private provisionalRoom(): boolean {
+    if (this.provisional.size < this.provisional.capacity) return true
+    const victim = this.unprotectedLeastRecent(this.provisional)
+    if (victim !== undefined) this.provisional.delete(victim)
+    return victim !== undefined
   }
 
   // Synced at once: a restart that forgot a rotation would trust the replaced key again.
