@@ -79,6 +79,20 @@ describe('announcements: no dialling on command', () => {
   })
 })
 
+describe('a datagram flood does not starve the peers that connect', () => {
+  it('a peer announcing itself over its own link is probed even when datagrams spent the probe budget', () => {
+    const { ctx, node: n } = node()
+    for (let i = 0; i < 200; i++) n.receive(peer(3_000 + i).announce(`wss://10.2.${i >> 8}.${i & 255}:7001`), `udp://10.8.${i}.1:7400`, ctx)
+    expect(ctx.traces.some((t) => t.type === 'probe-budget-spent')).toBe(true)
+    const honest = peer(4)
+    const before = ctx.sent.length
+    n.receive(honest.announce('wss://10.0.0.4:7001'), toHex(honest.key), ctx)
+    expect(pings(ctx, before).map((s) => s.to)).toEqual(['wss://10.0.0.4:7001'])
+    answerPing(n, ctx, 'wss://10.0.0.4:7001', honest.key)
+    expect(n.announced.has(honest.hex)).toBe(true)
+  })
+})
+
 describe('an identity counts once it answered its ping', () => {
   it('remembers a datagram-announced peer, and writes its certificate, only when it answers at its address', () => {
     const { ctx, node: n } = node()

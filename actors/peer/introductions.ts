@@ -28,14 +28,23 @@ export const DEFAULT_MAX_PEX_SENDERS = 1_024
 /** Addresses introduced to (4,096); one evicted is at worst introduced to twice. */
 export const DEFAULT_MAX_INTRODUCED = 4_096
 /**
- * Probes of peers a third party or a datagram announced: 4 a second, 64 saved up. This is the only
- * way a stranger makes the node dial out, so it is one budget for the whole node, whatever the number
+ * Probes of peers a third party or a datagram announced: 4 a second, 64 saved up. With the link
+ * budget below, this is how a stranger makes the node dial out, so it is one budget for the whole node, whatever the number
  * of identities or links the stranger uses: 12,000 datagrams with fresh identities now cost at most
  * 64 + 4 per second dials (the issue measured 12,004). 64 covers a LAN of 64 nodes booting at once; a
  * larger one is learnt within seconds as the budget refills (and by lookups, which cost no budget).
  */
 export const DEFAULT_PROBES_PER_SECOND = 4
 export const DEFAULT_PROBE_BURST = 64
+/**
+ * Probes of the addresses a peer announces over its own link: a budget of their own, the same size, so
+ * a flood of datagrams or PEX samples, which spends the budget above, cannot starve the peers that
+ * actually connect (a peer sends its announcement over a link once, and would otherwise be remembered
+ * only after a restart). Each such probe costs the sender an authenticated link, within the
+ * transports' per-IP caps.
+ */
+export const DEFAULT_LINK_PROBES_PER_SECOND = 4
+export const DEFAULT_LINK_PROBE_BURST = 64
 /**
  * Relayed copies sent by a high-tier node: 40 a second, 400 saved up, i.e. two newcomers a second to
  * k = 20 neighbours, twenty at once. A relay multiplies each first sighting by k; without a budget, a
@@ -121,6 +130,7 @@ export class Introductions {
   private current: SignedEnvelope | undefined
   private readonly introduced: BoundedMap<Address, true>
   private readonly probes: Budget
+  private readonly linkProbes: Budget
   private readonly relays: Budget
 
   constructor(
@@ -138,6 +148,7 @@ export class Introductions {
     this.pexFrom = new BoundedMap(DEFAULT_MAX_PEX_SENDERS)
     this.introduced = new BoundedMap(DEFAULT_MAX_INTRODUCED)
     this.probes = new Budget(options.probesPerSecond ?? DEFAULT_PROBES_PER_SECOND, options.probeBurst ?? DEFAULT_PROBE_BURST)
+    this.linkProbes = new Budget(DEFAULT_LINK_PROBES_PER_SECOND, DEFAULT_LINK_PROBE_BURST)
     this.relays = new Budget(options.relaysPerSecond ?? DEFAULT_RELAYS_PER_SECOND, options.relayBurst ?? DEFAULT_RELAY_BURST)
   }
 
@@ -336,7 +347,7 @@ export class Introductions {
     }
     const pending = this.candidates.peek(hex)
     if (pending !== undefined && !newer(envelope, pending)) return false // already being checked
-    if (!this.probes.take(ctx.now())) {
+    if (!(link === undefined ? this.probes : this.linkProbes).take(ctx.now())) {
       ctx.trace({ type: 'probe-budget-spent', peer: hex.slice(0, 16) })
       return false
     }
