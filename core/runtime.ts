@@ -65,12 +65,14 @@ export const DEFAULT_REMEMBERED_PEERS = 4_096
 export const DEFAULT_MAX_FRAMES_PER_DIAL = 64
 /**
  * Dialled links open at once. Inbound links are capped by the transport; dialled ones were not, so
- * announcements of ever new peers (each dialled to be pinged, within the peer actor's probe budget)
- * would pile up links for ever. 512 is above what a routing table uses (k = 20 contacts in each of the
- * ~17 occupied buckets of a 100,000-node network: ~340); past it the least recently used link closes,
- * and the DHT's heartbeats keep the links of live contacts recent.
+ * announcements of ever new peers (each dialled to be pinged, within the peer actor's probe budgets)
+ * would pile up links for ever. 256, so that with the transport's 512 inbound connections a node stays
+ * within the common 1,024-descriptor limit with room for its store and sockets (a peer that dialled us
+ * and that we ping at its announced URL holds one link each way). Past it the least recently used
+ * link closes; the DHT's heartbeats keep the links of live contacts recent, and a contact whose link
+ * closed is dialled again when next needed.
  */
-export const DEFAULT_MAX_OUTBOUND_LINKS = 512
+export const DEFAULT_MAX_OUTBOUND_LINKS = 256
 /** The one network group of every address whose group is not known (see `NodeRuntime.groupOf`). */
 export const UNKNOWN_GROUP = 'unknown'
 
