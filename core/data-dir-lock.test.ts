@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DataDirLock, LOCK_FILE } from './data-dir-lock.ts'
 import { StorageError } from './storage-error.ts'
@@ -59,6 +59,16 @@ describe('DataDirLock', () => {
     const lock = DataDirLock.acquire(dir)
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).not.toContain('ab'.repeat(16))
     expect(refusal(dir)).toMatchObject({ reason: 'locked', pid: process.pid }) // but what it holds, it holds
+    lock.release()
+  })
+
+  it('is one lock however the directory is reached: by a symlink or a relative path', () => {
+    const dir = fresh()
+    const lock = DataDirLock.acquire(dir)
+    const link = join(fresh(), 'link')
+    symlinkSync(dir, link)
+    expect(refusal(link)).toMatchObject({ reason: 'locked', pid: process.pid })
+    expect(refusal(relative(process.cwd(), dir))).toMatchObject({ reason: 'locked', pid: process.pid })
     lock.release()
   })
 

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fsyncDirectory } from './atomic-file.ts'
 import { toHex } from './bytes.ts'
@@ -45,7 +45,8 @@ export class DataDirLock {
    */
   static acquire(dir: string): DataDirLock {
     mkdirSync(dir, { recursive: true })
-    const path = join(dir, LOCK_FILE)
+    // By its real path: the same directory reached by a symlink or a relative path is the same lock.
+    const path = join(realpathSync(dir), LOCK_FILE)
     for (let round = 0; round < MAX_TAKEOVER_ROUNDS; round++) {
       const content = `${process.pid}\n${toHex(new OsRandom().bytes(TOKEN_BYTES))}\n`
       if (tryCreate(path, content)) {
