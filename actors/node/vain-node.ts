@@ -212,9 +212,12 @@ export class VainNode implements Actor<KademliaInbox> {
     const summary = ids.join(',')
     if (summary !== this.reported) {
       this.reported = summary
-      this.savePeers(ctx)
       ctx.trace({ type: 'peers', count: ids.length, peers: ids.slice(0, MAX_REPORTED_PEERS) })
     }
+    // Every tick, not only when the table changed: a contact's announced URL is known only once its
+    // ping was answered, which may come a tick after the contact entered the table. (It writes only
+    // when the sample changed.)
+    this.savePeers(ctx)
     ctx.setTimer(this.options.statusEveryMs ?? 5_000, STATUS)
   }
 
