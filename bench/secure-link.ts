@@ -4,7 +4,7 @@ import { WebSocket, WebSocketServer } from 'ws'
 import { decodeFrame, encode } from '../core/codec.ts'
 import { boundedBytes, Count } from '../core/schemas.ts'
 import type { Link } from '../core/transport.ts'
-import { testSigner } from '../transports/transport-compliance.ts'
+import { testSigner } from '../transports/test-signer.ts'
 import { WsTransport } from '../transports/ws/ws-transport.ts'
 import { formatTable, type Bench } from './bench.ts'
 

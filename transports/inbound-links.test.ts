@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryNetwork } from './memory.ts'
-import { testSigner } from './transport-compliance.ts'
+import { testSigner } from './test-signer.ts'
 
 describe('the per-address link cap', () => {
   /** A listener allowing one link per address, and a dial from a transport on `host`. */

@@ -11,7 +11,7 @@ import type { CloseReason, Link, Transport } from '../core/transport.ts'
 import { MemoryNetwork } from './memory.ts'
 import { UdpBroadcast } from './udp.ts'
 import { WsTransport } from './ws/ws-transport.ts'
-import { testSigner } from './transport-compliance.ts'
+import { testSigner } from './test-signer.ts'
 
 const Note = Schema.Struct({ text: Schema.String.check(Schema.isMaxLength(50)) })
 type Note = typeof Note.Type

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { CloseReason, Link, Misbehaviour } from '../core/transport.ts'
 import type { Limits } from './limits.ts'
 import { MemoryNetwork } from './memory.ts'
-import { testSigner } from './transport-compliance.ts'
+import { testSigner } from './test-signer.ts'
 
 const KiB = 1 << 10
 

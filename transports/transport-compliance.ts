@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ed25519FromSeed } from '../core/keys.ts'
-import { sign } from '../core/sign.ts'
 import { TransportError, type CloseReason, type Link, type Misbehaviour, type Signer, type Transport } from '../core/transport.ts'
 import type { Limits } from './limits.ts'
+import { testSigner } from './test-signer.ts'
 
 /**
  * Builds transports for the suite; `cleanup` runs after each test. Every transport it makes dials from
@@ -11,12 +10,6 @@ import type { Limits } from './limits.ts'
 export interface ComplianceFixture {
   make(signer: Signer, limits?: Partial<Limits>): Promise<Transport>
   cleanup?(): Promise<void>
-}
-
-/** An Ed25519 Signer from a one-byte seed (test identities). */
-export function testSigner(seedByte: number): Signer {
-  const keys = ed25519FromSeed(new Uint8Array(32).fill(seedByte))
-  return { publicKey: keys.publicKey, sign: (m) => sign(keys.secretKey, m) }
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')

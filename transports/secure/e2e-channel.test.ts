@@ -6,7 +6,7 @@ import { Random } from '../../core/random.ts'
 import { kxFromSeed, x25519FromEd25519, x25519PublicOf } from '../../core/seal.ts'
 import type { Link } from '../../core/transport.ts'
 import { MemoryNetwork } from '../memory.ts'
-import { testSigner } from '../transport-compliance.ts'
+import { testSigner } from '../test-signer.ts'
 import { E2eChannel } from './e2e-channel.ts'
 
 const random = Random.fromSeed('e2e-test')

@@ -1,7 +1,7 @@
 import { Result } from 'effect'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { testSigner } from '../transport-compliance.ts'
+import { testSigner } from '../test-signer.ts'
 import { checkHello, hello } from './identity-binding.ts'
 
 const binding = new Uint8Array(32).fill(5)
