@@ -24,7 +24,7 @@ export async function selfSignedCertificate(commonName = 'vain-node'): Promise<T
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])
   const now = Date.now() // real-runtime: certificate validity on the wall clock
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex'), // real-runtime: a TLS certificate of a real listener
     name: `CN=${commonName}`,
     notBefore: new Date(now - 3600_000),
     notAfter: new Date(now + 365 * 24 * 3600_000),
