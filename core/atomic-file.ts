@@ -9,19 +9,24 @@ import { dirname } from 'node:path'
  */
 export function replaceFileAtomically(path: string, bytes: Uint8Array, temporary: string): void {
   try {
-    const fd = openSync(temporary, 'w', 0o600)
-    try {
-      writeAll(fd, bytes)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
+    writeFileSynced(temporary, bytes)
     renameSync(temporary, path)
   } catch (error) {
     rmSync(temporary, { force: true })
     throw error
   }
   fsyncDirectory(dirname(path))
+}
+
+/** Creates (or truncates) the file at `path` with `bytes`, fsynced before this returns. */
+export function writeFileSynced(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, 'w', 0o600)
+  try {
+    writeAll(fd, bytes)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Makes the directory's entries (a created, renamed or linked file) durable. */

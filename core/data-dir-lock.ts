@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { linkSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fsyncDirectory } from './atomic-file.ts'
+import { fsyncDirectory, writeFileSynced } from './atomic-file.ts'
 import { toHex } from './bytes.ts'
 import { OsRandom } from './os-random.ts'
 import { StorageError } from './storage-error.ts'
@@ -82,13 +82,7 @@ const temporaryFor = (path: string, pid: number) => `${path}.${pid}`
 
 function tryCreate(path: string, content: string): boolean {
   const temporary = temporaryFor(path, process.pid)
-  const fd = openSync(temporary, 'w', 0o600)
-  try {
-    writeSync(fd, content)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
+  writeFileSynced(temporary, Buffer.from(content))
   try {
     linkSync(temporary, path)
   } catch (error) {
