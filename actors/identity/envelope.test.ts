@@ -26,6 +26,23 @@ function party(name: string, seed: number) {
 
 const reasonOf = (r: Result.Result<unknown, { reason: string }>) => (Result.isFailure(r) ? r.failure.reason : 'ok')
 
+/** Bob, who has opened one of Alice's envelopes and confirmed her identity. */
+function confirmedPair() {
+  const alice = party('alice', 1)
+  const bob = party('bob', 2)
+  bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
+  bob.opener.confirm(alice.identity.root, bob.ctx)
+  return { alice, bob }
+}
+
+/** `receiver` crashes (every unsynced write lost) and a fresh opener starts on what its disk kept. */
+function crashAndRestart(receiver: ReturnType<typeof party>): EnvelopeOpener {
+  receiver.ctx.storage.crash(0)
+  const opener = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
+  opener.start(receiver.identity.root, receiver.ctx)
+  return opener
+}
+
 describe('signed envelopes', () => {
   it('open once, then refuse the replay; the refusal is traced and changes nothing', () => {
     const alice = party('alice', 1)
@@ -134,23 +151,15 @@ describe('signed envelopes', () => {
   })
 
   it('make acceptance durable for a confirmed identity: accept, crash, restart, replay is refused', () => {
-    const alice = party('alice', 1)
-    const bob = party('bob', 2)
-    bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
-    bob.opener.confirm(alice.identity.root, bob.ctx)
+    const { alice, bob } = confirmedPair()
     const captured = alice.identity.seal({ hello: 'second' }, alice.ctx)
     expect(reasonOf(bob.opener.open(captured, Hello, bob.ctx))).toBe('ok')
-    bob.ctx.storage.crash(0)
-    const bobAgain = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
-    bobAgain.start(bob.identity.root, bob.ctx)
+    const bobAgain = crashAndRestart(bob)
     expect(reasonOf(bobAgain.open(captured, Hello, bob.ctx))).toBe('replay')
   })
 
   it('1,000 envelopes of a confirmed identity in one second cost a bounded number of syncs; a restart still refuses a replay', () => {
-    const alice = party('alice', 1)
-    const bob = party('bob', 2)
-    bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
-    bob.opener.confirm(alice.identity.root, bob.ctx)
+    const { alice, bob } = confirmedPair()
     const sync = vi.spyOn(bob.ctx.storage, 'sync')
     const accepted: SignedEnvelope[] = []
     const reasons = new Set<string>()
@@ -164,18 +173,13 @@ describe('signed envelopes', () => {
     expect(sync.mock.calls.length).toBeLessThanOrEqual(DEFAULT_MARK_SYNC_BURST + DEFAULT_MARK_SYNCS_PER_SECOND)
     expect(accepted.length).toBe(sync.mock.calls.length)
     expect([...reasons]).toEqual(['rate-limited'])
-    bob.ctx.storage.crash(0)
-    const bobAgain = new EnvelopeOpener(new KeyBook(new SignatureVerifier(), GRACE), new SignatureVerifier())
-    bobAgain.start(bob.identity.root, bob.ctx)
+    const bobAgain = crashAndRestart(bob)
     expect(reasonOf(bobAgain.open(accepted.at(-1)!, Hello, bob.ctx))).toBe('replay')
     expect(reasonOf(bobAgain.open(alice.identity.seal({ hello: 'next' }, alice.ctx), Hello, bob.ctx))).toBe('ok')
   })
 
   it('only accepted envelopes spend the sync budget: forgeries and an old epoch cannot hold back the current key', () => {
-    const alice = party('alice', 1)
-    const bob = party('bob', 2)
-    bob.opener.open(alice.identity.seal({ hello: 'first' }, alice.ctx, { withCertificate: true }), Hello, bob.ctx)
-    bob.opener.confirm(alice.identity.root, bob.ctx)
+    const { alice, bob } = confirmedPair()
     for (let i = 0; i < 100; i++) {
       const forged = alice.identity.seal({ hello: 'x' }, alice.ctx)
       expect(reasonOf(bob.opener.open({ ...forged, sig: new Uint8Array(64).fill(i) }, Hello, bob.ctx))).toBe('bad-signature')

@@ -18,6 +18,31 @@ import { WsTransport } from './ws-transport.ts'
 const tls = selfSignedCertificate()
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * Every open link sends 64 KiB frames as fast as it can (a node answering a flood of find_value
+ * requests), until every link is cut or 256 MiB went out; resolves with the peak of `measure` (over
+ * all the links), taken after each round.
+ */
+async function answerUntilCut(links: readonly Link[], measure: (all: readonly Link[]) => number): Promise<number> {
+  const frame = new Uint8Array(64 << 10)
+  let peak = 0
+  let sent = 0
+  while (links.some((link) => link.open) && sent < 256 << 20) {
+    for (const link of links) {
+      if (!link.open) continue
+      try {
+        link.send(frame)
+        sent += frame.byteLength
+      } catch {
+        // slow-reader: the link is cut
+      }
+    }
+    peak = Math.max(peak, measure(links))
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  return peak
+}
+
 async function eventually(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
@@ -82,22 +107,8 @@ describe('ws under attack', () => {
     await eventually(() => links.length === 10, 'ten links')
     const reasons = links.map((link) => new Promise<CloseReason>((resolve) => link.onClose(resolve)))
     // Every link answers as fast as it can, as a node answering a flood of find_value requests would.
-    const frame = new Uint8Array(64 << 10)
-    let peak = 0
-    let sent = 0
-    while (links.some((link) => link.open) && sent < 256 << 20) { // ~50 MiB goes into the kernel's buffers first
-      for (const link of links) {
-        if (!link.open) continue
-        try {
-          link.send(frame)
-          sent += frame.byteLength
-        } catch {
-          // slow-reader: the link is cut
-        }
-      }
-      peak = Math.max(peak, ...links.map((link) => link.bufferedBytes))
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+    // ~50 MiB goes into the kernel's buffers first; `send` throws slow-reader once a link is cut.
+    const peak = await answerUntilCut(links, (all) => Math.max(...all.map((link) => link.bufferedBytes)))
     expect(links.filter((link) => link.open)).toHaveLength(0)
     expect(await Promise.all(reasons)).toEqual(Array(10).fill('slow-reader'))
     expect(peak).toBeLessThanOrEqual(bound)
@@ -114,22 +125,8 @@ describe('ws under attack', () => {
     for (const reader of readers) reader.pause()
     await eventually(() => links.length === 10, 'ten links')
     const reasons = links.map((link) => new Promise<CloseReason>((resolve) => link.onClose(resolve)))
-    const frame = new Uint8Array(64 << 10)
-    let peak = 0
-    let sent = 0
-    while (links.some((link) => link.open) && sent < 256 << 20) {
-      for (const link of links) {
-        if (!link.open) continue
-        try {
-          link.send(frame)
-          sent += frame.byteLength
-        } catch {
-          // slow-reader: this link was the one holding the most
-        }
-      }
-      peak = Math.max(peak, links.reduce((sum, link) => sum + (link.open ? link.bufferedBytes : 0), 0))
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+    // A send throws slow-reader when its link was the one holding the most.
+    const peak = await answerUntilCut(links, (all) => all.reduce((sum, link) => sum + (link.open ? link.bufferedBytes : 0), 0))
     expect(await Promise.all(reasons)).toEqual(Array(10).fill('slow-reader'))
     expect(peak).toBeLessThanOrEqual(budget + 1024) // + the WebSocket header of the last frame sent
     expect(reports.filter((r) => r.reason === 'slow-reader').length).toBe(10)
