@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
-import { FileStorage } from '../core/file-storage.ts'
+import { FileStorage } from '../runtime/file-storage.ts'
 import { formatTable, type Bench } from './bench.ts'
 
 /**

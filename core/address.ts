@@ -2,7 +2,7 @@ import type { Address } from './actor.ts'
 import { toHex } from './bytes.ts'
 
 /*
- * What an address says about who sent a message. In a real node (core/runtime.ts) a peer on a link is
+ * What an address says about who sent a message. In a real node (runtime/node-runtime.ts) a peer on a link is
  * addressed by the hex of the identity key its link proved, and a LAN datagram arrives from
  * `udp://host:port`, which proves nothing. The simulator's addresses are node names: its network never
  * forges a sender, but it binds no keys to names either.

@@ -6,32 +6,23 @@ import { describe, expect, it } from 'vitest'
 /*
  * The rules of docs/architecture.md, checked over the source tree (tests and test fixtures excepted):
  * which folder may import which, and that nothing reads the clock, arms a timer, draws OS or Math
- * randomness, or touches the disk outside the real-runtime pieces. A line that must (a transport's
- * wall-clock rate limit) carries a `real-runtime:` comment saying why; whole files that are runtime
- * pieces are listed below until they move to a runtime/ folder of their own (issue 10).
+ * randomness, or touches the disk outside runtime/, the real-runtime pieces. A line elsewhere that
+ * must (a transport's wall-clock rate limit) carries a `real-runtime:` comment saying why.
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const CHECKED = ['core', 'actors', 'transports', 'sim'] as const
+const CHECKED = ['core', 'actors', 'transports', 'runtime', 'sim'] as const
 
 /** Which top folders each folder may import from (itself included). */
 const MAY_IMPORT: Readonly<Record<(typeof CHECKED)[number], readonly string[]>> = {
   core: ['core'],
   transports: ['core', 'transports'],
   actors: ['core', 'actors'],
+  runtime: ['core', 'runtime'],
   sim: ['core', 'actors', 'transports', 'sim'],
 }
 
-/** The real-runtime pieces, whole files: the clock, the OS random source, the disk are their job. */
-const RUNTIME_FILES = new Set([
-  'core/runtime.ts',
-  'core/os-random.ts',
-  'core/file-storage.ts',
-  'core/store-repair.ts',
-  'core/atomic-file.ts',
-  'core/data-dir-lock.ts',
-  'actors/identity/encrypted-file-key-store.ts',
-  'transports/transport-compliance.ts', // test support: waits on the wall clock
-])
+/** The real-runtime pieces: the clock, the OS random source, the disk are their job. */
+const RUNTIME = 'runtime'
 
 const BANNED: readonly [RegExp, string][] = [
   [/\bDate\.now\(/, 'the wall clock'],
@@ -43,11 +34,14 @@ const BANNED: readonly [RegExp, string][] = [
   [/from 'node:fs'|from 'fs'|require\('fs'\)/, 'the disk'],
 ]
 
+/** Tests, their fixtures and compliance suites (which wait on the wall clock), and type declarations. */
+const TEST_SUPPORT = ['.test.ts', '.fixtures.ts', '.suite.ts', '.d.ts']
+
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = `${dir}/${entry.name}`
     if (entry.isDirectory()) return sources(path)
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.fixtures.ts') && !entry.name.endsWith('.d.ts') ? [path] : []
+    return entry.name.endsWith('.ts') && !TEST_SUPPORT.some((suffix) => entry.name.endsWith(suffix)) ? [path] : []
   })
 }
 
@@ -64,10 +58,10 @@ const files = CHECKED.flatMap((dir) => sources(dir))
 describe('architecture rules (docs/architecture.md)', () => {
   it('finds the source files it checks', () => {
     expect(files.length).toBeGreaterThan(50)
-    expect(files).toContain('core/runtime.ts')
+    expect(files).toContain('runtime/node-runtime.ts')
   })
 
-  it('imports point one way: core imports nothing of the project; transports and actors import core only', () => {
+  it('imports point one way: core imports nothing of the project; transports, actors and runtime import core only', () => {
     const broken: string[] = []
     for (const file of files) {
       const top = file.split('/')[0] as (typeof CHECKED)[number]
@@ -79,15 +73,29 @@ describe('architecture rules (docs/architecture.md)', () => {
     expect(broken).toEqual([])
   })
 
-  it('nothing outside the real-runtime pieces reads the clock, arms a timer, draws OS randomness or touches the disk', () => {
+  it('nothing outside runtime/ reads the clock, arms a timer, draws OS randomness or touches the disk', () => {
     const broken: string[] = []
     for (const file of files) {
-      if (RUNTIME_FILES.has(file)) continue
+      if (file.startsWith(`${RUNTIME}/`)) continue
       codeLines(readFileSync(join(ROOT, file), 'utf8')).forEach((line, i) => {
         for (const [pattern, what] of BANNED) if (pattern.test(line)) broken.push(`${file}:${i + 1} uses ${what} without a real-runtime: reason`)
       })
     }
     expect(broken).toEqual([])
+  })
+
+  it('covers every source folder: in the rules, the typecheck and the test run (a new folder cannot slip past them)', () => {
+    const wiring = ['bin', 'bench', 'examples']
+    const folders = readdirSync(ROOT, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules' && sources(entry.name).length > 0)
+      .map((entry) => entry.name)
+    expect(folders.filter((folder) => !(CHECKED as readonly string[]).includes(folder) && !wiring.includes(folder))).toEqual([])
+    const typechecked: string[] = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')).include
+    const tested = readFileSync(join(ROOT, 'vitest.config.ts'), 'utf8')
+    for (const folder of folders) {
+      expect(typechecked, `tsconfig.json includes ${folder}`).toContain(folder)
+      expect(tested, `vitest.config.ts includes ${folder}`).toMatch(new RegExp(`[{,]${folder}[,}]`))
+    }
   })
 
   it('would catch a break: an unmarked clock read and a backwards import are reported', () => {

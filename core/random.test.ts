@@ -77,7 +77,7 @@ describe('Random', () => {
 
 describe('OsRandom', () => {
   it('draws from the OS: two streams differ, and values keep the Random contract', async () => {
-    const { OsRandom } = await import('./os-random.ts')
+    const { OsRandom } = await import('../runtime/os-random.ts')
     const a = new OsRandom()
     const b = a.split('x')
     expect(Buffer.from(a.bytes(32)).equals(Buffer.from(b.bytes(32)))).toBe(false)

@@ -4,7 +4,7 @@ import { ReasonedError } from './errors.ts'
  * The Transport contract: how a real runtime moves frames (encoded messages) between nodes. A transport
  * knows no protocol: it authenticates the peer's Ed25519 identity, carries whole frames in order, and
  * enforces limits. Decoding frames through schemas is the runtime's job, above it.
- * transports/transport-compliance.ts pins what every implementation guarantees.
+ * transports/transport-compliance.suite.ts pins what every implementation guarantees.
  */
 
 /** Why a link was refused, closed, or could not carry a frame. */

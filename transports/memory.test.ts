@@ -1,5 +1,5 @@
 import { MemoryNetwork } from './memory.ts'
-import { transportCompliance } from './transport-compliance.ts'
+import { transportCompliance } from './transport-compliance.suite.ts'
 
 transportCompliance('memory', () => {
   const network = new MemoryNetwork()

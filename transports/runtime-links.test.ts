@@ -5,7 +5,7 @@ import type { Actor, Address, Context, PeerSignal, TimerTag } from '../core/acto
 import { toHex } from '../core/bytes.ts'
 import { encode } from '../core/codec.ts'
 import { DEFAULT_DIAL_LIMITS } from '../core/dial-policy.ts'
-import { DECODE_FAILURE_WINDOW_MS, DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, UNKNOWN_GROUP, type LogRecord, type RuntimeOptions } from '../core/runtime.ts'
+import { DECODE_FAILURE_WINDOW_MS, DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, UNKNOWN_GROUP, type LogRecord, type RuntimeOptions } from '../runtime/node-runtime.ts'
 import { MemoryStorage, type Storage } from '../core/storage.ts'
 import type { CloseReason, Link, Transport } from '../core/transport.ts'
 import { MemoryNetwork } from './memory.ts'

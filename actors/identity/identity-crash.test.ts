@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { printUntilKilled } from '../../core/sigkill.fixtures.ts'
+import { printUntilKilled } from '../../runtime/sigkill.fixtures.ts'
 
 /*
  * The node's own identity state under kill -9 (issue 9: a node whose store was lost came back at
@@ -13,8 +13,8 @@ import { printUntilKilled } from '../../core/sigkill.fixtures.ts'
  * three times; after every restart, the next envelope's number must be above every one printed.
  */
 const sealer = (dir: string) => `
-  import { FileStorage } from ${JSON.stringify(new URL('../../core/file-storage.ts', import.meta.url).pathname)}
-  import { OsRandom } from ${JSON.stringify(new URL('../../core/os-random.ts', import.meta.url).pathname)}
+  import { FileStorage } from ${JSON.stringify(new URL('../../runtime/file-storage.ts', import.meta.url).pathname)}
+  import { OsRandom } from ${JSON.stringify(new URL('../../runtime/os-random.ts', import.meta.url).pathname)}
   import { NodeIdentity } from ${JSON.stringify(new URL('./identity.ts', import.meta.url).pathname)}
   import { MemoryKeyStore } from ${JSON.stringify(new URL('./key-store.ts', import.meta.url).pathname)}
   const storage = FileStorage.open(${JSON.stringify(dir)}, { compactAboveBytes: 16384 })

@@ -26,7 +26,7 @@ const SEED_KEY = 'identity/seed'
  * certificate of that key, and the sequence numbers of its envelopes. The epoch key is replaced every
  * `rotationMs` on the context's clock; each rotation is persisted and synced before it is used.
  *
- * Keys come from `keys`: a real node passes its sealed store (EncryptedFileKeyStore or an HSM).
+ * Keys come from `keys`: a real node passes its sealed store (a MemoryKeyStore over the seed sealed by runtime/sealed-seed-file.ts, or an HSM).
  * Without one, the master seed is drawn from the context's random stream on first boot and kept in the
  * actor's storage: seeded in simulation, and OS-random in a real runtime (whose random stream is).
  */

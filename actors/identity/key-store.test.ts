@@ -1,11 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ed25519FromSeed } from '../../core/keys.ts'
 import { sign, verify } from '../../core/sign.ts'
-import { EncryptedFileKeyStore, KeyFileError, TEST_COST } from './encrypted-file-key-store.ts'
 import { HsmKeyStore, type Pkcs11Handle, type Pkcs11Session } from './hsm-key-store.ts'
 import { MemoryKeyStore, ROOT_KEY, epochKey, type KeyStore } from './key-store.ts'
 import { verifyOwnership } from './ownership-proof.ts'
@@ -35,46 +30,6 @@ describe('MemoryKeyStore', () => {
     const proof = store.proveOwnership(ROOT_KEY, context, new Uint8Array(32))
     expect(verifyOwnership(store.publicKey(ROOT_KEY), context, proof)).toBe(true)
     expect(verifyOwnership(store.publicKey(epochKey(0)), context, proof)).toBe(false)
-  })
-})
-
-describe('EncryptedFileKeyStore', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vain-keys-'))
-
-  it('seals the seed and reopens the same keys with the passphrase', () => {
-    const path = join(dir, 'a.key')
-    const created = EncryptedFileKeyStore.create(path, 'correct horse', seed, TEST_COST)
-    expect(readFileSync(path).includes(Buffer.from(seed))).toBe(false)
-    const opened = EncryptedFileKeyStore.open(path, 'correct horse')
-    signsAndVerifies(opened)
-    expect(Buffer.from(opened.publicKey(ROOT_KEY)).equals(Buffer.from(created.publicKey(ROOT_KEY)))).toBe(true)
-  })
-
-  it('refuses a wrong passphrase, any altered byte, garbage and a missing file with a typed error', () => {
-    const path = join(dir, 'b.key')
-    EncryptedFileKeyStore.create(path, 'pw', seed, TEST_COST)
-    const reason = (f: () => unknown) => {
-      try {
-        f()
-      } catch (e) {
-        expect(e).toBeInstanceOf(KeyFileError)
-        return (e as KeyFileError).reason
-      }
-      return 'opened'
-    }
-    expect(reason(() => EncryptedFileKeyStore.open(path, 'PW'))).toBe('wrong-passphrase')
-    const original = readFileSync(path)
-    const reasons = new Set<string>()
-    for (let i = 0; i < original.length; i += 7) {
-      const altered = Buffer.from(original)
-      altered[i]! ^= 0x01
-      writeFileSync(path, altered)
-      reasons.add(reason(() => EncryptedFileKeyStore.open(path, 'pw')))
-    }
-    expect(reasons.has('opened')).toBe(false)
-    writeFileSync(path, Buffer.from('not a key file at all'))
-    expect(reason(() => EncryptedFileKeyStore.open(path, 'pw'))).toBe('corrupt')
-    expect(reason(() => EncryptedFileKeyStore.open(join(dir, 'none.key'), 'pw'))).toBe('missing')
   })
 })
 
@@ -122,19 +77,5 @@ describe('HsmKeyStore', () => {
     const first = new HsmKeyStore(token).publicKey(ROOT_KEY)
     expect(Buffer.from(new HsmKeyStore(token).publicKey(ROOT_KEY)).equals(Buffer.from(first))).toBe(true)
     expect(token.objects.length).toBe(2)
-  })
-})
-
-describe('EncryptedFileKeyStore on arbitrary files', () => {
-  it('refuses any content that is not a sealed key with a KeyFileError', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vain-keys-fuzz-'))
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 500 }), (bytes) => {
-        const path = join(dir, 'fuzz.key')
-        writeFileSync(path, bytes)
-        expect(() => EncryptedFileKeyStore.open(path, 'pw')).toThrow(KeyFileError)
-      }),
-      { numRuns: 200 },
-    )
   })
 })

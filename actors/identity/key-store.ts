@@ -39,7 +39,7 @@ export interface KeyStore {
 /**
  * A KeyStore in memory that derives every key from one 32-byte master seed by SLIP-0010, so the seed
  * alone backs up the whole identity. In simulation the seed comes from the node's random stream; in a
- * real node, from the OS (sealed on disk by EncryptedFileKeyStore).
+ * real node, from the OS (sealed on disk by runtime/sealed-seed-file.ts).
  */
 export class MemoryKeyStore implements KeyStore {
   private readonly seed: Uint8Array

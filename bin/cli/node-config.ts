@@ -1,5 +1,5 @@
 import sodium from 'sodium-native'
-import { MODERATE_COST, type PassphraseCost } from '../../actors/identity/encrypted-file-key-store.ts'
+import { MODERATE_COST, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
 import type { Publication, Search } from '../../actors/node/vain-node.ts'
 import { MAX_RECORD_NAME_BYTES, MAX_RECORD_VALUE_BYTES } from '../../actors/peer/record.ts'
 import { fromHex } from '../../core/bytes.ts'

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { DataDirLock } from '../../core/data-dir-lock.ts'
-import { FileStorage } from '../../core/file-storage.ts'
+import { DataDirLock } from '../../runtime/data-dir-lock.ts'
+import { FileStorage } from '../../runtime/file-storage.ts'
 import { nodeCommand } from './node.ts'
 
 const VAIN = join(import.meta.dirname, '..', 'vain.js')

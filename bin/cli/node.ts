@@ -1,21 +1,21 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { EncryptedFileKeyStore, KeyFileError, type PassphraseCost } from '../../actors/identity/encrypted-file-key-store.ts'
+import { KeyFileError, openSeedFile, sealSeedFile, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
 import { NodeIdentity } from '../../actors/identity/identity.ts'
-import { ROOT_KEY, type KeyStore } from '../../actors/identity/key-store.ts'
+import { MemoryKeyStore, ROOT_KEY, type KeyStore } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
 import type { RoutingTable } from '../../actors/peer/routing-table.ts'
 import { toHex } from '../../core/bytes.ts'
-import { DataDirLock } from '../../core/data-dir-lock.ts'
+import { DataDirLock } from '../../runtime/data-dir-lock.ts'
 import { ConfigError } from '../../core/errors.ts'
-import { FileStorage, type StoreRepair } from '../../core/file-storage.ts'
+import { FileStorage, type StoreRepair } from '../../runtime/file-storage.ts'
 import { hostProblem } from '../../core/dial-policy.ts'
 import { hostScope, parseHost } from '../../core/network-address.ts'
-import { OsRandom } from '../../core/os-random.ts'
-import { NodeRuntime, type LogRecord } from '../../core/runtime.ts'
-import { StorageError } from '../../core/storage-error.ts'
-import type { FileRepair } from '../../core/store-repair.ts'
+import { OsRandom } from '../../runtime/os-random.ts'
+import { NodeRuntime, type LogRecord } from '../../runtime/node-runtime.ts'
+import { StorageError } from '../../runtime/storage-error.ts'
+import type { FileRepair } from '../../runtime/store-repair.ts'
 import { UdpBroadcast } from '../../transports/udp.ts'
 import { WsTransport } from '../../transports/ws/ws-transport.ts'
 import { nodeConfig, repairRequest, type NodeConfig } from './node-config.ts'
@@ -175,7 +175,10 @@ async function openLan(port: number, broadcastAddress: string, transport: WsTran
 
 function openKeys(path: string, passphrase: string, cost: PassphraseCost): KeyStore {
   try {
-    return existsSync(path) ? EncryptedFileKeyStore.open(path, passphrase) : EncryptedFileKeyStore.create(path, passphrase, new OsRandom().bytes(32), cost)
+    if (existsSync(path)) return new MemoryKeyStore(openSeedFile(path, passphrase))
+    const seed = new OsRandom().bytes(32)
+    sealSeedFile(path, passphrase, seed, cost)
+    return new MemoryKeyStore(seed)
   } catch (error) {
     if (error instanceof KeyFileError) throw new ConfigError(error.message)
     throw error

@@ -1,12 +1,12 @@
 import { Result } from 'effect'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ed25519FromSeed } from '../../core/keys.ts'
-import { Random } from '../../core/random.ts'
-import { kxFromSeed, x25519FromEd25519, x25519PublicOf } from '../../core/seal.ts'
-import type { Link } from '../../core/transport.ts'
-import { MemoryNetwork } from '../memory.ts'
-import { testSigner } from '../test-signer.ts'
+import { ed25519FromSeed } from './keys.ts'
+import { Random } from './random.ts'
+import { kxFromSeed, x25519FromEd25519, x25519PublicOf } from './seal.ts'
+import type { Link } from './transport.ts'
+import { MemoryNetwork } from '../transports/memory.ts'
+import { testSigner } from '../transports/test-signer.ts'
 import { E2eChannel } from './e2e-channel.ts'
 
 const random = Random.fromSeed('e2e-test')

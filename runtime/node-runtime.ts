@@ -1,16 +1,16 @@
 import { Result } from 'effect'
-import type { Actor, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from './actor.ts'
-import { datagramSource, isDatagramSource, isIdentityAddress } from './address.ts'
-import { BoundedMap } from './bounded-map.ts'
-import { fromHex, toHex } from './bytes.ts'
-import { decodeFrame, encode } from './codec.ts'
-import { DEFAULT_DIAL_LIMITS, DialGate, dialProblem, type DialLimits } from './dial-policy.ts'
+import type { Actor, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from '../core/actor.ts'
+import { datagramSource, isDatagramSource, isIdentityAddress } from '../core/address.ts'
+import { BoundedMap } from '../core/bounded-map.ts'
+import { fromHex, toHex } from '../core/bytes.ts'
+import { decodeFrame, encode } from '../core/codec.ts'
+import { DEFAULT_DIAL_LIMITS, DialGate, dialProblem, type DialLimits } from '../core/dial-policy.ts'
 import { DEFAULT_LOG_SAMPLING, LogSampler, type LogRecord, type LogSampling } from './log-sampler.ts'
-import { hostOfSocketAddress, hostScope, networkGroup, parseHost } from './network-address.ts'
+import { hostOfSocketAddress, hostScope, networkGroup, parseHost } from '../core/network-address.ts'
 import { OsRandom } from './os-random.ts'
-import { OutputCommit } from './output-commit.ts'
-import type { Storage } from './storage.ts'
-import type { BroadcastDomain, Link, Misbehaviour, Transport } from './transport.ts'
+import { OutputCommit } from '../core/output-commit.ts'
+import type { Storage } from '../core/storage.ts'
+import type { BroadcastDomain, Link, Misbehaviour, Transport } from '../core/transport.ts'
 
 export type { LogRecord } from './log-sampler.ts'
 
@@ -118,10 +118,10 @@ export class NodeRuntime {
 
   constructor(private readonly options: RuntimeOptions) {
     const runtime = this
-    const now = () => Date.now() // real-runtime: the wall clock
+    const now = () => Date.now()
     this.sampler = new LogSampler(options.log, now, options.logSampling ?? DEFAULT_LOG_SAMPLING)
     // The summary of what was suppressed comes out at the end of each interval, flood or not.
-    this.summaries = setInterval(() => this.sampler.flush(), (options.logSampling ?? DEFAULT_LOG_SAMPLING).intervalMs) // real-runtime
+    this.summaries = setInterval(() => this.sampler.flush(), (options.logSampling ?? DEFAULT_LOG_SAMPLING).intervalMs)
     this.summaries.unref()
     const limits = options.dialLimits ?? DEFAULT_DIAL_LIMITS
     this.gate = new DialGate(limits, now)
@@ -134,7 +134,7 @@ export class NodeRuntime {
     this.problem = options.dialProblem ?? ((url) => dialProblem(url, { allowLoopback }))
     this.commit = new OutputCommit(
       options.storage,
-      setImmediate, // real-runtime: the end of the event-loop turn
+      setImmediate,
       (error, dropped) => this.log({ event: 'sync-failed', dropped, detail: error instanceof Error ? error.message : String(error) }),
       (error) => this.log({ event: 'send-failed', detail: error instanceof Error ? error.message : String(error) }),
     )
@@ -308,7 +308,7 @@ export class NodeRuntime {
     link.onFrame((frame) => {
       this.outbound.get(link)
       if (this.deliver(frame, peer) || !link.open) return
-      const now = Date.now() // real-runtime: the failure window on the wall clock
+      const now = Date.now()
       if (now - windowStart > DECODE_FAILURE_WINDOW_MS) [windowStart, failures] = [now, 0]
       if (++failures < maxFailures) return
       this.log({ event: 'link-cut', reason: 'decode-failures', peer, address: link.remoteAddress, detail: `${failures} frames did not decode` })
@@ -349,16 +349,16 @@ export class NodeRuntime {
 
   private setTimer(delayMs: number, tag: TimerTag): TimerId {
     const id = this.nextTimer++
-    this.arm(id, Date.now() + Math.max(0, delayMs), tag) // real-runtime: the wall clock
+    this.arm(id, Date.now() + Math.max(0, delayMs), tag)
     return id
   }
 
   private arm(id: TimerId, at: number, tag: TimerTag): void {
-    const wait = Math.min(MAX_TIMEOUT_MS, Math.max(0, at - Date.now())) // real-runtime
+    const wait = Math.min(MAX_TIMEOUT_MS, Math.max(0, at - Date.now()))
     this.timers.set(
       id,
-      setTimeout(() => { // real-runtime: the event loop's timers
-        if (Date.now() < at) return this.arm(id, at, tag) // real-runtime: a long timer, re-armed
+      setTimeout(() => {
+        if (Date.now() < at) return this.arm(id, at, tag)
         this.timers.delete(id)
         if (!this.stopped) this.guard('timer', () => this.options.actor.timer?.(tag, this.ctx))
       }, wait),

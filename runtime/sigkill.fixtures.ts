@@ -13,7 +13,7 @@ export function printUntilKilled(script: string, delayMs: number): Promise<strin
     let timer: NodeJS.Timeout | undefined
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
-      timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs) // real-runtime: a test fixture kills its child on the wall clock
+      timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs)
     })
     child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
     child.on('error', reject)

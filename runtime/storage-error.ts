@@ -1,4 +1,4 @@
-import { ReasonedError } from './errors.ts'
+import { ReasonedError } from '../core/errors.ts'
 
 /**
  * Why durable storage refused to open:

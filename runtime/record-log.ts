@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib'
 import { Result, Schema } from 'effect'
-import { decodeFrame, encode } from './codec.ts'
+import { decodeFrame, encode } from '../core/codec.ts'
 
 /**
  * The record format of FileStorage's files: per write, a 4-byte big-endian payload length, the

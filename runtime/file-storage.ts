@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { join } from 'node:path'
 import { fsyncDirectory, replaceFileAtomically, writeAll } from './atomic-file.ts'
 import { encodeEntries, encodeRecord, isWholeRecordWithBadLength, nextRecordStart, readRecord, replayRecords } from './record-log.ts'
-import type { Storage } from './storage.ts'
+import type { Storage } from '../core/storage.ts'
 import { StorageError } from './storage-error.ts'
 import { salvageFile, type FileRepair } from './store-repair.ts'
 

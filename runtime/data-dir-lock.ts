@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fsyncDirectory, writeFileSynced } from './atomic-file.ts'
-import { toHex } from './bytes.ts'
+import { toHex } from '../core/bytes.ts'
 import { OsRandom } from './os-random.ts'
 import { StorageError } from './storage-error.ts'
 

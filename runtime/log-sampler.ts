@@ -1,4 +1,4 @@
-import { BoundedMap } from './bounded-map.ts'
+import { BoundedMap } from '../core/bounded-map.ts'
 
 /** One structured log record. */
 export type LogRecord = { readonly event: string } & Readonly<Record<string, unknown>>

@@ -1,7 +1,7 @@
 import { Result } from 'effect'
-import { concatBytes } from '../../core/bytes.ts'
-import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal, sessionKeys, type KxKeyPair } from '../../core/seal.ts'
-import { ReasonedError } from '../../core/errors.ts'
+import { concatBytes } from './bytes.ts'
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadOpen, aeadSeal, sessionKeys, type KxKeyPair } from './seal.ts'
+import { ReasonedError } from './errors.ts'
 
 /** Why a sealed frame did not open. */
 export class E2eError extends ReasonedError<'truncated' | 'forged'> {

@@ -1,5 +1,5 @@
 import sodium from 'sodium-native'
-import { Random } from './random.ts'
+import { Random } from '../core/random.ts'
 
 /**
  * A real node's random stream: every draw comes from the operating system's CSPRNG (libsodium's
@@ -12,12 +12,12 @@ export class OsRandom extends Random {
   }
 
   override nextU32(): number {
-    return sodium.randombytes_random() // real-runtime: the OS random source
+    return sodium.randombytes_random()
   }
 
   override bytes(n: number): Uint8Array {
     const out = Buffer.alloc(n)
-    sodium.randombytes_buf(out) // real-runtime: the OS random source
+    sodium.randombytes_buf(out)
     return out
   }
 
