@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import type { Context, TimerTag } from '../core/actor.ts'
 import { ed25519FromSeed } from '../core/keys.ts'
 import { sign } from '../core/sign.ts'
-import { NodeIdentity } from '../actors/identity/identity.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../actors/identity/key-store.ts'
 import { KademliaNode } from '../actors/peer/kademlia.ts'
 import { idHex, nodeIdOf } from '../actors/peer/node-id.ts'
@@ -39,7 +38,7 @@ describe('blacklist (property)', () => {
         members.forEach((m, i) => {
           const keys = convictedKeys.get(m)
           const announce = { addresses: [m], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } }
-          const options = keys === undefined ? { bootstrap: ['n0', 'n1'], announce, isBlocked } : { bootstrap: ['n0', 'n1'], announce, identity: new NodeIdentity(keys) }
+          const options = keys === undefined ? { bootstrap: ['n0', 'n1'], announce, isBlocked } : { bootstrap: ['n0', 'n1'], announce, keys }
           sim.addNode(m, () => new Publisher(options), { bootAt: i * 30 })
         })
         sim.run({ untilMs: 10_000 })

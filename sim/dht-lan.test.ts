@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Address, Context } from '../core/actor.ts'
+import { KAD_PROTOCOL } from '../actors/peer/announcement.ts'
 import { KademliaNode, type KademliaInbox } from '../actors/peer/kademlia.ts'
 import { DEFAULT_NETWORK } from './network.ts'
 import { Simulation } from './simulation.ts'
@@ -10,7 +11,7 @@ const announce = (address: Address) => ({ addresses: [address], tier: 1, capabil
 class Forger extends KademliaNode {
   override start(ctx: Context): void {
     super.start(ctx)
-    const genuine = this.identity.seal({ type: 'announce', ...announce('forged'), tier: 10 }, ctx, { withCertificate: true })
+    const genuine = this.identity.seal(KAD_PROTOCOL, { type: 'announce', ...announce('forged'), tier: 10 }, { withCertificate: true })
     const body = Uint8Array.from(genuine.body)
     body[body.length - 1]! ^= 1
     ctx.broadcast({ ...genuine, body, seq: genuine.seq + 1 } satisfies KademliaInbox)

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { Address, Context, TimerTag } from '../core/actor.ts'
-import { NodeIdentity } from '../actors/identity/identity.ts'
+import { ManualContext } from '../core/manual-context.ts'
+import { identityStack } from '../actors/identity/identity-stack.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../actors/identity/key-store.ts'
+import { KAD_PROTOCOL } from '../actors/peer/announcement.ts'
 import { KademliaNode } from '../actors/peer/kademlia.ts'
 import { idHex, nodeIdOf } from '../actors/peer/node-id.ts'
 import { DEFAULT_NETWORK } from './network.ts'
@@ -11,24 +13,28 @@ import { NO_RPC } from '../actors/peer/rpc.ts'
 const announce = (address: Address) => ({ addresses: [address], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } })
 
 /**
+ * The ghost: an identity whose announced address has nothing behind it. Its node is not simulated; it
+ * signs on a context of its own, outside the flooder, so the flooder holds one identity stack (its own).
+ */
+const ghost = identityStack({ keys: new MemoryKeyStore(new Uint8Array(32).fill(77)) })
+ghost.start(new ManualContext('ghost'))
+
+/**
  * Floods its contacts with PEX samples every 100 ms: a tampered announcement, and a genuinely signed
- * announcement of an identity whose announced address has nothing behind it.
+ * announcement of the ghost.
  */
 class PexFlooder extends KademliaNode {
-  private readonly ghost = new NodeIdentity(new MemoryKeyStore(new Uint8Array(32).fill(77)))
-
   override start(ctx: Context): void {
     super.start(ctx)
-    this.ghost.start(ctx)
     ctx.setTimer(2_000, 'flood')
   }
 
   override timer(tag: TimerTag, ctx: Context): void {
     if (tag !== 'flood') return super.timer(tag, ctx)
-    const ghost = this.ghost.seal({ type: 'announce', ...announce('nowhere') }, ctx, { withCertificate: true })
-    const genuine = this.identity.seal({ type: 'announce', ...announce('forged'), tier: 9 }, ctx, { withCertificate: true })
+    const ghostly = ghost.seal(KAD_PROTOCOL, { type: 'announce', ...announce('nowhere') }, { withCertificate: true })
+    const genuine = this.identity.seal(KAD_PROTOCOL, { type: 'announce', ...announce('forged'), tier: 9 }, { withCertificate: true })
     const tampered = { ...genuine, root: new MemoryKeyStore(new Uint8Array(32).fill(78)).publicKey(ROOT_KEY) }
-    for (const c of this.table.contacts()) ctx.send(c.address, { type: 'pex', rpc: NO_RPC, key: this.key, sample: [ghost, tampered] })
+    for (const c of this.table.contacts()) ctx.send(c.address, { type: 'pex', rpc: NO_RPC, key: this.key, sample: [ghostly, tampered] })
     ctx.setTimer(100, 'flood')
   }
 }

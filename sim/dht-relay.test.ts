@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { Address, Context, TimerTag } from '../core/actor.ts'
-import { NodeIdentity } from '../actors/identity/identity.ts'
+import { ManualContext } from '../core/manual-context.ts'
+import { identityStack } from '../actors/identity/identity-stack.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../actors/identity/key-store.ts'
+import { KAD_PROTOCOL } from '../actors/peer/announcement.ts'
 import { KademliaNode } from '../actors/peer/kademlia.ts'
 import { idHex, idsEqual, nodeIdOf } from '../actors/peer/node-id.ts'
 import { DEFAULT_NETWORK } from './network.ts'
@@ -14,7 +16,11 @@ const idOf = (byte: number) => nodeIdOf(keysOf(byte).publicKey(ROOT_KEY))
 const HIGH = 1 // n0's key: tier 5 in everyone's configuration
 const GHOST = 2
 
-/** A low-tier node that relays a (genuinely signed) announcement of a ghost to its contacts. */
+/** A ghost: its node is not simulated; it signs on a context of its own, outside the relay's. */
+const ghost = identityStack({ keys: keysOf(GHOST) })
+ghost.start(new ManualContext('ghost'))
+
+/** A low-tier node that relays a (genuinely signed) announcement of the ghost to its contacts. */
 class LowTierRelay extends KademliaNode {
   override start(ctx: Context): void {
     super.start(ctx)
@@ -22,9 +28,7 @@ class LowTierRelay extends KademliaNode {
   }
   override timer(tag: TimerTag, ctx: Context): void {
     if (tag !== 'relay') return super.timer(tag, ctx)
-    const ghost = new NodeIdentity(keysOf(GHOST))
-    ghost.start(ctx)
-    const announcement = ghost.seal({ type: 'announce', ...announce('ghost') }, ctx, { withCertificate: true })
+    const announcement = ghost.seal(KAD_PROTOCOL, { type: 'announce', ...announce('ghost') }, { withCertificate: true })
     for (const c of this.table.contacts()) ctx.send(c.address, { type: 'relay', rpc: NO_RPC, key: this.key, announcement })
   }
 }
@@ -37,8 +41,8 @@ describe('hierarchical announcements', () => {
     const members = Array.from({ length: 10 }, (_, i) => `n${i}`)
     members.forEach((m, i) => {
       const make = m === 'n5' ? LowTierRelay : KademliaNode
-      const identity = m === 'n0' ? new NodeIdentity(keysOf(HIGH)) : undefined
-      const options = { bootstrap: ['n0'], announce: announce(m), pexEveryMs: 0, tierOf, ...(identity && { identity }) }
+      const keys = m === 'n0' ? keysOf(HIGH) : undefined
+      const options = { bootstrap: ['n0'], announce: announce(m), pexEveryMs: 0, tierOf, ...(keys && { keys }) }
       sim.addNode(m, () => new make(options), { bootAt: i * 50, lan: m })
     })
     sim.addNode('newcomer', () => new KademliaNode({ bootstrap: ['n0'], announce: announce('newcomer'), pexEveryMs: 0, tierOf }), { bootAt: 3_000, lan: 'newcomer' })

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { NodeIdentity } from '../actors/identity/identity.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../actors/identity/key-store.ts'
 import { DEFAULT_MAX_PER_GROUP, DEFAULT_MAX_PER_GROUP_IN_TABLE, VainNode, type VainNodeOptions } from '../actors/node/vain-node.ts'
 import { DEFAULT_NETWORK } from './network.ts'
@@ -18,7 +17,7 @@ function network(seed: number, n: number, extra: (i: number) => Partial<VainNode
     const onLan = i < 3
     sim.addNode(
       name,
-      () => new VainNode({ identity: new NodeIdentity(keys(i)), listen: name, bootstrap: onLan ? [] : ['n0'], statusEveryMs: 1_000, ...extra(i) }),
+      () => new VainNode({ identity: { keys: keys(i) }, listen: name, bootstrap: onLan ? [] : ['n0'], statusEveryMs: 1_000, ...extra(i) }),
       { bootAt: i * 50, lan: onLan ? 'office' : `home${i}` },
     )
   }
@@ -68,7 +67,7 @@ describe('VainNode', () => {
     const sim = new Simulation({ seed: 9, network: DEFAULT_NETWORK, onTrace: (e) => e.kind === 'user' && events.push(e), faults: [...faults] })
     for (let i = 0; i < 8; i++) {
       const publish = i === 5 ? [{ name: 'model', value: text('v1') }] : []
-      sim.addNode(`n${i}`, () => new VainNode({ identity: new NodeIdentity(keys(i)), listen: `n${i}`, bootstrap: i === 0 ? [] : ['n0'], publish, recordTtlMs: 60_000 }), { bootAt: i * 50 })
+      sim.addNode(`n${i}`, () => new VainNode({ identity: { keys: keys(i) }, listen: `n${i}`, bootstrap: i === 0 ? [] : ['n0'], publish, recordTtlMs: 60_000 }), { bootAt: i * 50 })
     }
     sim.run({ untilMs: 40_000 })
     const versions = events.filter((e) => e.type === 'record-published').map((e) => e.version as number)
@@ -114,7 +113,7 @@ describe('VainNode', () => {
         () => {
           // n5 joins through n0 the first time only: restarted, it has no bootstrap address at all.
           const bootstrap = i === 0 || (i === 5 && boots++ > 0) ? [] : ['n0']
-          return new VainNode({ identity: new NodeIdentity(keys(i)), listen: `n${i}`, bootstrap, statusEveryMs: 1_000 })
+          return new VainNode({ identity: { keys: keys(i) }, listen: `n${i}`, bootstrap, statusEveryMs: 1_000 })
         },
         { bootAt: i * 50, lan: `home${i}` },
       )

@@ -3,6 +3,7 @@ import { fromHex, toHex } from '../../core/bytes.ts'
 import type { Context } from '../../core/actor.ts'
 import { BoundedMap } from '../../core/bounded-map.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
+import { PROTOCOL_ID } from '../../core/component.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
 import { boundedBytes, Count, PublicKey, Signature } from '../../core/schemas.ts'
 import { RotationCertificate } from './certificate.ts'
@@ -10,17 +11,27 @@ import { IdentityError } from './errors.ts'
 import { DEFAULT_MAX_CONFIRMED_IDENTITIES, DEFAULT_MAX_PROVISIONAL_IDENTITIES, type KeyBook } from './key-book.ts'
 import { Budget } from '../../core/budget.ts'
 import { ReplayWindow } from './replay-window.ts'
+import { IDENTITY_KEYS } from './storage-keys.ts'
 
 /** The largest body an envelope carries (its own frame adds about 140 bytes, or 400 with a certificate). */
 export const MAX_BODY_BYTES = 256 * 1024
 
 /**
- * A protocol message crossing a node boundary: the sender's identity (root key), the epoch whose key
- * signed, a sequence number unique for the sender, the message as an encoded frame, and the signature.
- * A sender attaches its current certificate when the receiver may not know the epoch yet.
+ * A protocol id as an envelope carries it (`kad/1`, `bft/1`): core/component.ts PROTOCOL_ID, at most
+ * 37 characters (the length check comes first, so a long string costs no pattern match).
+ */
+export const ProtocolId = Schema.String.check(Schema.isMaxLength(37), Schema.isPattern(PROTOCOL_ID))
+
+/**
+ * A protocol message crossing a node boundary: the protocol it is for, the sender's identity (root
+ * key), the epoch whose key signed, a sequence number unique for the sender, the message as an encoded
+ * frame, and the signature. The protocol is signed, so a message signed for one protocol can never be
+ * opened as another's. A sender attaches its current certificate when the receiver may not know the
+ * epoch yet.
  */
 export const SignedEnvelope = Schema.Struct({
   type: Schema.Literal('signed'),
+  protocol: ProtocolId,
   root: PublicKey,
   epoch: Count,
   seq: Count,
@@ -31,14 +42,15 @@ export const SignedEnvelope = Schema.Struct({
 })
 export type SignedEnvelope = typeof SignedEnvelope.Type
 
-const DOMAIN = 'vain.envelope.v1'
+// v2: the protocol joined the signed part (v1 envelopes signed no protocol).
+const DOMAIN = 'vain.envelope.v2'
 
-/** The bytes an envelope's signature covers. */
-export function envelopeSignedPart(e: Pick<SignedEnvelope, 'root' | 'epoch' | 'seq' | 'to' | 'body'>): Uint8Array {
-  return encode([DOMAIN, e.root, e.epoch, e.seq, e.to ?? null, e.body])
+/** The bytes an envelope's signature covers: everything but the signature and the attached certificate. */
+export function envelopeSignedPart(e: Pick<SignedEnvelope, 'protocol' | 'root' | 'epoch' | 'seq' | 'to' | 'body'>): Uint8Array {
+  return encode([DOMAIN, e.protocol, e.root, e.epoch, e.seq, e.to ?? null, e.body])
 }
 
-const HIGH_WATER_PREFIX = 'identity/seq/'
+const HIGH_WATER_PREFIX = IDENTITY_KEYS.seq
 
 /**
  * Syncs of one confirmed identity's replay mark (per epoch): 1 a second, 16 saved up. Every envelope
@@ -52,9 +64,19 @@ const HIGH_WATER_PREFIX = 'identity/seq/'
 export const DEFAULT_MARK_SYNCS_PER_SECOND = 1
 export const DEFAULT_MARK_SYNC_BURST = 16
 
+export interface EnvelopeOpenerOptions {
+  /** Identities whose replay windows are held unconfirmed (default DEFAULT_MAX_PROVISIONAL_IDENTITIES). */
+  readonly maxProvisional?: number
+  /** Syncs of one confirmed identity's replay mark per second (default DEFAULT_MARK_SYNCS_PER_SECOND). */
+  readonly markSyncsPerSecond?: number
+  /** How many of those syncs may be saved up (default DEFAULT_MARK_SYNC_BURST). */
+  readonly markSyncBurst?: number
+}
+
 /**
- * Opens envelopes: learns an attached certificate, finds the key for (root, epoch), checks the
- * signature, refuses replays, then decodes the body through the caller's schema. Every refusal is a
+ * Opens envelopes: refuses one signed for another protocol than the caller's, learns an attached
+ * certificate, finds the key for (root, epoch), checks the signature (which covers the protocol),
+ * refuses replays, then decodes the body through the caller's schema. Every refusal is a
  * typed IdentityError and a trace event (`envelope-rejected`), and leaves no state changed: the replay
  * window moves only for an envelope that passed every other check. (An attached certificate is
  * learnt first, but it authenticates itself, so it would be learnt the same from any carrier.)
@@ -81,15 +103,17 @@ export class EnvelopeOpener {
    */
   private readonly markSyncs = new BoundedMap<string, Budget>(DEFAULT_MAX_CONFIRMED_IDENTITIES)
   private self = ''
+  private readonly markSyncsPerSecond: number
+  private readonly markSyncBurst: number
 
   constructor(
     private readonly book: KeyBook,
     private readonly verifier: SignatureVerifier,
-    maxProvisional = DEFAULT_MAX_PROVISIONAL_IDENTITIES,
-    private readonly markSyncsPerSecond = DEFAULT_MARK_SYNCS_PER_SECOND,
-    private readonly markSyncBurst = DEFAULT_MARK_SYNC_BURST,
+    options: EnvelopeOpenerOptions = {},
   ) {
-    this.provisional = new BoundedMap(maxProvisional)
+    this.provisional = new BoundedMap(options.maxProvisional ?? DEFAULT_MAX_PROVISIONAL_IDENTITIES)
+    this.markSyncsPerSecond = options.markSyncsPerSecond ?? DEFAULT_MARK_SYNCS_PER_SECOND
+    this.markSyncBurst = options.markSyncBurst ?? DEFAULT_MARK_SYNC_BURST
     // A confirmed identity the key book forgets takes its replay windows with it.
     book.onForget((root, storage) => {
       for (const epoch of this.windows.get(root)?.keys() ?? []) {
@@ -148,8 +172,9 @@ export class EnvelopeOpener {
     return this.provisional.size
   }
 
-  open<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
-    return this.traced(envelope, ctx, this.check(envelope, body, ctx, true))
+  /** Opens `envelope` as a message of `protocol`, decoding its body through `body`. */
+  open<A>(envelope: SignedEnvelope, protocol: string, body: Schema.Decoder<A>, ctx: Context): Result.Result<Opened<A>, IdentityError> {
+    return this.traced(envelope, ctx, this.check(envelope, protocol, body, ctx, true))
   }
 
   // Whether `envelope`, of a confirmed identity, would move its replay mark for its epoch (and so cost
@@ -168,18 +193,20 @@ export class EnvelopeOpener {
    * party (an announcement in a PEX sample), which are by nature copies of envelopes already sent.
    * What they say must then hold whenever it is read, never act as a fresh command.
    */
-  authenticate<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
-    return this.traced(envelope, ctx, this.check(envelope, body, ctx, false))
+  authenticate<A>(envelope: SignedEnvelope, protocol: string, body: Schema.Decoder<A>, ctx: Context): Result.Result<Opened<A>, IdentityError> {
+    return this.traced(envelope, ctx, this.check(envelope, protocol, body, ctx, false))
   }
 
   private traced<T>(envelope: SignedEnvelope, ctx: Context, result: Result.Result<T, IdentityError>): Result.Result<T, IdentityError> {
     if (Result.isFailure(result)) {
-      ctx.trace({ type: 'envelope-rejected', reason: result.failure.reason, root: toHex(envelope.root).slice(0, 16), seq: envelope.seq })
+      ctx.trace({ type: 'envelope-rejected', reason: result.failure.reason, protocol: envelope.protocol, root: toHex(envelope.root).slice(0, 16), seq: envelope.seq })
     }
     return result
   }
 
-  private check<A>(envelope: SignedEnvelope, body: Schema.Decoder<A>, ctx: Context, fresh: boolean): Result.Result<{ readonly root: Uint8Array; readonly message: A }, IdentityError> {
+  private check<A>(envelope: SignedEnvelope, protocol: string, body: Schema.Decoder<A>, ctx: Context, fresh: boolean): Result.Result<Opened<A>, IdentityError> {
+    // First, as it costs nothing: a message of another protocol is refused whoever signed it.
+    if (envelope.protocol !== protocol) return Result.fail(new IdentityError('wrong-protocol', `an envelope signed for ${envelope.protocol} opened as ${protocol}`))
     if (envelope.to !== undefined && toHex(envelope.to) !== this.self) return Result.fail(new IdentityError('misdirected', 'the envelope is addressed to another identity'))
     // The cheap refusal, before the certificate and the signature are checked.
     if (fresh && this.tooSoon(envelope, ctx)) {
@@ -247,6 +274,12 @@ export class EnvelopeOpener {
     if (byEpoch === undefined) this.provisional.set(root, (byEpoch = new Map()))
     return byEpoch
   }
+}
+
+/** What an opened envelope gives: who signed it (its root key) and the decoded message. */
+export interface Opened<A> {
+  readonly root: Uint8Array
+  readonly message: A
 }
 
 const highWaterKey = (root: string, epoch: number) => `${HIGH_WATER_PREFIX}${root}/${epoch}`

@@ -9,6 +9,7 @@ export type IdentityFailure =
   | 'expired-key' // a replaced key, used after its grace window
   | 'replay' // a sequence number already seen (or too old to tell)
   | 'misdirected' // addressed to another identity
+  | 'wrong-protocol' // signed for another protocol than the one opening it
   | 'rate-limited' // a confirmed identity's next envelope, sooner than its replay mark may be synced again
 
 /** A refused envelope or certificate: it changes no state. */

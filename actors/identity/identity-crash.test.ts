@@ -7,7 +7,7 @@ import { printUntilKilled } from '../../runtime/sigkill.fixtures.ts'
 
 /*
  * The node's own identity state under kill -9 (issue 9: a node whose store was lost came back at
- * sequence 0, and its peers refused its announcements as replays). A child process runs a NodeIdentity
+ * sequence 0, and its peers refused its announcements as replays). A child process runs an identity stack
  * over a real FileStorage and seals envelopes as fast as it can, printing each one's sequence number
  * once sealed: what a peer could have received. It is killed with SIGKILL at a random instant, one to
  * three times; after every restart, the next envelope's number must be above every one printed.
@@ -15,14 +15,14 @@ import { printUntilKilled } from '../../runtime/sigkill.fixtures.ts'
 const sealer = (dir: string) => `
   import { FileStorage } from ${JSON.stringify(new URL('../../runtime/file-storage.ts', import.meta.url).pathname)}
   import { OsRandom } from ${JSON.stringify(new URL('../../runtime/os-random.ts', import.meta.url).pathname)}
-  import { NodeIdentity } from ${JSON.stringify(new URL('./identity.ts', import.meta.url).pathname)}
+  import { identityStack } from ${JSON.stringify(new URL('./identity-stack.ts', import.meta.url).pathname)}
   import { MemoryKeyStore } from ${JSON.stringify(new URL('./key-store.ts', import.meta.url).pathname)}
   const storage = FileStorage.open(${JSON.stringify(dir)}, { compactAboveBytes: 16384 })
   const ctx = { self: 'me', now: () => Date.now(), random: new OsRandom(), send() {}, broadcast() {}, setTimer: () => 0, cancelTimer() {}, storage, trace() {} }
-  const identity = new NodeIdentity(new MemoryKeyStore(new Uint8Array(32).fill(7)))
+  const identity = identityStack({ keys: new MemoryKeyStore(new Uint8Array(32).fill(7)) })
   identity.start(ctx)
   for (let i = 0; ; i++) {
-    const envelope = identity.seal({ i }, ctx)
+    const envelope = identity.seal('test/1', { i })
     if (i % 8 === 0) storage.put('filler/' + (i % 64), Buffer.alloc(300)) // compactions too
     process.stdout.write(envelope.seq + '\\n')
   }`

@@ -1,10 +1,12 @@
 import { Result, Schema } from 'effect'
 import type { Context, TimerTag } from '../../core/actor.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
+import { PROTOCOL_ID } from '../../core/component.ts'
 import { Count, exactBytes } from '../../core/schemas.ts'
 import { issueCertificate, type RotationCertificate } from './certificate.ts'
 import { envelopeSignedPart, type SignedEnvelope } from './envelope.ts'
 import { MemoryKeyStore, ROOT_KEY, epochKey, type KeyStore } from './key-store.ts'
+import { IDENTITY_KEYS } from './storage-keys.ts'
 
 /** Ninety days, the default rotation period of epoch keys. */
 export const DEFAULT_ROTATION_MS = 90 * 24 * 3600_000
@@ -12,14 +14,24 @@ export const DEFAULT_ROTATION_MS = 90 * 24 * 3600_000
 /** The timer tag NodeIdentity uses; an actor forwards it from `timer`. */
 export const ROTATION_TIMER = 'identity:rotate'
 
-// Sequence numbers are reserved on disk a block at a time, so a restart never reuses one and the disk
-// is written once per block rather than once per message.
-const SEQ_BLOCK = 4096
+/**
+ * Sequence numbers are reserved on disk a block at a time (4,096), so a restart never reuses one and
+ * the disk is written and synced once per block rather than once per envelope; a restart skips what
+ * was left of the block, which costs nothing (numbers are 53-bit).
+ */
+export const SEQ_BLOCK = 4096
 
 const OwnState = Schema.Struct({ epoch: Count, issuedAt: Schema.Number, seqReserved: Count })
 type OwnState = typeof OwnState.Type
-const STATE_KEY = 'identity/own'
-const SEED_KEY = 'identity/seed'
+const STATE_KEY = IDENTITY_KEYS.own
+const SEED_KEY = IDENTITY_KEYS.seed
+
+export interface NodeIdentityOptions {
+  /** Where the keys live (a sealed seed, an HSM); default a seed drawn from the context's random stream and kept in its storage. */
+  readonly keys?: KeyStore
+  /** How often the epoch key is replaced (default DEFAULT_ROTATION_MS). */
+  readonly rotationMs?: number
+}
 
 /**
  * A node's own identity: its root key (the node's id), the epoch key that signs its messages, the
@@ -35,12 +47,13 @@ export class NodeIdentity {
   private seq = 0
   private cert: RotationCertificate | undefined
   private timer: number | undefined
+  private keys: KeyStore | undefined
+  private readonly rotationMs: number
 
-  constructor(
-    private keys?: KeyStore,
-    private readonly rotationMs = DEFAULT_ROTATION_MS,
-  ) {
-    if (!(rotationMs > 0)) throw new RangeError(`the rotation period must be positive, got ${rotationMs}`)
+  constructor(options: NodeIdentityOptions = {}) {
+    this.keys = options.keys
+    this.rotationMs = options.rotationMs ?? DEFAULT_ROTATION_MS
+    if (!(this.rotationMs > 0)) throw new RangeError(`the rotation period must be positive, got ${this.rotationMs}`)
   }
 
   get root(): Uint8Array {
@@ -87,12 +100,13 @@ export class NodeIdentity {
   }
 
   /**
-   * Signs `message` into an envelope for the identity `to` (omit it for a broadcast);
-   * `withCertificate` attaches the current certificate.
+   * Signs `message` into an envelope of `protocol` (a PROTOCOL_ID) for the identity `to` (omit it for
+   * a broadcast); `withCertificate` attaches the current certificate.
    */
-  seal(message: unknown, ctx: Context, options: { readonly to?: Uint8Array; readonly withCertificate?: boolean } = {}): SignedEnvelope {
+  seal(protocol: string, message: unknown, ctx: Context, options: SealOptions = {}): SignedEnvelope {
+    if (!PROTOCOL_ID.test(protocol)) throw new RangeError(`'${protocol.slice(0, 40)}' is not a protocol id (name/version, e.g. kad/1)`)
     if (this.seq >= this.state.seqReserved) this.reserveSeqs(ctx)
-    const unsigned = { type: 'signed' as const, root: this.root, epoch: this.state.epoch, seq: this.seq++, body: encode(message), ...(options.to && { to: options.to }) }
+    const unsigned = { type: 'signed' as const, protocol, root: this.root, epoch: this.state.epoch, seq: this.seq++, body: encode(message), ...(options.to && { to: options.to }) }
     const envelope: SignedEnvelope = { ...unsigned, sig: this.store.sign(epochKey(this.state.epoch), envelopeSignedPart(unsigned)) }
     return options.withCertificate === true ? { ...envelope, cert: this.certificate } : envelope
   }
@@ -125,6 +139,13 @@ export class NodeIdentity {
     if (this.timer !== undefined) ctx.cancelTimer(this.timer)
     this.timer = ctx.setTimer(Math.max(0, this.state.issuedAt + this.rotationMs - ctx.now()), ROTATION_TIMER)
   }
+}
+
+export interface SealOptions {
+  /** The identity (root key) it is for; omitted, anyone may open it (a broadcast). */
+  readonly to?: Uint8Array
+  /** Attaches this node's current certificate, for a receiver that may not know its epoch yet. */
+  readonly withCertificate?: boolean
 }
 
 function seedStore(ctx: Context): KeyStore {

@@ -52,13 +52,13 @@ describe('equivocation: two keys certified for one epoch', () => {
     opener.start(new Uint8Array(32).fill(7), ctx)
     const { honest, twin } = equivocatingRoot()
     const seal = (keys: KeyStore, seq: number): SignedEnvelope => {
-      const unsigned = { root: keys.publicKey(ROOT_KEY), epoch: 0, seq, body: encode({ hello: 'x' }) }
+      const unsigned = { protocol: 'test/1', root: keys.publicKey(ROOT_KEY), epoch: 0, seq, body: encode({ hello: 'x' }) }
       return { type: 'signed', ...unsigned, sig: keys.sign(epochKey(0), envelopeSignedPart(unsigned)), cert: issueCertificate(keys, 0, 0) }
     }
-    expect(Result.isSuccess(opener.open(seal(honest, 1), Hello, ctx))).toBe(true)
-    const forged = opener.open(seal(twin, 2), Hello, ctx)
+    expect(Result.isSuccess(opener.open(seal(honest, 1), 'test/1', Hello, ctx))).toBe(true)
+    const forged = opener.open(seal(twin, 2), 'test/1', Hello, ctx)
     expect(Result.isFailure(forged) && forged.failure.reason).toBe('bad-certificate')
     const { cert: _, ...bare } = seal(twin, 3)
-    expect(Result.isFailure(opener.open(bare, Hello, ctx))).toBe(true)
+    expect(Result.isFailure(opener.open(bare, 'test/1', Hello, ctx))).toBe(true)
   })
 })

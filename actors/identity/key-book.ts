@@ -7,6 +7,7 @@ import { Count, PublicKey } from '../../core/schemas.ts'
 import type { Storage } from '../../core/storage.ts'
 import { RotationCertificate, certificateSignaturesHold } from './certificate.ts'
 import { IdentityError } from './errors.ts'
+import { IDENTITY_KEYS } from './storage-keys.ts'
 
 /** Thirty days: how long a replaced key stays valid after a peer learns of its replacement. */
 export const DEFAULT_GRACE_MS = 30 * 24 * 3600_000
@@ -32,6 +33,15 @@ export const DEFAULT_MAX_PROVISIONAL_IDENTITIES = 4_096
  */
 export const DEFAULT_MAX_CONFIRMED_IDENTITIES = 65_536
 
+export interface KeyBookOptions {
+  /** How long a replaced key stays valid after this node learns of its replacement (default DEFAULT_GRACE_MS). */
+  readonly graceMs?: number
+  /** Identities held unconfirmed (default DEFAULT_MAX_PROVISIONAL_IDENTITIES). */
+  readonly maxProvisional?: number
+  /** Identities held confirmed (default DEFAULT_MAX_CONFIRMED_IDENTITIES). */
+  readonly maxConfirmed?: number
+}
+
 const PeerRecord = Schema.Struct({
   current: RotationCertificate,
   /** The key `current` replaced, and until when (this node's clock) it is still accepted. */
@@ -41,7 +51,7 @@ const PeerRecord = Schema.Struct({
 })
 type PeerRecord = typeof PeerRecord.Type
 
-const STORAGE_PREFIX = 'identity/peer/'
+const STORAGE_PREFIX = IDENTITY_KEYS.peer
 
 /**
  * What this node knows of other identities' keys: for each root, its latest certificate and the key
@@ -63,17 +73,18 @@ export class KeyBook {
   /** Confirmed identities evicted since the last write, to delete from storage then. */
   private forgotten: string[] = []
   private readonly forgetHandlers: ((root: string, storage: Storage) => void)[] = []
-  /** Confirmed identities never evicted (the caller's routing-table contacts); default none. */
-  private isProtected: (root: Uint8Array) => boolean = () => false
+  /** Says, each for its caller, which identities are never evicted (routing-table contacts); default none. */
+  private readonly protectors: ((root: Uint8Array) => boolean)[] = []
+  private readonly graceMs: number
 
   constructor(
     private readonly verifier: SignatureVerifier,
-    private readonly graceMs = DEFAULT_GRACE_MS,
-    maxProvisional = DEFAULT_MAX_PROVISIONAL_IDENTITIES,
-    maxConfirmed = DEFAULT_MAX_CONFIRMED_IDENTITIES,
+    options: KeyBookOptions = {},
   ) {
-    this.provisional = new BoundedMap(maxProvisional)
-    this.confirmed = new BoundedMap(maxConfirmed, (root) => this.forgotten.push(root))
+    this.graceMs = options.graceMs ?? DEFAULT_GRACE_MS
+    if (!(this.graceMs >= 0)) throw new RangeError(`the grace window must be 0 or more, got ${this.graceMs}`)
+    this.provisional = new BoundedMap(options.maxProvisional ?? DEFAULT_MAX_PROVISIONAL_IDENTITIES)
+    this.confirmed = new BoundedMap(options.maxConfirmed ?? DEFAULT_MAX_CONFIRMED_IDENTITIES, (root) => this.forgotten.push(root))
   }
 
   /** Calls `handler` with each confirmed identity the book forgets (to drop state kept by identity). */
@@ -82,12 +93,17 @@ export class KeyBook {
   }
 
   /**
-   * Says which confirmed identities must never be evicted to make room for another: the peers this
-   * node talks to (its routing-table contacts). A confirmation that would need to evict one of them
+   * Adds a say in which identities must never be evicted to make room for another: the peers a
+   * component talks to (the DHT's routing-table contacts; a committee's validators). An identity is
+   * protected when any caller protects it. A confirmation that would need to evict a protected one
    * does not happen; the newcomer stays provisional.
    */
   protect(isProtected: (root: Uint8Array) => boolean): void {
-    this.isProtected = isProtected
+    this.protectors.push(isProtected)
+  }
+
+  private isProtected(root: Uint8Array): boolean {
+    return this.protectors.some((isProtected) => isProtected(root))
   }
 
   /** Reloads the confirmed records a previous run persisted (and forgets every provisional one). */

@@ -6,8 +6,7 @@ import { ManualContext } from '../../core/manual-context.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import { torsionSignature, withTorsion } from '../../core/torsion.fixtures.ts'
 import { certificateSignaturesHold, issueCertificate, type RotationCertificate } from './certificate.ts'
-import { EnvelopeOpener } from './envelope.ts'
-import { NodeIdentity } from './identity.ts'
+import { identityStack } from './identity-stack.ts'
 import { KeyBook } from './key-book.ts'
 import { MemoryKeyStore, ROOT_KEY, epochKey, labelName, type KeyLabel, type KeyStore } from './key-store.ts'
 
@@ -116,19 +115,15 @@ describe('identity regressions (mutations the suite used to miss)', () => {
 
   it('the envelope signature covers `to`: re-addressed or stripped of its addressee, an envelope does not open', () => {
     const party = (name: string, seed: number) => {
-      const ctx = new ManualContext(name, seed)
-      const identity = new NodeIdentity()
-      identity.start(ctx)
-      const verifier = new SignatureVerifier()
-      const opener = new EnvelopeOpener(new KeyBook(verifier), verifier)
-      opener.start(identity.root, ctx)
-      return { ctx, identity, opener }
+      const identity = identityStack()
+      identity.start(new ManualContext(name, seed))
+      return identity
     }
     const [sender, bob, carol] = [party('sender', 1), party('bob', 2), party('carol', 3)]
-    const toBob = sender.identity.seal({ hello: 'bob' }, sender.ctx, { to: bob.identity.root, withCertificate: true })
+    const toBob = sender.seal('test/1', { hello: 'bob' }, { to: bob.root, withCertificate: true })
     const { to: _, ...stripped } = toBob
-    expect(reasonOf(carol.opener.open({ ...toBob, to: carol.identity.root }, Hello, carol.ctx))).toBe('bad-signature')
-    expect(reasonOf(carol.opener.open(stripped, Hello, carol.ctx))).toBe('bad-signature')
-    expect(reasonOf(bob.opener.open(toBob, Hello, bob.ctx))).toBe('ok')
+    expect(reasonOf(carol.open({ ...toBob, to: carol.root }, 'test/1', Hello))).toBe('bad-signature')
+    expect(reasonOf(carol.open(stripped, 'test/1', Hello))).toBe('bad-signature')
+    expect(reasonOf(bob.open(toBob, 'test/1', Hello))).toBe('ok')
   })
 })

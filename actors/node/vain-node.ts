@@ -3,7 +3,7 @@ import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { toHex } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { Count, exactBytes } from '../../core/schemas.ts'
-import type { NodeIdentity } from '../identity/identity.ts'
+import { identityStack, type IdentityStack, type IdentityStackInit } from '../identity/identity-stack.ts'
 import type { Resources } from '../peer/announcement.ts'
 import { KademliaNode, type KademliaInbox, type KademliaOptions } from '../peer/kademlia.ts'
 import { ID_BYTES, idHex, idsEqual, nodeIdOf, type NodeId } from '../peer/node-id.ts'
@@ -23,7 +23,8 @@ export interface Search {
 }
 
 export interface VainNodeOptions {
-  readonly identity: NodeIdentity
+  /** The node's identity stack: its keys (the sealed seed in a real node), rotation, bounds (defaults: IdentityStackInit). */
+  readonly identity: IdentityStackInit
   /** Where peers reach this node (its `wss://` URL in a real node, its name in simulation). */
   readonly listen: Address
   readonly bootstrap: readonly Address[]
@@ -62,7 +63,7 @@ export interface VainNodeOptions {
    */
   readonly acceptAddress?: (address: Address) => boolean
   /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers, diversity limits). */
-  readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'announce' | 'isBlocked' | 'tierOf' | 'groupOf' | 'acceptAddress'>>
+  readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'keys' | 'announce' | 'isBlocked' | 'tierOf' | 'groupOf' | 'acceptAddress'>>
 }
 
 const TASKS = 'node:tasks'
@@ -100,6 +101,8 @@ const SavedPeers = Schema.Array(Schema.Tuple([exactBytes(ID_BYTES), Schema.Strin
  * Later subsystems (reputation, consensus, learning) join the node here.
  */
 export class VainNode implements Actor<KademliaInbox> {
+  /** The node's one identity stack, which every subsystem is given. */
+  readonly identity: IdentityStack
   readonly peer: KademliaNode
   readonly inbox: KademliaNode['inbox']
   /** When each publication is next due (0: not yet confirmed by any holder). */
@@ -115,6 +118,7 @@ export class VainNode implements Actor<KademliaInbox> {
   constructor(private readonly options: VainNodeOptions) {
     const blocked = new Set((options.blocked ?? []).map((key) => idHex(nodeIdOf(key))))
     const tiers = new Map((options.trusted ?? []).map((t) => [idHex(nodeIdOf(t.identity)), t.tier]))
+    this.identity = identityStack(options.identity)
     this.peer = new KademliaNode({
       maxPerGroup: DEFAULT_MAX_PER_GROUP,
       maxPerGroupInTable: DEFAULT_MAX_PER_GROUP_IN_TABLE,
@@ -122,7 +126,7 @@ export class VainNode implements Actor<KademliaInbox> {
       ...(options.groupOf && { groupOf: options.groupOf }),
       ...(options.acceptAddress && { acceptAddress: options.acceptAddress }),
       bootstrap: options.bootstrap,
-      identity: options.identity,
+      identity: this.identity,
       ...(blocked.size > 0 && { isBlocked: (id: NodeId) => blocked.has(idHex(id)) }),
       tierOf: (id) => (idsEqual(id, this.peer.id) ? (options.tier ?? 0) : (tiers.get(idHex(id)) ?? 0)),
       announce: {
@@ -136,6 +140,7 @@ export class VainNode implements Actor<KademliaInbox> {
   }
 
   start(ctx: Context): void {
+    this.identity.start(ctx)
     this.peer.start(ctx)
     this.rejoin(ctx)
     for (const publication of this.options.publish ?? []) this.republishAt.set(publication, 0)
@@ -151,6 +156,7 @@ export class VainNode implements Actor<KademliaInbox> {
   timer(tag: TimerTag, ctx: Context): void {
     if (tag === TASKS) return this.runTasks(ctx)
     if (tag === STATUS) return this.reportPeers(ctx)
+    if (this.identity.timer(tag, ctx)) return
     this.peer.timer(tag, ctx)
   }
 
@@ -169,7 +175,7 @@ export class VainNode implements Actor<KademliaInbox> {
   }
 
   private publish(publication: Publication, ctx: Context): void {
-    const identity = this.options.identity
+    const identity = this.identity
     const name = new TextEncoder().encode(publication.name)
     const seq = this.nextVersion(publication.name, ctx)
     const record = signRecord(identity.root, (m) => identity.signWithRoot(m), { name, value: publication.value, seq, expiresAt: ctx.now() + this.ttlMs })

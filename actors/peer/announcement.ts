@@ -1,6 +1,13 @@
 import { Schema } from 'effect'
 import { Count } from '../../core/schemas.ts'
 
+/**
+ * The protocol announcements are sealed for: the DHT's (`kad/1`), whose component receives them. It is
+ * in the signed part of the envelope, so an announcement can never be opened as another protocol's
+ * message, nor another protocol's signed message as an announcement.
+ */
+export const KAD_PROTOCOL = 'kad/1'
+
 const Text = (max: number) => Schema.String.check(Schema.isMaxLength(max))
 
 /** What a node offers the network, as it claims it (claims are checked by audits, not here). */

@@ -3,8 +3,9 @@ import type { Address } from '../../core/actor.ts'
 import { toHex } from '../../core/bytes.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import type { SignedEnvelope } from '../identity/envelope.ts'
-import { NodeIdentity } from '../identity/identity.ts'
+import { identityStack } from '../identity/identity-stack.ts'
 import { MemoryKeyStore } from '../identity/key-store.ts'
+import { KAD_PROTOCOL } from './announcement.ts'
 import { KademliaNode, type KademliaMessage, type KademliaOptions } from './kademlia.ts'
 import { idHex, nodeIdOf } from './node-id.ts'
 import { NO_RPC } from './rpc.ts'
@@ -14,11 +15,11 @@ function peer(n: number) {
   const ctx = new ManualContext(`peer${n}`, n)
   const seed = new Uint8Array(32)
   new DataView(seed.buffer).setUint32(0, n)
-  const identity = new NodeIdentity(new MemoryKeyStore(seed))
+  const identity = identityStack({ keys: new MemoryKeyStore(seed) })
   identity.start(ctx)
   const announce = (...addresses: string[]): SignedEnvelope =>
-    identity.seal({ type: 'announce', addresses, tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } }, ctx, { withCertificate: true })
-  return { key: identity.root, hex: idHex(nodeIdOf(identity.root)), announce }
+    identity.seal(KAD_PROTOCOL, { type: 'announce', addresses, tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } }, { withCertificate: true })
+  return { key: identity.root, hex: idHex(nodeIdOf(identity.root)), announce, identity }
 }
 
 function node(options: Partial<KademliaOptions> = {}, ctx = new ManualContext('me')) {
@@ -105,6 +106,18 @@ describe('an identity counts once it answered its ping', () => {
     expect(n.announced.peek(p.hex)?.addresses).toEqual(['wss://10.0.0.7:7001'])
     expect(ctx.storage.durableGet(`identity/peer/${toHex(p.key)}`)).toBeDefined()
     expect(n.introducer.envelopes.isConfirmed(p.key)).toBe(true)
+  })
+
+  it('refuses a genuinely signed message of another protocol shaped like an announcement', () => {
+    const { ctx, node: n } = node()
+    const p = peer(1)
+    const body = { type: 'announce', addresses: ['peer1'], tier: 1, capabilities: [], resources: { cpuCores: 1, memoryMiB: 1, gpus: 0 } }
+    n.receive(p.identity.seal('bft/1', body, { withCertificate: true }), 'peer1', ctx) // from its own address: would be taken at once
+    expect(ctx.traces.at(-1)).toMatchObject({ type: 'envelope-rejected', reason: 'wrong-protocol' })
+    expect(n.announced.size).toBe(0)
+    expect(n.introducer.envelopes.isConfirmed(p.key)).toBe(false)
+    n.receive(p.announce('peer1'), 'peer1', ctx)
+    expect(n.announced.has(p.hex)).toBe(true)
   })
 
   it('refuses a captured announcement after the receiver crashes and restarts', () => {

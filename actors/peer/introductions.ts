@@ -2,11 +2,9 @@ import { Result } from 'effect'
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
 import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
 import { BoundedMap } from '../../core/bounded-map.ts'
-import type { SignatureVerifier } from '../../core/sign.ts'
-import { EnvelopeOpener, type SignedEnvelope } from '../identity/envelope.ts'
-import type { NodeIdentity } from '../identity/identity.ts'
-import { KeyBook } from '../identity/key-book.ts'
-import { Announcement } from './announcement.ts'
+import type { SignedEnvelope } from '../identity/envelope.ts'
+import type { IdentityStack } from '../identity/identity-stack.ts'
+import { Announcement, KAD_PROTOCOL } from './announcement.ts'
 import { Budget } from '../../core/budget.ts'
 import { idHex, idsEqual, nodeIdOf, type NodeId } from './node-id.ts'
 import type { Contact, RoutingTable } from './routing-table.ts'
@@ -91,7 +89,8 @@ export interface IntroductionOptions {
 export interface IntroductionHost {
   readonly id: NodeId
   readonly key: Uint8Array
-  readonly identity: NodeIdentity
+  /** The node's one identity stack, started before the host: it seals and opens announcements. */
+  readonly identity: IdentityStack
   readonly table: RoutingTable
   /** The node heard from `contact`: into its routing table. */
   observe(contact: Contact, ctx: Context): void
@@ -125,7 +124,6 @@ export class Introductions {
   private readonly candidates: BoundedMap<string, SignedEnvelope>
   /** When each peer last sent us a PEX sample (a peer sends one per half period at most). */
   private readonly pexFrom: BoundedMap<Address, number>
-  private readonly opener: EnvelopeOpener
   /** Our announcement as last sealed, and the addresses it was sent to on first contact. */
   private current: SignedEnvelope | undefined
   private readonly introduced: BoundedMap<Address, true>
@@ -136,13 +134,10 @@ export class Introductions {
   constructor(
     private readonly host: IntroductionHost,
     private readonly options: IntroductionOptions,
-    verifier: SignatureVerifier,
     private readonly k: number,
   ) {
-    const book = new KeyBook(verifier)
     // The peers this node talks to keep their rotation knowledge, however many others are confirmed.
-    book.protect((root) => host.table.has(nodeIdOf(root)))
-    this.opener = new EnvelopeOpener(book, verifier)
+    host.identity.protect((root) => host.table.has(nodeIdOf(root)))
     this.known = new BoundedMap(DEFAULT_MAX_ANNOUNCED, (id) => this.announcements.delete(id))
     this.candidates = new BoundedMap(DEFAULT_MAX_CANDIDATES)
     this.pexFrom = new BoundedMap(DEFAULT_MAX_PEX_SENDERS)
@@ -162,13 +157,12 @@ export class Introductions {
     return this.candidates.size
   }
 
-  /** The envelope opener (for its bounded provisional state). */
-  get envelopes(): Pick<EnvelopeOpener, 'provisionalCount' | 'isConfirmed'> {
-    return this.opener
+  /** The identity stack's envelope state (its bounded provisional windows, its confirmations). */
+  get envelopes(): Pick<IdentityStack, 'provisionalCount' | 'isConfirmed'> {
+    return this.host.identity
   }
 
   start(ctx: Context): void {
-    this.opener.start(this.host.key, ctx)
     this.announce(ctx)
     if (this.pexEveryMs > 0 && this.options.announce !== undefined) ctx.setTimer(this.pexEveryMs, PEX)
   }
@@ -194,7 +188,7 @@ export class Introductions {
   // An announcement is opened (certificate, signature, replay) before any field is read; then the
   // node it announces enters the routing table under the id its root key hashes to.
   receiveAnnouncement(envelope: SignedEnvelope, from: Address, ctx: Context): void {
-    const opened = this.opener.open(envelope, Announcement, ctx)
+    const opened = this.host.identity.open(envelope, KAD_PROTOCOL, Announcement)
     if (Result.isFailure(opened)) return
     const { root, message } = opened.success
     const id = nodeIdOf(root)
@@ -215,7 +209,7 @@ export class Introductions {
     // The simulator's network never forges a sender: a message from an address the node announced
     // proves that address as a ping answered there would.
     this.host.observe({ id, address: from }, ctx)
-    this.opener.confirm(root, ctx)
+    this.host.identity.confirm(root)
     this.welcome(id, message, envelope, from, ctx)
   }
 
@@ -280,8 +274,8 @@ export class Introductions {
     ctx.send(address, this.current)
   }
 
-  private sealAnnouncement(ctx: Context): SignedEnvelope {
-    return this.host.identity.seal({ type: 'announce', ...this.options.announce! }, ctx, { withCertificate: true })
+  private sealAnnouncement(): SignedEnvelope {
+    return this.host.identity.seal(KAD_PROTOCOL, { type: 'announce', ...this.options.announce! }, { withCertificate: true })
   }
 
   // A node heard of for the first time is told about us in return: that is how a newcomer on a LAN
@@ -289,13 +283,13 @@ export class Introductions {
   private greet(address: Address, ctx: Context): void {
     if (this.options.announce === undefined) return
     this.introduced.set(address, true)
-    ctx.send(address, this.sealAnnouncement(ctx))
+    ctx.send(address, this.sealAnnouncement())
   }
 
   // Announces this node on its LAN and to its bootstrap nodes, if it has an announcement to make.
   private announce(ctx: Context, toBootstrap = true): void {
     if (this.options.announce === undefined) return
-    const envelope = (this.current = this.sealAnnouncement(ctx))
+    const envelope = (this.current = this.sealAnnouncement())
     ctx.broadcast(envelope)
     if (toBootstrap) {
       for (const address of this.options.bootstrap) {
@@ -325,7 +319,7 @@ export class Introductions {
     if (idsEqual(id, this.host.id) || this.options.isBlocked?.(id) === true) return false
     const held = this.announcements.get(idHex(id))
     if (held !== undefined && !newer(envelope, held)) return false // before the signature: the cheap refusal first
-    const checked = this.opener.authenticate(envelope, Announcement, ctx)
+    const checked = this.host.identity.authenticate(envelope, KAD_PROTOCOL, Announcement)
     if (Result.isFailure(checked) || !this.dialable(checked.success.message, ctx)) return false
     return this.check(id, checked.success.message, envelope, ctx)
   }
@@ -356,7 +350,7 @@ export class Introductions {
       if (this.candidates.peek(hex) !== envelope) return // evicted, or replaced by a newer one being checked
       this.candidates.delete(hex)
       if (!answered) return
-      this.opener.confirm(envelope.root, ctx)
+      this.host.identity.confirm(envelope.root)
       if (link !== undefined) this.welcome(id, message, envelope, link, ctx)
       else if (this.remember(id, message, envelope)) this.greet(message.addresses[0]!, ctx)
     })

@@ -6,7 +6,6 @@ import { decodeFrame, encode } from '../../core/codec.ts'
 import { DecodeError } from '../../core/errors.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
-import { NodeIdentity } from '../identity/identity.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../identity/key-store.ts'
 import { KademliaInbox, KademliaNode } from './kademlia.ts'
 import { recordProblem, signRecord } from './record.ts'
@@ -20,7 +19,7 @@ const announce = (address: string) => ({ addresses: [address], tier: 1, capabili
 function corpus(): { frames: Uint8Array[]; peerAddress: string } {
   const keys = new MemoryKeyStore(new Uint8Array(32).fill(9))
   const peerCtx = new ManualContext('peer', 3)
-  const peer = new KademliaNode({ bootstrap: [], identity: new NodeIdentity(keys), announce: announce('wss://10.0.0.9:7001') })
+  const peer = new KademliaNode({ bootstrap: [], keys, announce: announce('wss://10.0.0.9:7001') })
   peer.start(peerCtx)
   const envelope = peerCtx.broadcasts[0]
   const key = peer.key

@@ -2,9 +2,9 @@ import { Schema } from 'effect'
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
 import { PublicKey, exactBytes } from '../../core/schemas.ts'
-import { SignatureVerifier } from '../../core/sign.ts'
 import { SignedEnvelope } from '../identity/envelope.ts'
-import { NodeIdentity } from '../identity/identity.ts'
+import { identityStack, type IdentityStack } from '../identity/identity-stack.ts'
+import type { KeyStore } from '../identity/key-store.ts'
 import { Budget } from '../../core/budget.ts'
 import { Introductions, PEX_SAMPLE, type AnnouncedView, type IntroductionOptions } from './introductions.ts'
 import { Lookup } from './lookup.ts'
@@ -75,7 +75,14 @@ export interface KademliaOptions extends Partial<Omit<RoutingOptions, 'groupOf'>
    * Default: the address itself.
    */
   readonly groupOf?: (address: Address) => string
-  readonly identity?: NodeIdentity
+  /**
+   * The node's one identity stack, shared with its other components: whoever built it starts it before
+   * this node and routes its timers (VainNode; a composite). Without one, this node builds its own from
+   * `keys` and starts and drives it itself, as a standalone DHT actor.
+   */
+  readonly identity?: IdentityStack
+  /** The keys of the stack this node builds when given none (default: a seed from its random stream). */
+  readonly keys?: KeyStore
   /** Parallel queries per lookup: Kademlia's α (3). */
   readonly alpha?: number
   readonly rpcTimeoutMs?: number
@@ -145,7 +152,9 @@ type Done = (report: LookupReport) => void
  */
 export class KademliaNode implements Actor<KademliaInbox> {
   readonly inbox = KademliaInbox
-  readonly identity: NodeIdentity
+  readonly identity: IdentityStack
+  /** Whether this node built its identity stack (and so starts it and routes its timers). */
+  private readonly ownsIdentity: boolean
   table!: RoutingTable
   id!: NodeId
   /** This node's identity key (its id is BLAKE2b of it). */
@@ -166,13 +175,13 @@ export class KademliaNode implements Actor<KademliaInbox> {
   private readonly timeoutMs: number
   private readonly probeAfterMs: number
   records!: RecordStore
-  private readonly verifier = new SignatureVerifier()
   private introductions!: Introductions
   /** Value lookups: the key they look for, and the record once one answered with it. */
   private readonly wanted = new Map<Lookup, DhtRecord | undefined>()
 
   constructor(private readonly options: KademliaOptions) {
-    this.identity = options.identity ?? new NodeIdentity()
+    this.ownsIdentity = options.identity === undefined
+    this.identity = options.identity ?? identityStack({ ...(options.keys && { keys: options.keys }) })
     this.k = options.k ?? 20
     this.alpha = options.alpha ?? 3
     this.timeoutMs = options.rpcTimeoutMs ?? 1_000
@@ -180,7 +189,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   }
 
   start(ctx: Context): void {
-    this.identity.start(ctx)
+    if (this.ownsIdentity) this.identity.start(ctx)
     this.key = this.identity.root
     this.id = nodeIdOf(this.key)
     this.table = new RoutingTable(this.id, {
@@ -193,7 +202,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     this.records = new RecordStore(ctx.storage, { ...DEFAULT_RECORD_LIMITS, ...this.options.recordLimits }, ctx.random.split('records'))
     this.handoffs = new Budget(this.options.handoffsPerSecond ?? DEFAULT_HANDOFFS_PER_SECOND, this.options.handoffBurst ?? DEFAULT_HANDOFF_BURST)
     this.republishSlice = 0
-    this.introductions = new Introductions(this, this.options, this.verifier, this.k)
+    this.introductions = new Introductions(this, this.options, this.k)
     this.introductions.start(ctx)
     this.joined = false
     this.askBootstrap(ctx)
@@ -362,7 +371,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
   /** Why `record` may not be stored or used here, or undefined. */
   private recordProblem(record: DhtRecord, ctx: Context): string | undefined {
     if (this.options.isBlocked?.(nodeIdOf(record.publisher)) === true) return 'publisher is blacklisted'
-    return recordProblem(record, ctx.now(), this.options.maxRecordTtlMs ?? DEFAULT_MAX_RECORD_TTL_MS, this.verifier)
+    return recordProblem(record, ctx.now(), this.options.maxRecordTtlMs ?? DEFAULT_MAX_RECORD_TTL_MS, this.identity.verifier)
   }
 
   /**
@@ -382,7 +391,7 @@ export class KademliaNode implements Actor<KademliaInbox> {
     if (this.introductions.timer(tag, ctx)) return
     if (tag === HEARTBEAT) return this.heartbeat(ctx)
     if (tag === REFRESH) return this.refreshIdle(ctx)
-    if (this.identity.timerFired(tag, ctx) !== undefined || tag !== SWEEP) return
+    if ((this.ownsIdentity && this.identity.timer(tag, ctx)) || tag !== SWEEP) return
     this.sweeping = false
     // Pending RPCs are in the order they were sent, so the expired ones come first.
     for (let first = this.pending.oldest(); first !== undefined && first[1].deadline <= ctx.now(); first = this.pending.oldest()) this.expire(first[0], first[1], ctx)

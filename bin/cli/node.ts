@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { KeyFileError, openSeedFile, sealSeedFile, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
-import { NodeIdentity } from '../../actors/identity/identity.ts'
 import { MemoryKeyStore, ROOT_KEY, type KeyStore } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
@@ -75,7 +74,7 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
   // built after the actor it drives.
   let runtimeOf: NodeRuntime | undefined
   const actor = (node = new VainNode({
-    identity: new NodeIdentity(keys),
+    identity: { keys },
     listen: announced,
     bootstrap: config.bootstrap,
     tier: config.tier,

@@ -1,6 +1,5 @@
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
 import { Random } from '../../core/random.ts'
-import { NodeIdentity } from '../../actors/identity/identity.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../../actors/identity/key-store.ts'
 import { KademliaNode } from '../../actors/peer/kademlia.ts'
 import { compareDistance, nodeIdOf, type NodeId } from '../../actors/peer/node-id.ts'
@@ -33,7 +32,7 @@ class SybilNode extends KademliaNode {
     private readonly victim: Address,
     private readonly colluders: () => Contact[],
   ) {
-    super({ bootstrap, identity: new NodeIdentity(new MemoryKeyStore(seed)) })
+    super({ bootstrap, keys: new MemoryKeyStore(seed) })
   }
 
   override start(ctx: Context): void {
@@ -72,8 +71,8 @@ function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun {
   const sybils: Contact[] = ground.map((g, i) => ({ id: g.id, address: sybil(i) }))
   const sim = new Simulation({ ...runSettings(options), network: DEFAULT_NETWORK })
   members.forEach((m, i) => {
-    const identity = m === VICTIM ? new NodeIdentity(new MemoryKeyStore(victimSeed)) : undefined
-    sim.addNode(m, () => new KademliaNode({ bootstrap, groupOf, maxPerGroup, ...(identity && { identity }) }), { bootAt: (i * ATTACK_AT_MS) / (2 * n) })
+    const keys = m === VICTIM ? new MemoryKeyStore(victimSeed) : undefined
+    sim.addNode(m, () => new KademliaNode({ bootstrap, groupOf, maxPerGroup, ...(keys && { keys }) }), { bootAt: (i * ATTACK_AT_MS) / (2 * n) })
   })
   ground.forEach((g, i) => sim.addNode(sybil(i), () => new SybilNode(g.seed, bootstrap, VICTIM, () => sybils), { bootAt: ATTACK_AT_MS + i * 10 }))
   return {

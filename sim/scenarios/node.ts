@@ -1,4 +1,3 @@
-import { NodeIdentity } from '../../actors/identity/identity.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
 import { bytesEqual } from '../../core/bytes.ts'
@@ -54,7 +53,7 @@ function build(options: ScenarioOptions): ScenarioRun {
       m,
       () =>
         new VainNode({
-          identity: new NodeIdentity(new MemoryKeyStore(seeds[i]!)),
+          identity: { keys: new MemoryKeyStore(seeds[i]!) },
           listen: m,
           // The first third share a LAN and find each other by broadcast; the rest join through n0.
           bootstrap: onLan(i) ? [] : [address(0)],

@@ -3,11 +3,11 @@ import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { toHex } from '../../core/bytes.ts'
 import { encode } from '../../core/codec.ts'
 import { Random } from '../../core/random.ts'
-import { SignatureVerifier } from '../../core/sign.ts'
-import { DEFAULT_GRACE_MS, KeyBook } from '../../actors/identity/key-book.ts'
-import { EnvelopeOpener, SignedEnvelope, envelopeSignedPart } from '../../actors/identity/envelope.ts'
+import { DEFAULT_GRACE_MS } from '../../actors/identity/key-book.ts'
+import { SignedEnvelope, envelopeSignedPart } from '../../actors/identity/envelope.ts'
 import type { IdentityFailure } from '../../actors/identity/errors.ts'
-import { DEFAULT_ROTATION_MS, NodeIdentity } from '../../actors/identity/identity.ts'
+import { DEFAULT_ROTATION_MS } from '../../actors/identity/identity.ts'
+import { identityStack, type IdentityStack } from '../../actors/identity/identity-stack.ts'
 import { MemoryKeyStore, epochKey, type KeyStore } from '../../actors/identity/key-store.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
@@ -20,6 +20,8 @@ const THIEF_EVERY_MS = 5 * DAY
 const LEARN_MARGIN_MS = 10 * DAY
 
 const Body = Schema.Struct({ type: Schema.Literals(['announce', 'ping', 'pong']), n: Schema.Int })
+/** The protocol this scenario's envelopes are sealed for (and opened as). */
+const PROTOCOL = 'rotation/1'
 
 /** Accepted and refused envelopes, as one honest node counted them. */
 interface Tally {
@@ -40,8 +42,7 @@ interface Tally {
 class RotatingNode implements Actor<SignedEnvelope> {
   readonly inbox = SignedEnvelope
   readonly tally: Tally = { accepted: 0, rejected: {}, stolenAccepted: [], stolenRejected: 0 }
-  readonly identity: NodeIdentity
-  private readonly opener: EnvelopeOpener
+  readonly identity: IdentityStack
   private readonly roots = new Map<Address, Uint8Array>()
   private readonly knowsOurKey = new Set<Address>()
   private pings = 0
@@ -51,21 +52,18 @@ class RotatingNode implements Actor<SignedEnvelope> {
     private readonly stolenRoot: () => string | undefined,
     keys: KeyStore | undefined,
   ) {
-    this.identity = new NodeIdentity(keys, DEFAULT_ROTATION_MS)
-    const verifier = new SignatureVerifier()
-    this.opener = new EnvelopeOpener(new KeyBook(verifier, DEFAULT_GRACE_MS), verifier)
+    this.identity = identityStack({ ...(keys && { keys }), rotationMs: DEFAULT_ROTATION_MS, graceMs: DEFAULT_GRACE_MS })
   }
 
   start(ctx: Context): void {
     this.identity.start(ctx)
-    this.opener.start(this.identity.root, ctx)
     this.announce(ctx)
     ctx.setTimer(ctx.random.intBetween(1, PING_EVERY_MS), 'ping')
   }
 
   receive(envelope: SignedEnvelope, from: Address, ctx: Context): void {
     const stolen = envelope.seq >= THIEF_SEQ_BASE && toHex(envelope.root) === this.stolenRoot()
-    const opened = this.opener.open(envelope, Body, ctx)
+    const opened = this.identity.open(envelope, PROTOCOL, Body)
     if (Result.isFailure(opened)) {
       const reason = opened.failure.reason
       if (stolen) this.tally.stolenRejected++
@@ -77,14 +75,14 @@ class RotatingNode implements Actor<SignedEnvelope> {
     const { message, root } = opened.success
     // The simulator's links never forge a sender, so the sender's identity is confirmed: its key
     // book record and replay windows become durable.
-    this.opener.confirm(root, ctx)
+    this.identity.confirm(root)
     if (message.type === 'announce') this.roots.set(from, root)
     else if (message.type === 'ping') this.send(from, root, { type: 'pong', n: message.n }, ctx)
     else this.knowsOurKey.add(from)
   }
 
   timer(tag: TimerTag, ctx: Context): void {
-    if (this.identity.timerFired(tag, ctx) !== undefined) {
+    if (this.identity.timer(tag, ctx)) {
       this.knowsOurKey.clear()
       return this.announce(ctx)
     }
@@ -97,11 +95,11 @@ class RotatingNode implements Actor<SignedEnvelope> {
   }
 
   private send(peer: Address, root: Uint8Array, message: typeof Body.Type, ctx: Context): void {
-    ctx.send(peer, this.identity.seal(message, ctx, { to: root, withCertificate: !this.knowsOurKey.has(peer) }))
+    ctx.send(peer, this.identity.seal(PROTOCOL, message, { to: root, withCertificate: !this.knowsOurKey.has(peer) }))
   }
 
   private announce(ctx: Context): void {
-    const envelope = this.identity.seal({ type: 'announce', n: this.identity.epoch }, ctx, { withCertificate: true })
+    const envelope = this.identity.seal(PROTOCOL, { type: 'announce', n: this.identity.epoch }, { withCertificate: true })
     for (const peer of this.members) if (peer !== ctx.self) ctx.send(peer, envelope)
   }
 }
@@ -116,7 +114,7 @@ const THIEF_SEQ_BASE = 1e12
  */
 class Thief implements Actor<SignedEnvelope> {
   readonly inbox = SignedEnvelope
-  private readonly identity = new NodeIdentity()
+  private readonly identity = identityStack()
   private readonly roots = new Map<Address, Uint8Array>()
   private sent = 0
 
@@ -128,7 +126,7 @@ class Thief implements Actor<SignedEnvelope> {
 
   start(ctx: Context): void {
     this.identity.start(ctx)
-    const announcement = this.identity.seal({ type: 'announce', n: 0 }, ctx, { withCertificate: true })
+    const announcement = this.identity.seal(PROTOCOL, { type: 'announce', n: 0 }, { withCertificate: true })
     for (const peer of this.members) ctx.send(peer, announcement)
     ctx.setTimer(THIEF_EVERY_MS, 'forge')
   }
@@ -141,7 +139,7 @@ class Thief implements Actor<SignedEnvelope> {
   timer(tag: TimerTag, ctx: Context): void {
     if (tag !== 'forge') return // its own key rotations: it keeps its epoch-0 identity
     for (const [peer, root] of this.roots) {
-      const unsigned = { type: 'signed' as const, root: this.victimRoot, epoch: 0, seq: THIEF_SEQ_BASE + this.sent++, to: root, body: encode({ type: 'ping', n: 0 }) }
+      const unsigned = { type: 'signed' as const, protocol: PROTOCOL, root: this.victimRoot, epoch: 0, seq: THIEF_SEQ_BASE + this.sent++, to: root, body: encode({ type: 'ping', n: 0 }) }
       ctx.send(peer, { ...unsigned, sig: this.stolen.sign(epochKey(0), envelopeSignedPart(unsigned)) })
     }
     ctx.setTimer(THIEF_EVERY_MS, 'forge')
@@ -228,7 +226,7 @@ function build(options: ScenarioOptions): ScenarioRun {
 }
 
 // Epochs are rotated every DEFAULT_ROTATION_MS from the first boot (t = 0 here).
-function firstRotation(identity: NodeIdentity): number {
+function firstRotation(identity: IdentityStack): number {
   return identity.certificate.issuedAt - (identity.epoch - 1) * DEFAULT_ROTATION_MS
 }
 

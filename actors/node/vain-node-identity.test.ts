@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { ManualContext } from '../../core/manual-context.ts'
+import type { SignedEnvelope } from '../identity/envelope.ts'
+import { ROTATION_TIMER } from '../identity/identity.ts'
+import { MemoryKeyStore, ROOT_KEY } from '../identity/key-store.ts'
+import { KAD_PROTOCOL } from '../peer/announcement.ts'
+import { VainNode } from './vain-node.ts'
+
+describe('a VainNode has one identity stack', () => {
+  it('built from its identity init, shared with its peer subsystem, started first, and rotated by its timer', () => {
+    const keys = new MemoryKeyStore(new Uint8Array(32).fill(3))
+    const node = new VainNode({ identity: { keys, rotationMs: 60_000 }, listen: 'me', bootstrap: [], statusEveryMs: 1_000_000 })
+    const ctx = new ManualContext('me')
+    node.start(ctx)
+    expect(node.peer.identity).toBe(node.identity)
+    expect(node.identity.root).toEqual(keys.publicKey(ROOT_KEY))
+    const first = ctx.broadcasts[0] as SignedEnvelope
+    expect(first).toMatchObject({ protocol: KAD_PROTOCOL, epoch: 0 })
+    ctx.advance(60_000)
+    node.timer(ROTATION_TIMER, ctx)
+    expect(node.identity.epoch).toBe(1)
+    node.timer('introductions:announce', ctx)
+    const next = ctx.broadcasts.at(-1) as SignedEnvelope
+    expect(next).toMatchObject({ protocol: KAD_PROTOCOL, epoch: 1, cert: { epoch: 1 } })
+    expect(next.seq).toBeGreaterThan(first.seq)
+  })
+})
