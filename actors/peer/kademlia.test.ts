@@ -64,7 +64,7 @@ describe('KademliaNode', () => {
     const [honest, liar] = peersInBucket0(node.id, 2)
     node.receive({ type: 'ping', rpc: rpcId(1), key: honest!.key }, 'honest', ctx)
     let report: { closest: readonly { address: string }[] } | undefined
-    node.lookup(node.id, ctx, (r) => (report = r))
+    node.lookup(node.id, (r) => (report = r))
     const query = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'find_node' }>
     // Someone else answers at the honest contact's address, with its own key.
     node.receive({ type: 'nodes', rpc: query.rpc, key: liar!.key, ids: new Uint8Array(0), addresses: [] }, 'honest', ctx)
@@ -178,9 +178,9 @@ describe('KademliaNode', () => {
     const node = new KademliaNode({ bootstrap: [], announce: announcementOf('wss://10.0.0.1:7001') })
     node.start(ctx)
     const [a, b] = peersInBucket0(node.id, 2)
-    node.probe('wss://a', a!.id, ctx)
-    node.probe('wss://a', a!.id, ctx)
-    node.probe('wss://b', b!.id, ctx)
+    node.probe('wss://a', a!.id)
+    node.probe('wss://a', a!.id)
+    node.probe('wss://b', b!.id)
     const sent = ctx.sent.map((s) => `${s.to} ${(s.message as { type: string }).type}`)
     expect(sent).toEqual(['wss://a signed', 'wss://a ping', 'wss://a ping', 'wss://b signed', 'wss://b ping'])
   })

@@ -35,11 +35,11 @@ class ChurnNode extends KademliaNode {
   }
 
   override timer(tag: TimerTag, ctx: Context): void {
-    if (tag === 'publish') return this.plan.publish.forEach((r) => this.publish(r, ctx))
+    if (tag === 'publish') return this.plan.publish.forEach((r) => this.publish(r))
     if (typeof tag === 'string' && tag.startsWith('read:')) {
       const read = { key: this.plan.read[Number(tag.slice(5))]!.key, found: undefined as boolean | undefined }
       this.reads.push(read)
-      return this.get(read.key, ctx, (record) => (read.found = record !== undefined))
+      return this.get(read.key, (record) => (read.found = record !== undefined))
     }
     super.timer(tag, ctx)
   }

@@ -36,7 +36,6 @@ class MeasuredNode extends KademliaNode {
     if (target === undefined) return
     this.lookup(
       target.id,
-      ctx,
       (report) => {
         this.report = { ...report, found: report.closest.some((c) => idsEqual(c.id, target.id)) }
       },
