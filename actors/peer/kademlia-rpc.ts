@@ -132,8 +132,7 @@ export class KademliaRpcs {
     if (tag !== SWEEP) return false
     this.sweeping = false
     // Pending RPCs are in the order they were sent, so the expired ones come first.
-    const now = this.ctx.now()
-    for (let first = this.pending.oldest(); first !== undefined && first[1].deadline <= now; first = this.pending.oldest()) this.expire(first[0], first[1])
+    for (let first = this.pending.oldest(); first !== undefined && first[1].deadline <= this.ctx.now(); first = this.pending.oldest()) this.expire(first[0], first[1])
     this.armSweep()
     return true
   }
