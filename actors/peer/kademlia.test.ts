@@ -4,7 +4,7 @@ import { ed25519FromSeed } from '../../core/keys.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { sign } from '../../core/sign.ts'
 import { KademliaNode, type KademliaMessage } from './kademlia.ts'
-import { idsEqual, nodeIdOf, sharedPrefixBits, type NodeId } from './node-id.ts'
+import { asId, idsEqual, nodeIdOf, sharedPrefixBits, type NodeId } from './node-id.ts'
 import { signRecord } from './record.ts'
 
 /** An RPC id from a small number (tests only). */
@@ -171,6 +171,19 @@ describe('KademliaNode', () => {
     node.receive(own, 'udp://10.0.0.1:7400', ctx)
     expect(ctx.sent.length).toBe(before)
     expect(node.announced.size).toBe(0)
+  })
+
+  it('is the component kad (kad/1): calls from other components go through the context its start got, never another', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [] })
+    expect([node.name, node.protocol]).toEqual(['kad', 'kad/1'])
+    expect(() => node.probe('wss://a', asId(new Uint8Array(32)))).toThrow('KademliaNode.start has not run')
+    node.start(ctx)
+    const [a] = peersInBucket0(node.id, 1)
+    node.lookup(a!.id, () => {}, [{ id: a!.id, address: 'a' }])
+    expect(ctx.sent.map((s) => [s.to, (s.message as { type: string }).type])).toEqual([['a', 'find_node']])
+    expect(() => node.receive({ type: 'ping', rpc: rpcId(1), key: a!.key }, 'a', new ManualContext('me'))).toThrow('one context per incarnation')
+    expect(node.table.size).toBe(0)
   })
 
   it('introduces itself with its announcement to every node it first sends a request to, once', () => {
