@@ -33,6 +33,12 @@ export interface Context {
   cancelTimer(id: TimerId): void
   readonly storage: Storage
   trace(event: TraceFields): void
+  /**
+   * The identity key the runtime has bound to `address`, or undefined when it bound none: a real node,
+   * the key an identity address is the hex of (its link proved it); the simulator, the key the node
+   * proved it holds when it booted. What a message from `address` may claim (core/address.ts).
+   */
+  keyOf(address: Address): Uint8Array | undefined
 }
 
 /**

@@ -14,6 +14,8 @@ export class ManualContext implements Context {
   readonly broadcasts: unknown[] = []
   readonly traces: TraceFields[] = []
   readonly timers = new Map<TimerId, { at: number; tag: TimerTag }>()
+  /** The keys bound to addresses, as a runtime binds them (`keyOf`): the test fills it. */
+  readonly keys = new Map<Address, Uint8Array>()
   private clock = 0
   private nextTimer = 1
 
@@ -53,5 +55,9 @@ export class ManualContext implements Context {
 
   trace(event: TraceFields): void {
     this.traces.push(event)
+  }
+
+  keyOf(address: Address): Uint8Array | undefined {
+    return this.keys.get(address)
   }
 }

@@ -77,6 +77,10 @@ export class ScopedContext implements Context {
     return this.outer.now()
   }
 
+  keyOf(address: Address): Uint8Array | undefined {
+    return this.outer.keyOf(address)
+  }
+
   send(to: Address, message: unknown): void {
     this.outer.send(to, this.routed(message))
   }

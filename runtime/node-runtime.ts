@@ -148,6 +148,8 @@ export class NodeRuntime {
       cancelTimer: (id) => runtime.cancelTimer(id),
       storage: this.commit.storage,
       trace: (event: TraceFields) => runtime.log({ event: 'trace', ...event }),
+      // A peer's address is the hex of the key its link proved: that is the key bound to it.
+      keyOf: (address) => (isIdentityAddress(address) ? fromHex(address) : undefined),
     }
   }
 

@@ -19,7 +19,7 @@ class Publisher extends KademliaNode {
   override timer(tag: TimerTag, ctx: Context): void {
     if (tag !== 'publish') return super.timer(tag, ctx)
     const keys = ed25519FromSeed(ctx.random.bytes(32))
-    this.publish(signRecord(keys.publicKey, (m) => sign(keys.secretKey, m), { name: new Uint8Array([1]), value: new Uint8Array([2]), seq: 1, expiresAt: 60_000 }), ctx)
+    this.publish(signRecord(keys.publicKey, (m) => sign(keys.secretKey, m), { name: new Uint8Array([1]), value: new Uint8Array([2]), seq: 1, expiresAt: 60_000 }))
   }
 }
 

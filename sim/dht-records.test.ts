@@ -29,8 +29,8 @@ class Worker extends KademliaNode {
     if (this.plan.getAt !== undefined) ctx.setTimer(this.plan.getAt - ctx.now(), 'get')
   }
   override timer(tag: TimerTag, ctx: Context): void {
-    if (tag === 'publish') return this.publish(this.plan.publish!, ctx)
-    if (tag === 'get') return this.get(this.plan.key!, ctx, (r) => (this.got = r ?? null))
+    if (tag === 'publish') return this.publish(this.plan.publish!)
+    if (tag === 'get') return this.get(this.plan.key!, (r) => (this.got = r ?? null))
     super.timer(tag, ctx)
   }
 }

@@ -4,6 +4,7 @@ import { decodeFrame, encode } from '../core/codec.ts'
 import { wireSize } from '../core/wire-size.ts'
 import { ConfigError } from '../core/errors.ts'
 import { Random, type Seed } from '../core/random.ts'
+import { verify } from '../core/sign.ts'
 import { MemoryStorage } from '../core/storage.ts'
 import { EventQueue } from './event-queue.ts'
 import { faultNodes, type Fault, type FaultSchedule } from './faults.ts'
@@ -23,7 +24,20 @@ export interface SimulationOptions {
   readonly onTrace?: (event: TraceEvent) => void
 }
 
-export interface NodeOptions {
+/** What holds a node's identity key and can prove it (NodeIdentity is one). */
+export interface KeyHolder {
+  readonly root: Uint8Array
+  signWithRoot(message: Uint8Array): Uint8Array
+}
+
+export interface NodeOptions<A = Actor<unknown>> {
+  /**
+   * The identity of the node's actor, once it has started. At every boot the node proves it holds
+   * the key (a signature over its name), and the simulator binds the key to the node's address, as a
+   * real link binds the key its handshake proved: a message that claims another key from this node is
+   * refused (`ctx.keyOf`, core/address.ts). Without it the node's address has no key bound.
+   */
+  readonly identity?: (actor: A) => KeyHolder
   /** Region name for the latency matrix (default `default`). */
   readonly region?: string
   /** Broadcast domain: `ctx.broadcast` reaches the other nodes of the same LAN (default `default`). */
@@ -63,6 +77,9 @@ export interface RunResult {
   readonly stats: NetworkStats
 }
 
+/** What a node signs to prove the key bound to its name (see Simulation.bindKey). */
+const KEY_BINDING_DOMAIN = 'vain/sim-key-binding/1\0'
+
 const DELIVER = 0
 const TIMER = 1
 const FAULT = 2
@@ -93,6 +110,8 @@ class SimNode {
   clockDriftSince = 0
   /** Whether the actor sent anything during the event being handled (see Simulation.commit). */
   sent = false
+  /** The identity key the node proved it holds (see NodeOptions.identity). */
+  key: Uint8Array | undefined = undefined
   readonly storage = new MemoryStorage()
   readonly context: NodeContext
 
@@ -105,6 +124,7 @@ class SimNode {
     readonly net: Random,
     readonly region: number,
     readonly lan: number[],
+    readonly identity: ((actor: Actor<unknown>) => KeyHolder) | undefined,
     sim: Simulation,
   ) {
     this.context = new NodeContext(sim, this)
@@ -151,6 +171,10 @@ class NodeContext implements Context {
 
   trace(event: TraceFields): void {
     this.sim.traceUser(this.node, event)
+  }
+
+  keyOf(address: Address): Uint8Array | undefined {
+    return this.sim.keyOf(address)
   }
 }
 
@@ -208,7 +232,7 @@ export class Simulation implements SimulationView {
   }
 
   /** Adds a node whose actor `factory` builds (again after each crash). It boots at `bootAt` (default: now). */
-  addNode(address: Address, factory: ActorFactory<any>, options: NodeOptions = {}): void {
+  addNode<A extends Actor<any>>(address: Address, factory: (self: Address) => A, options: NodeOptions<A> = {}): void {
     if (this.byAddress.has(address)) throw new ConfigError(`node ${address} already exists`)
     const index = this.nodes.length
     const lanName = options.lan ?? 'default'
@@ -222,6 +246,7 @@ export class Simulation implements SimulationView {
       this.root.split(`net:${address}`),
       this.network.region(options.region ?? 'default'),
       lan,
+      options.identity as ((actor: Actor<unknown>) => KeyHolder) | undefined,
       this,
     )
     lan.push(index)
@@ -328,6 +353,10 @@ export class Simulation implements SimulationView {
 
   traceUser(node: SimNode, fields: TraceFields): void {
     this.trace.user(this.now, node.index, fields)
+  }
+
+  keyOf(address: Address): Uint8Array | undefined {
+    return this.byAddress.get(address)?.key
   }
 
   // ---- internals
@@ -490,10 +519,28 @@ export class Simulation implements SimulationView {
     this.trace.boot(this.now, node.index)
     try {
       actor.start?.(node.context)
+      this.bindKey(node, actor)
     } catch (error) {
       this.actorFailed(node, error)
     }
     this.commit(node)
+  }
+
+  /**
+   * Binds the key of a node's identity to its address, once the node proved it holds it: it signs its
+   * own name (under a domain string of its own, so the signature can pass for nothing else). The
+   * binding is not something an actor can claim: the scenario says where the identity is, and only
+   * the holder of the key can sign. Within a boot, before any message reaches the node.
+   */
+  private bindKey(node: SimNode, actor: Actor<unknown>): void {
+    if (node.identity === undefined) return
+    const holder = node.identity(actor)
+    const statement = new TextEncoder().encode(KEY_BINDING_DOMAIN + node.address)
+    if (!verify(holder.root, statement, holder.signWithRoot(statement))) {
+      node.key = undefined
+      return void this.violations.push(this.violation('key-binding', `${node.address} cannot sign with the key its identity claims`))
+    }
+    node.key = holder.root
   }
 
   private applyFault(fault: Fault): void {

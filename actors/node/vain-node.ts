@@ -181,7 +181,7 @@ export class VainNode implements Actor<KademliaInbox> {
     const record = signRecord(identity.root, (m) => identity.signWithRoot(m), { name, value: publication.value, seq, expiresAt: ctx.now() + this.ttlMs })
     // Not due again until this attempt is over: a slow one is not doubled by the next retry.
     this.republishAt.set(publication, Number.POSITIVE_INFINITY)
-    this.peer.publish(record, ctx, (holders) => {
+    this.peer.publish(record, (holders) => {
       this.republishAt.set(publication, holders === 0 ? 0 : ctx.now() + this.ttlMs / 2)
       ctx.trace({ type: holders === 0 ? 'record-unplaced' : 'record-published', name: publication.name, key: idHex(record.key), version: seq, holders })
     })
@@ -203,7 +203,7 @@ export class VainNode implements Actor<KademliaInbox> {
     if (this.searching.has(search)) return
     this.searching.add(search)
     const key = recordKey(search.publisher, new TextEncoder().encode(search.name))
-    this.peer.get(key, ctx, (record) => {
+    this.peer.get(key, (record) => {
       this.searching.delete(search)
       if (record === undefined || !this.pending.delete(search)) return
       this.found.set(search, record)
@@ -257,6 +257,6 @@ export class VainNode implements Actor<KademliaInbox> {
     const seeds: Contact[] = saved.success.filter(([id, url]) => url !== this.options.listen && !idsEqual(id, this.peer.id)).map(([id, url]) => ({ id, address: url }))
     if (seeds.length === 0) return
     ctx.trace({ type: 'rejoining', peers: seeds.length })
-    this.peer.lookup(this.peer.id, ctx, () => {}, seeds)
+    this.peer.lookup(this.peer.id, () => {}, seeds)
   }
 }

@@ -93,12 +93,12 @@ export interface IntroductionHost {
   readonly identity: IdentityStack
   readonly table: RoutingTable
   /** The node heard from `contact`: into its routing table. */
-  observe(contact: Contact, ctx: Context): void
+  observe(contact: Contact): void
   /**
    * Pings `address`, which must answer with the key `id` hashes to; a node that does enters the table.
    * `outcome` learns whether it answered.
    */
-  probe(address: Address, id: NodeId, ctx: Context, outcome?: (answered: boolean) => void): void
+  probe(address: Address, id: NodeId, outcome?: (answered: boolean) => void): void
 }
 
 /** The part of the announcements map others read. */
@@ -197,18 +197,18 @@ export class Introductions {
     // From anyone but the node itself (a UDP datagram's source, a third party passing the envelope
     // on), the whole announcement is a claim: the node is pinged at its announced address, within the
     // probe budget, and counts once it answers.
-    if (!mayClaimKey(from, root)) return void this.check(id, message, envelope, ctx)
+    if (!mayClaimKey(from, root, ctx)) return void this.check(id, message, envelope, ctx)
     if (isIdentityAddress(from)) {
       // A real node's link proved the key, so the node is observed under its link; but not the
       // addresses it claims (`wss://victim.example:443`): those are checked like any claim before
       // they are remembered, shared, relayed or handed out, or its identity confirmed.
-      this.host.observe({ id, address: from }, ctx)
+      this.host.observe({ id, address: from })
       return void this.check(id, message, envelope, ctx, from)
     }
     if (!message.addresses.includes(from)) return void this.check(id, message, envelope, ctx)
     // The simulator's network never forges a sender: a message from an address the node announced
     // proves that address as a ping answered there would.
-    this.host.observe({ id, address: from }, ctx)
+    this.host.observe({ id, address: from })
     this.host.identity.confirm(root)
     this.welcome(id, message, envelope, from, ctx)
   }
@@ -346,7 +346,7 @@ export class Introductions {
       return false
     }
     this.candidates.set(hex, envelope)
-    this.host.probe(message.addresses[0]!, id, ctx, (answered) => {
+    this.host.probe(message.addresses[0]!, id, (answered) => {
       if (this.candidates.peek(hex) !== envelope) return // evicted, or replaced by a newer one being checked
       this.candidates.delete(hex)
       if (!answered) return

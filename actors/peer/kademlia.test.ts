@@ -4,7 +4,7 @@ import { ed25519FromSeed } from '../../core/keys.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { sign } from '../../core/sign.ts'
 import { KademliaNode, type KademliaMessage } from './kademlia.ts'
-import { idsEqual, nodeIdOf, sharedPrefixBits, type NodeId } from './node-id.ts'
+import { asId, idsEqual, nodeIdOf, sharedPrefixBits, type NodeId } from './node-id.ts'
 import { signRecord } from './record.ts'
 
 /** An RPC id from a small number (tests only). */
@@ -64,7 +64,7 @@ describe('KademliaNode', () => {
     const [honest, liar] = peersInBucket0(node.id, 2)
     node.receive({ type: 'ping', rpc: rpcId(1), key: honest!.key }, 'honest', ctx)
     let report: { closest: readonly { address: string }[] } | undefined
-    node.lookup(node.id, ctx, (r) => (report = r))
+    node.lookup(node.id, (r) => (report = r))
     const query = ctx.sent.at(-1)!.message as Extract<KademliaMessage, { type: 'find_node' }>
     // Someone else answers at the honest contact's address, with its own key.
     node.receive({ type: 'nodes', rpc: query.rpc, key: liar!.key, ids: new Uint8Array(0), addresses: [] }, 'honest', ctx)
@@ -173,14 +173,27 @@ describe('KademliaNode', () => {
     expect(node.announced.size).toBe(0)
   })
 
+  it('is the component kad (kad/1): calls from other components go through the context its start got, never another', () => {
+    const ctx = new ManualContext('me')
+    const node = new KademliaNode({ bootstrap: [] })
+    expect([node.name, node.protocol]).toEqual(['kad', 'kad/1'])
+    expect(() => node.probe('wss://a', asId(new Uint8Array(32)))).toThrow('KademliaNode.start has not run')
+    node.start(ctx)
+    const [a] = peersInBucket0(node.id, 1)
+    node.lookup(a!.id, () => {}, [{ id: a!.id, address: 'a' }])
+    expect(ctx.sent.map((s) => [s.to, (s.message as { type: string }).type])).toEqual([['a', 'find_node']])
+    expect(() => node.receive({ type: 'ping', rpc: rpcId(1), key: a!.key }, 'a', new ManualContext('me'))).toThrow('one context per incarnation')
+    expect(node.table.size).toBe(0)
+  })
+
   it('introduces itself with its announcement to every node it first sends a request to, once', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [], announce: announcementOf('wss://10.0.0.1:7001') })
     node.start(ctx)
     const [a, b] = peersInBucket0(node.id, 2)
-    node.probe('wss://a', a!.id, ctx)
-    node.probe('wss://a', a!.id, ctx)
-    node.probe('wss://b', b!.id, ctx)
+    node.probe('wss://a', a!.id)
+    node.probe('wss://a', a!.id)
+    node.probe('wss://b', b!.id)
     const sent = ctx.sent.map((s) => `${s.to} ${(s.message as { type: string }).type}`)
     expect(sent).toEqual(['wss://a signed', 'wss://a ping', 'wss://a ping', 'wss://b signed', 'wss://b ping'])
   })

@@ -69,7 +69,7 @@ describe('RPC ids and who may answer', () => {
     const ctx = new ManualContext('me')
     const node = new KademliaNode({ bootstrap: [] })
     node.start(ctx)
-    for (let i = 0; i < 1_000; i++) node.probe(`p${i}`, nodeIdOf(keyOf(1)), ctx)
+    for (let i = 0; i < 1_000; i++) node.probe(`p${i}`, nodeIdOf(keyOf(1)))
     const ids = requests(ctx, 'ping').map((s) => toHex((s.message as KademliaMessage).rpc))
     expect(new Set(ids).size).toBe(1_000)
     expect(ids.every((id) => id.length === 2 * RPC_BYTES)).toBe(true)
@@ -81,7 +81,7 @@ describe('RPC ids and who may answer', () => {
     node.start(ctx)
     let lost = 0
     for (let i = 0; i < 100; i++) {
-      node.probe(`p${i}`, nodeIdOf(keyOf(1)), ctx, (answered) => void (answered || lost++))
+      node.probe(`p${i}`, nodeIdOf(keyOf(1)), (answered) => void (answered || lost++))
       expect(node.pendingRpcs).toBeLessThanOrEqual(8)
     }
     expect(lost).toBe(92)

@@ -35,11 +35,11 @@ class ChurnNode extends KademliaNode {
   }
 
   override timer(tag: TimerTag, ctx: Context): void {
-    if (tag === 'publish') return this.plan.publish.forEach((r) => this.publish(r, ctx))
+    if (tag === 'publish') return this.plan.publish.forEach((r) => this.publish(r))
     if (typeof tag === 'string' && tag.startsWith('read:')) {
       const read = { key: this.plan.read[Number(tag.slice(5))]!.key, found: undefined as boolean | undefined }
       this.reads.push(read)
-      return this.get(read.key, ctx, (record) => (read.found = record !== undefined))
+      return this.get(read.key, (record) => (read.found = record !== undefined))
     }
     super.timer(tag, ctx)
   }
@@ -66,8 +66,9 @@ function build(options: ScenarioOptions): ScenarioRun {
     for (let k = 0; k < READS_PER_RECORD; k++) planOf(random.pick(stayers)).read.push({ at: READ_FROM_MS + random.int(10_000), key: r.key })
   }
   const sim = new Simulation({ ...runSettings(options), network: DEFAULT_NETWORK, faults: [...churn, ...(options.faults ?? [])] })
-  originals.forEach((m, i) => sim.addNode(m, () => new ChurnNode(planOf(m)), { bootAt: (i * 5_000) / n }))
-  joiners.forEach((m, i) => sim.addNode(m, () => new ChurnNode(planOf(m)), { bootAt: CHURN_FROM_MS + i * gap + gap / 2 }))
+  const identity = (node: ChurnNode) => node.identity
+  originals.forEach((m, i) => sim.addNode(m, () => new ChurnNode(planOf(m)), { bootAt: (i * 5_000) / n, identity }))
+  joiners.forEach((m, i) => sim.addNode(m, () => new ChurnNode(planOf(m)), { bootAt: CHURN_FROM_MS + i * gap + gap / 2, identity }))
   return {
     sim,
     summarize: () => {

@@ -40,7 +40,7 @@ describe('Kademlia reachability (property)', () => {
             for (const m of members) {
               const target = sim.actor<AllPairs>(m)!
               if (target === this) continue
-              this.lookup(target.id, ctx, (report) => {
+              this.lookup(target.id, (report) => {
                 if (report.closest.some((c) => idsEqual(c.id, target.id))) found++
               })
             }

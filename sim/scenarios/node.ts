@@ -60,7 +60,7 @@ function build(options: ScenarioOptions): ScenarioRun {
           ...(i === PUBLISHER && { publish: [{ name: 'greeting', value: GREETING }] }),
           ...(m === searcher && { find: [{ publisher, name: 'greeting' }] }),
         }),
-      { bootAt: i * 100, lan: onLan(i) ? 'lan' : `home-${m}` },
+      { bootAt: i * 100, lan: onLan(i) ? 'lan' : `home-${m}`, identity: (node) => node.peer.identity },
     ),
   )
   return {

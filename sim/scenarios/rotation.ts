@@ -114,7 +114,7 @@ const THIEF_SEQ_BASE = 1e12
  */
 class Thief implements Actor<SignedEnvelope> {
   readonly inbox = SignedEnvelope
-  private readonly identity = identityStack()
+  readonly identity = identityStack()
   private readonly roots = new Map<Address, Uint8Array>()
   private sent = 0
 
@@ -196,8 +196,10 @@ function build(options: ScenarioOptions): ScenarioRun {
   })
   const victimRootHex = toHex(victimRoot)
   const everyone = [...members, THIEF]
-  members.forEach((m, i) => sim.addNode(m, () => new RotatingNode(everyone, () => victimRootHex, i === 0 ? victimKeys : undefined)))
-  sim.addNode(THIEF, () => new Thief(members, stolen, victimRoot))
+  // Each node's root key is bound to its name (sim/simulation.ts): the thief holds an epoch key of the
+  // victim's, not its root, and is bound to its own.
+  members.forEach((m, i) => sim.addNode(m, () => new RotatingNode(everyone, () => victimRootHex, i === 0 ? victimKeys : undefined), { identity: (node) => node.identity }))
+  sim.addNode(THIEF, () => new Thief(members, stolen, victimRoot), { identity: (thief) => thief.identity })
   return {
     sim,
     summarize: () => {
