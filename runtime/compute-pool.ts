@@ -74,6 +74,11 @@ export class ComputePool {
     return this.busy.size + this.queue.length
   }
 
+  /** Worker threads alive. */
+  get threads(): number {
+    return this.busy.size + this.idle.length
+  }
+
   /** Stops every worker; jobs running or waiting end with `ok: false`. */
   async close(): Promise<void> {
     if (this.closed) return
@@ -96,8 +101,10 @@ export class ComputePool {
     return worker
   }
 
+  // A job keeps the process alive until it ends; an idle worker does not (`close` ends it).
   private start(worker: Worker, task: Task): void {
     this.busy.set(worker, task)
+    worker.ref()
     worker.postMessage(task.request)
   }
 
@@ -106,8 +113,9 @@ export class ComputePool {
     this.busy.delete(worker)
     task?.done(outcome)
     const next = this.queue.shift()
-    if (next !== undefined) this.start(worker, next)
-    else this.idle.push(worker)
+    if (next !== undefined) return this.start(worker, next)
+    worker.unref()
+    this.idle.push(worker)
   }
 
   // 'error' is followed by 'exit': the first one fails the job, the second finds nothing left to do.
