@@ -51,7 +51,7 @@ export interface Context {
    * in a real node. A crash before then loses it, like a timer. An unregistered kind, a bad cost or an
    * input that cannot be cloned throws here.
    */
-  compute(job: ComputeJob, tag: ComputeTag): void
+  compute<I>(job: ComputeJob<I>, tag: ComputeTag): void
 }
 
 /** The check every context makes on a timer delay: finite and ≥ 0, or a RangeError at the call. */

@@ -71,8 +71,8 @@ export interface AcceptedJob {
  * give a finite number ≥ 0, an input that cannot be cloned (DataCloneError). The input is copied now,
  * as a worker would receive it, so what the actor does to its own data afterwards cannot change the job.
  */
-export function acceptJob(request: ComputeJob): AcceptedJob {
-  const kind = request.kind as JobKind
+export function acceptJob<I>(request: ComputeJob<I>): AcceptedJob {
+  const kind = request.kind as unknown as JobKind
   if (jobKind(kind.name) !== kind) throw new RangeError(`compute: job kind ${kind.name} was not defined with defineJob`)
   const costMs = kind.costMs(request.input)
   if (!(costMs >= 0) || costMs === Infinity) throw new RangeError(`compute: job kind ${kind.name} costs ${costMs} ms; a cost is finite and ≥ 0`)

@@ -77,7 +77,7 @@ export class ManualContext implements Context {
     this.traces.push(event)
   }
 
-  compute(job: ComputeJob, tag: ComputeTag): void {
+  compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
     const accepted = acceptJob(job)
     this.computations.set(this.nextComputation++, { at: this.clock + accepted.costMs, tag, kind: accepted.kind, input: accepted.input })
   }

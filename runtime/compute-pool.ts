@@ -56,7 +56,7 @@ export class ComputePool {
   }
 
   /** Runs `input` through `kind` on a worker; the promise never rejects: a failure is an `ok: false` outcome. */
-  run(kind: JobKind, input: unknown): Promise<ComputeOutcome> {
+  run<I>(kind: JobKind<I>, input: I): Promise<ComputeOutcome> {
     return new Promise((done) => {
       if (this.closed) return done({ ok: false, error: `${kind.name}: the compute pool is closed` })
       const task = { request: { module: kind.module, name: kind.name, input }, done }

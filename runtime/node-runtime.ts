@@ -386,7 +386,7 @@ export class NodeRuntime {
    * Runs the job on the pool; its outcome is an input of its own, like a frame from a link: handled
    * on the event loop after the worker answers, its sends held by output commit like any other's.
    */
-  private compute(job: ComputeJob, tag: ComputeTag): void {
+  private compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
     const accepted = acceptJob(job)
     if (this.stopped) return
     void this.pool.run(accepted.kind, accepted.input).then((outcome: ComputeOutcome) => {

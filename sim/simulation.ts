@@ -164,7 +164,7 @@ class NodeContext implements Context {
     this.sim.traceUser(this.node, event)
   }
 
-  compute(job: ComputeJob, tag: ComputeTag): void {
+  compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
     this.sim.compute(this.node, job, tag)
   }
 }
@@ -352,7 +352,7 @@ export class Simulation implements SimulationView {
    * outcome after its virtual cost, on the true clock: a cost is work done, not a reading of the node's
    * (possibly skewed) clock. Computations run side by side, as if the node had a core for each.
    */
-  compute(node: SimNode, job: ComputeJob, tag: ComputeTag): void {
+  compute<I>(node: SimNode, job: ComputeJob<I>, tag: ComputeTag): void {
     const accepted = acceptJob(job)
     const id = this.nextComputation++
     const outcome = runJob(accepted.kind, accepted.input)
