@@ -1,8 +1,13 @@
 import type { Schema } from 'effect'
 import { createActor, type ActorOptions, type AnyStateMachine, type Actor as XstateActor, type EventFromLogic, type InputFrom, type SnapshotFrom } from 'xstate'
 import type { Actor, Address, Context, TimerId, TimerTag } from './actor.ts'
+import type { Component } from './component.ts'
 
 export interface MachineActorOptions<In, M extends AnyStateMachine> {
+  /** Its component name, when it runs inside a composite (core/composite.ts); default `machine`. */
+  readonly name?: string
+  /** The protocol id it receives under inside a composite (`bft/1`). */
+  readonly protocol?: string
   readonly inbox: Schema.Decoder<In>
   /**
    * Builds the machine for one incarnation of the actor. Its actions reach the outside world only
@@ -14,8 +19,14 @@ export interface MachineActorOptions<In, M extends AnyStateMachine> {
   input?(ctx: Context): InputFrom<M>
 }
 
-/** An xstate v5 machine run as an actor; its delayed transitions are timers on the context's clock. */
-export class MachineActor<In, M extends AnyStateMachine> implements Actor<In> {
+/**
+ * An xstate v5 machine run as an actor, or as one component of a composite; its delayed transitions
+ * are timers on the context's clock. Its timer tags are its own sequence numbers: inside a composite
+ * they live in the component's namespace, so other components' timers never reach it.
+ */
+export class MachineActor<In, M extends AnyStateMachine> implements Actor<In>, Component<In> {
+  readonly name: string
+  readonly protocol: string | undefined
   readonly inbox: Schema.Decoder<In>
   private running: XstateActor<M> | undefined
   // Timer tags are local sequence numbers; each maps to xstate's callback and the runtime's timer.
@@ -23,6 +34,8 @@ export class MachineActor<In, M extends AnyStateMachine> implements Actor<In> {
   private nextTag = 0
 
   constructor(private readonly options: MachineActorOptions<In, M>) {
+    this.name = options.name ?? 'machine'
+    this.protocol = options.protocol
     this.inbox = options.inbox
   }
 

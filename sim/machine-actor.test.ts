@@ -2,6 +2,7 @@ import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { createMachine } from 'xstate'
 import type { Actor, Context } from '../core/actor.ts'
+import { Composite } from '../core/composite.ts'
 import { MachineActor } from '../core/machine-actor.ts'
 import { RELIABLE_NETWORK } from './network.ts'
 import { Simulation } from './simulation.ts'
@@ -64,6 +65,36 @@ describe('MachineActor in the simulator', () => {
       ['waiting', 0],
       ['waiting', 600],
       ['expired', 1600],
+    ])
+  })
+})
+
+describe('MachineActor as one component among others', () => {
+  it('runs two machines in one node, each on its own timers, poked under its own protocol', () => {
+    const entered: unknown[] = []
+    const s = new Simulation({
+      seed: 1,
+      network: { ...RELIABLE_NETWORK, latency: { kind: 'constant', ms: 0 } },
+      onTrace: (e) => e.kind === 'user' && entered.push([e.component, e.entered, e.at]),
+    })
+    // Both machines number their timers from 0: inside the composite, each number is the machine's own.
+    const machine = (name: string) => new MachineActor({ name, protocol: `${name}/1`, inbox: Poke, machine: lifecycle, toEvent: (m) => m })
+    s.addNode('m', () => new Composite([machine('early'), machine('late')]))
+    s.addNode('p', () =>
+      ({
+        inbox: Schema.Unknown,
+        start: (ctx: Context) => [ctx.setTimer(100, 'early'), ctx.setTimer(700, 'late'), ctx.setTimer(900, 'early')],
+        receive() {},
+        timer: (tag: string | number, ctx: Context) => ctx.send('m', { p: `${tag}/1`, m: { type: 'poke' } }),
+      }) as Actor,
+    )
+    s.run()
+    expect(entered).toEqual([
+      ['early', 'waiting', 100],
+      ['late', 'waiting', 700],
+      ['early', 'waiting', 900], // the second poke resets early's wait, not late's
+      ['late', 'expired', 1700],
+      ['early', 'expired', 1900],
     ])
   })
 })
