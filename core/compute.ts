@@ -84,7 +84,7 @@ export function acceptJob<I>(request: ComputeJob<I>): AcceptedJob {
  * value is cloned, as a worker's reply is, so an actor gets the same kind of data under every runtime
  * (a Buffer comes back a Uint8Array) and a value that cannot be cloned fails the same way everywhere.
  */
-export function runJob(kind: JobKind, input: unknown): ComputeOutcome {
+export function runJob<I>(kind: JobKind<I>, input: I): ComputeOutcome {
   try {
     return { ok: true, value: structuredClone(kind.run(input)) }
   } catch (error) {

@@ -1,4 +1,5 @@
 import { Schema } from 'effect'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Actor, Address, Context, TimerTag, TraceFields } from './actor.ts'
 import { HASH_CHAIN, HASH_CHAIN_MS_PER_ROUND } from './compute-hash-chain.ts'
@@ -124,6 +125,28 @@ export function contextCompliance(name: string, harness: () => ContextHarness): 
       })
       await h.run(probe, 100, () => probe.fired.length >= 4)
       expect(probe.fired.map((f) => f.tag)).toEqual(['now', 'a', 7, 'c'])
+    })
+
+    it('virtual time: any timers fire in (delay, order asked), cancelled ones never, each at exactly its delay', async () => {
+      // Wall-clock contexts are left out: a millisecond tick between two setTimer calls can order two timers whose delays differ by one.
+      if (!harness().virtual) return
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.record({ delay: fc.integer({ min: 0, max: 100 }), cancel: fc.boolean() }), { maxLength: 30 }), async (plan) => {
+          const probe = new ProbeActor((ctx) => {
+            plan.forEach(({ delay, cancel }, i) => {
+              const id = ctx.setTimer(delay, i)
+              if (cancel) ctx.cancelTimer(id)
+            })
+          })
+          await harness().run(probe, 200, () => true)
+          const expected = plan
+            .map((step, i) => ({ ...step, i }))
+            .filter((step) => !step.cancel)
+            .sort((x, y) => x.delay - y.delay || x.i - y.i)
+          expect(probe.fired).toEqual(expected.map((step) => ({ tag: step.i, at: step.delay })))
+        }),
+        { numRuns: 50 },
+      )
     })
 
     it('setTimer throws a RangeError at the call for a negative, NaN or infinite delay, and arms nothing', async () => {
