@@ -102,6 +102,7 @@ export class ManualContext implements Context {
       if (message !== undefined) {
         const decoded = decodeFrame(message as Uint8Array, actor.inbox)
         if (Result.isSuccess(decoded)) actor.receive(decoded.success, this.self, this)
+        else this.trace({ event: 'rejected', reason: decoded.failure.reason, detail: decoded.failure.message })
         continue
       }
       const timer = earliest(this.timers)
