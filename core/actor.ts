@@ -1,4 +1,5 @@
 import type { Schema } from 'effect'
+import type { ComputeJob, ComputeOutcome, ComputeTag } from './compute.ts'
 import type { Random } from './random.ts'
 import type { Storage } from './storage.ts'
 
@@ -16,7 +17,9 @@ export type TraceFields = Readonly<Record<string, unknown>>
 
 /**
  * Everything an actor may use beyond its own state and inbox. A runtime provides it: the simulator
- * with virtual time and seeded randomness, a real node with the wall clock and the OS.
+ * with virtual time and seeded randomness, a real node with the wall clock and the OS. Every context
+ * behaves the same at the edges (core/context-compliance.suite.ts checks ManualContext, the simulator
+ * and NodeRuntime against one another; docs/runtime.md, *Context semantics*).
  */
 export interface Context {
   readonly self: Address
@@ -24,11 +27,20 @@ export interface Context {
   now(): number
   /** This actor's own seeded stream in simulation; OS-seeded in a real node. */
   readonly random: Random
-  /** Sends plain data to `to`; it arrives later, once, several times or never, as the network decides. */
+  /**
+   * Sends plain data to `to`; it arrives later, once, several times or never, as the network decides.
+   * To `self`: it arrives once, after the current input (never inside it), decoded through the inbox
+   * like any message, from `self`; a crash before then loses it. To an address no runtime can reach (an
+   * unknown node, a string that is neither an identity nor a URL): dropped, never thrown, and recorded
+   * as `send-dropped`, reason `unknown-address`.
+   */
   send(to: Address, message: unknown): void
   /** Sends plain data to every node in this node's local broadcast domain (its LAN). */
   broadcast(message: unknown): void
-  /** After `delayMs` on the runtime's clock, `timer(tag)` is called, unless cancelled or crashed first. */
+  /**
+   * After `delayMs` on the runtime's clock, `timer(tag)` is called, unless cancelled or crashed first.
+   * A negative, NaN or infinite delay is a bug in the caller: `RangeError`, thrown here (`checkTimerDelay`).
+   */
   setTimer(delayMs: number, tag: TimerTag): TimerId
   cancelTimer(id: TimerId): void
   readonly storage: Storage
@@ -39,6 +51,19 @@ export interface Context {
    * proved it holds when it booted. What a message from `address` may claim (core/address.ts).
    */
   keyOf(address: Address): Uint8Array | undefined
+
+  /**
+   * Runs `job` (core/compute.ts) off the actor's turn: its outcome comes back later as the input
+   * `computed(tag, outcome)`, after the job's virtual cost in simulation, when a worker thread is done
+   * in a real node. A crash before then loses it, like a timer. An unregistered kind, a bad cost or an
+   * input that cannot be cloned throws here.
+   */
+  compute<I>(job: ComputeJob<I>, tag: ComputeTag): void
+}
+
+/** The check every context makes on a timer delay: finite and ≥ 0, or a RangeError at the call. */
+export function checkTimerDelay(delayMs: number): void {
+  if (!(delayMs >= 0) || delayMs === Infinity) throw new RangeError(`setTimer: delay must be a finite number ≥ 0, got ${delayMs}`)
 }
 
 /**
@@ -63,6 +88,8 @@ export interface Actor<In = unknown> {
   start?(ctx: Context): void
   receive(message: In, from: Address, ctx: Context): void
   timer?(tag: TimerTag, ctx: Context): void
+  /** The outcome of a `ctx.compute` asked under `tag`. */
+  computed?(tag: ComputeTag, outcome: ComputeOutcome, ctx: Context): void
   /** Misbehaviour of a peer that the runtime detected (undecodable frames, floods); for reputation. */
   signal?(signal: PeerSignal, ctx: Context): void
 }

@@ -1,5 +1,6 @@
 import type { Schema } from 'effect'
 import type { Address, Context, PeerSignal, TimerTag } from './actor.ts'
+import type { ComputeOutcome, ComputeTag } from './compute.ts'
 
 /**
  * One subsystem of a node (peer, identity, consensus, reputation, learning, …), run with the others
@@ -29,6 +30,8 @@ export interface Component<In = unknown> {
   start?(ctx: Context): void
   receive?(message: In, from: Address, ctx: Context): void
   timer?(tag: TimerTag, ctx: Context): void
+  /** The outcome of a `ctx.compute` this component asked under `tag` (its own namespace, like timer tags). */
+  computed?(tag: ComputeTag, outcome: ComputeOutcome, ctx: Context): void
   /** Misbehaviour the runtime saw below the actor; every component that takes it gets it. */
   signal?(signal: PeerSignal, ctx: Context): void
 }

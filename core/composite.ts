@@ -1,6 +1,7 @@
 import { Schema } from 'effect'
 import type { Actor, Address, Context, PeerSignal, TimerTag } from './actor.ts'
 import { COMPONENT_NAME, PROTOCOL_ID, type Component } from './component.ts'
+import type { ComputeOutcome, ComputeTag } from './compute.ts'
 import { ScopedContext, unscopeTimerTag, type Routed } from './scoped-context.ts'
 
 /** Why a set of components cannot form a node: a clear error at construction, never at run time. */
@@ -51,10 +52,13 @@ export class Composite implements Actor<Routed> {
   }
 
   timer(tag: TimerTag, ctx: Context): void {
-    const scoped = unscopeTimerTag(tag)
-    const component = scoped === undefined ? undefined : this.byName.get(scoped.component)
-    if (component === undefined) throw new Error(`timer ${String(tag)} belongs to no component of this node`)
-    component.timer?.(scoped!.tag, this.contextOf(component, ctx))
+    const [component, own] = this.ownerOf(tag, 'timer')
+    component.timer?.(own, this.contextOf(component, ctx))
+  }
+
+  computed(tag: ComputeTag, outcome: ComputeOutcome, ctx: Context): void {
+    const [component, own] = this.ownerOf(tag, 'computation')
+    component.computed?.(own, outcome, this.contextOf(component, ctx))
   }
 
   signal(signal: PeerSignal, ctx: Context): void {
@@ -65,6 +69,14 @@ export class Composite implements Actor<Routed> {
   private contextOf(component: Component, ctx: Context): ScopedContext {
     if (ctx !== this.outer) throw new Error('a composite gets one context per incarnation: start(ctx) was called with another')
     return this.contexts.get(component)!
+  }
+
+  // The component whose ScopedContext made `tag` (a timer's or a computation's), and its own tag.
+  private ownerOf(tag: TimerTag | ComputeTag, what: string): [Component, TimerTag] {
+    const scoped = unscopeTimerTag(tag)
+    const component = scoped === undefined ? undefined : this.byName.get(scoped.component)
+    if (component === undefined) throw new Error(`${what} ${String(tag)} belongs to no component of this node`)
+    return [component, scoped!.tag]
   }
 
   private admit(component: Component): void {

@@ -1,4 +1,5 @@
 import type { Address, Context, TimerId, TimerTag, TraceFields } from './actor.ts'
+import type { ComputeJob, ComputeTag } from './compute.ts'
 import type { Random } from './random.ts'
 import type { Storage } from './storage.ts'
 
@@ -99,6 +100,11 @@ export class ScopedContext implements Context {
 
   trace(event: TraceFields): void {
     this.outer.trace({ component: this.name, ...event })
+  }
+
+  // A computation's tag is scoped like a timer's, so its outcome comes back to this component.
+  compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
+    this.outer.compute(job, scopedTimerTag(this.name, tag))
   }
 
   private routed(message: unknown): Routed {

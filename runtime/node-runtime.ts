@@ -1,9 +1,11 @@
 import { Result } from 'effect'
-import type { Actor, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from '../core/actor.ts'
+import { checkTimerDelay, type Actor, type Address, type Context, type PeerSignal, type TimerId, type TimerTag, type TraceFields } from '../core/actor.ts'
 import { datagramSource, isDatagramSource, isIdentityAddress } from '../core/address.ts'
 import { BoundedMap } from '../core/bounded-map.ts'
 import { fromHex, toHex } from '../core/bytes.ts'
 import { decodeFrame, encode } from '../core/codec.ts'
+import { acceptJob, type ComputeJob, type ComputeOutcome, type ComputeTag } from '../core/compute.ts'
+import { ComputePool, type ComputePoolOptions } from './compute-pool.ts'
 import { DEFAULT_DIAL_LIMITS, DialGate, dialProblem, type DialLimits } from '../core/dial-policy.ts'
 import { DEFAULT_LOG_SAMPLING, LogSampler, type LogRecord, type LogSampling } from './log-sampler.ts'
 import { hostOfSocketAddress, hostScope, networkGroup, parseHost } from '../core/network-address.ts'
@@ -38,6 +40,8 @@ export interface RuntimeOptions {
   /** Links this node dialled that stay open at once (default DEFAULT_MAX_OUTBOUND_LINKS). */
   readonly maxOutboundLinks?: number
   readonly logSampling?: LogSampling
+  /** The worker threads behind `ctx.compute` (default DEFAULT_COMPUTE_WORKERS, DEFAULT_MAX_QUEUED_JOBS). */
+  readonly compute?: ComputePoolOptions
 }
 
 // setTimeout takes at most 2^31 − 1 ms (24.8 days); longer timers (a 90-day key rotation) re-arm.
@@ -112,6 +116,7 @@ export class NodeRuntime {
   private readonly sampler: LogSampler
   private readonly summaries: NodeJS.Timeout
   private readonly problem: (url: string) => string | undefined
+  private readonly pool: ComputePool
   private nextTimer = 1
   private stopped = false
   readonly ctx: Context
@@ -132,6 +137,7 @@ export class NodeRuntime {
     })
     const allowLoopback = options.allowLoopback ?? false
     this.problem = options.dialProblem ?? ((url) => dialProblem(url, { allowLoopback }))
+    this.pool = new ComputePool(options.compute)
     this.commit = new OutputCommit(
       options.storage,
       setImmediate,
@@ -150,6 +156,7 @@ export class NodeRuntime {
       trace: (event: TraceFields) => runtime.log({ event: 'trace', ...event }),
       // A peer's address is the hex of the key its link proved: that is the key bound to it.
       keyOf: (address) => (isIdentityAddress(address) ? fromHex(address) : undefined),
+      compute: (job, tag) => runtime.compute(job, tag),
     }
   }
 
@@ -173,7 +180,7 @@ export class NodeRuntime {
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.timers.clear()
     clearInterval(this.summaries)
-    await Promise.all([this.options.transport.close(), this.options.lan?.close()])
+    await Promise.all([this.options.transport.close(), this.options.lan?.close(), this.pool.close()])
     this.options.storage.sync()
     this.sampler.flush(true)
   }
@@ -223,7 +230,11 @@ export class NodeRuntime {
 
   private send(to: Address, message: unknown): void {
     if (this.stopped) return
+    // Neither an identity nor a URL: no link or dial could ever reach it (the simulator's unknown node).
+    if (!isIdentityAddress(to) && !to.includes('://')) return this.log({ event: 'send-dropped', reason: 'unknown-address', to })
     const frame = encode(message)
+    // To self: held like any frame, then handed back as an input of its own, decoded through the inbox.
+    if (to === this.ctx.self) return this.commit.hold(() => void this.deliver(frame, to))
     this.commit.hold(() => this.route(to, frame))
   }
 
@@ -234,7 +245,7 @@ export class NodeRuntime {
     // An identity whose link is gone is dialled again at the URL it was reached at before, if any.
     const known = this.reachedAt.get(to)
     if (known !== undefined) return this.dial(known, frame, to)
-    this.log({ event: 'drop', reason: 'no-link', to })
+    this.log({ event: 'send-dropped', reason: 'no-link', to })
   }
 
   // Dials `url` (once, however many frames queue meanwhile) and sends `frame` over the new link. With
@@ -243,7 +254,7 @@ export class NodeRuntime {
     const queued = this.dialling.peek(url)
     if (queued !== undefined) {
       if (queued.length < DEFAULT_MAX_FRAMES_PER_DIAL) queued.push(frame)
-      else this.log({ event: 'drop', reason: 'dial-queue-full', to: url })
+      else this.log({ event: 'send-dropped', reason: 'dial-queue-full', to: url })
       return
     }
     const problem = this.problem(url)
@@ -277,18 +288,18 @@ export class NodeRuntime {
     try {
       link.send(frame)
     } catch (error) {
-      this.log({ event: 'drop', reason: (error as { reason?: string }).reason ?? 'error', to, detail: (error as Error).message })
+      this.log({ event: 'send-dropped', reason: (error as { reason?: string }).reason ?? 'error', to, detail: (error as Error).message })
     }
   }
 
   private broadcast(message: unknown): void {
     const lan = this.options.lan
     if (this.stopped) return
-    if (lan === undefined) return this.log({ event: 'drop', reason: 'no-broadcast-domain' })
+    if (lan === undefined) return this.log({ event: 'send-dropped', reason: 'no-broadcast-domain' })
     const datagram = encode(message)
     this.commit.hold(() =>
       lan.send(datagram).catch((error: Error & { reason?: string }) =>
-        this.log({ event: 'drop', reason: error.reason ?? 'error', to: 'lan', detail: error.message }),
+        this.log({ event: 'send-dropped', reason: error.reason ?? 'error', to: 'lan', detail: error.message }),
       ),
     )
   }
@@ -350,8 +361,9 @@ export class NodeRuntime {
   }
 
   private setTimer(delayMs: number, tag: TimerTag): TimerId {
+    checkTimerDelay(delayMs)
     const id = this.nextTimer++
-    this.arm(id, Date.now() + Math.max(0, delayMs), tag)
+    this.arm(id, Date.now() + delayMs, tag)
     return id
   }
 
@@ -370,6 +382,18 @@ export class NodeRuntime {
   private cancelTimer(id: TimerId): void {
     clearTimeout(this.timers.get(id))
     this.timers.delete(id)
+  }
+
+  /**
+   * Runs the job on the pool; its outcome is an input of its own, like a frame from a link: handled
+   * on the event loop after the worker answers, its sends held by output commit like any other's.
+   */
+  private compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
+    const accepted = acceptJob(job)
+    if (this.stopped) return
+    void this.pool.run(accepted.kind, accepted.input).then((outcome: ComputeOutcome) => {
+      if (!this.stopped) this.guard('computed', () => this.options.actor.computed?.(tag, outcome, this.ctx))
+    })
   }
 
   // An actor that throws loses the message it was handling, not the node: the error is logged.

@@ -1,6 +1,7 @@
 import { Result } from 'effect'
-import type { Actor, ActorFactory, Address, Context, PeerSignal, TimerId, TimerTag, TraceFields } from '../core/actor.ts'
+import { checkTimerDelay, type Actor, type ActorFactory, type Address, type Context, type PeerSignal, type TimerId, type TimerTag, type TraceFields } from '../core/actor.ts'
 import { decodeFrame, encode } from '../core/codec.ts'
+import { acceptJob, runJob, type ComputeJob, type ComputeOutcome, type ComputeTag } from '../core/compute.ts'
 import { wireSize } from '../core/wire-size.ts'
 import { ConfigError } from '../core/errors.ts'
 import { Random, type Seed } from '../core/random.ts'
@@ -84,18 +85,28 @@ const DELIVER = 0
 const TIMER = 1
 const FAULT = 2
 const BOOT = 3
+/** A message a node sent itself: it skips the network, and a crash before it arrives loses it. */
+const LOOPBACK = 4
+/** A computation's outcome, due when its virtual cost has passed. */
+const COMPUTED = 5
+
+/** The body of a COMPUTED event. */
+interface Computed {
+  readonly tag: ComputeTag
+  readonly outcome: ComputeOutcome
+}
 
 /** One scheduled event. A single class for every kind keeps the queue's items one shape for V8. */
 class SimEvent {
   constructor(
     readonly kind: number,
-    /** DELIVER: receiver; TIMER/BOOT: the node. */
+    /** DELIVER/LOOPBACK: receiver; TIMER/BOOT/COMPUTED: the node. */
     readonly node: number,
-    /** DELIVER: sender; TIMER: incarnation that set it. */
+    /** DELIVER: sender; TIMER/LOOPBACK/COMPUTED: incarnation that set, sent or asked it. */
     readonly source: number,
-    /** DELIVER: the message (bytes when `encoded`); TIMER: the tag; FAULT: the fault. */
+    /** DELIVER/LOOPBACK: the message (bytes when `encoded`); TIMER: the tag; FAULT: the fault; COMPUTED: a Computed. */
     readonly body: unknown,
-    /** DELIVER: encoded size; TIMER: timer id. */
+    /** DELIVER/LOOPBACK: encoded size; TIMER: timer id; COMPUTED: computation id. */
     readonly size: number,
     readonly encoded: boolean,
   ) {}
@@ -176,6 +187,10 @@ class NodeContext implements Context {
   keyOf(address: Address): Uint8Array | undefined {
     return this.sim.keyOf(address)
   }
+
+  compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
+    this.sim.compute(this.node, job, tag)
+  }
 }
 
 /**
@@ -212,6 +227,7 @@ export class Simulation implements SimulationView {
   private readonly trace: Trace
   private readonly liveTimers = new Set<TimerId>()
   private nextTimerId = 1
+  private nextComputation = 1
   private wireBody: unknown = undefined
   private wireBytes = 0
   private wireEncoded = false
@@ -329,6 +345,7 @@ export class Simulation implements SimulationView {
       this.trace.drop(this.now, node.index, node.index, this.wireBytes, 'unknown-address')
       return
     }
+    if (target === node) return this.loopback(node)
     this.route(node, target.index)
   }
 
@@ -338,7 +355,7 @@ export class Simulation implements SimulationView {
   }
 
   setTimer(node: SimNode, delayMs: number, tag: TimerTag): TimerId {
-    if (!(delayMs >= 0) || delayMs === Infinity) throw new RangeError(`setTimer: delay must be a finite number ≥ 0, got ${delayMs}`)
+    checkTimerDelay(delayMs)
     const id = this.nextTimerId++
     this.liveTimers.add(id)
     // A drifting clock runs its timers at its own rate.
@@ -357,6 +374,20 @@ export class Simulation implements SimulationView {
 
   keyOf(address: Address): Uint8Array | undefined {
     return this.byAddress.get(address)?.key
+  }
+
+  /**
+   * Runs the job now, inline (its result cannot depend on when it runs: it is pure), and delivers the
+   * outcome after its virtual cost, on the true clock: a cost is work done, not a reading of the node's
+   * (possibly skewed) clock. Computations run side by side, as if the node had a core for each.
+   */
+  compute<I>(node: SimNode, job: ComputeJob<I>, tag: ComputeTag): void {
+    const accepted = acceptJob(job)
+    const id = this.nextComputation++
+    const outcome = runJob(accepted.kind, accepted.input)
+    this.trace.compute(this.now, node.index, id, accepted.costMs)
+    const computed: Computed = { tag, outcome }
+    this.queue.push(this.now + accepted.costMs, new SimEvent(COMPUTED, node.index, node.incarnation, computed, id, false))
   }
 
   // ---- internals
@@ -379,6 +410,14 @@ export class Simulation implements SimulationView {
     }
     const bytes = encode(message)
     this.travel(bytes, bytes.length, true)
+  }
+
+  /** A message to self: counted and traced as sent, then delivered after the current event, not through the network. */
+  private loopback(node: SimNode): void {
+    this.stats.sent++
+    this.stats.bytesSent += this.wireBytes
+    this.trace.send(this.now, node.index, node.index, this.wireBytes)
+    this.queue.push(this.now, new SimEvent(LOOPBACK, node.index, node.incarnation, this.wireBody, this.wireBytes, this.wireEncoded))
   }
 
   private travel(body: unknown, size: number, encoded: boolean): void {
@@ -437,6 +476,10 @@ export class Simulation implements SimulationView {
         return this.applyFault(event.body as Fault)
       case BOOT:
         return this.boot(this.nodes[event.node] as SimNode)
+      case LOOPBACK:
+        return this.deliverToSelf(event)
+      case COMPUTED:
+        return this.completeComputation(event)
     }
   }
 
@@ -453,6 +496,21 @@ export class Simulation implements SimulationView {
       this.trace.drop(this.now, from, node.index, event.size, 'partition')
       return
     }
+    this.hand(node, from, event)
+  }
+
+  private deliverToSelf(event: SimEvent): void {
+    const node = this.nodes[event.node] as SimNode
+    if (!node.up || node.incarnation !== event.source) {
+      this.stats.dropped.down++
+      this.trace.drop(this.now, node.index, node.index, event.size, 'down')
+      return
+    }
+    this.hand(node, node.index, event)
+  }
+
+  /** Decodes a message that reached `node` from node `from` and gives it to the actor. */
+  private hand(node: SimNode, from: number, event: SimEvent): void {
     const actor = node.actor as Actor<unknown>
     let message = event.body
     if (event.encoded) {
@@ -505,6 +563,19 @@ export class Simulation implements SimulationView {
     this.trace.timer(this.now, node.index, id, tag)
     try {
       node.actor?.timer?.(tag, node.context)
+    } catch (error) {
+      this.actorFailed(node, error)
+    }
+    this.commit(node)
+  }
+
+  private completeComputation(event: SimEvent): void {
+    const node = this.nodes[event.node] as SimNode
+    if (!node.up || node.incarnation !== event.source) return
+    const { tag, outcome } = event.body as Computed
+    this.trace.computed(this.now, node.index, event.size, outcome.ok)
+    try {
+      node.actor?.computed?.(tag, outcome, node.context)
     } catch (error) {
       this.actorFailed(node, error)
     }

@@ -5,7 +5,7 @@ import { Blake2bStream } from '../core/hash.ts'
 export type TraceEvent = { readonly t: number; readonly kind: TraceKind } & Readonly<Record<string, unknown>>
 
 export type TraceKind = (typeof KIND_NAMES)[number]
-const KIND_NAMES = ['boot', 'send', 'deliver', 'drop', 'duplicate', 'reject', 'timer', 'fault', 'crash', 'restart', 'node', 'user'] as const
+const KIND_NAMES = ['boot', 'send', 'deliver', 'drop', 'duplicate', 'reject', 'timer', 'fault', 'crash', 'restart', 'node', 'user', 'compute', 'computed'] as const
 const KIND = Object.fromEntries(KIND_NAMES.map((name, i) => [name, i])) as { readonly [K in TraceKind]: number }
 
 /** Why a message was not delivered. */
@@ -86,6 +86,18 @@ export class Trace {
   fault(t: number, fault: object): void {
     this.data(KIND.fault, t, 0, fault)
     this.listener?.({ t, kind: 'fault', fault })
+  }
+
+  /** A computation asked (`ctx.compute`), due `costMs` later. */
+  compute(t: number, node: number, id: number, costMs: number): void {
+    this.data(KIND.compute, t, node, { id, costMs }) // a data record: the cost is fractional
+    this.listener?.({ t, kind: 'compute', node: this.names[node], id, costMs })
+  }
+
+  /** A computation's outcome handed to the actor. */
+  computed(t: number, node: number, id: number, ok: boolean): void {
+    this.record(KIND.computed, ok ? 1 : 0, t, node, id, 0)
+    this.listener?.({ t, kind: 'computed', node: this.names[node], id, ok })
   }
 
   /** An event an actor traced through its context. */

@@ -198,7 +198,7 @@ describe('NodeRuntime over links and a LAN', () => {
     expect(b.actor.got[0]!.from).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/)
     expect(b.logs.some((l) => l.event === 'rejected' && String(l.from).startsWith('udp://'))).toBe(true)
     // The echo to a datagram's source goes nowhere: it is not an address a node can dial.
-    expect(b.logs.some((l) => l.event === 'drop' && l.reason === 'no-link')).toBe(true)
+    expect(b.logs.some((l) => l.event === 'send-dropped' && l.reason === 'no-link')).toBe(true)
     for (const node of nodes) await node.runtime.stop()
     a.runtime.ctx.broadcast({ text: 'after stop' }) // dropped quietly, not thrown
   })
@@ -270,7 +270,7 @@ describe('NodeRuntime over links and a LAN', () => {
     // Frames behind one stalled dial are bounded too.
     for (let i = 0; i < 100; i++) runtime.ctx.send('wss://198.51.0.0:7000', { text: `${i}` })
     await settle()
-    expect(logs.filter((l) => l.event === 'drop' && l.reason === 'dial-queue-full').length).toBe(100 - DEFAULT_MAX_FRAMES_PER_DIAL)
+    expect(logs.filter((l) => l.event === 'send-dropped' && l.reason === 'dial-queue-full').length).toBe(100 - DEFAULT_MAX_FRAMES_PER_DIAL)
     // 12,000 announcements of fresh URLs, as in issue 9: at most maxConcurrent dials are ever under way.
     for (let i = 0; i < 12_000; i++) runtime.ctx.send(`wss://198.51.${i >> 8}.${i & 255}:7000`, { text: 'hi' })
     await settle()
