@@ -1,4 +1,5 @@
 import type { Address } from '../../core/actor.ts'
+import type { Component } from '../../core/component.ts'
 import { Composite } from '../../core/composite.ts'
 import type { NodeIdentity } from '../identity/identity.ts'
 import type { Resources } from '../peer/announcement.ts'
@@ -38,6 +39,11 @@ export interface VainNodeOptions extends OperatorRecordsInit, PeerStatusInit {
    * probed or relayed. Default: every address (in simulation, node names).
    */
   readonly acceptAddress?: (address: Address) => boolean
+  /**
+   * More subsystems of this node, run after the built-in ones (`kad`, `records`, `status`) with
+   * contexts of their own (core/component.ts): a library user's component joins a node here.
+   */
+  readonly components?: readonly Component[]
   /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers, diversity limits). */
   readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'announce' | 'isBlocked' | 'tierOf' | 'groupOf' | 'acceptAddress'>>
 }
@@ -83,7 +89,7 @@ export class VainNode extends Composite {
       },
     })
     const records = new OperatorRecords(options, { kad, identity: options.identity })
-    super([kad, records, new PeerStatus(options, { kad })])
+    super([kad, records, new PeerStatus(options, { kad }), ...(options.components ?? [])])
     this.peer = kad
     this.records = records
   }
