@@ -251,7 +251,7 @@ describe('FileStorage atomic keys', () => {
     const dir = fresh()
     const store = FileStorage.open(dir)
     store.put('identity/own', identity)
-    store.put('node/record-version/greeting', Buffer.from('42'))
+    store.put('records/version/greeting', Buffer.from('42'))
     store.put('dht/record/1', Buffer.from('r'))
     store.close()
     writeFileSync(join(dir, 'store.log'), Buffer.alloc(1024))
@@ -259,7 +259,7 @@ describe('FileStorage atomic keys', () => {
     FileStorage.repair(dir)
     const repaired = FileStorage.open(dir)
     expect(text(repaired.get('identity/own'))).toBe('epoch 7')
-    expect(repaired.keys()).toEqual(['identity/own', 'node/record-version/greeting'])
+    expect(repaired.keys()).toEqual(['identity/own', 'records/version/greeting'])
   })
 
   it('refuses a damaged atomic file, naming it', () => {

@@ -13,7 +13,7 @@ import { salvageFile, type FileRepair } from './store-repair.ts'
  * version of each record it publishes. Small, written rarely, and never keyed by what a stranger
  * chooses (`identity/peer/` and `identity/seq/` are not here), so rewriting them whole is cheap.
  */
-export const DEFAULT_ATOMIC_PREFIXES: readonly string[] = ['identity/own', 'identity/seed', 'node/record-version/']
+export const DEFAULT_ATOMIC_PREFIXES: readonly string[] = ['identity/own', 'identity/seed', 'records/version/']
 
 /**
  * The log is compacted once it is past this size and twice its live data: big enough that a busy

@@ -39,7 +39,7 @@ describe('the key book bounds confirmed identities too', () => {
     expect(ids.map((k) => book.isConfirmed(rootOf(k)))).toEqual([true, false, true])
     const forgotten = toHex(rootOf(ids[1]!))
     expect(ctx.storage.keys().filter((key) => key.includes(forgotten))).toEqual([])
-    expect(ctx.storage.keys('identity/peer/')).toHaveLength(2)
+    expect(ctx.storage.keys('peer/')).toHaveLength(2)
     // After a restart the book holds the same two, and their marks still refuse replays.
     const again = new EnvelopeOpener(new KeyBook(verifier, { maxConfirmed: 2 }), verifier)
     again.start(new Uint8Array(32).fill(9), ctx)
@@ -66,11 +66,11 @@ describe('the key book bounds confirmed identities too', () => {
     expect(confirm(ids[1]!)).toBe(true)
     expect(confirm(ids[2]!)).toBe(true)
     expect(ids.slice(0, 3).map((k) => book.isConfirmed(rootOf(k)))).toEqual([true, false, true])
-    expect(ctx.storage.keys('identity/peer/')).toHaveLength(2)
+    expect(ctx.storage.keys('peer/')).toHaveLength(2)
     contacts.add(toHex(rootOf(ids[2]!)))
     expect(confirm(ids[3]!)).toBe(false)
     expect(ids.map((k) => book.isConfirmed(rootOf(k)))).toEqual([true, false, true, false])
-    expect(ctx.storage.keys('identity/peer/')).toHaveLength(2)
+    expect(ctx.storage.keys('peer/')).toHaveLength(2)
   })
 
   it('never forgets an unconfirmed routing-table contact for a flood of fresh identities', () => {

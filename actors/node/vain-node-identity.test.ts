@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ManualContext } from '../../core/manual-context.ts'
+import { scopedTimerTag } from '../../core/scoped-context.ts'
 import type { SignedEnvelope } from '../identity/envelope.ts'
 import { ROTATION_TIMER } from '../identity/identity.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../identity/key-store.ts'
@@ -14,13 +15,15 @@ describe('a VainNode has one identity stack', () => {
     node.start(ctx)
     expect(node.peer.identity).toBe(node.identity)
     expect(node.identity.root).toEqual(keys.publicKey(ROOT_KEY))
-    const first = ctx.broadcasts[0] as SignedEnvelope
+    // The composite's messages carry their protocol: the announcement goes out as kad/1's.
+    const first = (ctx.broadcasts[0] as { p: string; m: SignedEnvelope }).m
+    expect((ctx.broadcasts[0] as { p: string }).p).toBe(KAD_PROTOCOL)
     expect(first).toMatchObject({ protocol: KAD_PROTOCOL, epoch: 0 })
     ctx.advance(60_000)
-    node.timer(ROTATION_TIMER, ctx)
+    node.timer(scopedTimerTag('identity', ROTATION_TIMER), ctx)
     expect(node.identity.epoch).toBe(1)
-    node.timer('introductions:announce', ctx)
-    const next = ctx.broadcasts.at(-1) as SignedEnvelope
+    node.timer(scopedTimerTag('kad', 'introductions:announce'), ctx)
+    const next = (ctx.broadcasts.at(-1) as { m: SignedEnvelope }).m
     expect(next).toMatchObject({ protocol: KAD_PROTOCOL, epoch: 1, cert: { epoch: 1 } })
     expect(next.seq).toBeGreaterThan(first.seq)
   })

@@ -1,6 +1,7 @@
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
 import type { Component } from '../../core/component.ts'
+import { ScopedContext, unscopeTimerTag } from '../../core/scoped-context.ts'
 import { identityStack, type IdentityStack } from '../identity/identity-stack.ts'
 import type { KeyStore } from '../identity/key-store.ts'
 import { Introductions, type AnnouncedView, type IntroductionOptions } from './introductions.ts'
@@ -114,6 +115,7 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
   readonly identity: IdentityStack
   /** Whether this node built its identity stack (and so starts it and routes its timers). */
   private readonly ownsIdentity: boolean
+  private identityContext: ScopedContext | undefined
   table!: RoutingTable
   id!: NodeId
   /** This node's identity key (its id is BLAKE2b of it). */
@@ -129,7 +131,8 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
 
   start(ctx: Context): void {
     const options = this.options
-    if (this.ownsIdentity) this.identity.start(ctx)
+    // A stack of its own runs in the scope a composite would give it: its keys under `identity/`.
+    if (this.ownsIdentity) this.identity.start((this.identityContext = new ScopedContext(ctx, this.identity.name, undefined)))
     this.key = this.identity.root
     this.id = nodeIdOf(this.key)
     this.table = new RoutingTable(this.id, {
@@ -252,7 +255,8 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
   timer(tag: TimerTag, ctx: Context): void {
     const { records, introductions, maintenance, rpcs } = this.using(ctx)
     if (records.timer(tag) || introductions.timer(tag, ctx) || maintenance.timer(tag) || rpcs.timer(tag)) return
-    if (this.ownsIdentity) this.identity.timer(tag, ctx)
+    const own = this.ownsIdentity ? unscopeTimerTag(tag) : undefined
+    if (own?.component === this.identity.name) this.identity.timer(own.tag, this.identityContext!)
   }
 
   /** What checked announcements said, by node id (hex). */

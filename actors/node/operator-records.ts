@@ -1,0 +1,129 @@
+import { Result } from 'effect'
+import type { Context, TimerTag } from '../../core/actor.ts'
+import { toHex } from '../../core/bytes.ts'
+import { decodeFrame, encode } from '../../core/codec.ts'
+import type { Component } from '../../core/component.ts'
+import { Count } from '../../core/schemas.ts'
+import type { IdentityStack } from '../identity/identity-stack.ts'
+import type { KademliaNode } from '../peer/kademlia.ts'
+import { idHex } from '../peer/node-id.ts'
+import { recordKey, signRecord, type DhtRecord } from '../peer/record.ts'
+
+/** A record this node publishes under its own key. */
+export interface Publication {
+  readonly name: string
+  readonly value: Uint8Array
+}
+
+/** A record this node looks for: `name` as published by the node whose root key is `publisher`. */
+export interface Search {
+  readonly publisher: Uint8Array
+  readonly name: string
+}
+
+export interface OperatorRecordsInit {
+  /** Records to publish once the node has peers, and to keep alive while it runs. */
+  readonly publish?: readonly Publication[]
+  /** Records to look for until found. */
+  readonly find?: readonly Search[]
+  /** Lifetime of the records this node publishes (default DEFAULT_RECORD_TTL_MS); republished at half of it. */
+  readonly recordTtlMs?: number
+  /** How often unfinished publications and searches are tried again (default DEFAULT_RETRY_MS). */
+  readonly retryMs?: number
+}
+
+/** An hour: a publisher republishes at half of it, as Kademlia's holders republish hourly. */
+export const DEFAULT_RECORD_TTL_MS = 3_600_000
+/** Publications and searches not done yet are tried again every 2 s: a join takes about that long. */
+export const DEFAULT_RETRY_MS = 2_000
+
+const TASKS = 'tasks'
+const VERSION_KEY = 'version/'
+
+/**
+ * The records an operator asked a node to publish and to find (`vain node --publish/--find`), done
+ * through the DHT component's in-node API. Publications are retried until a holder confirms one, then
+ * republished, with a fresh expiry and a higher version, at half their lifetime. Searches are retried
+ * until found.
+ */
+export class OperatorRecords implements Component {
+  readonly name = 'records'
+  /** What searches found (since the last start). */
+  readonly found = new Map<Search, DhtRecord>()
+  /** When each publication is next due (0: not yet confirmed by any holder). */
+  private readonly republishAt = new Map<Publication, number>()
+  /** Searches not yet answered, and those of them with a lookup under way. */
+  private readonly pending = new Set<Search>()
+  private readonly searching = new Set<Search>()
+  private ctx!: Context
+
+  constructor(
+    private readonly init: OperatorRecordsInit,
+    private readonly deps: { readonly kad: KademliaNode; readonly identity: IdentityStack },
+  ) {}
+
+  start(ctx: Context): void {
+    this.ctx = ctx
+    this.found.clear()
+    this.republishAt.clear()
+    this.pending.clear()
+    this.searching.clear()
+    for (const publication of this.init.publish ?? []) this.republishAt.set(publication, 0)
+    for (const search of this.init.find ?? []) this.pending.add(search)
+    ctx.setTimer(this.retryMs, TASKS)
+  }
+
+  timer(tag: TimerTag): void {
+    if (tag !== TASKS) return
+    for (const [publication, due] of this.republishAt) if (this.ctx.now() >= due) this.publish(publication)
+    for (const search of this.pending) this.search(search)
+    this.ctx.setTimer(this.retryMs, TASKS)
+  }
+
+  private get retryMs(): number {
+    return this.init.retryMs ?? DEFAULT_RETRY_MS
+  }
+
+  private get ttlMs(): number {
+    return this.init.recordTtlMs ?? DEFAULT_RECORD_TTL_MS
+  }
+
+  private publish(publication: Publication): void {
+    const { identity, kad } = this.deps
+    const ctx = this.ctx
+    const name = new TextEncoder().encode(publication.name)
+    const seq = this.nextVersion(publication.name)
+    const record = signRecord(identity.root, (m) => identity.signWithRoot(m), { name, value: publication.value, seq, expiresAt: ctx.now() + this.ttlMs })
+    // Not due again until this attempt is over: a slow one is not doubled by the next retry.
+    this.republishAt.set(publication, Number.POSITIVE_INFINITY)
+    kad.publish(record, (holders) => {
+      this.republishAt.set(publication, holders === 0 ? 0 : ctx.now() + this.ttlMs / 2)
+      ctx.trace({ type: holders === 0 ? 'record-unplaced' : 'record-published', name: publication.name, key: idHex(record.key), version: seq, holders })
+    })
+  }
+
+  // A record's version is the clock in ms, but always above the last one used, which is kept on disk:
+  // holders keep the highest version, so a clock set back (or a restart) must not lower it.
+  private nextVersion(name: string): number {
+    const storage = this.ctx.storage
+    const key = VERSION_KEY + name
+    const saved = storage.get(key)
+    const last = saved === undefined ? undefined : decodeFrame(saved, Count)
+    const version = Math.max(this.ctx.now(), last !== undefined && Result.isSuccess(last) ? last.success + 1 : 0)
+    storage.put(key, encode(version))
+    storage.sync()
+    return version
+  }
+
+  private search(search: Search): void {
+    if (this.searching.has(search)) return
+    this.searching.add(search)
+    const key = recordKey(search.publisher, new TextEncoder().encode(search.name))
+    this.deps.kad.get(key, (record) => {
+      this.searching.delete(search)
+      if (record === undefined || !this.pending.delete(search)) return
+      this.found.set(search, record)
+      this.ctx.trace({ type: 'record-found', publisher: toHex(search.publisher), name: search.name, value: new TextDecoder().decode(record.value), seq: record.seq })
+    })
+  }
+}
