@@ -295,7 +295,10 @@ export class MemoryStorage implements Storage {
   blobs(name: string): BlobStore {
     checkStoreName(name)
     const storage = this
-    const find = (hash: Uint8Array) => storage.live.blobs.get(name)?.get(blobName(hash))
+    const find = (hash: Uint8Array) => {
+      const key = blobName(hash)
+      return storage.live.blobs.get(name)?.get(key)
+    }
     const verified = (hash: Uint8Array) => {
       const bytes = find(hash)
       if (bytes !== undefined && !blake2b(bytes).equals(hash)) throw corruptBlob(blobName(hash))

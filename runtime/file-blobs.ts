@@ -56,7 +56,7 @@ export class FileBlobs implements BlobStore {
     if (!existsSync(path)) return undefined
     const bytes = readFileSync(path)
     if (!blake2b(bytes).equals(hash)) throw corruptBlob(blobName(hash))
-    return bytes
+    return plain(bytes)
   }
 
   has(hash: Uint8Array): boolean {
@@ -81,7 +81,7 @@ export class FileBlobs implements BlobStore {
         if (read === 0) break
         done += read
       }
-      return bytes.subarray(0, done)
+      return plain(bytes.subarray(0, done))
     } finally {
       closeSync(fd)
     }
@@ -127,3 +127,6 @@ function hashOfFile(path: string): string {
   }
   return stream.digestHex()
 }
+
+/** The same bytes as a plain Uint8Array (what MemoryStorage returns), without a copy. */
+const plain = (bytes: Buffer) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
