@@ -308,7 +308,9 @@ export class MemoryStorage implements Storage {
       put(bytes) {
         checkBlob(bytes, storage.limits)
         const hash = Uint8Array.from(blake2b(bytes))
-        if (!this.has(hash)) storage.write({ kind: 'blob', store: name, name: blobName(hash), bytes: bytes.slice() })
+        const present = find(hash)
+        // A damaged copy (damageBlob) is replaced, as FileBlobs replaces a damaged file.
+        if (present === undefined || !blake2b(present).equals(hash)) storage.write({ kind: 'blob', store: name, name: blobName(hash), bytes: bytes.slice() })
         return hash
       },
       get: (hash) => verified(hash)?.slice(),
