@@ -1,19 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Result, Schema } from 'effect'
+import { Result } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BlobTransfer } from '../actors/blob/blob-transfer.ts'
 import { DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW } from '../actors/blob/fetcher.ts'
 import { bytesEqual, toHex } from '../core/bytes.ts'
-import { decodeFrame } from '../core/codec.ts'
 import { Composite } from '../core/composite.ts'
 import { blake2b } from '../core/hash.ts'
-import type { Link, Transport } from '../core/transport.ts'
+import type { Link } from '../core/transport.ts'
 import { FileStorage } from '../runtime/file-storage.ts'
 import { NodeRuntime } from '../runtime/node-runtime.ts'
 import { selfSignedCertificate } from './ws/certificate.ts'
 import { WsTransport } from './ws/ws-transport.ts'
+import { isChunk, slowReader, tapped, wrapLinks } from './link-taps.fixtures.ts'
 import { testSigner } from './test-signer.ts'
 
 const tls = selfSignedCertificate()
@@ -25,44 +25,6 @@ const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
-
-/** `transport` with each of its links (dialled or accepted) passed through `wrap`. */
-function wrapLinks(transport: Transport, wrap: (link: Link) => Link): Transport {
-  return {
-    identity: transport.identity,
-    listen: () => transport.listen(),
-    dial: async (url, expected) => wrap(await transport.dial(url, expected)),
-    onLink: (handler) => transport.onLink((link) => handler(wrap(link))),
-    onMisbehaviour: (handler) => transport.onMisbehaviour(handler),
-    close: () => transport.close(),
-  }
-}
-
-/** A link whose sends and received frames are seen by `onSend` / held back by `receive`. */
-function tapped(link: Link, onSend: (frame: Uint8Array) => void, receive: (frame: Uint8Array, deliver: () => void) => void): Link {
-  return {
-    remoteIdentity: link.remoteIdentity,
-    remoteAddress: link.remoteAddress,
-    get open() {
-      return link.open
-    },
-    get bufferedBytes() {
-      return link.bufferedBytes
-    },
-    send(frame) {
-      link.send(frame)
-      onSend(frame)
-    },
-    close: () => link.close(),
-    onFrame: (handler) => link.onFrame((frame) => receive(frame, () => handler(frame))),
-    onClose: (handler) => link.onClose(handler),
-  }
-}
-
-const isChunk = (frame: Uint8Array) => {
-  const decoded = decodeFrame(frame, Schema.Struct({ m: Schema.Struct({ t: Schema.String }) }))
-  return Result.isSuccess(decoded) && decoded.success.m.t === 'chunk'
-}
 
 /** A node of one blob component over ws on loopback, with a FileStorage in a temporary directory. */
 async function start(seed: number, wrap: (link: Link) => Link = (link) => link) {
@@ -108,40 +70,15 @@ describe('blob/1 between two NodeRuntimes over ws on loopback', () => {
     let peakBuffered = 0
     // The holder counts each chunk as it hands it to the socket, with what its link holds unsent.
     const holder = await start(3, (link) =>
-      tapped(
-        link,
-        (frame) => {
-          if (!isChunk(frame)) return
-          sent++
-          peak = Math.max(peak, sent - read)
-          peakBuffered = Math.max(peakBuffered, link.bufferedBytes)
-        },
-        (_frame, deliver) => deliver(),
-      ),
+      tapped(link, (frame) => {
+        if (!isChunk(frame)) return
+        sent++
+        peak = Math.max(peak, sent - read)
+        peakBuffered = Math.max(peakBuffered, link.bufferedBytes)
+      }),
     )
-    // The fetcher reads one frame every 30 ms: what arrives faster waits (in its socket, or here).
-    const fetcher = await start(4, (link) => {
-      const queue: { frame: Uint8Array; deliver: () => void }[] = []
-      let draining = false
-      const drain = () => {
-        const next = queue.shift()
-        if (next === undefined) return void (draining = false)
-        if (isChunk(next.frame)) read++
-        next.deliver()
-        setTimeout(drain, 30)
-      }
-      return tapped(
-        link,
-        () => {},
-        (frame, deliver) => {
-          queue.push({ frame, deliver })
-          if (!draining) {
-            draining = true
-            setTimeout(drain, 30)
-          }
-        },
-      )
-    })
+    // The fetcher reads one frame every 30 ms: what arrives faster waits (in its socket, or in the queue).
+    const fetcher = await start(4, (link) => slowReader(link, 30, (frame) => (read += isChunk(frame) ? 1 : 0)))
     holder.blob.blobs().put(payload)
     expect(bytesEqual(await fetchOver(fetcher, holder), hash)).toBe(true)
     expect(sent).toBe(Math.ceil(FIVE_MB / DEFAULT_CHUNK_BYTES))
