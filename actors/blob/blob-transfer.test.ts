@@ -123,6 +123,23 @@ describe('blob/1 between two components', () => {
     expect(got.map(reasonOf)).toEqual(['too-large', 'refused-unknown'])
   })
 
+  it('a holder that restarts mid-transfer refuses the next chunk, and the fetch fails rather than hangs', () => {
+    const [holder, fetcher] = [node('h'), node('f', { chunkBytes: 1000, window: 1 })]
+    const hash = holder.blob.blobs().put(blobOf(5000))
+    const { got, done } = results()
+    fetcher.blob.fetch(hash, 'h', done)
+    let restarted = false
+    pump([holder, fetcher], (m) => {
+      if (!restarted && m.t === 'chunk') {
+        restarted = true
+        holder.blob.start(holder.ctx) // a crash loses the sessions
+      }
+      return m
+    })
+    expect(reasonOf(got[0])).toBe('refused-no-session')
+    expect(fetcher.blob.stats().fetches).toBe(0)
+  })
+
   it('asks again when the holder is silent, then gives up on the context clock', () => {
     const fetcher = node('f', { requestTimeoutMs: 1000, maxRetries: 2 })
     const { got, done } = results()
