@@ -67,8 +67,8 @@ async function fullRun(payload: Uint8Array, count: number): Promise<number> {
       if (++received === count) finish()
     }),
   )
-  const link: Link & { bufferedBytes?: number } = await b.dial(await a.listen(), a.identity)
-  const seconds = await pump(count, (seq) => link.send(encode({ seq, payload })), () => link.bufferedBytes ?? 0, done)
+  const link: Link = await b.dial(await a.listen(), a.identity)
+  const seconds = await pump(count, (seq) => link.send(encode({ seq, payload })), () => link.bufferedBytes, done)
   await Promise.all([a.close(), b.close()])
   return seconds
 }

@@ -10,6 +10,8 @@ function setup() {
     keys: (p?: string) => inner.keys(p),
     put: (k: string, v: Uint8Array) => inner.put(k, v),
     delete: (k: string) => inner.delete(k),
+    log: (n: string) => inner.log(n),
+    blobs: (n: string) => inner.blobs(n),
     sync: () => {
       events.push('sync')
       inner.sync()

@@ -1,4 +1,4 @@
-import type { Storage } from './storage.ts'
+import { observeWrites, type Storage } from './storage.ts'
 
 /**
  * Output commit: no frame leaves before the writes made before it are durable. An actor may confirm
@@ -27,23 +27,10 @@ export class OutputCommit {
     /** A held frame that failed as it was released (the others still go). */
     private readonly onReleaseFailure: (error: unknown) => void = () => {},
   ) {
-    const commit = this
-    this.storage = {
-      get: (key) => inner.get(key),
-      keys: (prefix) => inner.keys(prefix),
-      put(key, value) {
-        inner.put(key, value)
-        commit.dirty = true
-      },
-      delete(key) {
-        inner.delete(key)
-        commit.dirty = true
-      },
-      sync() {
-        inner.sync()
-        commit.dirty = false
-      },
-    }
+    this.storage = observeWrites(inner, {
+      written: () => (this.dirty = true),
+      synced: () => (this.dirty = false),
+    })
   }
 
   /** Holds `release` (which sends one frame) until the writes made so far are synced. */

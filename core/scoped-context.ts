@@ -1,7 +1,7 @@
 import type { Address, Context, TimerId, TimerTag, TraceFields } from './actor.ts'
 import type { ComputeJob, ComputeTag } from './compute.ts'
 import type { Random } from './random.ts'
-import type { Storage } from './storage.ts'
+import type { AppendLog, BlobStore, Storage } from './storage.ts'
 
 /*
  * What one component of a composite sees of its node's context (core/component.ts). Its timer tags
@@ -51,6 +51,14 @@ export class ScopedStorage implements Storage {
 
   keys(prefix = ''): string[] {
     return this.outer.keys(this.prefix + prefix).map((key) => key.slice(this.prefix.length))
+  }
+
+  log(name: string): AppendLog {
+    return this.outer.log(this.prefix + name)
+  }
+
+  blobs(name: string): BlobStore {
+    return this.outer.blobs(this.prefix + name)
   }
 
   sync(): void {

@@ -1,9 +1,11 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fsyncDirectory, replaceFileAtomically, writeAll } from './atomic-file.ts'
-import { encodeEntries, encodeRecord, isWholeRecordWithBadLength, nextRecordStart, readRecord, replayRecords } from './record-log.ts'
-import type { Storage } from '../core/storage.ts'
-import { StorageError } from './storage-error.ts'
+import { encodeEntries, encodeRecord, replayRecords } from './record-log.ts'
+import { checkTornTail, damaged } from './file-log-tail.ts'
+import { checkStoreName, DEFAULT_STORE_LIMITS, type AppendLog, type BlobStore, type Storage, type StoreLimits } from '../core/storage.ts'
+import { FileBlobs } from './file-blobs.ts'
+import { FileLog } from './file-log.ts'
 import { salvageFile, type FileRepair } from './store-repair.ts'
 
 /**
@@ -30,6 +32,8 @@ export interface FileStorageOptions {
   readonly atomicPrefixes?: readonly string[]
   /** Compact the log past this many bytes (and twice its live data); see DEFAULT_COMPACT_ABOVE_BYTES. */
   readonly compactAboveBytes?: number
+  /** Bounds of log records and blobs (default DEFAULT_STORE_LIMITS). */
+  readonly limits?: StoreLimits
 }
 
 /** What a repair did to each of a store's two files. */
@@ -46,6 +50,11 @@ const LOG_REPAIRING = `${LOG_FILE}.repairing`
 const ATOMIC_REPLACING = `${ATOMIC_FILE}.replacing`
 const ATOMIC_REPAIRING = `${ATOMIC_FILE}.repairing`
 const TEMPORARY_FILES = [COMPACTING, LOG_REPAIRING, ATOMIC_REPLACING, ATOMIC_REPAIRING]
+// Each log is a file in LOGS, each blob store a directory in BLOBS, made on first use. A store name's
+// `/` becomes `%2F` (names have no other character that needs escaping), so a name is one file name.
+const LOGS = 'logs'
+const BLOBS = 'blobs'
+const fileName = (storeName: string) => encodeURIComponent(storeName)
 
 /**
  * Durable Storage in a directory of two files, both in one record format (core/record-log.ts):
@@ -55,6 +64,8 @@ const TEMPORARY_FILES = [COMPACTING, LOG_REPAIRING, ATOMIC_REPLACING, ATOMIC_REP
  *   (temporary file, fsync, rename, directory fsync), so it is always one complete version, and damage
  *   to the log never reaches it.
  * All live entries are also held in memory, which suits an actor's state: reads never touch the disk.
+ * Logs (`logs/NAME.log`, runtime/file-log.ts) and blob stores (`blobs/NAME/`, runtime/file-blobs.ts)
+ * are read from disk instead: they hold what does not fit in memory. `sync()` makes them durable too.
  *
  * Opening replays the log. A torn final record, what a crash in the middle of an append leaves, is
  * cut off. Any other record that does not verify (valid records after it, or a file that is not a log
@@ -72,6 +83,9 @@ export class FileStorage implements Storage {
   private readonly compactAboveBytes: number
   /** The live entries' size as compaction would write them (roughly), kept up to date by every write. */
   private liveBytes = 0
+  private readonly logs = new Map<string, FileLog>()
+  private readonly blobStores = new Map<string, FileBlobs>()
+  private readonly limits: StoreLimits
 
   private constructor(
     private readonly dir: string,
@@ -85,6 +99,7 @@ export class FileStorage implements Storage {
     this.logPath = join(dir, LOG_FILE)
     this.atomicPrefixes = options.atomicPrefixes ?? DEFAULT_ATOMIC_PREFIXES
     this.compactAboveBytes = options.compactAboveBytes ?? DEFAULT_COMPACT_ABOVE_BYTES
+    this.limits = options.limits ?? DEFAULT_STORE_LIMITS
     for (const [key, value] of live) this.liveBytes += entryBytes(key, value)
     const created = !existsSync(this.logPath)
     this.fd = openSync(this.logPath, 'a+', 0o600)
@@ -147,9 +162,36 @@ export class FileStorage implements Storage {
     return [...this.live.keys(), ...this.atomic.keys()].filter((k) => k.startsWith(prefix)).sort()
   }
 
-  // The atomic file goes first: moveToAtomicFile relies on it being durable before the log records
-  // that the keys left the log. Otherwise the order does not matter (un-synced writes may be lost).
+  /**
+   * The log `name`, opened (its index rebuilt, a torn tail cut) on first use. Throws StorageError
+   * 'damaged' when its file does not verify where a crash could not have left it.
+   */
+  log(name: string): AppendLog {
+    checkStoreName(name)
+    let log = this.logs.get(name)
+    if (log === undefined) {
+      log = FileLog.open(join(this.subdirectory(LOGS), `${fileName(name)}.log`), this.limits)
+      this.logs.set(name, log)
+    }
+    return log
+  }
+
+  blobs(name: string): BlobStore {
+    checkStoreName(name)
+    let blobs = this.blobStores.get(name)
+    if (blobs === undefined) {
+      blobs = FileBlobs.open(join(this.subdirectory(BLOBS), fileName(name)), this.limits)
+      this.blobStores.set(name, blobs)
+    }
+    return blobs
+  }
+
+  // Blobs first, then logs, then the key-value files: a record naming a blob is never durable before the
+  // blob, even when a sync fails part way. The atomic file goes before the key-value log:
+  // moveToAtomicFile relies on it being durable before the log records that the keys left the log.
   sync(): void {
+    for (const blobs of this.blobStores.values()) blobs.sync()
+    for (const log of this.logs.values()) log.sync()
     if (this.atomicDirty) {
       replaceFileAtomically(join(this.dir, ATOMIC_FILE), encodeEntries(this.atomic), join(this.dir, ATOMIC_REPLACING))
       this.atomicDirty = false
@@ -162,6 +204,16 @@ export class FileStorage implements Storage {
   close(): void {
     this.sync()
     closeSync(this.fd)
+    for (const log of this.logs.values()) log.close()
+  }
+
+  private subdirectory(name: string): string {
+    const path = join(this.dir, name)
+    if (!existsSync(path)) {
+      mkdirSync(path)
+      fsyncDirectory(this.dir)
+    }
+    return path
   }
 
   private write(key: string, value: Uint8Array | null): void {
@@ -239,25 +291,4 @@ function readAtomicFile(path: string): Map<string, Uint8Array> {
   const end = replayRecords(bytes, ([key, value]) => apply(entries, key, value))
   if (end < bytes.length) throw damaged(path, end, bytes.length, 'this file is replaced whole, so no crash leaves it so')
   return entries
-}
-
-// The log stops verifying at `end`. That is a torn final record, what an interrupted append leaves,
-// only when the bytes left are fewer than the record says, no whole record follows, and they are not
-// a whole record whose length field alone was damaged. Anything else would drop synced writes.
-function checkTornTail(bytes: Buffer, end: number, path: string): void {
-  const record = readRecord(bytes, end)
-  const following = nextRecordStart(bytes, end + 1)
-  const short = record.entry === undefined && record.short
-  if (short && following === undefined && !isWholeRecordWithBadLength(bytes, end)) return
-  const why =
-    following !== undefined
-      ? `valid records follow it (the next at byte ${following}), so cutting the log there would drop synced writes`
-      : end === 0
-        ? 'no record verifies at all: this is not a store log (zero-filled, or overwritten)'
-        : 'it is not what an interrupted append leaves'
-  throw damaged(path, end, bytes.length, why)
-}
-
-function damaged(path: string, offset: number, size: number, why: string): StorageError {
-  return new StorageError('damaged', `${path} is damaged at byte ${offset} of ${size}: ${why}; it was left as it is`, path, offset)
 }

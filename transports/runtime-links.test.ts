@@ -222,6 +222,8 @@ describe('NodeRuntime over links and a LAN', () => {
       keys: (p) => inner.keys(p),
       put: (k, v) => (events.push('put'), inner.put(k, v)),
       delete: (k) => inner.delete(k),
+      log: (n) => inner.log(n),
+      blobs: (n) => inner.blobs(n),
       sync: () => (events.push('sync'), inner.sync()),
     }
     const acker: Actor<Note> = {
