@@ -4,14 +4,16 @@ import { DEFAULT_MAX_PER_GROUP, DEFAULT_MAX_PER_GROUP_IN_TABLE, VainNode, type V
 import { DEFAULT_NETWORK } from './network.ts'
 import { Simulation } from './simulation.ts'
 import type { TraceEvent } from './trace.ts'
+import type { Context, TimerTag } from '../core/actor.ts'
+import type { Component } from '../core/component.ts'
 
 const text = (s: string) => new TextEncoder().encode(s)
 const keys = (i: number) => new MemoryKeyStore(new Uint8Array(32).fill(i + 1))
 
 /** `n` nodes: the first three on one LAN with no bootstrap, the rest joining through n0. */
-function network(seed: number, n: number, extra: (i: number) => Partial<VainNodeOptions>) {
+function network(seed: number, n: number, extra: (i: number) => Partial<VainNodeOptions>, all = false) {
   const events: TraceEvent[] = []
-  const sim = new Simulation({ seed, network: DEFAULT_NETWORK, onTrace: (e) => e.kind === 'user' && events.push(e) })
+  const sim = new Simulation({ seed, network: DEFAULT_NETWORK, onTrace: (e) => (all ? events.push(e) : e.kind === 'user' && events.push(e)) })
   for (let i = 0; i < n; i++) {
     const name = `n${i}`
     const onLan = i < 3
@@ -136,5 +138,44 @@ describe('VainNode', () => {
     const open = network(12, 16, () => ({}))
     open.sim.run({ untilMs: 10_000 })
     expect(open.sim.actor<VainNode>('n0')!.peer.table.size).toBe(15)
+  })
+
+  it('a third subsystem leaves the trace of the others unchanged: their messages, timers, draws and events', () => {
+    // A component that does what a subsystem does without the network: it draws, writes, syncs,
+    // arms timers under the same tags the others use, and traces.
+    class Bystander implements Component {
+      readonly name = 'bystander'
+      start(ctx: Context): void {
+        ctx.setTimer(ctx.random.int(1_000), 'tasks')
+      }
+      timer(_tag: TimerTag, ctx: Context): void {
+        ctx.storage.put('status', ctx.random.bytes(16))
+        ctx.storage.sync()
+        ctx.trace({ type: 'peers', count: ctx.random.int(100) })
+        ctx.setTimer(300 + ctx.random.int(1_000), 'status')
+      }
+    }
+    const publisher = keys(2).publicKey(ROOT_KEY)
+    const run = (third: boolean) => {
+      const { sim, events } = network(
+        5,
+        10,
+        (i) => ({
+          ...(i === 2 && { publish: [{ name: 'greeting', value: text('hi') }] }),
+          ...(i === 9 && { find: [{ publisher, name: 'greeting' }] }),
+          ...(third && { components: [new Bystander()] }),
+        }),
+        true,
+      )
+      sim.run({ untilMs: 12_000 })
+      // Timer ids are the simulator's own counter, which the third component's timers advance.
+      return events
+        .filter((e) => e.component !== 'bystander' && !(e.kind === 'timer' && String(e.tag).startsWith('bystander/')))
+        .map((e) => (e.kind === 'timer' ? { ...e, id: undefined } : e))
+    }
+    const without = run(false)
+    expect(without.some((e) => e.type === 'record-found')).toBe(true)
+    expect(without.length).toBeGreaterThan(500)
+    expect(run(true)).toEqual(without)
   })
 })
