@@ -141,17 +141,19 @@ describe('VainNode', () => {
   })
 
   it('a third subsystem leaves the trace of the others unchanged: their messages, timers, draws and events', () => {
-    // A component that does what a subsystem does without the network: it draws, writes, syncs,
-    // arms timers under the same tags the others use, and traces.
-    class Bystander implements Component {
-      readonly name = 'bystander'
+    // Components that do what a subsystem does without the network: they draw, write, sync, arm
+    // timers under the same tags the others use, and trace.
+    // The witness, present in both runs, traces what it draws.
+    class Subsystem implements Component {
+      constructor(readonly name: string) {}
       start(ctx: Context): void {
         ctx.setTimer(ctx.random.int(1_000), 'tasks')
       }
       timer(_tag: TimerTag, ctx: Context): void {
+        const last = ctx.storage.get('status')?.[0]
         ctx.storage.put('status', ctx.random.bytes(16))
         ctx.storage.sync()
-        ctx.trace({ type: 'peers', count: ctx.random.int(100) })
+        ctx.trace({ type: 'peers', count: ctx.random.int(1_000_000), last })
         ctx.setTimer(300 + ctx.random.int(1_000), 'status')
       }
     }
@@ -163,7 +165,7 @@ describe('VainNode', () => {
         (i) => ({
           ...(i === 2 && { publish: [{ name: 'greeting', value: text('hi') }] }),
           ...(i === 9 && { find: [{ publisher, name: 'greeting' }] }),
-          ...(third && { components: [new Bystander()] }),
+          components: third ? [new Subsystem('witness'), new Subsystem('bystander')] : [new Subsystem('witness')],
         }),
         true,
       )
@@ -175,6 +177,7 @@ describe('VainNode', () => {
     }
     const without = run(false)
     expect(without.some((e) => e.type === 'record-found')).toBe(true)
+    expect(without.filter((e) => e.component === 'witness').length).toBeGreaterThan(50)
     expect(without.length).toBeGreaterThan(500)
     expect(run(true)).toEqual(without)
   })
