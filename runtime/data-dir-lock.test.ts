@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DataDirLock, LOCK_FILE } from './data-dir-lock.ts'
 import { StorageError } from './storage-error.ts'
+import { tempDir } from '../core/temp-dir.fixtures.ts'
 
-const fresh = () => mkdtempSync(join(tmpdir(), 'vain-lock-'))
+const fresh = () => tempDir('lock')
 
 function refusal(dir: string): StorageError {
   try {

@@ -1,8 +1,7 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { bytesEqual } from '../core/bytes.ts'
 import { blake2b } from '../core/hash.ts'
 import { storageContract } from '../core/storage-contract.suite.ts'
@@ -11,16 +10,9 @@ import { SCAN_WINDOW_BYTES } from './file-log.ts'
 import { encodeRecord } from './record-log.ts'
 import { FileStorage } from './file-storage.ts'
 import { StorageError } from './storage-error.ts'
+import { tempDir } from '../core/temp-dir.fixtures.ts'
 
-const dirs: string[] = []
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vain-log-'))
-  dirs.push(dir)
-  return dir
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+const logDir = () => tempDir('log')
 
 const bytes = (s: string) => new TextEncoder().encode(s)
 const LOG_FILE = (dir: string, name: string) => join(dir, 'logs', `${encodeURIComponent(name)}.log`)
@@ -29,12 +21,12 @@ const records = (store: FileStorage, name: string) => Array.from({ length: store
 describe('FileStorage logs and blobs', () => {
   // A crash is what is on disk at that instant: a copy of the directory, opened, while the writer is dropped.
   storageContract((limits) => {
-    let dir = tempDir()
+    let dir = logDir()
     let storage = FileStorage.open(dir, { limits })
     return {
       storage,
       crash() {
-        const copy = tempDir()
+        const copy = logDir()
         cpSync(dir, copy, { recursive: true })
         storage.close()
         dir = copy
@@ -46,7 +38,7 @@ describe('FileStorage logs and blobs', () => {
   }, 25)
 
   it('cut at any offset, a log opens with exactly the records wholly before the cut, and the file is cut to them (property)', () => {
-    const dir = tempDir()
+    const dir = logDir()
     const store = FileStorage.open(dir)
     const written = Array.from({ length: 12 }, (_, i) => bytes(`record ${i} `.repeat(i + 1)))
     for (const record of written) store.log('fl/ledger').append(record)
@@ -57,7 +49,7 @@ describe('FileStorage logs and blobs', () => {
     expect(end).toBe(whole.length)
     fc.assert(
       fc.property(fc.integer({ min: 0, max: whole.length }), (cut) => {
-        const copy = tempDir()
+        const copy = logDir()
         cpSync(join(dir, 'logs'), join(copy, 'logs'), { recursive: true })
         truncateSync(LOG_FILE(copy, 'fl/ledger'), cut)
         const reopened = FileStorage.open(copy)
@@ -75,7 +67,7 @@ describe('FileStorage logs and blobs', () => {
   })
 
   it('refuses a log damaged in the middle, naming the file and offset, and changes nothing', () => {
-    const dir = tempDir()
+    const dir = logDir()
     const store = FileStorage.open(dir)
     for (let i = 0; i < 20; i++) store.log('ledger').append(bytes(`entry ${i}`))
     store.close()
@@ -92,7 +84,7 @@ describe('FileStorage logs and blobs', () => {
   })
 
   it('reads go to the disk: a record damaged after open is reported as corrupt, not served from memory', () => {
-    const dir = tempDir()
+    const dir = logDir()
     const store = FileStorage.open(dir)
     const log = store.log('ledger')
     log.append(bytes('first'))
@@ -108,7 +100,7 @@ describe('FileStorage logs and blobs', () => {
   })
 
   it('indexes records longer than a scan window', () => {
-    const dir = tempDir()
+    const dir = logDir()
     const limits = { ...DEFAULT_STORE_LIMITS, maxLogRecordBytes: SCAN_WINDOW_BYTES + 10 }
     const store = FileStorage.open(dir, { limits })
     const big = new Uint8Array(SCAN_WINDOW_BYTES + 10).fill(7)
@@ -121,7 +113,7 @@ describe('FileStorage logs and blobs', () => {
   })
 
   it('detects a blob damaged on disk, never returns it, and a put of its bytes repairs it', () => {
-    const dir = tempDir()
+    const dir = logDir()
     const store = FileStorage.open(dir)
     const blobs = store.blobs('fl/models')
     const weights = Uint8Array.from({ length: 3 << 20 }, (_, i) => (i * 31) % 256)
@@ -141,7 +133,7 @@ describe('FileStorage logs and blobs', () => {
   })
 
   it('removes a blob write a crash interrupted, and creates no log or blob directory until one is used', () => {
-    const dir = tempDir()
+    const dir = logDir()
     FileStorage.open(dir).close()
     expect(readdirSync(dir).sort()).toEqual(['atomic.state', 'store.log'].filter((f) => existsSync(join(dir, f))).sort())
     const store = FileStorage.open(dir)

@@ -1,10 +1,9 @@
-import { mkdtempSync, readdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readdirSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FileStorage } from './file-storage.ts'
 import { printUntilKilled } from './sigkill.fixtures.ts'
+import { tempDir } from '../core/temp-dir.fixtures.ts'
 
 // The writer: batches of four overwrites of 32 rotating keys plus a counter, the identity state (an
 // atomic key) every third batch, a sync, then the acknowledgement `n` on stdout (a pipe write on Linux
@@ -34,7 +33,7 @@ describe('FileStorage killed with SIGKILL at random instants', () => {
   it('opens after every kill with every acknowledged write, identity state and compactions included (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 250 }), { minLength: 1, maxLength: 3 }), async (delays) => {
-        const dir = mkdtempSync(join(tmpdir(), 'vain-kill-'))
+        const dir = tempDir('kill')
         for (const delay of delays) {
           const acked = await writeUntilKilled(dir, delay)
           const store = FileStorage.open(dir) // it must open: a kill leaves at most a torn final record

@@ -1,13 +1,13 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FileStorage } from './file-storage.ts'
 import { encodeRecord } from './record-log.ts'
 import { StorageError } from './storage-error.ts'
+import { tempDir } from '../core/temp-dir.fixtures.ts'
 
-const fresh = () => mkdtempSync(join(tmpdir(), 'vain-store-'))
+const fresh = () => tempDir('store')
 const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString())
 
 describe('FileStorage', () => {

@@ -1,13 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDir } from '../core/temp-dir.fixtures.ts'
 import { KeyFileError, TEST_COST, openSeedFile, sealSeedFile } from './sealed-seed-file.ts'
 
 const seed = new Uint8Array(32).map((_, i) => i)
-const dir = mkdtempSync(join(tmpdir(), 'vain-keys-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const dir = tempDir('keys')
 
 describe('sealed seed file', () => {
   it('seals the seed and reopens it with the passphrase', () => {

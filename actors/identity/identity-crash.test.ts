@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { printUntilKilled } from '../../runtime/sigkill.fixtures.ts'
+import { tempDir } from '../../core/temp-dir.fixtures.ts'
 
 /*
  * The node's own identity state under kill -9 (issue 9: a node whose store was lost came back at
@@ -34,7 +32,7 @@ describe('a node identity killed with SIGKILL at random instants', () => {
   it('never numbers an envelope at or below one it sealed before the kill (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 1, maxLength: 3 }), async (delays) => {
-        const dir = mkdtempSync(join(tmpdir(), 'vain-identity-kill-'))
+        const dir = tempDir('identity-kill')
         let highest = -1
         for (const delay of delays) {
           const sealed = await sealUntilKilled(dir, delay)
