@@ -141,6 +141,29 @@ describe('Composite', () => {
     expect(refused([{ name: 'a', protocol: 'a/1' }])).toThrow(/no inbox and receive/)
   })
 
+  it('lets no component cancel, read or sign for another: timer ids, logs, blobs and trace names are its own', () => {
+    const [a, b] = [new Probe('a', 'a/1'), new Probe('b', 'b/1')]
+    const node = new Composite([a, b])
+    const ctx = new ManualContext('n')
+    node.start(ctx)
+    // Both armed timers 1 and 2 (their own numbers); b cancelling "1" and "2" cancels only its own.
+    b.ctx.cancelTimer(1)
+    b.ctx.cancelTimer(2)
+    b.ctx.cancelTimer(99)
+    fireAll(node, ctx)
+    expect(a.seen.map((s) => s.kind)).toEqual(['timer', 'timer'])
+    expect(b.seen).toEqual([])
+    // Logs and blobs live under the component's name; a name that climbs out is refused.
+    a.ctx.storage.log('ledger').append(new Uint8Array([1]))
+    expect(b.ctx.storage.log('ledger').length).toBe(0)
+    expect(ctx.storage.log('a/ledger').length).toBe(1)
+    const hash = a.ctx.storage.blobs('weights').put(new Uint8Array([7]))
+    expect(b.ctx.storage.blobs('weights').has(hash)).toBe(false)
+    for (const escape of ['../b/ledger', 'x/../../b', '.', '']) expect(() => b.ctx.storage.log(escape)).toThrow()
+    b.ctx.trace({ component: 'a', type: 'forged' })
+    expect(ctx.traces.at(-1)).toEqual({ component: 'b', type: 'forged' })
+  })
+
   it('refuses an input through another context than the one it started with', () => {
     const node = new Composite([new Probe('a', 'a/1')])
     node.start(new ManualContext('n'))

@@ -2,7 +2,7 @@ import { Schema } from 'effect'
 import type { Actor, Address, Context, PeerSignal, TimerTag } from './actor.ts'
 import { COMPONENT_NAME, PROTOCOL_ID, type Component } from './component.ts'
 import type { ComputeOutcome, ComputeTag } from './compute.ts'
-import { ScopedContext, unscopeTimerTag, type Routed } from './scoped-context.ts'
+import { ScopedContext, unscopeTag, type Routed } from './scoped-context.ts'
 
 /** Why a set of components cannot form a node: a clear error at construction, never at run time. */
 export class CompositionError extends Error {
@@ -52,13 +52,13 @@ export class Composite implements Actor<Routed> {
   }
 
   timer(tag: TimerTag, ctx: Context): void {
-    const [component, own] = this.ownerOf(tag, 'timer')
-    component.timer?.(own, this.contextOf(component, ctx))
+    const [component, scoped, own] = this.ownerOf(tag, ctx, 'timer')
+    component.timer?.(own, scoped)
   }
 
   computed(tag: ComputeTag, outcome: ComputeOutcome, ctx: Context): void {
-    const [component, own] = this.ownerOf(tag, 'computation')
-    component.computed?.(own, outcome, this.contextOf(component, ctx))
+    const [component, scoped, own] = this.ownerOf(tag, ctx, 'computation')
+    component.computed?.(own, outcome, scoped)
   }
 
   signal(signal: PeerSignal, ctx: Context): void {
@@ -71,12 +71,14 @@ export class Composite implements Actor<Routed> {
     return this.contexts.get(component)!
   }
 
-  // The component whose ScopedContext made `tag` (a timer's or a computation's), and its own tag.
-  private ownerOf(tag: TimerTag | ComputeTag, what: string): [Component, TimerTag] {
-    const scoped = unscopeTimerTag(tag)
-    const component = scoped === undefined ? undefined : this.byName.get(scoped.component)
+  // The component whose ScopedContext made `tag` (a timer's or a computation's), that context, and the
+  // component's own tag.
+  private ownerOf(tag: TimerTag | ComputeTag, ctx: Context, what: string): [Component, ScopedContext, TimerTag] {
+    const name = unscopeTag(tag)?.component
+    const component = name === undefined ? undefined : this.byName.get(name)
     if (component === undefined) throw new Error(`${what} ${String(tag)} belongs to no component of this node`)
-    return [component, scoped!.tag]
+    const scoped = this.contextOf(component, ctx)
+    return [component, scoped, scoped.takeTag(tag)!]
   }
 
   private admit(component: Component): void {

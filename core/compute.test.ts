@@ -66,7 +66,7 @@ describe('compute in a composite', () => {
     const node = new Composite([a, b, { name: 'idle', inbox: Schema.Struct({}) }])
     const ctx = new ManualContext()
     node.start(ctx)
-    expect([...ctx.computations.values()].map((c) => c.tag)).toEqual(['a/proof', 'b/proof'])
+    expect([...ctx.computations.values()].map((c) => c.tag)).toEqual(['a:1/proof', 'b:1/proof'])
     ctx.drive(node, 1)
     expect(a.outcomes).toEqual([{ tag: 'proof', outcome: runJob(HASH_CHAIN, { seed: new Uint8Array(32), rounds: 1 }) }])
     expect(b.outcomes).toEqual([{ tag: 'proof', outcome: runJob(HASH_CHAIN, { seed: new Uint8Array(32), rounds: 2 }) }])

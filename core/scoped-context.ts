@@ -10,18 +10,21 @@ import type { AppendLog, BlobStore, Storage } from './storage.ts'
  * meet the runtime: a component never sees another's tags or keys, whatever it names them.
  */
 
-/** The runtime's timer tag of a component's timer: `name/tag` for a string tag, `name#tag` for a number. */
-export function scopedTimerTag(component: string, tag: TimerTag): string {
-  return typeof tag === 'number' ? `${component}#${tag}` : `${component}/${tag}`
+/**
+ * The runtime's tag of a component's timer or computation: `name:n/tag` for a string tag, `name:n#tag`
+ * for a number, where `n` is the component's own number for it (its timer id).
+ */
+export function scopedTag(component: string, local: number, tag: TimerTag): string {
+  return `${component}:${local}${typeof tag === 'number' ? '#' : '/'}${tag}`
 }
 
-/** The component and its own tag, from a runtime timer tag made by `scopedTimerTag`. */
-export function unscopeTimerTag(tag: TimerTag): { readonly component: string; readonly tag: TimerTag } | undefined {
+/** The component, its number and its own tag, from a runtime tag made by `scopedTag`. */
+export function unscopeTag(tag: TimerTag): { readonly component: string; readonly local: number; readonly tag: TimerTag } | undefined {
   if (typeof tag !== 'string') return undefined
-  const cut = tag.search(/[/#]/)
-  if (cut <= 0) return undefined
-  const own = tag.slice(cut + 1)
-  return { component: tag.slice(0, cut), tag: tag[cut] === '#' ? Number(own) : own }
+  const parsed = /^([a-z][a-z0-9-]*):(\d+)([/#])/.exec(tag)
+  if (parsed === null) return undefined
+  const own = tag.slice(parsed[0].length)
+  return { component: parsed[1]!, local: Number(parsed[2]), tag: parsed[3] === '#' ? Number(own) : own }
 }
 
 /** A message of a composite on the wire: the protocol it belongs to and the message itself. */
@@ -71,6 +74,9 @@ export class ScopedContext implements Context {
   readonly self: Address
   readonly random: Random
   readonly storage: Storage
+  /** Pending timers: this component's id → the runtime's. */
+  private readonly pending = new Map<TimerId, TimerId>()
+  private nextLocal = 1
 
   constructor(
     private readonly outer: Context,
@@ -98,21 +104,40 @@ export class ScopedContext implements Context {
     this.outer.broadcast(this.routed(message))
   }
 
+  // A component's timer ids are its own numbers, mapped to the runtime's: it can cancel only its own
+  // timers, whatever id it passes (the runtime's ids are one counter shared by every component).
   setTimer(delayMs: number, tag: TimerTag): TimerId {
-    return this.outer.setTimer(delayMs, scopedTimerTag(this.name, tag))
+    const local = this.nextLocal++
+    this.pending.set(local, this.outer.setTimer(delayMs, scopedTag(this.name, local, tag)))
+    return local
   }
 
   cancelTimer(id: TimerId): void {
-    this.outer.cancelTimer(id)
+    const outer = this.pending.get(id)
+    if (outer === undefined) return // fired, cancelled, or never this component's
+    this.pending.delete(id)
+    this.outer.cancelTimer(outer)
   }
 
+  /**
+   * The component's own tag of a runtime timer or computation tag this context made, once: a timer
+   * that fires is no longer pending. Undefined for a tag of another component.
+   */
+  takeTag(tag: TimerTag): TimerTag | undefined {
+    const scoped = unscopeTag(tag)
+    if (scoped === undefined || scoped.component !== this.name) return undefined
+    this.pending.delete(scoped.local)
+    return scoped.tag
+  }
+
+  // The component's name is the last word: an event cannot pass itself off as another component's.
   trace(event: TraceFields): void {
-    this.outer.trace({ component: this.name, ...event })
+    this.outer.trace({ ...event, component: this.name })
   }
 
   // A computation's tag is scoped like a timer's, so its outcome comes back to this component.
   compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
-    this.outer.compute(job, scopedTimerTag(this.name, tag))
+    this.outer.compute(job, scopedTag(this.name, this.nextLocal++, tag))
   }
 
   private routed(message: unknown): Routed {

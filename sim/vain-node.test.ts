@@ -172,7 +172,7 @@ describe('VainNode', () => {
       sim.run({ untilMs: 12_000 })
       // Timer ids are the simulator's own counter, which the third component's timers advance.
       return events
-        .filter((e) => e.component !== 'bystander' && !(e.kind === 'timer' && String(e.tag).startsWith('bystander/')))
+        .filter((e) => e.component !== 'bystander' && !(e.kind === 'timer' && String(e.tag).startsWith('bystander:')))
         .map((e) => (e.kind === 'timer' ? { ...e, id: undefined } : e))
     }
     const without = run(false)

@@ -1,7 +1,7 @@
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
 import type { Component } from '../../core/component.ts'
-import { ScopedContext, unscopeTimerTag } from '../../core/scoped-context.ts'
+import { ScopedContext } from '../../core/scoped-context.ts'
 import { identityStack, type IdentityStack } from '../identity/identity-stack.ts'
 import type { KeyStore } from '../identity/key-store.ts'
 import { Introductions, type AnnouncedView, type IntroductionOptions } from './introductions.ts'
@@ -255,8 +255,8 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
   timer(tag: TimerTag, ctx: Context): void {
     const { records, introductions, maintenance, rpcs } = this.using(ctx)
     if (records.timer(tag) || introductions.timer(tag, ctx) || maintenance.timer(tag) || rpcs.timer(tag)) return
-    const own = this.ownsIdentity ? unscopeTimerTag(tag) : undefined
-    if (own?.component === this.identity.name) this.identity.timer(own.tag, this.identityContext!)
+    const own = this.identityContext?.takeTag(tag)
+    if (own !== undefined) this.identity.timer(own, this.identityContext!)
   }
 
   /** What checked announcements said, by node id (hex). */
