@@ -3,6 +3,7 @@ import type { Component } from '../../core/component.ts'
 import { Composite } from '../../core/composite.ts'
 import { identityStack, type IdentityStack, type IdentityStackInit } from '../identity/identity-stack.ts'
 import type { Resources } from '../peer/announcement.ts'
+import { DEFAULT_TIER } from '../peer/introductions.ts'
 import { KademliaNode, type KademliaOptions } from '../peer/kademlia.ts'
 import { idHex, idsEqual, nodeIdOf, type NodeId } from '../peer/node-id.ts'
 import type { DhtRecord } from '../peer/record.ts'
@@ -49,6 +50,9 @@ export interface VainNodeOptions extends OperatorRecordsInit, PeerStatusInit {
   readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'keys' | 'announce' | 'isBlocked' | 'tierOf' | 'groupOf' | 'acceptAddress'>>
 }
 
+/** What a node announces it offers when its operator says nothing: nothing, so no task is sent its way on a guess. */
+export const NO_RESOURCES: Resources = { cpuCores: 0, memoryMiB: 0, gpus: 0 }
+
 /**
  * Diversity limits of the routing table (docs/dht.md): at most 2 contacts of one network group in a
  * bucket (the `eclipse` scenario's defence: Sybils from one network then hold 2 of 11 buckets, not
@@ -83,12 +87,12 @@ export class VainNode extends Composite {
       bootstrap: options.bootstrap,
       identity,
       ...(blocked.size > 0 && { isBlocked: (id: NodeId) => blocked.has(idHex(id)) }),
-      tierOf: (id) => (idsEqual(id, kad.id) ? (options.tier ?? 0) : (tiers.get(idHex(id)) ?? 0)),
+      tierOf: (id) => (idsEqual(id, kad.id) ? (options.tier ?? DEFAULT_TIER) : (tiers.get(idHex(id)) ?? DEFAULT_TIER)),
       announce: {
         addresses: [options.listen],
-        tier: options.tier ?? 0,
+        tier: options.tier ?? DEFAULT_TIER,
         capabilities: [...(options.capabilities ?? [])],
-        resources: options.resources ?? { cpuCores: 0, memoryMiB: 0, gpus: 0 },
+        resources: options.resources ?? NO_RESOURCES,
       },
     })
     const records = new OperatorRecords(options, { kad, identity })

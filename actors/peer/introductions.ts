@@ -18,6 +18,17 @@ const PEX_PROBES = 4
  * it the least recently used is forgotten; its peer is re-learnt from its next announcement. Far more
  * than a routing table holds (k × ~log2 N ≈ 300 at a million nodes), so every contact keeps its own.
  */
+/** A LAN announcement again every minute: a node that missed one (booted later, lost a datagram) hears the next soon. */
+export const DEFAULT_ANNOUNCE_EVERY_MS = 60_000
+/** A PEX sample to one random contact every 30 s: twice per announcement period, so news spreads within a minute or two. */
+export const DEFAULT_PEX_EVERY_MS = 30_000
+/**
+ * Tier 3 and above relays and is believed when it relays: the first tier that reputation grants only
+ * after audits (issue 14), so a fresh identity, or a thousand, cannot relay.
+ */
+export const DEFAULT_RELAY_MIN_TIER = 3
+/** Until reputation grants tiers, every identity is tier 0: no relay is believed. */
+export const DEFAULT_TIER = 0
 export const DEFAULT_MAX_ANNOUNCED = 4_096
 /** Announcements whose peer is being pinged, not yet checked (1,024: the probe budget's burst, 16 times over). */
 export const DEFAULT_MAX_CANDIDATES = 1_024
@@ -57,16 +68,16 @@ export interface IntroductionOptions {
   readonly bootstrap: readonly Address[]
   /** This node's announcement (without `type`): sent to its bootstrap nodes at boot, and broadcast on its LAN then and every `announceEveryMs`. */
   readonly announce?: Omit<Announcement, 'type'>
-  /** How often the announcement is broadcast again on the LAN (default 60 s), for whoever missed it. */
+  /** How often the announcement is broadcast again on the LAN (default DEFAULT_ANNOUNCE_EVERY_MS), for whoever missed it. */
   readonly announceEveryMs?: number
-  /** How often a sample of known announcements goes to one random contact (default 30 s; 0: never). */
+  /** How often a sample of known announcements goes to one random contact (default DEFAULT_PEX_EVERY_MS; 0: never). */
   readonly pexEveryMs?: number
   /**
    * The tier this node grants an identity. It will come from reputation; until then it is
    * configuration. Default: tier 0 for everyone, so no relay is trusted.
    */
   readonly tierOf?: (id: NodeId) => number
-  /** The lowest tier whose relayed announcements are believed, and at which this node relays (default 3). */
+  /** The lowest tier whose relayed announcements are believed, and at which this node relays (default DEFAULT_RELAY_MIN_TIER). */
   readonly relayMinTier?: number
   /** Blacklisted identities: their announcements are not passed on to the table (see KademliaOptions). */
   readonly isBlocked?: (id: NodeId) => boolean
@@ -177,7 +188,7 @@ export class Introductions {
 
   /** The tier this node grants `id`. */
   tierOf(id: NodeId): number {
-    return this.options.tierOf?.(id) ?? 0
+    return this.options.tierOf?.(id) ?? DEFAULT_TIER
   }
 
   /** Whether this node may dial `address` (the acceptAddress policy). */
@@ -255,11 +266,11 @@ export class Introductions {
   }
 
   private get pexEveryMs(): number {
-    return this.options.pexEveryMs ?? 30_000
+    return this.options.pexEveryMs ?? DEFAULT_PEX_EVERY_MS
   }
 
   private get relayMinTier(): number {
-    return this.options.relayMinTier ?? 3
+    return this.options.relayMinTier ?? DEFAULT_RELAY_MIN_TIER
   }
 
   /**
@@ -298,7 +309,7 @@ export class Introductions {
         ctx.send(address, envelope)
       }
     }
-    ctx.setTimer(this.options.announceEveryMs ?? 60_000, ANNOUNCE)
+    ctx.setTimer(this.options.announceEveryMs ?? DEFAULT_ANNOUNCE_EVERY_MS, ANNOUNCE)
   }
 
   // Sends one random contact a sample of the checked announcements we hold.

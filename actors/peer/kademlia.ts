@@ -34,6 +34,12 @@ export const DEFAULT_ALPHA = 3
 export const DEFAULT_RPC_TIMEOUT_MS = 1_000
 /** A contact silent this long is probed, and the heartbeat that checks every bucket runs this often: a minute. */
 export const DEFAULT_PROBE_AFTER_MS = 60_000
+/**
+ * Far buckets refreshed after the join: none. The self-lookup already passes through the far buckets
+ * and later joiners' queries fill them (measured: 100% lookup success at 10,000 nodes, for 40% fewer
+ * messages than the paper's refresh of every bucket; docs/dht.md).
+ */
+export const DEFAULT_REFRESH_BUCKETS = 0
 /** A bucket no lookup went through in this long is refreshed: the paper's hour (§2.3). */
 export const DEFAULT_REFRESH_IDLE_MS = 3_600_000
 
@@ -165,7 +171,7 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
       bootstrap: options.bootstrap,
       probeAfterMs: options.probeAfterMs ?? DEFAULT_PROBE_AFTER_MS,
       refreshIdleMs: options.refreshIdleMs ?? DEFAULT_REFRESH_IDLE_MS,
-      refreshBuckets: options.refreshBuckets ?? 0,
+      refreshBuckets: options.refreshBuckets ?? DEFAULT_REFRESH_BUCKETS,
     })
     this.parts = { ctx, rpcs, lookups, maintenance, records, introductions }
     introductions.start(ctx)

@@ -7,12 +7,18 @@ export interface Contact {
   readonly address: Address
 }
 
+/**
+ * Without a table-wide cap, one network group may hold twice its per-bucket share in the whole table:
+ * a group then fills at most two buckets' worth of slots, however many buckets it reaches.
+ */
+export const DEFAULT_GROUP_TABLE_FACTOR = 2
+
 export interface RoutingOptions {
   /** Bucket size: Kademlia's k (20). */
   readonly k: number
   /** At most this many contacts of one network group per bucket (eclipse resistance). */
   readonly maxPerGroup: number
-  /** And at most this many in the whole table (default: twice maxPerGroup). */
+  /** And at most this many in the whole table (default: DEFAULT_GROUP_TABLE_FACTOR × maxPerGroup). */
   readonly maxPerGroupInTable?: number
   /** Candidates kept per bucket to replace contacts that fail. */
   readonly replacements: number
@@ -223,7 +229,7 @@ export class RoutingTable {
     if (inBucket >= maxPerGroup) return false
     let inTable = 0
     for (const b of this.buckets) for (const a of b?.addresses ?? []) if (groupOf(a) === group) inTable++
-    return inTable < (this.options.maxPerGroupInTable ?? 2 * maxPerGroup)
+    return inTable < (this.options.maxPerGroupInTable ?? DEFAULT_GROUP_TABLE_FACTOR * maxPerGroup)
   }
 }
 
