@@ -1,3 +1,4 @@
+import { Result } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { MemoryKeyStore, ROOT_KEY } from '../actors/identity/key-store.ts'
 import { DEFAULT_MAX_PER_GROUP, DEFAULT_MAX_PER_GROUP_IN_TABLE, VainNode, type VainNodeOptions } from '../actors/node/vain-node.ts'
@@ -180,5 +181,19 @@ describe('VainNode', () => {
     expect(without.filter((e) => e.component === 'witness').length).toBeGreaterThan(50)
     expect(without.length).toBeGreaterThan(500)
     expect(run(true)).toEqual(without)
+  })
+
+  it('moves a blob between two nodes: put on one, fetched by another from it, intact', () => {
+    const { sim } = network(6, 4, () => ({}))
+    sim.run({ untilMs: 3_000 })
+    const weights = new Uint8Array(600_000).map((_, i) => (i * 31) & 0xff) // three chunks
+    const holder = sim.actor<VainNode>('n1')!
+    const hash = holder.blobs.blobs().put(weights)
+    const outcomes: unknown[] = []
+    sim.actor<VainNode>('n3')!.blobs.fetch(hash, 'n1', (result) => outcomes.push(result))
+    sim.run({ untilMs: 6_000 })
+    expect(outcomes).toHaveLength(1)
+    expect(Result.isSuccess(outcomes[0] as Result.Result<Uint8Array, unknown>)).toBe(true)
+    expect(sim.actor<VainNode>('n3')!.blobs.blobs().get(hash)).toEqual(weights)
   })
 })

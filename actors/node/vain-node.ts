@@ -1,5 +1,6 @@
 import type { Address } from '../../core/actor.ts'
 import type { Component } from '../../core/component.ts'
+import { BlobTransfer, type BlobTransferOptions } from '../blob/blob-transfer.ts'
 import { Composite } from '../../core/composite.ts'
 import { identityStack, type IdentityStack, type IdentityStackInit } from '../identity/identity-stack.ts'
 import type { Resources } from '../peer/announcement.ts'
@@ -42,10 +43,12 @@ export interface VainNodeOptions extends OperatorRecordsInit, PeerStatusInit {
    */
   readonly acceptAddress?: (address: Address) => boolean
   /**
-   * More subsystems of this node, run after the built-in ones (`kad`, `records`, `status`) with
+   * More subsystems of this node, run after the built-in ones (`identity`, `kad`, `records`, `status`, `blob`) with
    * contexts of their own (core/component.ts): a library user's component joins a node here.
    */
   readonly components?: readonly Component[]
+  /** Limits of the blob transfer component (`blob/1`: chunked, content-addressed payloads such as model weights). */
+  readonly blob?: BlobTransferOptions
   /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers, diversity limits). */
   readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'keys' | 'announce' | 'isBlocked' | 'tierOf' | 'groupOf' | 'acceptAddress'>>
 }
@@ -65,12 +68,15 @@ export const DEFAULT_MAX_PER_GROUP_IN_TABLE = 10
 /**
  * What `vain node` runs: a composite (core/composite.ts) of the node's one identity stack (`identity`), the peer component (announcements on the
  * LAN and to the bootstrap nodes, the Kademlia DHT, PEX, heartbeats, under `kad/1`), the operator's
- * records to publish and find (`records`), and the peer status reports and saved contacts (`status`).
+ * records to publish and find (`records`), the peer status reports and saved contacts (`status`),
+ * and the chunked transfer of content-addressed blobs (`blob`, `blob/1`).
  * Later subsystems (reputation, consensus, learning) join the node as components here.
  */
 export class VainNode extends Composite {
   /** The node's one identity stack, which every subsystem is given. */
   readonly identity: IdentityStack
+  /** Serves this node's blobs and fetches others' (`blob/1`). */
+  readonly blobs: BlobTransfer
   readonly peer: KademliaNode
   private readonly records: OperatorRecords
 
@@ -96,7 +102,9 @@ export class VainNode extends Composite {
       },
     })
     const records = new OperatorRecords(options, { kad, identity })
-    super([identity, kad, records, new PeerStatus(options, { kad }), ...(options.components ?? [])])
+    const blobs = new BlobTransfer(options.blob)
+    super([identity, kad, records, new PeerStatus(options, { kad }), blobs, ...(options.components ?? [])])
+    this.blobs = blobs
     this.identity = identity
     this.peer = kad
     this.records = records
