@@ -1,4 +1,4 @@
-import type { Address } from '../../core/actor.ts'
+import type { Address, Context } from '../../core/actor.ts'
 import type { Component } from '../../core/component.ts'
 import { BlobTransfer, type BlobTransferOptions } from '../blob/blob-transfer.ts'
 import { Composite } from '../../core/composite.ts'
@@ -10,6 +10,7 @@ import { idHex, idsEqual, nodeIdOf, type NodeId } from '../peer/node-id.ts'
 import type { DhtRecord } from '../peer/record.ts'
 import { OperatorRecords, type OperatorRecordsInit, type Search } from './operator-records.ts'
 import { PeerStatus, type PeerStatusInit } from './peer-status.ts'
+import { migrateStoreLayout } from './store-layout.ts'
 
 export type { Publication, Search } from './operator-records.ts'
 export { DEFAULT_SAVED_PEERS } from './peer-status.ts'
@@ -108,6 +109,12 @@ export class VainNode extends Composite {
     this.identity = identity
     this.peer = kad
     this.records = records
+  }
+
+  override start(ctx: Context): void {
+    const moved = migrateStoreLayout(ctx.storage)
+    if (moved > 0) ctx.trace({ type: 'store-migrated', keys: moved })
+    super.start(ctx)
   }
 
   /** What the operator's searches found (since the last start). */
