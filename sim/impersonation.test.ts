@@ -37,15 +37,14 @@ class Impostor extends KademliaNode {
   }
 }
 
-const identity = (node: KademliaNode) => node.identity
 
 describe('the simulator binds each node to the key it holds', () => {
   it('refuses a DHT RPC sent under another node\'s key, as a real link would: never filed under the victim\'s id', () => {
     const events: TraceEvent[] = []
     const sim = new Simulation({ seed: 3, network: RELIABLE_NETWORK, onTrace: (e) => e.kind === 'user' && events.push(e) })
-    HONEST.forEach((m, i) => sim.addNode(m, () => new KademliaNode({ bootstrap: ['n0'], keys: keysOf(Number(m.slice(1))) }), { bootAt: i * 50, identity }))
-    sim.addNode(IMPOSTOR, () => new Impostor({ bootstrap: ['n0'], keys: keysOf(9) }), { bootAt: 500, identity })
-    sim.addNode(VICTIM, () => new KademliaNode({ bootstrap: ['n0'], keys: keysOf(1) }), { bootAt: VICTIM_BOOTS_AT_MS, identity })
+    HONEST.forEach((m, i) => sim.addNode(m, () => new KademliaNode({ bootstrap: ['n0'], keys: keysOf(Number(m.slice(1))) }), { bootAt: i * 50 }))
+    sim.addNode(IMPOSTOR, () => new Impostor({ bootstrap: ['n0'], keys: keysOf(9) }), { bootAt: 500 })
+    sim.addNode(VICTIM, () => new KademliaNode({ bootstrap: ['n0'], keys: keysOf(1) }), { bootAt: VICTIM_BOOTS_AT_MS })
     const victimId = nodeIdOf(victimKey)
     const filedUnderVictim = () =>
       [...HONEST, IMPOSTOR].flatMap((m) => sim.actor<KademliaNode>(m)!.table.contacts().filter((c) => idsEqual(c.id, victimId)).map((c) => `${m}: ${c.address}`))
@@ -72,7 +71,7 @@ describe('the simulator binds each node to the key it holds', () => {
     const sim = new Simulation({ seed: 3, network: RELIABLE_NETWORK })
     // The identity claims the victim's key, but signs with its own.
     const liar = (node: KademliaNode) => ({ root: victimKey, signWithRoot: (m: Uint8Array) => node.identity.signWithRoot(m) })
-    sim.addNode('n0', () => new KademliaNode({ bootstrap: [], keys: keysOf(0) }), { identity })
+    sim.addNode('n0', () => new KademliaNode({ bootstrap: [], keys: keysOf(0) }))
     sim.addNode(IMPOSTOR, () => new KademliaNode({ bootstrap: ['n0'], keys: keysOf(9) }), { identity: liar })
     const result = sim.run({ untilMs: 1_000 })
     expect(result.stoppedBy).toBe('violation')

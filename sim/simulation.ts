@@ -25,10 +25,16 @@ export interface SimulationOptions {
   readonly onTrace?: (event: TraceEvent) => void
 }
 
-/** What holds a node's identity key and can prove it (NodeIdentity is one). */
+/** What holds a node's identity key and can prove it (NodeIdentity and the identity stack are). */
 export interface KeyHolder {
   readonly root: Uint8Array
   signWithRoot(message: Uint8Array): Uint8Array
+}
+
+/** The actor's `identity`, when it holds a key it can prove. */
+function identityOf(actor: Actor<unknown>): KeyHolder | undefined {
+  const identity = (actor as { readonly identity?: Partial<KeyHolder> }).identity
+  return identity !== undefined && typeof identity.signWithRoot === 'function' && identity.root instanceof Uint8Array ? (identity as KeyHolder) : undefined
 }
 
 export interface NodeOptions<A = Actor<unknown>> {
@@ -36,7 +42,9 @@ export interface NodeOptions<A = Actor<unknown>> {
    * The identity of the node's actor, once it has started. At every boot the node proves it holds
    * the key (a signature over its name), and the simulator binds the key to the node's address, as a
    * real link binds the key its handshake proved: a message that claims another key from this node is
-   * refused (`ctx.keyOf`, core/address.ts). Without it the node's address has no key bound.
+   * refused (`ctx.keyOf`, core/address.ts). Default: the actor's own `identity` when it is one (a
+   * VainNode's or a KademliaNode's identity stack), so a node with an identity is bound without a
+   * scenario having to say so; an actor without one has no key bound.
    */
   readonly identity?: (actor: A) => KeyHolder
   /** Region name for the latency matrix (default `default`). */
@@ -604,8 +612,8 @@ export class Simulation implements SimulationView {
    * the holder of the key can sign. Within a boot, before any message reaches the node.
    */
   private bindKey(node: SimNode, actor: Actor<unknown>): void {
-    if (node.identity === undefined) return
-    const holder = node.identity(actor)
+    const holder = node.identity?.(actor) ?? identityOf(actor)
+    if (holder === undefined) return
     const statement = new TextEncoder().encode(KEY_BINDING_DOMAIN + node.address)
     if (!verify(holder.root, statement, holder.signWithRoot(statement))) {
       node.key = undefined

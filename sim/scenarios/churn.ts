@@ -66,9 +66,8 @@ function build(options: ScenarioOptions): ScenarioRun {
     for (let k = 0; k < READS_PER_RECORD; k++) planOf(random.pick(stayers)).read.push({ at: READ_FROM_MS + random.int(10_000), key: r.key })
   }
   const sim = new Simulation({ ...runSettings(options), network: DEFAULT_NETWORK, faults: [...churn, ...(options.faults ?? [])] })
-  const identity = (node: ChurnNode) => node.identity
-  originals.forEach((m, i) => sim.addNode(m, () => new ChurnNode(planOf(m)), { bootAt: (i * 5_000) / n, identity }))
-  joiners.forEach((m, i) => sim.addNode(m, () => new ChurnNode(planOf(m)), { bootAt: CHURN_FROM_MS + i * gap + gap / 2, identity }))
+  originals.forEach((m, i) => sim.addNode(m, () => new ChurnNode(planOf(m)), { bootAt: (i * 5_000) / n }))
+  joiners.forEach((m, i) => sim.addNode(m, () => new ChurnNode(planOf(m)), { bootAt: CHURN_FROM_MS + i * gap + gap / 2 }))
   return {
     sim,
     summarize: () => {

@@ -62,7 +62,7 @@ function build(options: ScenarioOptions): ScenarioRun {
   members.forEach((m, i) => {
     const bootAt = (i * JOIN_WINDOW_MS) / n
     const lookupAt = JOIN_WINDOW_MS + SETTLE_MS + ((i * 7919) % n) * (LOOKUP_WINDOW_MS / n)
-    sim.addNode(m, () => new MeasuredNode(bootstrap, lookupAt, pickTarget(i)), { bootAt, identity: (node) => node.identity })
+    sim.addNode(m, () => new MeasuredNode(bootstrap, lookupAt, pickTarget(i)), { bootAt })
   })
   return {
     sim,

@@ -18,7 +18,6 @@ const ATTACKER_GROUP = 'attacker'
 
 const address = (i: number) => `n${i}`
 /** Every node's key is bound to its name, Sybils' too (sim/simulation.ts): a Sybil's ids are its own keys'. */
-const identityOf = (node: KademliaNode) => node.identity
 const sybil = (i: number) => `sybil${i}`
 /** Honest nodes sit in networks of their own; every Sybil runs on the attacker's machines. */
 const groupOf = (a: Address) => (a.startsWith('sybil') ? ATTACKER_GROUP : a)
@@ -74,9 +73,9 @@ function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun {
   const sim = new Simulation({ ...runSettings(options), network: DEFAULT_NETWORK })
   members.forEach((m, i) => {
     const keys = m === VICTIM ? new MemoryKeyStore(victimSeed) : undefined
-    sim.addNode(m, () => new KademliaNode({ bootstrap, groupOf, maxPerGroup, ...(keys && { keys }) }), { bootAt: (i * ATTACK_AT_MS) / (2 * n), identity: identityOf })
+    sim.addNode(m, () => new KademliaNode({ bootstrap, groupOf, maxPerGroup, ...(keys && { keys }) }), { bootAt: (i * ATTACK_AT_MS) / (2 * n) })
   })
-  ground.forEach((g, i) => sim.addNode(sybil(i), () => new SybilNode(g.seed, bootstrap, VICTIM, () => sybils), { bootAt: ATTACK_AT_MS + i * 10, identity: identityOf }))
+  ground.forEach((g, i) => sim.addNode(sybil(i), () => new SybilNode(g.seed, bootstrap, VICTIM, () => sybils), { bootAt: ATTACK_AT_MS + i * 10 }))
   return {
     sim,
     summarize: () => {

@@ -198,8 +198,8 @@ function build(options: ScenarioOptions): ScenarioRun {
   const everyone = [...members, THIEF]
   // Each node's root key is bound to its name (sim/simulation.ts): the thief holds an epoch key of the
   // victim's, not its root, and is bound to its own.
-  members.forEach((m, i) => sim.addNode(m, () => new RotatingNode(everyone, () => victimRootHex, i === 0 ? victimKeys : undefined), { identity: (node) => node.identity }))
-  sim.addNode(THIEF, () => new Thief(members, stolen, victimRoot), { identity: (thief) => thief.identity })
+  members.forEach((m, i) => sim.addNode(m, () => new RotatingNode(everyone, () => victimRootHex, i === 0 ? victimKeys : undefined)))
+  sim.addNode(THIEF, () => new Thief(members, stolen, victimRoot))
   return {
     sim,
     summarize: () => {
