@@ -30,7 +30,7 @@ export interface Context {
   /**
    * Sends plain data to `to`; it arrives later, once, several times or never, as the network decides.
    * To `self`: it arrives once, after the current input (never inside it), decoded through the inbox
-   * like any message, from `self`; a crash before then loses it. To an address no runtime can reach (an
+   * like any message, from `self`, before any timer due at that instant; a crash before then loses it. To an address no runtime can reach (an
    * unknown node, a string that is neither an identity nor a URL): dropped, never thrown, and recorded
    * as `send-dropped`, reason `unknown-address`.
    */

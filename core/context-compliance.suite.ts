@@ -39,6 +39,8 @@ class ProbeActor implements Actor<Probe> {
   readonly received: { message: Probe; from: Address; during: boolean }[] = []
   readonly fired: { tag: TimerTag; at: number }[] = []
   readonly outcomes: { tag: ComputeTag; outcome: ComputeOutcome; at: number; during: boolean }[] = []
+  /** Every input in the order it came: `message n` or `timer tag`. */
+  readonly inputs: string[] = []
   /** Whether an input of this actor is being handled: a delivery inside one would be re-entrant. */
   private busy = false
 
@@ -55,6 +57,7 @@ class ProbeActor implements Actor<Probe> {
 
   receive(message: Probe, from: Address, ctx: Context): void {
     this.received.push({ message, from, during: this.busy })
+    this.inputs.push(`message ${message.n}`)
     this.busy = true
     this.onReceive(message, ctx)
     this.busy = false
@@ -62,6 +65,7 @@ class ProbeActor implements Actor<Probe> {
 
   timer(tag: TimerTag, ctx: Context): void {
     this.fired.push({ tag, at: ctx.now() })
+    this.inputs.push(`timer ${tag}`)
   }
 
   computed(tag: ComputeTag, outcome: ComputeOutcome, ctx: Context): void {
@@ -184,6 +188,16 @@ export function contextCompliance(name: string, harness: () => ContextHarness): 
         expect(r.from).toBe(self)
         expect(r.during).toBe(false)
       }
+    })
+
+    it('a message to self comes before a timer due at the same instant, whichever was asked first', async () => {
+      const h = harness()
+      const probe = new ProbeActor((ctx) => {
+        ctx.setTimer(0, 'zero')
+        ctx.send(ctx.self, { n: 1 })
+      })
+      await h.run(probe, 10, () => probe.inputs.length >= 2)
+      expect(probe.inputs).toEqual(['message 1', 'timer zero'])
     })
 
     it('storage: put, get, keys by prefix in order, delete, sync', async () => {

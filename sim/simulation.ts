@@ -228,6 +228,8 @@ export class Simulation implements SimulationView {
   private readonly alwaysInvariants: readonly Invariant[]
   private readonly endInvariants: readonly Invariant[]
   private readonly queue = new EventQueue<SimEvent>()
+  /** Messages nodes sent themselves, delivered in order before the queue's next event (see loopback). */
+  private readonly loopbacks: SimEvent[] = []
   private readonly nodes: SimNode[] = []
   private readonly names: Address[] = []
   private readonly byAddress = new Map<Address, SimNode>()
@@ -294,7 +296,9 @@ export class Simulation implements SimulationView {
         stoppedBy = 'violation'
         break
       }
-      const t = queue.peekTime()
+      // Messages to self come first: after the event that sent them, before anything else at that instant.
+      const looping = this.loopbacks.length > 0
+      const t = looping ? this.now : queue.peekTime()
       if (t === Infinity) break
       if (t > untilMs) {
         this.now = untilMs
@@ -305,7 +309,7 @@ export class Simulation implements SimulationView {
         stoppedBy = 'events'
         break
       }
-      const event = queue.pop() as SimEvent
+      const event = looping ? this.loopbacks.shift()! : (queue.pop() as SimEvent)
       this.now = t
       this.events++
       this.dispatch(event)
@@ -420,12 +424,15 @@ export class Simulation implements SimulationView {
     this.travel(bytes, bytes.length, true)
   }
 
-  /** A message to self: counted and traced as sent, then delivered after the current event, not through the network. */
+  /**
+   * A message to self: counted and traced as sent, then delivered right after the current event, before
+   * any other event (a timer due at this instant included), not through the network.
+   */
   private loopback(node: SimNode): void {
     this.stats.sent++
     this.stats.bytesSent += this.wireBytes
     this.trace.send(this.now, node.index, node.index, this.wireBytes)
-    this.queue.push(this.now, new SimEvent(LOOPBACK, node.index, node.incarnation, this.wireBody, this.wireBytes, this.wireEncoded))
+    this.loopbacks.push(new SimEvent(LOOPBACK, node.index, node.incarnation, this.wireBody, this.wireBytes, this.wireEncoded))
   }
 
   private travel(body: unknown, size: number, encoded: boolean): void {
