@@ -18,7 +18,7 @@ export class MemoryNetwork {
   private next = 1
 
   constructor(
-    readonly schedule: Scheduler = queueMicrotask,
+    readonly schedule: Scheduler = queueMicrotask, // real-runtime: in-process links deliver on the event loop
     readonly clock: () => number = () => performance.now(), // real-runtime: rate limits on the wall clock
   ) {}
 

@@ -57,8 +57,8 @@ export function idPrefixKey(id: NodeId): number {
 }
 
 /** A uniformly random id sharing exactly `bits` leading bits with `base` (for refreshing bucket `bits`). */
-export function randomIdInBucket(base: NodeId, bits: number, randomBytes: Uint8Array): NodeId {
-  const id = Uint8Array.from(randomBytes.subarray(0, ID_BYTES))
+export function randomIdInBucket(base: NodeId, bits: number, entropy: Uint8Array): NodeId {
+  const id = Uint8Array.from(entropy.subarray(0, ID_BYTES))
   const whole = bits >> 3
   id.set(base.subarray(0, whole), 0)
   if (whole < ID_BYTES) {

@@ -26,8 +26,8 @@ export async function selfSignedCertificate(commonName = 'vain-node'): Promise<T
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex'), // real-runtime: a TLS certificate of a real listener
     name: `CN=${commonName}`,
-    notBefore: new Date(now - 3600_000),
-    notAfter: new Date(now + 365 * 24 * 3600_000),
+    notBefore: new Date(now - 3600_000), // real-runtime: certificate validity
+    notAfter: new Date(now + 365 * 24 * 3600_000), // real-runtime: certificate validity
     signingAlgorithm: ALGORITHM,
     keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
   })
