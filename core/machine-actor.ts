@@ -40,6 +40,9 @@ export class MachineActor<In, M extends AnyStateMachine> implements Actor<In>, C
   }
 
   start(ctx: Context): void {
+    // A start begins an incarnation: no timer of an earlier one is pending any more.
+    this.pending.clear()
+    this.nextTag = 0
     const clock = {
       setTimeout: (fire: () => void, delayMs: number): number => {
         const tag = this.nextTag++
