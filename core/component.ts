@@ -12,7 +12,7 @@ import type { ComputeOutcome, ComputeTag } from './compute.ts'
  * - what it sends carries its `protocol` id on the wire (`{ p: 'kad/1', m: message }`), and what
  *   arrives under that id is decoded through its `inbox` and handed to its `receive`.
  * Components of one node talk to each other by typed, synchronous calls on the instances they were
- * built with (`thing(init)(components)`), never through the network (docs/architecture.md says why).
+ * built with (`new Thing(init, { identity, kad })`: settings, then dependencies), never through the network (docs/architecture.md says why).
  * A component keeps the scoped context `start` gives it for the calls it serves: that context, not
  * the caller's, is the one its timers, storage and sends must go through.
  */

@@ -28,7 +28,7 @@ export interface IdentityStackInit extends NodeIdentityOptions, Omit<KeyBookOpti
  * A node's one identity stack: its own identity (root key, rotating epoch keys, sequence numbers), the
  * key book of other identities' certificates, the envelope opener with its replay windows, and the
  * signature verifier with its memo. Every component of a node that signs or opens envelopes gets this
- * one instance as a dependency (`thing(init)({ identity })`), so consensus, reputation and learning
+ * one instance as a dependency (`new Thing(init, { identity })`), so consensus, reputation and learning
  * share one set of replay high-water marks and one key book, and a confirmation by one is a
  * confirmation for all.
  *
