@@ -1,5 +1,6 @@
 import { Schema } from 'effect'
 import fc from 'fast-check'
+import type { Component } from './component.ts'
 import { describe, expect, it } from 'vitest'
 import type { Actor, Address, Context, TimerTag, TraceFields } from './actor.ts'
 import { HASH_CHAIN, HASH_CHAIN_MS_PER_ROUND } from './compute-hash-chain.ts'
@@ -302,4 +303,17 @@ export function contextCompliance(name: string, harness: () => ContextHarness): 
       expect(probe.outcomes).toEqual([])
     })
   })
+}
+
+/** The suite's actor as the one component of a composite: its scoped context must behave alike. */
+export function asComponent(actor: Actor<any>): Component {
+  return {
+    name: 'probe',
+    protocol: 'probe/1',
+    inbox: actor.inbox,
+    start: (ctx) => actor.start?.(ctx),
+    receive: (message, from, ctx) => actor.receive(message, from, ctx),
+    timer: (tag, ctx) => actor.timer?.(tag, ctx),
+    computed: (tag, outcome, ctx) => actor.computed?.(tag, outcome, ctx),
+  }
 }

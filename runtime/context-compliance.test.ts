@@ -1,6 +1,7 @@
 import { expect } from 'vitest'
 import type { TraceFields } from '../core/actor.ts'
-import { contextCompliance } from '../core/context-compliance.suite.ts'
+import { Composite } from '../core/composite.ts'
+import { asComponent, contextCompliance, type ContextHarness } from '../core/context-compliance.suite.ts'
 import { MemoryStorage } from '../core/storage.ts'
 import { MemoryNetwork } from '../transports/memory.ts'
 import { testSigner } from '../transports/test-signer.ts'
@@ -22,13 +23,14 @@ function asRecord(record: LogRecord): TraceFields | undefined {
   return record.event === 'send-dropped' ? record : undefined
 }
 
-contextCompliance('NodeRuntime', () => ({
+/** Runs the suite's actor alone, or as the one component of a composite (the scoped context must behave alike). */
+const realTime = (component: boolean) => (): ContextHarness => ({
   seeded: false,
   virtual: false,
   unknownAddress: 'nobody',
   async run(actor, _ms, done) {
     const logs: LogRecord[] = []
-    const runtime = new NodeRuntime({ actor, transport: new MemoryNetwork().transport(testSigner(1)), storage: new MemoryStorage(), log: (r) => logs.push(r) })
+    const runtime = new NodeRuntime({ actor: component ? new Composite([asComponent(actor)]) : actor, transport: new MemoryNetwork().transport(testSigner(1)), storage: new MemoryStorage(), log: (r) => logs.push(r) })
     runtime.start()
     try {
       const deadline = performance.now() + WAIT_LIMIT_MS
@@ -43,4 +45,7 @@ contextCompliance('NodeRuntime', () => ({
     expect(logs.filter((l) => l.event === 'actor-error')).toEqual([])
     return { records: logs.map(asRecord).filter((r) => r !== undefined) }
   },
-}))
+})
+
+contextCompliance('NodeRuntime', realTime(false))
+contextCompliance('NodeRuntime, a component of a Composite', realTime(true))

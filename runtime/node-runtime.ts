@@ -374,6 +374,9 @@ export class NodeRuntime {
       setTimeout(() => {
         if (Date.now() < at) return this.arm(id, at, tag)
         this.timers.delete(id)
+        // What earlier inputs sent (to self too) goes first: a message to self comes before a timer due
+        // at the same instant, whichever phase of the event loop armed the timer.
+        this.commit.flush()
         if (!this.stopped) this.guard('timer', () => this.options.actor.timer?.(tag, this.ctx))
       }, wait),
     )

@@ -1,12 +1,11 @@
 import { Schema } from 'effect'
 import { describe, expect, it } from 'vitest'
 import type { Actor, Context } from '../core/actor.ts'
-import type { Component } from '../core/component.ts'
 import { HASH_CHAIN, HASH_CHAIN_MS_PER_ROUND } from '../core/compute-hash-chain.ts'
 import { job, type ComputeOutcome } from '../core/compute.ts'
 import type { TraceFields } from '../core/actor.ts'
 import { Composite } from '../core/composite.ts'
-import { contextCompliance } from '../core/context-compliance.suite.ts'
+import { asComponent, contextCompliance } from '../core/context-compliance.suite.ts'
 import { DEFAULT_NETWORK } from './network.ts'
 import { Simulation } from './simulation.ts'
 import type { TraceEvent } from './trace.ts'
@@ -22,7 +21,7 @@ function asRecord(event: TraceEvent): TraceFields | undefined {
 }
 
 /** Runs the suite's actor alone, or as the one component of a composite (the scoped context must behave alike). */
-const simulated = (asComponent: boolean) => () => ({
+const simulated = (component: boolean) => () => ({
   seeded: true,
   virtual: true,
   unknownAddress: 'nobody',
@@ -30,24 +29,12 @@ const simulated = (asComponent: boolean) => () => ({
     const records: TraceFields[] = []
     // The default network loses, duplicates and reorders: none of it may touch what a node sends itself.
     const sim = new Simulation({ seed: 1, network: DEFAULT_NETWORK, onTrace: (event) => void records.push(...[asRecord(event)].filter((r) => r !== undefined)) })
-    sim.addNode('probe', () => (asComponent ? new Composite([asProbeComponent(actor)]) : actor))
+    sim.addNode('probe', () => (component ? new Composite([asComponent(actor)]) : actor))
     const result = sim.run({ untilMs: ms })
     expect(result.violations).toEqual([])
     return { records }
   },
 })
-
-function asProbeComponent(actor: Actor<any>): Component {
-  return {
-    name: 'probe',
-    protocol: 'probe/1',
-    inbox: actor.inbox,
-    start: (ctx) => actor.start?.(ctx),
-    receive: (message, from, ctx) => actor.receive(message, from, ctx),
-    timer: (tag, ctx) => actor.timer?.(tag, ctx),
-    computed: (tag, outcome, ctx) => actor.computed?.(tag, outcome, ctx),
-  }
-}
 
 contextCompliance('Simulation', simulated(false))
 contextCompliance('Simulation, a component of a Composite', simulated(true))
