@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -17,6 +17,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const CONSUMER = join(ROOT, 'examples/package/consumer')
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; exports: Record<string, string | { types: string; default: string }> }
 const TSC = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc')
+const VITEST = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
 const NODE_TYPES_VERSION = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('@types/node/package.json'), 'utf8')).version as string
 /** Packing, an install (from npm's cache where it can), a type-check and the runs: ~20 s here; generous for a loaded machine. */
 const SETUP_TIMEOUT_MS = 300_000
@@ -53,6 +54,20 @@ function entriesModule(): string {
   const loaded = subpaths.flatMap((subpath, i) => (VITEST_ONLY(subpath) ? [] : [`'${specifier(subpath)}': e${i}`]))
   return `${lines.join('\n')}\nexport const entries: Record<string, object> = { ${loaded.join(', ')} }\n`
 }
+
+/** A consumer's vitest file: the package's storage contract over its own MemoryStorage, and the transport suite over MemoryNetwork. */
+const SUITES_TEST = `import { MemoryStorage } from '${PACKAGE.name}/core'
+import { storageContract, transportCompliance } from '${PACKAGE.name}/testing/vitest'
+import { MemoryNetwork } from '${PACKAGE.name}/transports'
+storageContract((limits) => {
+  const storage = new MemoryStorage(limits)
+  return { storage, crash: () => (storage.crash(), storage), dispose: () => {} }
+}, 20)
+transportCompliance('memory', () => {
+  const network = new MemoryNetwork()
+  return { make: async (signer, limits) => network.transport(signer, limits, 'localhost') }
+})
+`
 
 describe('the packed package, installed into an empty project', () => {
   let work: string
@@ -124,6 +139,16 @@ describe('the packed package, installed into an empty project', () => {
     const { loaded } = JSON.parse(program.out) as { loaded: Record<string, number> }
     expect(Object.keys(loaded)).toEqual(subpaths.filter((subpath) => !VITEST_ONLY(subpath)).map(specifier))
     expect(Object.entries(loaded).filter(([, count]) => count === 0)).toEqual([])
+  })
+
+  it('runs the compliance suites of vain/testing/vitest under the consumer\'s vitest', async () => {
+    // vitest is the consumer's own (an optional peer of the package): this checkout's, linked in, not a second install.
+    symlinkSync(dirname(VITEST), join(app, 'node_modules/vitest'), 'dir')
+    writeFileSync(join(app, 'suites.test.js'), SUITES_TEST)
+    const suites = await run(process.execPath, [VITEST, 'run', '--root', app, 'suites.test.js'], app)
+    expect(suites.code, suites.out).toBe(0)
+    const passed = /Tests\s+(\d+) passed/.exec(suites.out.replace(/\x1b\[[0-9;]*m/g, ''))
+    expect(Number(passed?.[1])).toBeGreaterThan(10) // the storage contract's and the transport suite's tests, not an empty run
   })
 
   it('refuses a deep import past the exports map', async () => {
