@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Result } from 'effect'
 import { BlobTransfer } from '../actors/blob/blob-transfer.ts'
 import { DEFAULT_CHUNK_BYTES } from '../actors/blob/fetcher.ts'
@@ -134,9 +135,12 @@ export async function runCase(mode: BlobTransferRow['mode'], slow: boolean): Pro
  */
 function inChild(mode: BlobTransferRow['mode'], slow: boolean): Promise<BlobTransferRow> {
   return new Promise((resolve, reject) => {
-    const script = `import { runCase } from ${JSON.stringify(new URL('./blob-transfer.ts', import.meta.url).pathname)}
+    // This module: its TypeScript source in a clone (run through tsx), its built JavaScript in the installed package.
+    const self = fileURLToPath(import.meta.url)
+    const script = `import { runCase } from ${JSON.stringify(pathToFileURL(self).href)}
       process.stdout.write(JSON.stringify(await runCase(${JSON.stringify(mode)}, ${slow})))`
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const loader = self.endsWith('.ts') ? ['--import', 'tsx'] : []
+    const child = spawn(process.execPath, ['--expose-gc', ...loader, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     child.on('error', reject)
