@@ -5,8 +5,11 @@
 
 /** Significant digits a rounded figure keeps: 3 tells 1.25 s from 1.26 s and never prints float noise. */
 export const SIGNIFICANT_DIGITS = 3
-/** The most decimals a figure is ever given (a share of one in ten million still reads as non-zero). */
-const MAX_DECIMALS = 10
+/**
+ * The most decimals a figure is ever given: 20 (`toFixed`'s classic limit) lets a share one double
+ * short of 1 read as 99.99999999999999%, never 100%.
+ */
+const MAX_DECIMALS = 20
 
 /**
  * How a summary figure reads: `ms` a virtual duration, `share` a fraction shown as a percentage,
