@@ -122,7 +122,7 @@ export function runCommand(command: 'sim' | 'replay', scenario: string, options:
   return parts.join(' ')
 }
 
-/** `--until` in the largest unit that states it exactly (`60s`, `1095d`), as `vain` parses it. */
+/** `--until` in the largest unit that states it exactly (`10s`, `1m`, `1095d`), as `vain` parses it. */
 function untilArgument(ms: number): string {
   const unit = UNTIL_UNITS.find(([, scale]) => ms > 0 && ms % scale === 0)
   return unit === undefined ? `${ms}ms` : `${ms / unit[1]}${unit[0]}`
