@@ -48,14 +48,14 @@ export function summaryLines(summary: ScenarioSummary & Partial<RunTiming>, scen
       dropped.length === 0 ? '' : ` (${dropped.map(([why, n]) => `${why} ${formatNumber(n)}`).join(', ')})`
     }`,
   )
-  if (summary.faults.length === 0) row('faults', 'none scheduled: only the network model’s loss, duplication, reordering and latency')
+  if (summary.faults.length === 0) row('faults', 'none scheduled (messages still meet the network model: the drops above)')
   else row('faults', ...faultLines(summary.faults, summary.virtualTimeMs))
   row('trace hash', summary.traceHash)
   rows.push(['', ''])
   for (const [field, unit] of Object.entries(scenario.units) as [string, Unit][]) row(field, ...figureLines(summary[field], unit))
   rows.push(['', ''])
   row('invariants', summary.violations.length === 0 ? 'held (no violation)' : `VIOLATED (${summary.violations.length}; see below)`)
-  const verdicts = summary.expectations.map((e) => `${e.held ? 'held    ' : 'NOT held'}  ${e.name}: ${e.detail}`)
+  const verdicts = summary.expectations.map((e) => `${(e.held ? 'held' : 'NOT held').padEnd(8)}  ${e.name}: ${e.detail}`)
   row(summary.expectations.length === 1 ? 'expectation' : 'expectations', ...(verdicts.length === 0 ? ['none declared'] : verdicts))
 
   const width = Math.max(...rows.map(([label]) => label.length)) + 2
@@ -87,7 +87,7 @@ function figureLines(value: unknown, unit: Unit): string[] {
     const shown = value.slice(0, VALUES_SHOWN).map((v) => figureLines(v, unit)[0])
     return [`${shown.join(', ')}${value.length > VALUES_SHOWN ? `, … (${formatNumber(value.length)} in all)` : ''}`]
   }
-  if (typeof value === 'object' && value !== undefined) {
+  if (typeof value === 'object') {
     const entries = Object.entries(value)
     return entries.length === 0 ? ['none'] : entries.map(([key, v]) => `${key}: ${figureLines(v, unit).join(', ')}`)
   }
