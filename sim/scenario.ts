@@ -1,5 +1,6 @@
 import type { Seed } from '../core/random.ts'
 import type { FaultSchedule } from './faults.ts'
+import type { Unit } from './format.ts'
 import type { Violation } from './invariants.ts'
 import type { Isolation } from './isolation.ts'
 import type { NetworkStats, RunResult, Simulation, StopReason } from './simulation.ts'
@@ -19,64 +20,114 @@ export function runSettings(options: ScenarioOptions): Pick<ScenarioOptions, 'se
   return { seed: options.seed, isolation: options.isolation, faults: options.faults, onTrace: options.onTrace }
 }
 
+/** The figures a scenario adds to its summary (a type alias, not an interface, so it fits a Record). */
+export type Figures = Readonly<Record<string, unknown>>
+
 /** A built run: the simulation, and what the scenario reports once it has run. */
-export interface ScenarioRun {
+export interface ScenarioRun<S extends Figures = Figures> {
   readonly sim: Simulation
-  summarize(result: RunResult): Readonly<Record<string, unknown>>
+  summarize(result: RunResult): S
+}
+
+/**
+ * What a scenario expects of a healthy run: it holds at the scenario's defaults under the default
+ * fault model, and injected faults may break it. Unlike an invariant, a run that misses it is a
+ * finding, not a bug: it is reported (and `vain sim` exits 3), the run is not stopped.
+ */
+export interface Expectation<S extends Figures = Figures> {
+  /** What is expected, as a reader would say it: `coverage ≥ 99%`. */
+  readonly name: string
+  /** Judges the finished run; `detail` says what the run showed. */
+  check(summary: RunSummary & S): { readonly held: boolean; readonly detail: string }
+}
+
+export interface ExpectationResult {
+  readonly name: string
+  readonly held: boolean
+  readonly detail: string
 }
 
 /** A named, reproducible experiment that `vain sim`, `vain replay` and `vain check` can run. */
-export interface Scenario {
+export interface Scenario<S extends Figures = Figures> {
   readonly name: string
   readonly description: string
   readonly defaults: { readonly nodes: number; readonly untilMs: number }
   readonly minNodes: number
   /** The nodes a generated fault schedule may target (for `vain check`). */
   faultTargets(nodes: number): readonly string[]
-  build(options: ScenarioOptions): ScenarioRun
+  build(options: ScenarioOptions): ScenarioRun<S>
+  /** Judged at the end of every run, in this order. */
+  readonly expectations: readonly Expectation<S>[]
+  /** The unit of every figure the summary adds, for the `vain sim` summary. */
+  readonly units: { readonly [K in keyof S]-?: Unit }
 }
 
-/** What `vain sim --json` prints: the fields every scenario has, then the scenario's own. */
-export interface ScenarioSummary extends Readonly<Record<string, unknown>> {
+/** The fields every scenario's summary has, before its expectations are judged. */
+export interface RunSummary {
   readonly scenario: string
   readonly seed: Seed
   readonly nodes: number
+  readonly untilMs: number
   readonly events: number
   readonly virtualTimeMs: number
   readonly traceHash: string
   readonly stoppedBy: StopReason
   readonly violations: readonly (Violation & { readonly replay: string })[]
   readonly network: NetworkStats
+  readonly isolation: Isolation
+  /** The fault schedule the run was given (a scenario's own workload, such as churn's departures, is not in it). */
+  readonly faults: FaultSchedule
 }
 
-export function runScenario(
-  scenario: Scenario,
+/** What `vain sim --json` prints: the fields every scenario has, then the scenario's own, then its expectations judged. */
+export interface ScenarioSummary extends RunSummary, Readonly<Record<string, unknown>> {
+  readonly expectations: readonly ExpectationResult[]
+}
+
+export function runScenario<S extends Figures>(
+  scenario: Scenario<S>,
   options: ScenarioOptions,
   onProgress?: (now: number, events: number) => void,
-): ScenarioSummary {
-  const { sim, summarize } = scenario.build(options)
-  const result = sim.run(onProgress === undefined ? { untilMs: options.untilMs } : { untilMs: options.untilMs, onProgress })
-  return {
+): ScenarioSummary & S {
+  const run = scenario.build(options)
+  const result = run.sim.run(onProgress === undefined ? { untilMs: options.untilMs } : { untilMs: options.untilMs, onProgress })
+  const summary: RunSummary & S = {
     scenario: scenario.name,
     seed: options.seed,
     nodes: options.nodes,
+    untilMs: options.untilMs,
     events: result.events,
     virtualTimeMs: result.virtualTimeMs,
     traceHash: result.traceHash,
     stoppedBy: result.stoppedBy,
     violations: result.violations.map((v) => ({ ...v, replay: replayCommand(scenario.name, { ...options, faults: v.faults }) })),
     network: result.stats,
-    ...summarize(result),
+    isolation: options.isolation ?? 'bytes',
+    faults: options.faults ?? [],
+    ...run.summarize(result),
   }
+  return { ...summary, expectations: scenario.expectations.map((e) => ({ name: e.name, ...e.check(summary) })) }
 }
 
 /** The shell command that replays a run exactly. */
 export function replayCommand(scenario: string, options: Pick<ScenarioOptions, 'seed' | 'nodes' | 'untilMs' | 'faults' | 'isolation'>): string {
-  const parts = ['npx vain replay', scenario, `--seed ${shellQuote(String(options.seed))}`, `--nodes ${options.nodes}`, `--until ${options.untilMs}ms`]
+  return runCommand('replay', scenario, options)
+}
+
+/** The shell command that runs (`sim`) or replays (`replay`) a run exactly. */
+export function runCommand(command: 'sim' | 'replay', scenario: string, options: Pick<ScenarioOptions, 'seed' | 'nodes' | 'untilMs' | 'faults' | 'isolation'>): string {
+  const parts = [`npx vain ${command}`, scenario, `--seed ${shellQuote(String(options.seed))}`, `--nodes ${options.nodes}`, `--until ${untilArgument(options.untilMs)}`]
   if (options.isolation !== undefined && options.isolation !== 'bytes') parts.push(`--isolation ${options.isolation}`)
   if (options.faults !== undefined && options.faults.length > 0) parts.push(`--faults ${shellQuote(JSON.stringify(options.faults))}`)
   return parts.join(' ')
 }
+
+/** `--until` in the largest unit that states it exactly (`10s`, `1m`, `1095d`), as `vain` parses it. */
+function untilArgument(ms: number): string {
+  const unit = UNTIL_UNITS.find(([, scale]) => ms > 0 && ms % scale === 0)
+  return unit === undefined ? `${ms}ms` : `${ms / unit[1]}${unit[0]}`
+}
+const UNTIL_UNITS = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const
 
 function shellQuote(text: string): string {
   return /^[\w.-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`

@@ -10,6 +10,7 @@ describe('churn scenario', () => {
       expect(summary.replaced).toBe(24)
       expect(summary.reads).toBe((summary.records as number) * 4)
       expect(summary.recordSuccess as number).toBeGreaterThanOrEqual(0.99)
+      expect(summary.expectations.filter((e) => !e.held)).toEqual([])
     }
   })
 })

@@ -5,6 +5,7 @@ import { sign } from '../../core/sign.ts'
 import { KademliaNode } from '../../actors/peer/kademlia.ts'
 import { signRecord, type DhtRecord } from '../../actors/peer/record.ts'
 import type { Fault } from '../faults.ts'
+import { formatNumber, formatPercent } from '../format.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
@@ -17,6 +18,11 @@ const READ_FROM_MS = 80_000
 const REPUBLISH_MS = 10_000
 const REPLACED = 0.2 // share of the original nodes replaced over the run
 const READS_PER_RECORD = 4
+/** The share of reads that should find their record: 100% at seeds 1–3; fewer means records were lost to churn. */
+const EXPECTED_RECORD_SUCCESS = 0.99
+
+/** What the summary adds: records published, nodes replaced, reads made and the share that found their record. */
+type ChurnFigures = { readonly records: number; readonly replaced: number; readonly reads: number; readonly recordSuccess: number }
 
 /** A node with a plan: publish some records, read some keys, at given times. */
 class ChurnNode extends KademliaNode {
@@ -45,7 +51,7 @@ class ChurnNode extends KademliaNode {
   }
 }
 
-function build(options: ScenarioOptions): ScenarioRun {
+function build(options: ScenarioOptions): ScenarioRun<ChurnFigures> {
   const n = options.nodes
   const random = Random.fromSeed(options.seed).split('scenario:churn')
   const originals = Array.from({ length: n }, (_, i) => `n${i}`)
@@ -77,17 +83,27 @@ function build(options: ScenarioOptions): ScenarioRun {
         records: records.length,
         replaced: leaving.length,
         reads: reads.length,
-        recordSuccess: reads.length === 0 ? 0 : Math.round((found / reads.length) * 1000) / 1000,
+        recordSuccess: reads.length === 0 ? 0 : found / reads.length,
       }
     },
   }
 }
 
-export const churn: Scenario = {
+export const churn: Scenario<ChurnFigures> = {
   name: 'churn',
   description: 'records are published, then 20% of the nodes leave for good and as many new ones join; the records are read back at the end',
   defaults: { nodes: 300, untilMs: 100_000 },
   minNodes: 10,
   faultTargets: (nodes) => Array.from({ length: nodes - BOOTSTRAP.length }, (_, i) => `n${i + BOOTSTRAP.length}`),
   build,
+  expectations: [
+    {
+      name: `record reads succeed ≥ ${formatPercent(EXPECTED_RECORD_SUCCESS)}`,
+      check: (s) => ({
+        held: s.reads > 0 && s.recordSuccess >= EXPECTED_RECORD_SUCCESS,
+        detail: `${formatPercent(s.recordSuccess)} of ${formatNumber(s.reads)} reads found their record`,
+      }),
+    },
+  ],
+  units: { records: 'records', replaced: 'nodes', reads: 'reads', recordSuccess: 'share' },
 }

@@ -17,6 +17,7 @@ describe('dht scenario', () => {
     expect(summary.lookupSuccess).toBeGreaterThanOrEqual(0.98)
     expect(summary.hopsMean as number).toBeLessThanOrEqual(Math.ceil(Math.log2(300)))
     expect(summary.messagesPerLookup as number).toBeGreaterThan(0)
+    expect(summary.expectations.filter((e) => !e.held)).toEqual([])
     expect(runScenario(dht, options).traceHash).toBe(summary.traceHash)
   })
 })

@@ -12,5 +12,6 @@ describe('eclipse scenario', () => {
     expect(undefended.sybilContacts as number).toBeGreaterThan(10)
     expect(defended.capturedBuckets as number).toBeLessThan(undefended.capturedBuckets as number)
     expect(defended.totalBuckets as number).toBeGreaterThan(0)
+    expect([...defended.expectations, ...undefended.expectations].filter((e) => !e.held)).toEqual([])
   })
 })

@@ -15,6 +15,19 @@ const GRIND = 5_000 // keys the attacker generates to pick the 50 ids nearest th
 const ATTACK_AT_MS = 5_000
 const VICTIM = 'n5'
 const ATTACKER_GROUP = 'attacker'
+/** The defended variant's limit per network group per bucket (routing-table.ts allows twice as many per table). */
+const DEFENDED_MAX_PER_GROUP = 2
+/** The Sybil contacts the defended victim's table can hold: its per-table group cap (seeds 1–8: exactly this). */
+const DEFENDED_SYBIL_CAP = 2 * DEFENDED_MAX_PER_GROUP
+
+/** What the summary adds (zeros when the victim is down). */
+type EclipseFigures = {
+  readonly capturedBuckets: number
+  readonly totalBuckets: number
+  readonly sybilContacts: number
+  readonly tableSize: number
+  readonly maxPerGroup: number
+}
 
 const address = (i: number) => `n${i}`
 /** Every node's key is bound to its name, Sybils' too (sim/simulation.ts): a Sybil's ids are its own keys'. */
@@ -55,7 +68,7 @@ class SybilNode extends KademliaNode {
   }
 }
 
-function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun {
+function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun<EclipseFigures> {
   const n = options.nodes
   const members = Array.from({ length: n }, (_, i) => address(i))
   const bootstrap = members.slice(0, 3)
@@ -80,7 +93,7 @@ function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun {
     sim,
     summarize: () => {
       const victim = sim.actor<KademliaNode>(VICTIM)
-      if (victim === undefined) return { capturedBuckets: 0, totalBuckets: 0 }
+      if (victim === undefined) return { capturedBuckets: 0, totalBuckets: 0, sybilContacts: 0, tableSize: 0, maxPerGroup }
       const buckets = victim.table.occupiedBuckets().map((i) => victim.table.bucketContacts(i))
       const evil = (bucket: readonly Contact[]) => bucket.filter((c) => groupOf(c.address) === ATTACKER_GROUP).length
       return {
@@ -98,18 +111,39 @@ function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun {
 const description = (defended: boolean) =>
   `${SYBILS} Sybils with ids ground near a victim harass it and answer lookups with each other; ${defended ? 'buckets take at most 2 contacts per network group' : 'no diversity limit (the plain paper)'}`
 
-export const eclipse: Scenario = {
+const sybilsInTable = (s: EclipseFigures) => `${s.sybilContacts} of ${s.tableSize} contacts are Sybils`
+
+export const eclipse: Scenario<EclipseFigures> = {
   name: 'eclipse',
   description: description(true),
   defaults: { nodes: 200, untilMs: 30_000 },
   minNodes: 6,
   faultTargets: (nodes) => Array.from({ length: nodes - 3 }, (_, i) => address(i + 3)).filter((a) => a !== VICTIM),
-  build: (options) => build(options, 2),
+  build: (options) => build(options, DEFENDED_MAX_PER_GROUP),
+  expectations: [
+    {
+      name: `Sybils hold ≤ ${DEFENDED_SYBIL_CAP} places in the victim's table`,
+      check: (s) => ({ held: s.tableSize > 0 && s.sybilContacts <= DEFENDED_SYBIL_CAP, detail: s.tableSize > 0 ? sybilsInTable(s) : 'the victim is down' }),
+    },
+    {
+      // Seeds 1–8 capture 2 to 4 of 9 to 14 buckets: the nearest ones, which hold few honest nodes (docs/dht.md).
+      name: "fewer than half of the victim's buckets captured",
+      check: (s) => ({ held: 2 * s.capturedBuckets < s.totalBuckets, detail: s.totalBuckets > 0 ? `${s.capturedBuckets} of ${s.totalBuckets} buckets captured` : 'the victim is down' }),
+    },
+  ],
+  units: { capturedBuckets: 'buckets', totalBuckets: 'buckets', sybilContacts: 'contacts', tableSize: 'contacts', maxPerGroup: 'contacts' },
 }
 
-export const eclipseUndefended: Scenario = {
+/** The control: without the limit the attack succeeds (seeds 1–8: 45 to 50 Sybil contacts). */
+export const eclipseUndefended: Scenario<EclipseFigures> = {
   ...eclipse,
   name: 'eclipse-undefended',
   description: description(false),
   build: (options) => build(options, K),
+  expectations: [
+    {
+      name: `Sybils take > ${DEFENDED_SYBIL_CAP} places in the victim's table (the attack the limit stops)`,
+      check: (s) => ({ held: s.sybilContacts > DEFENDED_SYBIL_CAP, detail: s.tableSize > 0 ? sybilsInTable(s) : 'the victim is down' }),
+    },
+  ],
 }

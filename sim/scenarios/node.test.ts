@@ -9,6 +9,7 @@ describe('node scenario', () => {
       expect(summary.violations).toEqual([])
       expect(summary.recordFound).toBe(true)
       expect(summary.tableMin).toBeGreaterThanOrEqual(20)
+      expect(summary.expectations.filter((e) => !e.held)).toEqual([])
     }
   })
 
@@ -26,6 +27,7 @@ describe('node scenario', () => {
     const summary = run()
     expect(summary.violations).toEqual([])
     expect(summary.tableMin).toBe(11) // every node knows all eleven others, n5 included
+    expect(summary.expectations.filter((e) => !e.held)).toEqual([])
     expect(run().traceHash).toBe(summary.traceHash)
   })
 })

@@ -11,7 +11,10 @@ const address = (i: number) => `n${i}`
 const PUBLISHER = 1
 const GREETING = new TextEncoder().encode('hello from n1')
 
-function build(options: ScenarioOptions): ScenarioRun {
+/** What the summary adds: the smallest and largest routing table, the nodes holding the record, and whether it was found. */
+type NodeFigures = { readonly tableMin: number; readonly tableMax: number; readonly recordHolders: number; readonly recordFound: boolean }
+
+function build(options: ScenarioOptions): ScenarioRun<NodeFigures> {
   const n = options.nodes
   const random = Random.fromSeed(options.seed).split('scenario:node')
   const seeds = Array.from({ length: n }, () => random.bytes(32))
@@ -73,11 +76,23 @@ function build(options: ScenarioOptions): ScenarioRun {
   }
 }
 
-export const node: Scenario = {
+export const node: Scenario<NodeFigures> = {
   name: 'node',
   description: 'what `vain node` runs: a third of the nodes meet on a LAN, the rest join through a bootstrap node; one publishes a record, another finds it',
   defaults: { nodes: 30, untilMs: 30_000 },
   minNodes: 3,
   faultTargets: (nodes) => Array.from({ length: nodes }, (_, i) => address(i)).filter((m, i) => i !== 0 && i !== PUBLISHER && i !== nodes - 1),
   build,
+  // At the defaults every table holds 20 or more contacts and the record is found (seeds 1–8).
+  expectations: [
+    {
+      name: 'every node joined (a contact or more in its table)',
+      check: (s) => ({ held: s.tableMin >= 1, detail: `smallest table: ${s.tableMin} contacts` }),
+    },
+    {
+      name: 'the searcher finds the published record',
+      check: (s) => ({ held: s.recordFound, detail: `${s.recordFound ? 'found' : 'not found'}; ${s.recordHolders} nodes hold it` }),
+    },
+  ],
+  units: { tableMin: 'contacts', tableMax: 'contacts', recordHolders: 'nodes', recordFound: 'yes/no' },
 }

@@ -20,5 +20,6 @@ describe('the replication scenarios under output commit', () => {
     const run = runScenario(replication, { seed: 1, nodes: 3, untilMs: 10_000, faults: primaryCrash })
     expect(run.violations).toEqual([])
     expect(run).toMatchObject({ acknowledged: 20, writes: 20 })
+    expect(run.expectations).toEqual([{ name: 'every write acknowledged', held: true, detail: '20 of 20 writes acknowledged' }])
   })
 })

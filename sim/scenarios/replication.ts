@@ -1,7 +1,7 @@
 import { Schema } from 'effect'
 import type { Actor, Address, Context } from '../../core/actor.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
-import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
+import { runSettings, type Expectation, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
 
 /**
@@ -122,7 +122,10 @@ class Replica implements Actor<Message> {
   }
 }
 
-function build(options: ScenarioOptions, unsafe: boolean): ScenarioRun {
+/** What the summary adds: writes the client had acknowledged by the end, of all it made. */
+type ReplicationFigures = { readonly acknowledged: number; readonly writes: number }
+
+function build(options: ScenarioOptions, unsafe: boolean): ScenarioRun<ReplicationFigures> {
   const replicas = Array.from({ length: options.nodes }, (_, i) => replicaAddress(i))
   const majority = Math.floor(replicas.length / 2) + 1
   const sim = new Simulation({
@@ -151,20 +154,31 @@ function build(options: ScenarioOptions, unsafe: boolean): ScenarioRun {
   }
 }
 
+/**
+ * The client retries until every write is acknowledged, 20 writes take 2 s, and a run lasts 10 s: every
+ * write is acknowledged unless faults keep a majority from syncing them (or the primary is down).
+ */
+const everyWriteAcknowledged: Expectation<ReplicationFigures> = {
+  name: 'every write acknowledged',
+  check: (s) => ({ held: s.acknowledged === s.writes, detail: `${s.acknowledged} of ${s.writes} writes acknowledged` }),
+}
+
 const common = {
   defaults: { nodes: 3, untilMs: 10_000 },
   minNodes: 1,
   faultTargets: (nodes: number) => Array.from({ length: nodes }, (_, i) => replicaAddress(i)),
+  expectations: [everyWriteAcknowledged],
+  units: { acknowledged: 'writes', writes: 'writes' },
 }
 
-export const replication: Scenario = {
+export const replication: Scenario<ReplicationFigures> = {
   ...common,
   name: 'replication',
   description: `primary-backup store: ${WRITES} writes, acknowledged once a majority has synced them`,
   build: (options) => build(options, false),
 }
 
-export const replicationUnsafe: Scenario = {
+export const replicationUnsafe: Scenario<ReplicationFigures> = {
   ...common,
   name: 'replication-unsafe',
   description: 'the same store with a planted bug: a write-behind cache acknowledges writes before it writes them, and flushes them later',

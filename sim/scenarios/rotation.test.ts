@@ -15,6 +15,7 @@ describe('rotation scenario (three years of virtual time)', () => {
     expect(stolen.rejected).toBeGreaterThan(0)
     expect((summary.rejected as Record<string, number>).misdirected).toBeGreaterThan(0)
     expect(run(3).traceHash).toBe(summary.traceHash)
+    expect(summary.expectations.filter((e) => !e.held)).toEqual([])
   })
 
   it('keeps identities and accepts honest envelopes across crashes and restarts', () => {
@@ -32,5 +33,6 @@ describe('rotation scenario (three years of virtual time)', () => {
     })
     expect(summary.violations).toEqual([])
     expect(summary.epochs).toEqual([4, 4, 4, 4])
+    expect(summary.expectations.filter((e) => !e.held)).toEqual([])
   })
 })

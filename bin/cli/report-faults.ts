@@ -1,0 +1,45 @@
+import type { Fault, FaultSchedule } from '../../sim/faults.ts'
+import { formatDuration, formatNumber } from '../../sim/format.ts'
+
+/** Faults listed one per line in a summary; the rest are counted (`--json` has them all). */
+export const DEFAULT_FAULTS_SHOWN = 10
+/** Node names shown per partition group: a group can name thousands of nodes. */
+const NAMES_SHOWN = 5
+
+/** One fault in words: `crash n3 (torn writes)`, `partition: n0 | the rest`. */
+export function describeFault(fault: Fault): string {
+  switch (fault.kind) {
+    case 'crash':
+      return `crash ${fault.node}${fault.torn === true ? ' (torn: part of its unsynced writes survives)' : ''}`
+    case 'restart':
+      return `restart ${fault.node}`
+    case 'partition':
+      // Nodes in no group form one more group (sim/faults.ts).
+      return `partition${fault.id === undefined ? '' : ` '${fault.id}'`}: ${[...fault.groups.map(names), 'the rest'].join(' | ')}`
+    case 'heal':
+      return fault.id === undefined ? 'heal every partition' : `heal partition '${fault.id}'`
+    case 'skew':
+      return `skew ${fault.node}'s clock by ${fault.offsetMs < 0 ? '' : '+'}${formatDuration(fault.offsetMs)}${fault.driftPpm === undefined ? '' : `, drifting ${formatNumber(fault.driftPpm)} ppm`}`
+    case 'clog':
+      return `clog ${fault.node}${fault.peer === undefined ? '' : ` ↔ ${fault.peer}`} for ${formatDuration(fault.durationMs)}`
+  }
+}
+
+function names(group: readonly string[]): string {
+  if (group.length === 0) return '(nobody)'
+  const shown = group.slice(0, NAMES_SHOWN).join(', ')
+  return group.length > NAMES_SHOWN ? `${shown} and ${formatNumber(group.length - NAMES_SHOWN)} more` : shown
+}
+
+/**
+ * The schedule as lines (`at 100 ms  crash n3`), in time order, at most `shown` of them; a fault after
+ * the time the run stopped is marked as never injected.
+ */
+export function faultLines(faults: FaultSchedule, stoppedAtMs: number, shown = DEFAULT_FAULTS_SHOWN): string[] {
+  const sorted = [...faults].sort((a, b) => a.at - b.at)
+  const times = sorted.slice(0, shown).map((f) => `at ${formatDuration(f.at)}`)
+  const width = Math.max(0, ...times.map((t) => t.length))
+  const lines = sorted.slice(0, shown).map((f, i) => `${times[i]!.padEnd(width)}  ${describeFault(f)}${f.at > stoppedAtMs ? ' (not injected: the run had stopped)' : ''}`)
+  if (sorted.length > shown) lines.push(`… and ${formatNumber(sorted.length - shown)} more (all of them in --json)`)
+  return lines
+}
