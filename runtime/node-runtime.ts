@@ -4,8 +4,8 @@ import { datagramSource, isDatagramSource, isIdentityAddress } from '../core/add
 import { BoundedMap } from '../core/bounded-map.ts'
 import { fromHex, toHex } from '../core/bytes.ts'
 import { decodeFrame, encode } from '../core/codec.ts'
-import { acceptJob, type ComputeJob, type ComputeOutcome, type ComputeTag } from '../core/compute.ts'
-import { ComputePool, type ComputePoolOptions } from './compute-pool.ts'
+import { acceptJob, type ComputeJob, type ComputeTag } from '../core/compute.ts'
+import { ComputePool, poolClosed, type ComputePoolOptions } from './compute-pool.ts'
 import { DEFAULT_DIAL_LIMITS, DialGate, dialProblem, type DialLimits } from '../core/dial-policy.ts'
 import { DEFAULT_LOG_SAMPLING, LogSampler, type LogRecord, type LogSampling } from './log-sampler.ts'
 import { hostOfSocketAddress, hostScope, networkGroup, parseHost } from '../core/network-address.ts'
@@ -410,8 +410,10 @@ export class NodeRuntime {
   private compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
     const accepted = acceptJob(job)
     if (this.stopped) return
-    void this.pool.run(accepted.kind, accepted.input).then((outcome: ComputeOutcome) => {
-      if (!this.stopped) this.guard('computed', () => this.options.actor.computed?.(tag, outcome, this.ctx))
+    void this.pool.run(accepted.kind, accepted.input).then((outcome) => {
+      // The pool closes only when the runtime stops, and nothing reaches the actor after stop.
+      if (this.stopped || poolClosed(outcome)) return
+      this.guard('computed', () => this.options.actor.computed?.(tag, outcome, this.ctx))
     })
   }
 
