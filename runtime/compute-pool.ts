@@ -53,24 +53,13 @@ interface Running {
 
 // A .js entry: a worker thread starts without the parent's TypeScript loader, and this file registers it.
 const WORKER_ENTRY = new URL('./compute-worker.js', import.meta.url)
-
-// Options that say how the main script was given, with the value that follows each, where it does.
-const MAIN_SCRIPT_OPTIONS = new Set(['-e', '--eval', '-p', '--print'])
-
 /**
- * The process's Node options, less those that only say how its main script was given (`-e SCRIPT`,
- * `--input-type=module`): a worker inherits every option by default, and one started with these dies
- * at once ("--input-type can only be used with string input"), failing every job as `worker-died`.
+ * What a worker evaluates: an import of the entry. A worker inherits the process's Node options, and a
+ * worker started from a file dies at once in a process run as `node --input-type=module -e SCRIPT`
+ * ("--input-type can only be used with string input"), failing every job as `worker-died`; given as a
+ * string, the entry starts under any options (a dynamic import is the same in a module and a script).
  */
-export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const kept: string[] = []
-  for (let i = 0; i < execArgv.length; i++) {
-    const option = execArgv[i] as string
-    if (MAIN_SCRIPT_OPTIONS.has(option)) i++
-    else if (!/^(--input-type|--eval|--print)=/.test(option)) kept.push(option)
-  }
-  return kept
-}
+const WORKER_SOURCE = `import(${JSON.stringify(WORKER_ENTRY.href)})`
 
 /**
  * A bounded pool of worker threads running compute jobs (core/compute.ts) off the event loop. Workers
@@ -139,7 +128,7 @@ export class ComputePool {
     const idle = this.idle.pop()
     if (idle !== undefined) return idle
     if (this.busy.size + this.idle.length >= this.workers) return undefined
-    const worker = new Worker(WORKER_ENTRY, { execArgv: workerExecArgv(process.execArgv) })
+    const worker = new Worker(WORKER_SOURCE, { eval: true })
     worker.on('message', (outcome: ComputeOutcome) => this.finished(worker, outcome))
     worker.on('error', (error) => this.died(worker, `${error.message}`))
     worker.on('exit', (code) => this.died(worker, `exited with code ${code}`))
