@@ -117,4 +117,15 @@ describe('the blob holder under strangers', () => {
     expect(holder.ctx.computations.size).toBe(1) // verified afresh
     expect(holder.blob.stats().sessions).toBe(2)
   })
+
+  it('a damaged blob whose opener left before its verification ended is not remembered as verified', () => {
+    const holder = node('h')
+    const h = holder.blob.blobs().put(blobOf(1000))
+    holder.ctx.storage.damageBlob('blobs', h, 3)
+    holder.blob.receive({ t: 'open', h }, 'p', holder.ctx)
+    holder.blob.receive({ t: 'close', h }, 'p', holder.ctx)
+    compute(holder) // the outcome finds no one waiting
+    expect(holder.ctx.traces).toContainEqual(expect.objectContaining({ event: 'blob-corrupt' }))
+    expect(open(holder, 'q', h)).toBe('refuse:corrupt')
+  })
 })

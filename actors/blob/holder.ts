@@ -106,7 +106,7 @@ export class Holder {
    * MiB for a 64 MiB blob, and a worker hashes ~230 MB/s here: one at a time is more than a holder's
    * uplink serves, and the most a flood of opens can make it hold.
    */
-  private verifying: string | undefined
+  private verifying: { readonly name: string; readonly hash: Uint8Array } | undefined
   private readonly budgets = new BoundedMap<Address, Budget>(DEFAULT_BUDGETED_PEERS)
   private sweeping = false
 
@@ -153,14 +153,15 @@ export class Holder {
 
   /** The verification of blob `name` ended: answer the sessions waiting for it, and verify the next. */
   verifiedBlob(name: string, outcome: ComputeOutcome, ctx: Context): void {
-    if (name !== this.verifying) return // from before a reset
+    const hash = this.verifying?.hash
+    if (hash === undefined || name !== this.verifying?.name) return // from before a reset
     this.verifying = undefined
+    // Those still waiting: some may have closed, expired or been evicted meanwhile.
     const waiting = [...this.sessions.values()].flatMap((sessions) => [...sessions.values()].filter((s) => s.name === name && s.size === undefined))
-    const hash = waiting[0]?.hash
     if (!outcome.ok) {
       ctx.trace({ event: 'blob-verify-failed', hash: name, reason: outcome.reason, detail: outcome.error })
       for (const session of waiting) this.endSession(session, 'busy', ctx) // the worker's trouble, not the blob's: ask again later
-    } else if (hash !== undefined && !bytesEqual(outcome.value as Uint8Array, hash)) {
+    } else if (!bytesEqual(outcome.value as Uint8Array, hash)) {
       ctx.trace({ event: 'blob-corrupt', hash: name, detail: `the stored bytes hash to ${toHex(outcome.value as Uint8Array)}` })
       for (const session of waiting) this.endSession(session, 'corrupt', ctx)
     } else {
@@ -234,7 +235,7 @@ export class Holder {
         for (const sessions of [...this.sessions.values()]) for (const s of [...sessions.values()]) if (s.name === next.name && s.size === undefined) this.endSession(s, 'unknown', ctx)
         continue
       }
-      this.verifying = next.name
+      this.verifying = { name: next.name, hash: next.hash }
       ctx.compute(job(BLOB_HASH, bytes), verifyTag(next.name))
     }
   }
