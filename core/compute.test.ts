@@ -5,7 +5,8 @@ import { checkTimerDelay, type Context } from './actor.ts'
 import type { Component } from './component.ts'
 import { Composite } from './composite.ts'
 import { HASH_CHAIN, HASH_CHAIN_MS_PER_ROUND } from './compute-hash-chain.ts'
-import { acceptJob, defineJob, job, runJob, type ComputeOutcome, type ComputeTag } from './compute.ts'
+import { RUNAWAY, RUNAWAY_MAX_MS } from './compute.fixtures.ts'
+import { acceptJob, DEFAULT_JOB_MAX_MS, defineJob, job, runJob, simulateJob, type ComputeOutcome, type ComputeTag } from './compute.ts'
 import { blake2b } from './hash.ts'
 import { ManualContext } from './manual-context.ts'
 
@@ -18,9 +19,25 @@ describe('compute jobs', () => {
   })
 
   it('a job that throws is an outcome, not an exception; its value comes back cloned (a Buffer as a Uint8Array)', () => {
-    expect(runJob(HASH_CHAIN, { seed: 'text' as never, rounds: 1 })).toEqual({ ok: false, error: 'hash-chain/1: seed must be bytes' })
+    expect(runJob(HASH_CHAIN, { seed: 'text' as never, rounds: 1 })).toEqual({ ok: false, reason: 'threw', error: 'hash-chain/1: seed must be bytes' })
     const value = runJob(HASH_CHAIN, { seed: new Uint8Array(1), rounds: 1 })
     expect(value.ok && (value.value as object).constructor).toBe(Uint8Array)
+  })
+
+  it('in simulation, a job whose modelled cost is past its deadline is not run: it fails with `deadline` at the deadline', () => {
+    const runaway = acceptJob(job(RUNAWAY, 0))
+    expect(runaway.maxMs).toBe(RUNAWAY_MAX_MS)
+    // Run, it would never return.
+    expect(simulateJob(runaway)).toEqual({ afterMs: RUNAWAY_MAX_MS, outcome: { ok: false, reason: 'deadline', error: `test-runaway/1: still running at its deadline of ${RUNAWAY_MAX_MS} ms; it was stopped` } })
+    const chain = acceptJob(job(HASH_CHAIN, { seed: new Uint8Array(1), rounds: 10 }))
+    expect(chain.maxMs).toBe(DEFAULT_JOB_MAX_MS)
+    expect(simulateJob(chain).afterMs).toBe(chain.costMs)
+  })
+
+  it('a deadline is finite and > 0', () => {
+    for (const maxMs of [0, -1, Number.NaN, Infinity]) {
+      expect(() => defineJob({ name: `bad-deadline-${maxMs}/1`, module: import.meta.url, run: (n: number) => n, costMs: () => 0, maxMs })).toThrow(RangeError)
+    }
   })
 
   it('a kind name belongs to one module', () => {

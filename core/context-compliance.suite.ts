@@ -4,6 +4,7 @@ import type { Component } from './component.ts'
 import { describe, expect, it } from 'vitest'
 import type { Actor, Address, Context, TimerTag, TraceFields } from './actor.ts'
 import { HASH_CHAIN, HASH_CHAIN_MS_PER_ROUND } from './compute-hash-chain.ts'
+import { RUNAWAY, RUNAWAY_MAX_MS } from './compute.fixtures.ts'
 import { defineJob, job, type ComputeOutcome, type ComputeTag, type JobKind } from './compute.ts'
 import { blake2b } from './hash.ts'
 
@@ -284,8 +285,23 @@ export function contextCompliance(name: string, harness: () => ContextHarness): 
       const byTag = Object.fromEntries(probe.outcomes.map((c) => [c.tag, c]))
       expect(byTag.chain!.outcome).toEqual({ ok: true, value: hashChain(seed, rounds) })
       expect(byTag.chain!.during).toBe(false)
-      expect(byTag['bad-rounds']!.outcome).toMatchObject({ ok: false, error: expect.stringContaining('hash-chain/1: rounds must be') })
+      expect(byTag['bad-rounds']!.outcome).toMatchObject({ ok: false, reason: 'threw', error: expect.stringContaining('hash-chain/1: rounds must be') })
       if (h.virtual) expect(byTag.chain!.at - started).toBeCloseTo(rounds * HASH_CHAIN_MS_PER_ROUND, 9)
+    })
+
+    it('compute: a job still running at its kind\'s deadline fails with `deadline`, and the jobs after it still run', async () => {
+      const h = harness()
+      let started = 0
+      const probe = new ProbeActor((ctx) => {
+        started = ctx.now()
+        ctx.compute(job(RUNAWAY, 0), 'runaway')
+        ctx.compute(job(HASH_CHAIN, { seed: new Uint8Array(32), rounds: 1 }), 'after')
+      })
+      await h.run(probe, 10 * RUNAWAY_MAX_MS, () => probe.outcomes.length === 2)
+      const byTag = Object.fromEntries(probe.outcomes.map((c) => [c.tag, c]))
+      expect(byTag.runaway!.outcome).toEqual({ ok: false, reason: 'deadline', error: `test-runaway/1: still running at its deadline of ${RUNAWAY_MAX_MS} ms; it was stopped` })
+      expect(byTag.after!.outcome).toEqual({ ok: true, value: hashChain(new Uint8Array(32), 1) })
+      if (h.virtual) expect(byTag.runaway!.at - started).toBe(RUNAWAY_MAX_MS)
     })
 
     it('compute: a kind never defined, a bad cost or an input that cannot be cloned throws at the call', async () => {

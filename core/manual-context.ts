@@ -1,16 +1,17 @@
 import { Result } from 'effect'
 import { checkTimerDelay, type Actor, type Address, type Context, type TimerId, type TimerTag, type TraceFields } from './actor.ts'
 import { decodeFrame, encode } from './codec.ts'
-import { acceptJob, runJob, type ComputeJob, type ComputeOutcome, type ComputeTag, type JobKind } from './compute.ts'
+import { acceptJob, simulatedAfterMs, simulateJob, type AcceptedJob, type ComputeJob, type ComputeOutcome, type ComputeTag } from './compute.ts'
 import { Random, type Seed } from './random.ts'
 import { MemoryStorage } from './storage.ts'
 
-/** A `ctx.compute` request ManualContext recorded: due `costMs` after it was asked, as in the simulator. */
-export interface ManualComputation {
+/**
+ * A `ctx.compute` request ManualContext recorded: due `costMs` after it was asked (or `maxMs`, when the
+ * cost is past it), as in the simulator.
+ */
+export interface ManualComputation extends AcceptedJob {
   readonly at: number
   readonly tag: ComputeTag
-  readonly kind: JobKind
-  readonly input: unknown
 }
 
 /**
@@ -85,15 +86,18 @@ export class ManualContext implements Context {
 
   compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
     const accepted = acceptJob(job)
-    this.computations.set(this.nextComputation++, { at: this.clock + accepted.costMs, tag, kind: accepted.kind, input: accepted.input })
+    this.computations.set(this.nextComputation++, { ...accepted, at: this.clock + simulatedAfterMs(accepted), tag })
   }
 
-  /** Runs the recorded computation `id` now, whatever its cost, and forgets it: the test hands the outcome on. */
+  /**
+   * Runs the recorded computation `id` now, whatever its cost, and forgets it: the test hands the outcome
+   * on. As in the simulator, a job whose cost is past its deadline is not run and fails with `deadline`.
+   */
   complete(id: number): { tag: ComputeTag; outcome: ComputeOutcome } {
     const computation = this.computations.get(id)
     if (computation === undefined) throw new RangeError(`no pending computation ${id}`)
     this.computations.delete(id)
-    return { tag: computation.tag, outcome: runJob(computation.kind, computation.input) }
+    return { tag: computation.tag, outcome: simulateJob(computation).outcome }
   }
 
   /**

@@ -148,6 +148,11 @@ export function storageContract(make: (limits: StoreLimits) => StorageUnderTest,
       expect(() => blobs.read(hash, 1025, 1)).toThrow(expect.objectContaining({ reason: 'bad-range' }))
       expect(() => blobs.read(hash, 0, -1)).toThrow(expect.objectContaining({ reason: 'bad-range' }))
       expect(blobs.read(hash, 1000, 100)?.length).toBe(24)
+      // A put under an expected name the bytes do not hash to stores nothing; under their own, it stores them.
+      const other = new Uint8Array(10).fill(3)
+      expect(() => blobs.put(other, hash)).toThrow(expect.objectContaining({ reason: 'bad-hash' }))
+      expect(blobs.has(blake2b(other))).toBe(false)
+      expect(blobs.put(other, blake2b(other))).toEqual(Uint8Array.from(blake2b(other)))
     } finally {
       subject.dispose()
     }

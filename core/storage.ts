@@ -1,4 +1,4 @@
-import { toHex } from './bytes.ts'
+import { bytesEqual, toHex } from './bytes.ts'
 import { ReasonedError } from './errors.ts'
 import { blake2b } from './hash.ts'
 
@@ -42,8 +42,12 @@ export interface AppendLog {
  * unless its bytes still hash to its name: one that does not is reported with StoreError 'corrupt'.
  */
 export interface BlobStore {
-  /** Stores a copy of `bytes` (a no-op when present) and returns its hash. Throws 'too-large' past the limit. */
-  put(bytes: Uint8Array): Uint8Array
+  /**
+   * Stores a copy of `bytes` (a no-op when present) and returns its hash. Throws 'too-large' past the
+   * limit. With `expected`, bytes that do not hash to it are refused ('bad-hash') and nothing is stored:
+   * what a fetcher received is checked against its name and stored with one hash, not two.
+   */
+  put(bytes: Uint8Array, expected?: Uint8Array): Uint8Array
   /** The whole blob, verified; undefined when absent. */
   get(hash: Uint8Array): Uint8Array | undefined
   has(hash: Uint8Array): boolean
@@ -127,6 +131,13 @@ export function blobName(hash: Uint8Array): string {
   return toHex(hash)
 }
 
+/** Throws 'bad-hash' when a put's bytes, which hash to `hash`, were expected to hash to `expected` and do not. */
+export function checkExpectedBlob(hash: Uint8Array, expected: Uint8Array | undefined): void {
+  if (expected !== undefined && !bytesEqual(hash, expected)) {
+    throw new StoreError('bad-hash', `the bytes hash to ${toHex(hash)}, not to ${expected.length === BLOB_HASH_BYTES ? toHex(expected) : 'a blob hash'}: nothing was stored`)
+  }
+}
+
 /** Throws 'bad-range' unless `offset`/`length` are integers with the range starting inside a blob of `size` (or at its end). */
 export function checkRange(offset: number, length: number, size: number): void {
   if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && offset <= size)) {
@@ -177,8 +188,8 @@ export function observeWrites(inner: Storage, observer: WriteObserver): Storage 
     blobs(name) {
       const blobs = inner.blobs(name)
       return {
-        put(bytes) {
-          const hash = blobs.put(bytes)
+        put(bytes, expected) {
+          const hash = blobs.put(bytes, expected)
           observer.written()
           return hash
         },
@@ -305,9 +316,10 @@ export class MemoryStorage implements Storage {
       return bytes
     }
     return {
-      put(bytes) {
+      put(bytes, expected) {
         checkBlob(bytes, storage.limits)
         const hash = Uint8Array.from(blake2b(bytes))
+        checkExpectedBlob(hash, expected)
         const present = find(hash)
         // A damaged copy (damageBlob) is replaced, as FileBlobs replaces a damaged file.
         if (present === undefined || !blake2b(present).equals(hash)) storage.write({ kind: 'blob', store: name, name: blobName(hash), bytes: bytes.slice() })

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 /**
@@ -8,6 +8,17 @@ import { dirname } from 'node:path'
  * leaves `path` as it was.
  */
 export function replaceFileAtomically(path: string, bytes: Uint8Array, temporary: string): void {
+  writeThenRename(path, bytes, temporary)
+  fsyncDirectory(dirname(path))
+}
+
+/**
+ * Writes `bytes` to `temporary`, fsyncs it and renames it over `path`, so `path` never holds a partial
+ * file; a failure removes the temporary file and leaves `path` as it was. The rename is durable only
+ * once the directory is fsynced: `replaceFileAtomically` does it at once, a store of many files at its
+ * next sync.
+ */
+export function writeThenRename(path: string, bytes: Uint8Array, temporary: string): void {
   try {
     writeFileSynced(temporary, bytes)
     renameSync(temporary, path)
@@ -15,7 +26,21 @@ export function replaceFileAtomically(path: string, bytes: Uint8Array, temporary
     rmSync(temporary, { force: true })
     throw error
   }
-  fsyncDirectory(dirname(path))
+}
+
+/**
+ * Appends `batch` to the file open for appending at `fd` and fsyncs it. A failed write or fsync is cut
+ * back to `end` (where the file's last whole record ends) before the error is rethrown, so the next
+ * append does not land behind a partial record, which would read as damage in mid-file.
+ */
+export function appendSynced(fd: number, batch: Uint8Array, end: number): void {
+  try {
+    writeAll(fd, batch)
+    fsyncSync(fd)
+  } catch (error) {
+    ftruncateSync(fd, end)
+    throw error
+  }
 }
 
 /** Creates (or truncates) the file at `path` with `bytes`, fsynced before this returns. */

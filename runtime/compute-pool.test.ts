@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process'
 import { Schema } from 'effect'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Actor, Context, TimerTag } from '../core/actor.ts'
 import { HASH_CHAIN } from '../core/compute-hash-chain.ts'
+import { RUNAWAY, RUNAWAY_MAX_MS } from '../core/compute.fixtures.ts'
 import { job, type ComputeOutcome } from '../core/compute.ts'
 import { MemoryStorage } from '../core/storage.ts'
 import { MemoryNetwork } from '../transports/memory.ts'
@@ -30,7 +32,7 @@ describe('ComputePool', () => {
     expect(p.pending).toBe(3) // one running, two waiting; the fourth was refused
     const [a, b, c, refused] = await Promise.all(outcomes)
     for (const outcome of [a, b, c]) expect(outcome!.ok).toBe(true)
-    expect(refused).toEqual({ ok: false, error: 'hash-chain/1: the compute queue is full (2 jobs waiting for 1 workers)' })
+    expect(refused).toEqual({ ok: false, reason: 'queue-full', error: 'hash-chain/1: the compute queue is full (2 jobs waiting for 1 workers)' })
     expect(p.pending).toBe(0)
   })
 
@@ -42,11 +44,22 @@ describe('ComputePool', () => {
       p.run(EXIT_THREAD, 3),
       p.run(HASH_CHAIN, chain(1)),
     ])
-    expect(thrown).toMatchObject({ ok: false, error: expect.stringMatching(/^hash-chain\/1: rounds must be/) })
-    expect(uncloneable).toMatchObject({ ok: false, error: expect.stringMatching(/^test-uncloneable\/1: .*could not be cloned/) })
-    expect(died).toEqual({ ok: false, error: 'test-exit-thread/1: the worker running it died (exited with code 3)' })
+    expect(thrown).toMatchObject({ ok: false, reason: 'threw', error: expect.stringMatching(/^hash-chain\/1: rounds must be/) })
+    expect(uncloneable).toMatchObject({ ok: false, reason: 'threw', error: expect.stringMatching(/^test-uncloneable\/1: .*could not be cloned/) })
+    expect(died).toEqual({ ok: false, reason: 'worker-died', error: 'test-exit-thread/1: the worker running it died (exited with code 3)' })
     expect(after.ok).toBe(true)
   })
+
+  it('terminates a worker still running a job at its deadline, fails the job with `deadline`, and runs the next on a new worker', async () => {
+    const p = pool({ workers: 1 })
+    const runaway = p.run(RUNAWAY, 0)
+    const next = p.run(HASH_CHAIN, chain(1))
+    expect(p.pending).toBe(2)
+    expect(await runaway).toEqual({ ok: false, reason: 'deadline', error: `test-runaway/1: still running at its deadline of ${RUNAWAY_MAX_MS} ms; it was stopped` })
+    expect(await next).toMatchObject({ ok: true })
+    expect(p.threads).toBe(1)
+    expect(p.pending).toBe(0)
+  }, 30_000)
 
   it('on close, fails what is running or waiting and refuses what comes after', async () => {
     const p = pool({ workers: 1 })
@@ -55,10 +68,20 @@ describe('ComputePool', () => {
     expect(p.threads).toBe(1)
     await p.close()
     expect(p.threads).toBe(0)
-    expect(await running).toEqual({ ok: false, error: 'hash-chain/1: the compute pool closed' })
-    expect(await waiting).toEqual({ ok: false, error: 'hash-chain/1: the compute pool closed' })
-    expect(await p.run(HASH_CHAIN, chain(1))).toEqual({ ok: false, error: 'hash-chain/1: the compute pool is closed' })
+    expect(await running).toEqual({ ok: false, reason: 'closed', error: 'hash-chain/1: the compute pool closed' })
+    expect(await waiting).toEqual({ ok: false, reason: 'closed', error: 'hash-chain/1: the compute pool closed' })
+    expect(await p.run(HASH_CHAIN, chain(1))).toEqual({ ok: false, reason: 'closed', error: 'hash-chain/1: the compute pool is closed' })
   })
+
+  it('runs jobs in a process started as `node --expose-gc --input-type=module -e SCRIPT` (whose options a worker inherits)', async () => {
+    const pool = JSON.stringify(new URL('./compute-pool.ts', import.meta.url).pathname)
+    const chainKind = JSON.stringify(new URL('../core/compute-hash-chain.ts', import.meta.url).pathname)
+    const script = `import { ComputePool } from ${pool}; import { HASH_CHAIN } from ${chainKind}
+      const p = new ComputePool({ workers: 1 }); const outcome = await p.run(HASH_CHAIN, { seed: new Uint8Array(32), rounds: 1 }); await p.close()
+      process.stdout.write(JSON.stringify({ ok: outcome.ok, reason: outcome.reason }))`
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
+    expect(JSON.parse(out)).toEqual({ ok: true })
+  }, 60_000)
 
   it('refuses a pool without workers or with a negative queue', () => {
     expect(() => new ComputePool({ workers: 0 })).toThrow(RangeError)

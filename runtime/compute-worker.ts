@@ -25,7 +25,7 @@ async function run({ module, name, input }: JobRequest): Promise<ComputeOutcome>
     return jobFailed(name, new Error(`its module ${module} did not load: ${error instanceof Error ? error.message : String(error)}`))
   }
   const kind = jobKind(name)
-  if (kind === undefined) return { ok: false, error: `${name}: ${module} does not define it` }
+  if (kind === undefined) return jobFailed(name, new Error(`${module} does not define it`))
   try {
     return { ok: true, value: kind.run(input) }
   } catch (error) {

@@ -1,8 +1,8 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Blake2bStream, blake2b } from '../core/hash.ts'
-import { blobName, checkBlob, checkRange, corruptBlob, type BlobStore, type StoreLimits } from '../core/storage.ts'
-import { fsyncDirectory, writeFileSynced } from './atomic-file.ts'
+import { blobName, checkBlob, checkExpectedBlob, checkRange, corruptBlob, type BlobStore, type StoreLimits } from '../core/storage.ts'
+import { fsyncDirectory, writeThenRename } from './atomic-file.ts'
 
 /** `verify` hashes a blob in pieces of this size: its memory stays this, whatever the blob's size. */
 export const VERIFY_PIECE_BYTES = 1 << 20
@@ -34,19 +34,13 @@ export class FileBlobs implements BlobStore {
     return new FileBlobs(dir, limits)
   }
 
-  put(bytes: Uint8Array): Uint8Array {
+  put(bytes: Uint8Array, expected?: Uint8Array): Uint8Array {
     checkBlob(bytes, this.limits)
     const hash = Uint8Array.from(blake2b(bytes))
+    checkExpectedBlob(hash, expected)
     const path = this.pathOf(hash)
     if (existsSync(path) && hashOfFile(path) === blobName(hash)) return hash
-    const writing = path + WRITING
-    try {
-      writeFileSynced(writing, bytes)
-      renameSync(writing, path)
-    } catch (error) {
-      rmSync(writing, { force: true })
-      throw error
-    }
+    writeThenRename(path, bytes, path + WRITING)
     this.dirty = true
     return hash
   }

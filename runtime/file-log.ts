@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { checkIndex, checkRecord, StoreError, type AppendLog, type StoreLimits } from '../core/storage.ts'
-import { fsyncDirectory, writeAll } from './atomic-file.ts'
+import { appendSynced, fsyncDirectory } from './atomic-file.ts'
 import { checkTornTail } from './file-log-tail.ts'
 import { encodeRecord, readRecord } from './record-log.ts'
 
@@ -100,13 +100,7 @@ export class FileLog implements AppendLog {
   sync(): void {
     if (this.pending.length === 0) return
     const batch = Buffer.concat(this.pending.map((p) => p.encoded))
-    try {
-      writeAll(this.fd, batch)
-      fsyncSync(this.fd)
-    } catch (error) {
-      ftruncateSync(this.fd, this.fileBytes)
-      throw error
-    }
+    appendSynced(this.fd, batch, this.fileBytes)
     for (const { encoded } of this.pending) {
       this.offsets.push(this.fileBytes)
       this.fileBytes += encoded.length

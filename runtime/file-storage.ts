@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { fsyncDirectory, replaceFileAtomically, writeAll } from './atomic-file.ts'
+import { appendSynced, fsyncDirectory, replaceFileAtomically } from './atomic-file.ts'
 import { encodeEntries, encodeRecord, replayRecords } from './record-log.ts'
 import { checkTornTail, damaged } from './file-log-tail.ts'
 import { checkStoreName, DEFAULT_STORE_LIMITS, type AppendLog, type BlobStore, type Storage, type StoreLimits } from '../core/storage.ts'
@@ -253,16 +253,9 @@ export class FileStorage implements Storage {
     this.sync()
   }
 
-  // The pending records stay pending until they are on disk; a failed append is cut back off, so the
-  // next one does not land behind a partial record (which would read as damage in mid-file).
+  // The pending records stay pending until they are on disk (a failed append is cut back off).
   private append(batch: Buffer): void {
-    try {
-      writeAll(this.fd, batch)
-      fsyncSync(this.fd)
-    } catch (error) {
-      ftruncateSync(this.fd, this.fileBytes)
-      throw error
-    }
+    appendSynced(this.fd, batch, this.fileBytes)
     this.pending = []
     this.fileBytes += batch.length
   }

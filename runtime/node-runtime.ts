@@ -4,11 +4,12 @@ import { datagramSource, isDatagramSource, isIdentityAddress } from '../core/add
 import { BoundedMap } from '../core/bounded-map.ts'
 import { fromHex, toHex } from '../core/bytes.ts'
 import { decodeFrame, encode } from '../core/codec.ts'
-import { acceptJob, type ComputeJob, type ComputeOutcome, type ComputeTag } from '../core/compute.ts'
-import { ComputePool, type ComputePoolOptions } from './compute-pool.ts'
+import { acceptJob, type ComputeJob, type ComputeTag } from '../core/compute.ts'
+import { ComputePool, poolClosed, type ComputePoolOptions } from './compute-pool.ts'
 import { DEFAULT_DIAL_LIMITS, DialGate, dialProblem, type DialLimits } from '../core/dial-policy.ts'
 import { DEFAULT_LOG_SAMPLING, LogSampler, type LogRecord, type LogSampling } from './log-sampler.ts'
 import { hostOfSocketAddress, hostScope, networkGroup, parseHost } from '../core/network-address.ts'
+import { NodeStartError } from './node-start-error.ts'
 import { OsRandom } from './os-random.ts'
 import { OutputCommit } from '../core/output-commit.ts'
 import type { Storage } from '../core/storage.ts'
@@ -160,8 +161,13 @@ export class NodeRuntime {
     }
   }
 
-  /** Starts accepting links and boots the actor. */
-  start(): void {
+  /**
+   * Starts accepting links and boots the actor; the actor has started when this returns. An actor that
+   * throws in `start` is fatal, unlike one that throws on an input (which loses that input): the
+   * runtime stops, as `stop()` does, and the promise rejects with a NodeStartError naming what was
+   * thrown. Otherwise the promise is resolved already.
+   */
+  start(): Promise<void> {
     const { transport, lan } = this.options
     transport.onLink((link) => this.adopt(link))
     transport.onMisbehaviour((m) => this.misbehaviour(m))
@@ -169,7 +175,20 @@ export class NodeRuntime {
     // and must find a sender's real address in what the datagram proves (a signed announcement).
     lan?.onDatagram((frame, from) => this.deliver(frame, datagramSource(from)))
     lan?.onMisbehaviour((m) => this.misbehaviour(m))
-    this.guard('start', () => this.options.actor.start?.(this.ctx))
+    try {
+      this.options.actor.start?.(this.ctx)
+    } catch (error) {
+      return this.startFailed(error)
+    }
+    return Promise.resolve()
+  }
+
+  private async startFailed(error: unknown): Promise<never> {
+    const detail = error instanceof Error ? error.message : String(error)
+    this.log({ event: 'start-failed', detail: error instanceof Error ? (error.stack ?? detail) : detail })
+    // What the actor did before it threw is committed as at any stop; a failure to close is secondary.
+    await this.stop().catch((closing: unknown) => this.log({ event: 'stop-failed', detail: closing instanceof Error ? closing.message : String(closing) }))
+    throw new NodeStartError('actor-threw', `the node did not start: its actor threw in start: ${detail}`, error)
   }
 
   /** Sends what is held (after a sync), stops timers and links and syncs storage; the actor sees nothing more. */
@@ -394,8 +413,10 @@ export class NodeRuntime {
   private compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
     const accepted = acceptJob(job)
     if (this.stopped) return
-    void this.pool.run(accepted.kind, accepted.input).then((outcome: ComputeOutcome) => {
-      if (!this.stopped) this.guard('computed', () => this.options.actor.computed?.(tag, outcome, this.ctx))
+    void this.pool.run(accepted.kind, accepted.input).then((outcome) => {
+      // The pool closes only when the runtime stops, and nothing reaches the actor after stop.
+      if (this.stopped || poolClosed(outcome)) return
+      this.guard('computed', () => this.options.actor.computed?.(tag, outcome, this.ctx))
     })
   }
 

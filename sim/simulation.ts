@@ -1,7 +1,7 @@
 import { Result } from 'effect'
 import { checkTimerDelay, type Actor, type ActorFactory, type Address, type Context, type PeerSignal, type TimerId, type TimerTag, type TraceFields } from '../core/actor.ts'
 import { decodeFrame, encode } from '../core/codec.ts'
-import { acceptJob, runJob, type ComputeJob, type ComputeOutcome, type ComputeTag } from '../core/compute.ts'
+import { acceptJob, simulateJob, type ComputeJob, type ComputeOutcome, type ComputeTag } from '../core/compute.ts'
 import { wireSize } from '../core/wire-size.ts'
 import { ConfigError } from '../core/errors.ts'
 import { Random, type Seed } from '../core/random.ts'
@@ -391,15 +391,17 @@ export class Simulation implements SimulationView {
   /**
    * Runs the job now, inline (its result cannot depend on when it runs: it is pure), and delivers the
    * outcome after its virtual cost, on the true clock: a cost is work done, not a reading of the node's
-   * (possibly skewed) clock. Computations run side by side, as if the node had a core for each.
+   * (possibly skewed) clock. Computations run side by side, as if the node had a core for each. A job
+   * whose cost is past its kind's deadline is not run: it fails with `deadline` at the deadline
+   * (core/compute.ts `simulateJob`). `queue-full` and `worker-died` are never produced here.
    */
   compute<I>(node: SimNode, job: ComputeJob<I>, tag: ComputeTag): void {
     const accepted = acceptJob(job)
     const id = this.nextComputation++
-    const outcome = runJob(accepted.kind, accepted.input)
+    const { outcome, afterMs } = simulateJob(accepted)
     this.trace.compute(this.now, node.index, id, accepted.costMs)
     const computed: Computed = { tag, outcome }
-    this.queue.push(this.now + accepted.costMs, new SimEvent(COMPUTED, node.index, node.incarnation, computed, id, false))
+    this.queue.push(this.now + afterMs, new SimEvent(COMPUTED, node.index, node.incarnation, computed, id, false))
   }
 
   // ---- internals

@@ -3,7 +3,8 @@ import { decodeFrame } from '../core/codec.ts'
 import type { Link, Transport } from '../core/transport.ts'
 
 /**
- * Link wrappers for the blob-transfer checks (transports/blob-transfer.test.ts, bench/blob-transfer.ts):
+ * Link wrappers for the blob-transfer checks (transports/blob-transfer.test.ts, bench/blob-transfer.ts)
+ * and the runtime's output-commit test (transports/runtime-links.test.ts):
  * watch what a link sends, and make a reader slow.
  */
 

@@ -8,6 +8,7 @@ import { DEFAULT_DIAL_LIMITS } from '../core/dial-policy.ts'
 import { DECODE_FAILURE_WINDOW_MS, DEFAULT_MAX_DECODE_FAILURES, DEFAULT_MAX_FRAMES_PER_DIAL, NodeRuntime, UNKNOWN_GROUP, type LogRecord, type RuntimeOptions } from '../runtime/node-runtime.ts'
 import { MemoryStorage, type Storage } from '../core/storage.ts'
 import type { CloseReason, Link, Transport } from '../core/transport.ts'
+import { tapped, wrapLinks } from './link-taps.fixtures.ts'
 import { MemoryNetwork } from './memory.ts'
 import { UdpBroadcast } from './udp.ts'
 import { WsTransport } from './ws/ws-transport.ts'
@@ -235,7 +236,7 @@ describe('NodeRuntime over links and a LAN', () => {
     }
     const network = new MemoryNetwork()
     const transport = network.transport(testSigner(1))
-    const runtime = new NodeRuntime({ actor: acker, transport: spySends(transport, events), storage, log: () => {} })
+    const runtime = new NodeRuntime({ actor: acker, transport: wrapLinks(transport, (link) => tapped(link, () => events.push('send'))), storage, log: () => {} })
     runtime.start()
     const peerLink = await network.transport(testSigner(2)).dial(await transport.listen())
     const acks: Uint8Array[] = []
@@ -359,29 +360,3 @@ describe('NodeRuntime over links and a LAN', () => {
     }
   }, 30_000)
 })
-
-/** `transport`, with every send on its links recorded in `events` as 'send'. */
-function spySends(transport: Transport, events: string[]): Transport {
-  const spy = (link: Link): Link => ({
-    remoteIdentity: link.remoteIdentity,
-    remoteAddress: link.remoteAddress,
-    get bufferedBytes() {
-      return link.bufferedBytes
-    },
-    get open() {
-      return link.open
-    },
-    send: (frame) => (events.push('send'), link.send(frame)),
-    close: () => link.close(),
-    onFrame: (h) => link.onFrame(h),
-    onClose: (h) => link.onClose(h),
-  })
-  return {
-    identity: transport.identity,
-    listen: () => transport.listen(),
-    dial: async (url, expected) => spy(await transport.dial(url, expected)),
-    onLink: (h) => transport.onLink((link) => h(spy(link))),
-    onMisbehaviour: (h) => transport.onMisbehaviour(h),
-    close: () => transport.close(),
-  }
-}

@@ -4,51 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { bytesEqual } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { blake2b } from '../../core/hash.ts'
-import { ManualContext } from '../../core/manual-context.ts'
-import { BlobTransfer, type BlobTransferOptions } from './blob-transfer.ts'
+import { blobOf, compute, elapse, node, pump, reasonOf, results } from './blob-transfer.fixtures.ts'
 import { BlobMessage, MAX_CHUNK_BYTES } from './messages.ts'
-
-/** A node: the component and the hand-driven context it was started with. */
-function node(self: string, options: BlobTransferOptions = {}) {
-  const ctx = new ManualContext(self)
-  const blob = new BlobTransfer(options)
-  blob.start(ctx)
-  return { self, ctx, blob }
-}
-type Node = ReturnType<typeof node>
-
-/** Moves what each node sent to the other, through the wire codec and the inbox schema, until quiet. */
-function pump(nodes: readonly Node[], tap: (message: BlobMessage, to: Node) => BlobMessage | undefined = (m) => m): void {
-  for (let moved = true; moved; ) {
-    moved = false
-    for (const from of nodes) {
-      for (const { to, message } of from.ctx.sent.splice(0)) {
-        moved = true
-        const target = nodes.find((n) => n.self === to)
-        const decoded = Result.getOrThrow(decodeFrame(encode(message), BlobMessage))
-        const passed = target === undefined ? undefined : tap(decoded, target)
-        if (target !== undefined && passed !== undefined) target.blob.receive(passed, from.self, target.ctx)
-      }
-    }
-  }
-}
-
-/** Advances a node's clock by `ms` and fires its due timers. */
-function elapse(n: Node, ms: number): void {
-  n.ctx.advance(ms)
-  for (const [id, { at, tag }] of [...n.ctx.timers]) {
-    if (at > n.ctx.now()) continue
-    n.ctx.timers.delete(id)
-    n.blob.timer(tag, n.ctx)
-  }
-}
-
-const blobOf = (size: number, seed = 1) => Uint8Array.from({ length: size }, (_, i) => (i * 131 + seed) % 251)
-const results = () => {
-  const got: Result.Result<Uint8Array, { reason: string }>[] = []
-  return { got, done: (r: Result.Result<Uint8Array, { reason: string }>) => void got.push(r) }
-}
-const reasonOf = (r: Result.Result<Uint8Array, { reason: string }> | undefined) => (r !== undefined && Result.isFailure(r) ? r.failure.reason : undefined)
 
 describe('blob/1 between two components', () => {
   it('fetches a blob of any size intact, chunk by chunk, and leaves no session or fetch behind (property)', () => {
@@ -81,6 +38,7 @@ describe('blob/1 between two components', () => {
     // The fetcher reads one message per step; the holder answers everything it gets at once.
     while (got.length === 0) {
       for (const { message } of fetcher.ctx.sent.splice(0)) holder.blob.receive(Result.getOrThrow(decodeFrame(encode(message), BlobMessage)), 'f', holder.ctx)
+      compute(holder) // the verification before the first answer
       const inTransit = holder.ctx.sent.filter(({ message }) => (message as BlobMessage).t === 'chunk').length
       peak = Math.max(peak, inTransit)
       expect(inTransit).toBeLessThanOrEqual(window)
@@ -120,7 +78,7 @@ describe('blob/1 between two components', () => {
     fetcher.blob.fetch(big, 'h', done)
     fetcher.blob.fetch(blake2b(new Uint8Array([9])), 'h', done)
     pump([holder, fetcher])
-    expect(got.map(reasonOf)).toEqual(['too-large', 'refused-unknown'])
+    expect(got.map(reasonOf).sort()).toEqual(['refused-unknown', 'too-large']) // an unknown blob is refused at once, a known one after its verification
   })
 
   it('a holder that restarts mid-transfer refuses the next chunk, and the fetch fails rather than hangs', () => {
@@ -176,10 +134,17 @@ describe('blob/1 between two components', () => {
     const hashes = [1, 2, 3, 4].map((i) => holder.blob.blobs().put(blobOf(100, i)))
     const answers = (peer: string) => holder.ctx.sent.filter((s) => s.to === peer).map((s) => (s.message as BlobMessage).t)
     for (const h of hashes) holder.blob.receive({ t: 'open', h }, 'stranger', holder.ctx)
-    expect(answers('stranger')).toEqual(['size', 'size', 'refuse', 'refuse'])
+    expect(answers('stranger')).toEqual(['refuse', 'refuse']) // past its 2; the first two wait for their verification
+    compute(holder)
+    compute(holder)
+    expect(answers('stranger')).toEqual(['refuse', 'refuse', 'size', 'size'])
     holder.blob.receive({ t: 'open', h: hashes[0]! }, 'other', holder.ctx)
     holder.blob.receive({ t: 'open', h: hashes[1]! }, 'third', holder.ctx)
-    expect(answers('third')).toEqual(['refuse'])
+    expect(answers('other')).toEqual(['size']) // verified already: answered at once
+    expect(answers('third')).toEqual(['size']) // full: it takes the place of the stranger's oldest
+    expect(holder.ctx.sent.filter((s) => s.to === 'stranger').at(-1)?.message).toMatchObject({ t: 'refuse', why: 'busy', h: hashes[0] })
+    holder.blob.receive({ t: 'open', h: hashes[0]! }, 'fourth', holder.ctx)
+    expect(answers('fourth')).toEqual(['refuse']) // full, and no peer holds more than one
     expect(holder.blob.stats().sessions).toBe(3)
     holder.blob.receive({ t: 'get', h: hashes[2]!, o: 0, n: 10 }, 'other', holder.ctx)
     expect(holder.ctx.sent.at(-1)?.message).toMatchObject({ t: 'refuse', why: 'no-session' })

@@ -1,13 +1,19 @@
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
 import type { Component } from '../../core/component.ts'
+import type { ComputeOutcome, ComputeTag } from '../../core/compute.ts'
 import { DEFAULT_MAX_BLOB_BYTES, type BlobStore } from '../../core/storage.ts'
 import { DEFAULT_CHUNK_BYTES, DEFAULT_MAX_FETCHES, DEFAULT_MAX_RETRIES, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_WINDOW, Fetcher, fetchOfTimerTag, type FetchDone, type FetcherLimits } from './fetcher.ts'
-import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_PEER, DEFAULT_SESSION_IDLE_MS, Holder, SWEEP, type HolderLimits } from './holder.ts'
+import { DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_PEER, DEFAULT_OPEN_BURST, DEFAULT_OPENS_PER_SECOND, DEFAULT_SESSION_IDLE_MS, Holder, SWEEP, verifiedBlobOfTag, type HolderLimits } from './holder.ts'
 import { BlobMessage, MAX_CHUNK_BYTES } from './messages.ts'
 
 export interface BlobTransferOptions extends Partial<FetcherLimits>, Partial<HolderLimits> {
   /** The blob store (in this component's storage namespace) it serves from and fetches into. */
   readonly store?: string
+  /**
+   * The network group of a peer, among which the holder shares its sessions fairly: the runtime's
+   * `groupOf` in a real node. Default: every peer a group of its own.
+   */
+  readonly groupOf?: (peer: Address) => string
 }
 
 /** The store a node's blobs live in: `blob/blobs` under a composite. */
@@ -43,11 +49,14 @@ export class BlobTransfer implements Component<BlobMessage> {
     if (!(Number.isInteger(chunkBytes) && chunkBytes >= 1 && chunkBytes <= MAX_CHUNK_BYTES)) throw new RangeError(`chunkBytes must be an integer from 1 to ${MAX_CHUNK_BYTES}, got ${chunkBytes}`)
     if (!(Number.isInteger(window) && window >= 1)) throw new RangeError(`window must be a positive integer, got ${window}`)
     this.fetcher = new Fetcher(() => this.blobs(), fetcherLimits)
-    this.holder = new Holder(() => this.blobs(), {
+    const holderLimits: HolderLimits = {
       maxSessionsPerPeer: options.maxSessionsPerPeer ?? DEFAULT_MAX_SESSIONS_PER_PEER,
       maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
       idleMs: options.idleMs ?? DEFAULT_SESSION_IDLE_MS,
-    })
+      opensPerSecond: options.opensPerSecond ?? DEFAULT_OPENS_PER_SECOND,
+      openBurst: options.openBurst ?? DEFAULT_OPEN_BURST,
+    }
+    this.holder = new Holder(() => this.blobs(), holderLimits, options.groupOf)
   }
 
   start(ctx: Context): void {
@@ -78,6 +87,11 @@ export class BlobTransfer implements Component<BlobMessage> {
   receive(message: BlobMessage, from: Address, ctx: Context): void {
     if (message.t === 'size' || message.t === 'chunk' || message.t === 'refuse') this.fetcher.receive(message, from, ctx)
     else this.holder.receive(message, from, ctx)
+  }
+
+  computed(tag: ComputeTag, outcome: ComputeOutcome, ctx: Context): void {
+    const blob = verifiedBlobOfTag(tag)
+    if (blob !== undefined) this.holder.verifiedBlob(blob, outcome, ctx)
   }
 
   timer(tag: TimerTag, ctx: Context): void {

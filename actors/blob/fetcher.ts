@@ -1,9 +1,8 @@
 import { Result } from 'effect'
 import type { Address, Context, TimerId, TimerTag } from '../../core/actor.ts'
-import { bytesEqual, toHex } from '../../core/bytes.ts'
+import { toHex } from '../../core/bytes.ts'
 import { ReasonedError } from '../../core/errors.ts'
-import { blake2b } from '../../core/hash.ts'
-import { BLOB_HASH_BYTES, type BlobStore } from '../../core/storage.ts'
+import { BLOB_HASH_BYTES, StoreError, type BlobStore } from '../../core/storage.ts'
 import type { BlobMessage, RefuseReason } from './messages.ts'
 
 /**
@@ -82,8 +81,9 @@ export function fetchOfTimerTag(tag: TimerTag): string | undefined {
 
 /**
  * The fetching side of `blob/1`: pulls a blob from one holder with at most `window` chunks asked for
- * at once, assembles it, checks that it hashes to its name, stores it and calls back. Every chunk it
- * did not ask for is ignored; a holder that stops answering is asked again, then given up on.
+ * at once, assembles it, stores it if it hashes to its name (the store checks, with the one hash it
+ * takes anyway) and calls back. Every chunk it did not ask for is ignored; a holder that stops
+ * answering is asked again, then given up on.
  */
 export class Fetcher {
   private readonly fetches = new Map<string, Fetch>()
@@ -198,14 +198,15 @@ export class Fetcher {
     ctx.send(fetch.from, { t: 'get', h: fetch.hash, o: offset, n: Math.min(this.limits.chunkBytes, (fetch.size as number) - offset) })
   }
 
+  // The store checks the bytes against the name as it stores them: one hash of the blob, not two.
   private complete(fetch: Fetch, ctx: Context): void {
     const bytes = fetch.buffer as Uint8Array
-    if (!bytesEqual(blake2b(bytes), fetch.hash)) {
-      return this.finish(fetch, fail('mismatch', `what ${fetch.from} sent does not hash to ${toHex(fetch.hash)}: it was not stored`), ctx)
-    }
     try {
-      this.store().put(bytes)
+      this.store().put(bytes, fetch.hash)
     } catch (error) {
+      if (error instanceof StoreError && error.reason === 'bad-hash') {
+        return this.finish(fetch, fail('mismatch', `what ${fetch.from} sent does not hash to ${toHex(fetch.hash)}: it was not stored`), ctx)
+      }
       return this.finish(fetch, fail('store-failed', `blob ${toHex(fetch.hash)} could not be stored: ${error instanceof Error ? error.message : String(error)}`), ctx)
     }
     ctx.trace({ event: 'blob-fetched', hash: toHex(fetch.hash), from: fetch.from, bytes: bytes.length })

@@ -89,7 +89,8 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
   const runtime = new NodeRuntime({ actor, transport, storage, log, allowLoopback, ...(lan && { lan }) })
   runtimeOf = runtime
   log({ event: 'listening', url: listen, announced, identity: toHex(transport.identity), nodeId: idHex(nodeIdOf(transport.identity)), lan: config.lanPort ?? null })
-  runtime.start()
+  // A component that throws in start is fatal (NodeStartError): the runtime has closed what it opened; one `vain: …` line, exit status 1.
+  if (await runtime.start().then(() => false, (error: Error) => (console.error(`vain: ${error.message}`), true))) return (dataDir.close(), 1)
 
   return new Promise<number>((resolve) => {
     const stop = async (signal: string) => {
