@@ -115,6 +115,21 @@ describe('architecture rules (docs/architecture.md)', () => {
     expect(broken).toEqual([])
   })
 
+  it('production code imports no test support (tests, fixtures, suites) and no devDependency: the CLI and the package run without them', () => {
+    const devDependencies = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies ?? {})
+    const production = [...CHECKED, 'bin', 'bench', 'examples'].flatMap((dir) => sources(dir))
+    const broken: string[] = []
+    for (const file of production) {
+      for (const target of specifiers(code(file))) {
+        const support = TEST_SUPPORT.some((suffix) => target.endsWith(suffix))
+        const dev = devDependencies.some((name) => target === name || target.startsWith(`${name}/`))
+        if (support || dev) broken.push(`${file} imports ${target}`)
+      }
+    }
+    expect(production.length).toBeGreaterThan(files.length)
+    expect(broken).toEqual([])
+  })
+
   it('covers every source folder: in the rules, the typecheck and the test run (a new folder cannot slip past them)', () => {
     const wiring = ['bin', 'bench', 'examples']
     const folders = readdirSync(ROOT, { withFileTypes: true })

@@ -13,7 +13,7 @@ import { FileStorage } from '../runtime/file-storage.ts'
 import { NodeRuntime } from '../runtime/node-runtime.ts'
 import { selfSignedCertificate } from './ws/certificate.ts'
 import { WsTransport } from './ws/ws-transport.ts'
-import { isChunk, slowReader, tapped, wrapLinks } from './link-taps.fixtures.ts'
+import { isChunk, slowReader, tapped, wrapLinks } from './link-taps.ts'
 import { testSigner } from './test-signer.ts'
 
 const tls = selfSignedCertificate()

@@ -103,7 +103,8 @@ export class VainNode extends Composite {
       },
     })
     const records = new OperatorRecords(options, { kad, identity })
-    const blobs = new BlobTransfer(options.blob)
+    // Sessions are shared out by network group, as the routing table's slots are.
+    const blobs = new BlobTransfer({ ...options.blob, ...(options.groupOf && { groupOf: options.groupOf }) })
     super([identity, kad, records, new PeerStatus(options, { kad }), blobs, ...(options.components ?? [])])
     this.blobs = blobs
     this.identity = identity

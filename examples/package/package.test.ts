@@ -24,8 +24,7 @@ const SETUP_TIMEOUT_MS = 300_000
 /** Entries that register vitest tests when loaded: the consumer type-checks them, but loads them only under vitest. */
 const VITEST_ONLY = (subpath: string) => subpath.endsWith('/vitest')
 /**
- * What the package must never ship: sources (declarations aside), tests, the build's config. (A test
- * fixture that a benchmark of the CLI imports, transports/link-taps.fixtures.ts, ships built with it.)
+ * What the package must never ship: sources (declarations aside), tests, the build's config.
  */
 const NOT_SHIPPED = [/(?<!\.d)\.ts$/, /\.test\./, /^tsconfig/]
 

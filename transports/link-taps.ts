@@ -53,7 +53,7 @@ export function slowReader(link: Link, delayMs: number, onRead: (frame: Uint8Arr
     if (next === undefined) return void (draining = false)
     onRead(next.frame)
     next.deliver()
-    setTimeout(drain, delayMs)
+    setTimeout(drain, delayMs) // real-runtime: a slow reader of a real link reads on the wall clock
   }
   const slow = tapped(
     link,
@@ -62,7 +62,7 @@ export function slowReader(link: Link, delayMs: number, onRead: (frame: Uint8Arr
       queue.push({ frame, deliver })
       if (draining) return
       draining = true
-      setTimeout(drain, delayMs)
+      setTimeout(drain, delayMs) // real-runtime: a slow reader of a real link reads on the wall clock
     },
   )
   return Object.defineProperty(slow, 'queued', { get: () => queue.length }) as Link & { readonly queued: number }
