@@ -92,7 +92,7 @@ function systemProblem(error: SystemError, dir: string): string {
   if (syscall === 'bind') return socketProblem(error, `open UDP ${endpoint(error)} for LAN discovery (--lan-port, --lan-address)`)
   if (syscall === 'getaddrinfo') return `cannot listen on ${error.hostname ?? '?'} (--listen): ${code === 'ENOTFOUND' ? 'the name does not resolve' : `name lookup failed (${code})`}`
   if (error.path !== undefined) return `cannot use ${pathSubject(error.path, dir)}: ${fileProblem(error)}`
-  return `${syscall} failed: ${error.message}`
+  return `cannot ${syscall}: ${fileProblem(error)}`
 }
 
 function socketProblem(error: SystemError, what: string): string {

@@ -60,7 +60,8 @@ export class NodeProcess {
     for (;;) {
       const found = this.records.find(match)
       if (found !== undefined) return found
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`timed out waiting for ${what}`)
+      if (this.child.exitCode !== null) throw new Error(`the node exited (status ${this.child.exitCode}) before ${what}; its last lines:\n${this.lines.slice(-20).join('\n')}`)
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the node's last lines:\n${this.lines.slice(-20).join('\n')}`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
