@@ -50,7 +50,7 @@ describe('NodeRuntime start', () => {
       (error: unknown) => error,
     )
     expect(failure).toBeInstanceOf(NodeStartError)
-    expect(failure).toMatchObject({ reason: 'actor-threw', message: 'the node did not start: its actor threw in start: b cannot read its state' })
+    expect(failure).toMatchObject({ reason: 'actor-threw', message: 'its actor threw in start: b cannot read its state' })
     expect((failure as NodeStartError).cause).toEqual(new Error('b cannot read its state'))
     // Closed: the listener is gone, and the timer the first component armed never fires.
     await expect(network.transport(testSigner(2)).dial(address)).rejects.toThrow()

@@ -22,7 +22,7 @@ export interface RuntimeOptions {
   readonly transport: Transport
   readonly storage: Storage
   readonly log: (record: LogRecord) => void
-  /** The LAN (UDP broadcast) for `ctx.broadcast`; without one, broadcasts are logged and dropped. */
+  /** The LAN (UDP broadcast) for `ctx.broadcast`; without one (LAN discovery off), broadcasts reach no one, silently. */
   readonly lan?: BroadcastDomain
   readonly maxFrameBytes?: number
   /**
@@ -188,7 +188,7 @@ export class NodeRuntime {
     this.log({ event: 'start-failed', detail: error instanceof Error ? (error.stack ?? detail) : detail })
     // What the actor did before it threw is committed as at any stop; a failure to close is secondary.
     await this.stop().catch((closing: unknown) => this.log({ event: 'stop-failed', detail: closing instanceof Error ? closing.message : String(closing) }))
-    throw new NodeStartError('actor-threw', `the node did not start: its actor threw in start: ${detail}`, error)
+    throw new NodeStartError('actor-threw', `its actor threw in start: ${detail}`, error)
   }
 
   /** Sends what is held (after a sync), stops timers and links and syncs storage; the actor sees nothing more. */
@@ -314,7 +314,10 @@ export class NodeRuntime {
   private broadcast(message: unknown): void {
     const lan = this.options.lan
     if (this.stopped) return
-    if (lan === undefined) return this.log({ event: 'send-dropped', reason: 'no-broadcast-domain' })
+    // No broadcast domain is LAN discovery turned off, the operator's choice (and `vain node` says so
+    // once, at start): a broadcast then reaches no one, as a broadcast on an empty LAN would. Logging
+    // it would repeat that choice on every announcement. A LAN that fails to send is logged below.
+    if (lan === undefined) return
     const datagram = encode(message)
     this.commit.hold(() =>
       lan.send(datagram).catch((error: Error & { reason?: string }) =>

@@ -30,12 +30,20 @@ export interface OperatorRecordsInit {
   readonly recordTtlMs?: number
   /** How often unfinished publications and searches are tried again (default DEFAULT_RETRY_MS). */
   readonly retryMs?: number
+  /** How often a search not answered yet is reported as going on (default DEFAULT_SEARCH_REPORT_MS). */
+  readonly searchReportMs?: number
 }
 
 /** An hour: a publisher republishes at half of it, as Kademlia's holders republish hourly. */
 export const DEFAULT_RECORD_TTL_MS = 3_600_000
 /** Publications and searches not done yet are tried again every 2 s: a join takes about that long. */
 export const DEFAULT_RETRY_MS = 2_000
+/**
+ * A search not answered yet is reported (`record-searching`) when it begins, then every 30 s: an
+ * operator waiting on `--find` sees it is still looking and how many lookups it has made, in one line
+ * per 15 retries rather than one per retry.
+ */
+export const DEFAULT_SEARCH_REPORT_MS = 30_000
 
 const TASKS = 'tasks'
 const VERSION_KEY = 'version/'
@@ -55,6 +63,10 @@ export class OperatorRecords implements Component {
   /** Searches not yet answered, and those of them with a lookup under way. */
   private readonly pending = new Set<Search>()
   private readonly searching = new Set<Search>()
+  /** Lookups made for each search not yet answered. */
+  private readonly lookups = new Map<Search, number>()
+  private startedAt = 0
+  private reportedAt = 0
   private ctx!: Context
 
   constructor(
@@ -68,8 +80,11 @@ export class OperatorRecords implements Component {
     this.republishAt.clear()
     this.pending.clear()
     this.searching.clear()
+    this.lookups.clear()
     for (const publication of this.init.publish ?? []) this.republishAt.set(publication, 0)
     for (const search of this.init.find ?? []) this.pending.add(search)
+    this.startedAt = this.reportedAt = ctx.now()
+    this.reportSearches()
     ctx.setTimer(this.retryMs, TASKS)
   }
 
@@ -77,7 +92,20 @@ export class OperatorRecords implements Component {
     if (tag !== TASKS) return
     for (const [publication, due] of this.republishAt) if (this.ctx.now() >= due) this.publish(publication)
     for (const search of this.pending) this.search(search)
+    if (this.ctx.now() - this.reportedAt >= (this.init.searchReportMs ?? DEFAULT_SEARCH_REPORT_MS)) {
+      this.reportedAt = this.ctx.now()
+      this.reportSearches()
+    }
     this.ctx.setTimer(this.retryMs, TASKS)
+  }
+
+  // One `record-searching` trace per search not answered yet: what it looks for (as --find takes it),
+  // how long it has looked and how many lookups it has made.
+  private reportSearches(): void {
+    for (const search of this.pending) {
+      const lookups = this.lookups.get(search) ?? 0
+      this.ctx.trace({ type: 'record-searching', publisher: toHex(search.publisher), name: search.name, forMs: this.ctx.now() - this.startedAt, lookups })
+    }
   }
 
   private get retryMs(): number {
@@ -118,10 +146,12 @@ export class OperatorRecords implements Component {
   private search(search: Search): void {
     if (this.searching.has(search)) return
     this.searching.add(search)
+    this.lookups.set(search, (this.lookups.get(search) ?? 0) + 1)
     const key = recordKey(search.publisher, new TextEncoder().encode(search.name))
     this.deps.kad.get(key, (record) => {
       this.searching.delete(search)
       if (record === undefined || !this.pending.delete(search)) return
+      this.lookups.delete(search)
       this.found.set(search, record)
       this.ctx.trace({ type: 'record-found', publisher: toHex(search.publisher), name: search.name, value: new TextDecoder().decode(record.value), seq: record.seq })
     })

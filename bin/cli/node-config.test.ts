@@ -41,6 +41,7 @@ describe('vain node configuration', () => {
     [['--bootstrap', 'wss://x'], '--bootstrap'],
     [['--status-every', 'often'], 'duration'],
     [['--kdf', 'weak'], '--kdf'],
+    [['--data-dir', ''], '--data-dir'],
   ])('refuses %j with a ConfigError naming %s', (extra, flag) => {
     expect(() => nodeConfig([...base, ...extra], env)).toThrow(ConfigError)
     expect(() => nodeConfig([...base, ...extra], env)).toThrow(flag)
@@ -61,7 +62,8 @@ describe('vain node --repair', () => {
 
   it.each([
     [['--repair'], '--repair needs --data-dir'],
-    [['--repair', '--data-dir', '/tmp/x', '--listen', '127.0.0.1:0'], '--repair takes only --data-dir'],
+    [['--repair', '--data-dir', ''], '--repair needs --data-dir'],
+    [['--repair', '--data-dir', '/tmp/x', '--listen', '127.0.0.1:0', '--json-logs'], '--repair takes only --data-dir DIR, got --listen --json-logs'],
     [['--repair', '--data-dir', '/tmp/x', 'extra'], "unexpected argument 'extra'"],
   ])('refuses %j with a ConfigError', (argv, message) => {
     expect(() => repairRequest(argv)).toThrow(ConfigError)

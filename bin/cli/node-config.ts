@@ -32,26 +32,29 @@ export interface NodeConfig {
   readonly jsonLogs: boolean
 }
 
+/** `vain node`'s flags, as parseArgs takes them (exported for `--help`; docs/cli.md describes each). */
+export const NODE_FLAGS = {
+  listen: { type: 'string' },
+  'data-dir': { type: 'string' },
+  bootstrap: { type: 'string', multiple: true },
+  announce: { type: 'string' },
+  'lan-port': { type: 'string' },
+  'lan-address': { type: 'string' },
+  tier: { type: 'string' },
+  block: { type: 'string', multiple: true },
+  trust: { type: 'string', multiple: true },
+  publish: { type: 'string', multiple: true },
+  find: { type: 'string', multiple: true },
+  'status-every': { type: 'string' },
+  'json-logs': { type: 'boolean' },
+  kdf: { type: 'string' },
+} as const
+
 export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeConfig {
-  const { values, positionals } = parse(argv, {
-    listen: { type: 'string' },
-    'data-dir': { type: 'string' },
-    bootstrap: { type: 'string', multiple: true },
-    announce: { type: 'string' },
-    'lan-port': { type: 'string' },
-    'lan-address': { type: 'string' },
-    tier: { type: 'string' },
-    block: { type: 'string', multiple: true },
-    trust: { type: 'string', multiple: true },
-    publish: { type: 'string', multiple: true },
-    find: { type: 'string', multiple: true },
-    'status-every': { type: 'string' },
-    'json-logs': { type: 'boolean' },
-    kdf: { type: 'string' },
-  })
+  const { values, positionals } = parse(argv, NODE_FLAGS)
   if (positionals.length > 0) throw new ConfigError(`unexpected argument '${positionals[0]}'`)
   const [host, port] = parseListen(values.listen)
-  if (values['data-dir'] === undefined) throw new ConfigError('--data-dir DIR is required (the identity and the state live there)')
+  if (values['data-dir'] === undefined || values['data-dir'] === '') throw new ConfigError('--data-dir DIR is required (the identity and the state live there)')
   const passphrase = env.VAIN_PASSPHRASE
   if (passphrase === undefined || passphrase === '') throw new ConfigError('set VAIN_PASSPHRASE: it seals the node identity in DATA-DIR/identity.key')
   const bootstrap = values.bootstrap ?? []
@@ -86,14 +89,12 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
  */
 export function repairRequest(argv: readonly string[]): string | undefined {
   if (!argv.includes('--repair')) return undefined
-  let parsed
-  try {
-    parsed = parse(argv, { 'data-dir': { type: 'string' }, repair: { type: 'boolean' } })
-  } catch (error) {
-    throw new ConfigError(`--repair takes only --data-dir DIR (${(error as Error).message})`)
-  }
+  // Named by the flags themselves: parseArgs would name only the first, in a three-line message.
+  const others = argv.filter((arg, i) => arg.startsWith('-') && arg !== '--repair' && arg !== '--data-dir' && !arg.startsWith('--data-dir=') && argv[i - 1] !== '--data-dir')
+  if (others.length > 0) throw new ConfigError(`--repair takes only --data-dir DIR, got ${others.join(' ')}`)
+  const parsed = parse(argv, { 'data-dir': { type: 'string' }, repair: { type: 'boolean' } })
   if (parsed.positionals.length > 0) throw new ConfigError(`unexpected argument '${parsed.positionals[0]}'`)
-  if (parsed.values['data-dir'] === undefined) throw new ConfigError('--repair needs --data-dir DIR: the data dir whose store to salvage')
+  if (parsed.values['data-dir'] === undefined || parsed.values['data-dir'] === '') throw new ConfigError('--repair needs --data-dir DIR: the data dir whose store to salvage')
   return parsed.values['data-dir']
 }
 

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DataDirLock } from '../../runtime/data-dir-lock.ts'
 import { FileStorage } from '../../runtime/file-storage.ts'
+import { NODE_EXIT } from './node-failure.ts'
+import { TempDirs, VAIN } from './node-process.fixtures.ts'
 import { nodeCommand } from './node.ts'
 
-const VAIN = join(import.meta.dirname, '..', 'vain.js')
-const fresh = () => mkdtempSync(join(tmpdir(), 'vain-node-store-'))
+const temp = new TempDirs()
+afterEach(() => temp.removeAll())
+const fresh = () => temp.make('vain-node-store-')
 const nodeArgs = (dir: string) => ['--listen', '127.0.0.1:0', '--data-dir', dir, '--kdf', 'interactive']
 
 /** A data dir whose store log was zeroed after `keys` keys (and the identity state) were synced. */
@@ -40,7 +42,7 @@ describe('vain node and its data dir', () => {
   it('refuses a locked data dir in one line naming the holder, before creating the identity key file', async () => {
     const dir = fresh()
     const lock = DataDirLock.acquire(dir)
-    expect(await nodeCommand(nodeArgs(dir))).toBe(1)
+    expect(await nodeCommand(nodeArgs(dir))).toBe(NODE_EXIT.dataDir)
     expect(errors).toEqual([expect.stringMatching(new RegExp(`^vain: ${dir} is in use by process ${process.pid} `))])
     expect(readdirSync(dir)).toEqual(['vain.lock'])
     lock.release()
@@ -48,7 +50,7 @@ describe('vain node and its data dir', () => {
 
   it('refuses a damaged store in one line naming the file, the offset and --repair, and releases the lock', async () => {
     const dir = zeroedStore(3)
-    expect(await nodeCommand(nodeArgs(dir))).toBe(1)
+    expect(await nodeCommand(nodeArgs(dir))).toBe(NODE_EXIT.dataDir)
     expect(errors).toEqual([expect.stringContaining(`vain: ${join(dir, 'store', 'store.log')} is damaged at byte 0 of 512`)])
     expect(errors[0]).toContain(`vain node --data-dir ${dir} --repair`)
     expect(existsSync(join(dir, 'identity.key'))).toBe(false)
@@ -70,7 +72,7 @@ describe('vain node and its data dir', () => {
   it('--repair refuses a locked data dir', async () => {
     const dir = zeroedStore(1)
     const lock = DataDirLock.acquire(dir)
-    expect(await nodeCommand(['--data-dir', dir, '--repair'])).toBe(1)
+    expect(await nodeCommand(['--data-dir', dir, '--repair'])).toBe(NODE_EXIT.dataDir)
     expect(errors[0]).toContain(`in use by process ${process.pid}`)
     lock.release()
   })
@@ -91,7 +93,7 @@ describe('two vain node processes on one data dir', () => {
       let stderr = ''
       second.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
       const code = await new Promise((resolve) => second!.once('exit', resolve))
-      expect(code).toBe(1)
+      expect(code).toBe(NODE_EXIT.dataDir)
       expect(stderr).toMatch(new RegExp(`^vain: ${dir} is in use by process ${first.pid} `))
     } finally {
       first.kill('SIGKILL')

@@ -1,23 +1,23 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { KeyFileError, openSeedFile, sealSeedFile, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
+import { openSeedFile, sealSeedFile, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
 import { MemoryKeyStore, ROOT_KEY, type KeyStore } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
 import type { RoutingTable } from '../../actors/peer/routing-table.ts'
 import { toHex } from '../../core/bytes.ts'
 import { DataDirLock } from '../../runtime/data-dir-lock.ts'
-import { ConfigError } from '../../core/errors.ts'
 import { FileStorage, type StoreRepair } from '../../runtime/file-storage.ts'
 import { hostProblem } from '../../core/dial-policy.ts'
 import { hostScope, parseHost } from '../../core/network-address.ts'
 import { OsRandom } from '../../runtime/os-random.ts'
 import { NodeRuntime, type LogRecord } from '../../runtime/node-runtime.ts'
-import { StorageError } from '../../runtime/storage-error.ts'
 import type { FileRepair } from '../../runtime/store-repair.ts'
 import { UdpBroadcast } from '../../transports/udp.ts'
 import { WsTransport } from '../../transports/ws/ws-transport.ts'
 import { nodeConfig, repairRequest, type NodeConfig } from './node-config.ts'
+import { NODE_EXIT, startupFailure } from './node-failure.ts'
+import { logWriter, withPeerIdentities } from './node-log.ts'
 
 /**
  * `vain node`: one real node. The data dir is locked first (DIR/vain.lock, so no second process runs
@@ -25,29 +25,56 @@ import { nodeConfig, repairRequest, type NodeConfig } from './node-config.ts'
  * (FileStorage, see docs/storage.md), a TLS 1.3 WebSocket listener, optionally UDP broadcast discovery
  * on the LAN, and the node actor: announcements, the Kademlia DHT, PEX, the records it was asked to
  * publish and find. Structured logs; SIGINT or SIGTERM stop it gracefully (links closed, storage
- * synced, the lock released). With --repair it salvages a damaged store instead, and exits. A data dir
- * that is locked or damaged is one `vain: …` line and exit status 1. Resolves with the exit status.
+ * synced, the lock released). With --repair it salvages a damaged store instead, and exits.
+ *
+ * A start-up that fails (the data dir locked, damaged or not a directory, a port in use, an address
+ * this machine lacks, a wrong passphrase) closes what it opened and is one `vain: …` line on stderr,
+ * with the exit status `startupFailure` gives it (NODE_EXIT). Resolves with the exit status.
  */
 export async function nodeCommand(argv: readonly string[]): Promise<number> {
   const repairDir = repairRequest(argv)
   if (repairDir !== undefined) return repairCommand(repairDir)
   const config = nodeConfig(argv)
-  let dataDir: DataDir
+  const opened = new Opened()
+  let running: Running
   try {
-    dataDir = openDataDir(config.dir)
+    running = await startNode(config, opened)
   } catch (error) {
+    await opened.closeAll()
     return refused(error, config.dir)
   }
-  try {
-    return await runNode(config, dataDir)
-  } catch (error) {
-    dataDir.close()
-    throw error
+  return running.stopped
+}
+
+/** A node that has started; `stopped` resolves with the exit status once a signal has stopped it. */
+interface Running {
+  readonly stopped: Promise<number>
+}
+
+/** What start-up has opened so far, to close (last first) when a later step fails. */
+class Opened {
+  private readonly closers: (() => unknown)[] = []
+
+  add(close: () => unknown): void {
+    this.closers.push(close)
+  }
+
+  async closeAll(): Promise<void> {
+    // The start-up failure is what the operator needs to hear; a close failing after it changes
+    // nothing they could act on, so each closer is tried and the next one runs regardless.
+    for (const close of this.closers.reverse()) await Promise.resolve().then(close).catch(() => undefined)
+    this.closers.length = 0
   }
 }
 
-async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
-  const log = logger(config.jsonLogs)
+// Starts the node, adding to `opened` each thing it opens.
+async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
+  const dataDir = openDataDir(config.dir)
+  opened.add(() => dataDir.close())
+  // The peers log names contacts by identity, through the routing table of the node built below.
+  let node: VainNode | undefined
+  const write = logWriter(config.jsonLogs)
+  const log = (record: LogRecord) => write(withPeerIdentities(record, () => tableOf(node)?.contacts() ?? []))
   const storage = dataDir.storage
   if (storage.tornBytesCut > 0) log({ event: 'store-torn-tail-cut', bytes: storage.tornBytesCut })
   const keys = openKeys(join(config.dir, 'identity.key'), config.passphrase, config.cost)
@@ -60,15 +87,16 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
   // Where one IP holds its cap of links, a routing-table contact takes the place of a stranger's link
   // (strangers sharing an IP with known peers cannot push them out). The actor is built below, and its
   // table exists once it has started. A --block identity is refused at the handshake already.
-  let node: VainNode | undefined
   const blocked = new Set(config.blocked.map(toHex))
   const limits = {
-    priorityOf: (identity: Uint8Array) => ((node?.peer.table as RoutingTable | undefined)?.has(nodeIdOf(identity)) === true ? 1 : 0),
+    priorityOf: (identity: Uint8Array) => (tableOf(node)?.has(nodeIdOf(identity)) === true ? 1 : 0),
     isBlocked: (identity: Uint8Array) => blocked.has(toHex(identity)),
   }
   const transport = await WsTransport.create({ publicKey: keys.publicKey(ROOT_KEY), sign: (m) => keys.sign(ROOT_KEY, m) }, { host: config.host, port: config.port, resolvedAddressProblem, limits })
+  opened.add(() => transport.close())
   const listen = await transport.listen()
-  const lan = config.lanPort === undefined ? undefined : await openLan(config.lanPort, config.lanAddress, transport)
+  const lan = config.lanPort === undefined ? undefined : await UdpBroadcast.open({ port: config.lanPort, broadcastAddress: config.lanAddress })
+  if (lan !== undefined) opened.add(() => lan.close())
   const announced = config.announce ?? listen
   // The runtime tells the actor a peer's network group and which announced URLs it would dial; it is
   // built after the actor it drives.
@@ -88,21 +116,29 @@ async function runNode(config: NodeConfig, dataDir: DataDir): Promise<number> {
   }))
   const runtime = new NodeRuntime({ actor, transport, storage, log, allowLoopback, ...(lan && { lan }) })
   runtimeOf = runtime
-  log({ event: 'listening', url: listen, announced, identity: toHex(transport.identity), nodeId: idHex(nodeIdOf(transport.identity)), lan: config.lanPort ?? null })
-  // A component that throws in start is fatal (NodeStartError): the runtime has closed what it opened; one `vain: …` line, exit status 1.
-  if (await runtime.start().then(() => false, (error: Error) => (console.error(`vain: ${error.message}`), true))) return (dataDir.close(), 1)
+  // LAN discovery off is said here, once: the runtime drops broadcasts without a broadcast domain silently.
+  const lanState = lan === undefined ? 'off' : `${config.lanAddress}:${config.lanPort}`
+  log({ event: 'listening', url: listen, announced, identity: toHex(transport.identity), nodeId: idHex(nodeIdOf(transport.identity)), lan: lanState })
+  // A component that throws in start is fatal: the runtime closes what it opened and rejects (NodeStartError).
+  await runtime.start()
 
-  return new Promise<number>((resolve) => {
+  const stopped = new Promise<number>((resolve) => {
     const stop = async (signal: string) => {
       log({ event: 'stopping', signal })
       await runtime.stop()
       dataDir.close()
       log({ event: 'stopped' })
-      resolve(0)
+      resolve(NODE_EXIT.stopped)
     }
     process.once('SIGINT', () => void stop('SIGINT'))
     process.once('SIGTERM', () => void stop('SIGTERM'))
   })
+  return { stopped }
+}
+
+// The node's routing table, once its peer component has started (before, there is none to consult).
+function tableOf(node: VainNode | undefined): RoutingTable | undefined {
+  return node?.peer.table as RoutingTable | undefined
 }
 
 const STORE_DIR = 'store'
@@ -145,7 +181,7 @@ function repairCommand(dir: string): number {
     return refused(error, dir)
   }
   for (const file of [repair.log, repair.atomic]) console.log(describeRepair(file))
-  return 0
+  return NODE_EXIT.stopped
 }
 
 function describeRepair(file: FileRepair): string {
@@ -156,42 +192,20 @@ function describeRepair(file: FileRepair): string {
   )
 }
 
-// A data dir that is locked or damaged: one `vain: …` line, naming --repair for damage; exit status 1.
+// A start-up that failed for a reason the operator can act on: one `vain: …` line, and its exit
+// status. Anything else is a bug, and goes on with its stack.
 function refused(error: unknown, dir: string): number {
-  if (!(error instanceof StorageError)) throw error
-  const hint = error.reason === 'damaged' ? `; \`vain node --data-dir ${dir} --repair\` keeps every record that verifies and moves the original aside` : ''
-  console.error(`vain: ${error.message}${hint}`)
-  return 1
+  const failure = startupFailure(error, dir)
+  if (failure === undefined) throw error
+  console.error(`vain: ${failure.message}`)
+  return failure.status
 }
 
-async function openLan(port: number, broadcastAddress: string, transport: WsTransport): Promise<UdpBroadcast> {
-  try {
-    return await UdpBroadcast.open({ port, broadcastAddress })
-  } catch (error) {
-    await transport.close()
-    throw new ConfigError(`cannot open UDP ${broadcastAddress}:${port} for LAN discovery: ${(error as Error).message}`)
-  }
-}
-
+// The identity: opened from its sealed file, or made and sealed on first start. A KeyFileError (wrong
+// passphrase, not a key file) goes to `refused` as it is.
 function openKeys(path: string, passphrase: string, cost: PassphraseCost): KeyStore {
-  try {
-    if (existsSync(path)) return new MemoryKeyStore(openSeedFile(path, passphrase))
-    const seed = new OsRandom().bytes(32)
-    sealSeedFile(path, passphrase, seed, cost)
-    return new MemoryKeyStore(seed)
-  } catch (error) {
-    if (error instanceof KeyFileError) throw new ConfigError(error.message)
-    throw error
-  }
-}
-
-/** JSON lines, or `time event key=value …` for people. */
-function logger(json: boolean): (record: LogRecord) => void {
-  return (record) => {
-    const time = new Date().toISOString() // real-runtime: log timestamps
-    if (json) return void process.stdout.write(`${JSON.stringify({ time, ...record })}\n`)
-    const { event, ...fields } = record
-    const rest = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    process.stdout.write(`${time} ${event} ${rest.join(' ')}\n`)
-  }
+  if (existsSync(path)) return new MemoryKeyStore(openSeedFile(path, passphrase))
+  const seed = new OsRandom().bytes(32)
+  sealSeedFile(path, passphrase, seed, cost)
+  return new MemoryKeyStore(seed)
 }

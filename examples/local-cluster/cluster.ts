@@ -18,7 +18,7 @@ interface NodeProcess {
   url?: string
   identity?: string
   nodeId?: string
-  /** Node ids in its routing table, as its last `peers` report gave them. */
+  /** Identities in its routing table, as its last `peers` report gave them. */
   peers: readonly string[]
   published?: number
   found?: string
@@ -97,7 +97,7 @@ export async function runLocalCluster(timeoutMs = 45_000): Promise<ClusterResult
   }
   const timings = { tablesCompleteMs: 0, recordFoundMs: 0 }
   const byName = (name: string) => nodes.find((n) => n.name === name)!
-  const knowsEveryone = (n: NodeProcess) => nodes.every((other) => other === n || n.peers.includes(other.nodeId!))
+  const knowsEveryone = (n: NodeProcess) => nodes.every((other) => other === n || n.peers.includes(other.identity!))
   try {
     const lan = ['--lan-port', String(await freeUdpPort()), '--lan-address', LOOPBACK_BROADCAST]
     nodes.push(
@@ -122,7 +122,7 @@ export async function runLocalCluster(timeoutMs = 45_000): Promise<ClusterResult
     for (const node of nodes) if (node.child.exitCode === null) node.child.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   }
-  const nameOf = new Map(nodes.map((n) => [n.nodeId, n.name]))
+  const nameOf = new Map(nodes.map((n) => [n.identity, n.name]))
   return {
     knows: Object.fromEntries(nodes.map((n) => [n.name, n.peers.map((id) => nameOf.get(id) ?? id.slice(0, 12)).sort()])),
     joinedBy: Object.fromEntries(nodes.map((n) => [n.name, n.via])),

@@ -173,11 +173,17 @@ export class WsTransport implements Transport {
       })
       server.on('request', (request: IncomingMessage, response: ServerResponse) => this.plainRequest(request, response))
       this.server = server
-      this.wss = new WebSocketServer({ server, maxPayload: this.limits.maxFrameBytes, ...WS_OPTIONS })
-      this.wss.on('connection', (socket, request) => this.accept(socket, request.socket as TLSSocket))
+      const wss = new WebSocketServer({ server, maxPayload: this.limits.maxFrameBytes, ...WS_OPTIONS })
+      this.wss = wss
+      wss.on('connection', (socket, request) => this.accept(socket, request.socket as TLSSocket))
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve())
+        // The WebSocketServer re-emits the server's errors: a failed listen (the port in use, an address
+        // this machine lacks) is caught there, or it would be an unhandled 'error' event, not a rejection.
+        wss.once('error', reject)
+        server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
+          wss.off('error', reject)
+          resolve()
+        })
       })
     }
     const { address, port } = this.server.address() as AddressInfo
