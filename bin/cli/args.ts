@@ -75,16 +75,21 @@ const DURATION_EXAMPLES = '500ms, 60s, 2m, 1h, 90d, 3y'
 
 /** A duration such as `60s`, `500ms`, `2m`, `1h`, `90d` or `3y`; a bare number is milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|y)?$/.exec(text.trim())
-  if (match === null) throw new ConfigError(`'${text}' is not a duration (examples: ${DURATION_EXAMPLES})`)
-  return Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS]
+  const ms = durationMs(text)
+  if (ms === undefined) throw new ConfigError(`'${text}' is not a duration (examples: ${DURATION_EXAMPLES})`)
+  return ms
 }
 
 /** A duration of at least 1 ms, as `flag` takes it; anything else says so in one line. */
 export function parsePositiveDuration(text: string, flag: string): number {
-  const ms = /^\s*-/.test(text) ? -1 : parseDuration(text)
-  if (!(ms >= 1) || !Number.isSafeInteger(Math.round(ms))) throw new ConfigError(`${flag} must be a positive duration (${DURATION_EXAMPLES}), got ${shown(text)}`)
+  const ms = durationMs(text)
+  if (ms === undefined || !(ms >= 1) || ms > Number.MAX_SAFE_INTEGER) throw new ConfigError(`${flag} must be a positive duration (${DURATION_EXAMPLES}), got ${shown(text)}`)
   return ms
+}
+
+function durationMs(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|y)?$/.exec(text.trim())
+  return match === null ? undefined : Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS]
 }
 
 /** A duration as people write it: the largest unit that divides it exactly (`3y`, `90d`, `65s`, `1500ms`). */
