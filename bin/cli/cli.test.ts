@@ -120,6 +120,11 @@ describe('vain CLI: help, version and usage errors', () => {
       const result = await vain(flag)
       expect(result).toMatchObject({ code: 0, stdout: `vain ${version}\n` })
     }
+    // No command at all: the command list, on stderr, as bad usage.
+    const bare = await vain()
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toContain('usage: vain <command> [flags]')
+    expect(bare.stderr).toMatch(/^ {2}node {4}runs a real node/m)
   })
 
   it('a usage error is one line and a hint to the command help, exit status 2', async () => {
