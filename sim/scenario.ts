@@ -53,6 +53,12 @@ export interface Scenario<S extends Figures = Figures> {
   readonly description: string
   readonly defaults: { readonly nodes: number; readonly untilMs: number }
   readonly minNodes: number
+  /**
+   * Heap a run takes per node, measured at peak (the largest sampled heapUsed of a run at the default
+   * duration, over the baseline, divided by the nodes; docs/cli.md has the figures). What
+   * estimatedHeapBytes uses to refuse, up front, a node count that cannot fit in memory.
+   */
+  readonly bytesPerNode: number
   /** The nodes a generated fault schedule may target (for `vain check`). */
   faultTargets(nodes: number): readonly string[]
   build(options: ScenarioOptions): ScenarioRun<S>
@@ -60,6 +66,17 @@ export interface Scenario<S extends Figures = Figures> {
   readonly expectations: readonly Expectation<S>[]
   /** The unit of every figure the summary adds, for the `vain sim` summary. */
   readonly units: { readonly [K in keyof S]-?: Unit }
+}
+
+/**
+ * Heap not counted in bytesPerNode: the loaded modules and the run's fixed structures (measured: 28 MiB
+ * of heapUsed once the scenarios are loaded, before any node; rounded up).
+ */
+export const BASE_HEAP_BYTES = 32 * 2 ** 20
+
+/** The heap a run of `scenario` with `nodes` nodes is estimated to need at its peak. */
+export function estimatedHeapBytes(scenario: Pick<Scenario, 'bytesPerNode'>, nodes: number): number {
+  return BASE_HEAP_BYTES + nodes * scenario.bytesPerNode
 }
 
 /** The fields every scenario's summary has, before its expectations are judged. */

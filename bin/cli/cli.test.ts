@@ -1,25 +1,29 @@
-import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { vain, vainWith } from './vain.fixtures.ts'
 
-const run = promisify(execFile)
-const VAIN = join(import.meta.dirname, '..', 'vain.js')
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
 
-async function vain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return vainWith({}, ...args)
+/** A temporary directory, removed after the test. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
 }
 
-async function vainWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [VAIN, ...args], { env: { ...process.env, VAIN_PASSPHRASE: '', ...env } })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
+/** A usage error: exit status 2, and stderr is exactly `vain: <what>` and the hint naming the command's help. */
+function expectUsageError(result: { code: number; stderr: string }, command: string, what: RegExp, label = ''): void {
+  expect(result.code, `${label}: ${result.stderr}`).toBe(2)
+  const lines = result.stderr.trimEnd().split('\n')
+  expect(lines, result.stderr).toHaveLength(2)
+  expect(lines[0]).toMatch(/^vain: /)
+  expect(lines[0]).toMatch(what)
+  expect(lines[1]).toBe(`see 'vain ${command === '' ? '' : `${command} `}--help'`)
 }
 
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string)
@@ -40,7 +44,7 @@ describe('vain CLI', () => {
   })
 
   it('replays a run with its trace written to a file, ending on the same hash as sim', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vain-'))
+    const dir = tempDir('vain-')
     const faults = join(dir, 'faults.json')
     writeFileSync(faults, JSON.stringify([{ at: 100, kind: 'crash', node: 'n3' }]))
     const trace = join(dir, 'trace.jsonl')
@@ -68,17 +72,120 @@ describe('vain CLI', () => {
   })
 
   it('vain node refuses bad usage before it listens: missing passphrase, bad address, wrong passphrase', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vain-node-cli-'))
+    const dir = tempDir('vain-node-cli-')
     const noPassphrase = await vain('node', '--listen', '127.0.0.1:0', '--data-dir', dir)
     expect(noPassphrase.code).toBe(2)
     expect(noPassphrase.stderr).toMatch(/^vain: set VAIN_PASSPHRASE/)
-    const badListen = await vainWith({ VAIN_PASSPHRASE: 'a' }, 'node', '--listen', 'nowhere', '--data-dir', dir)
+    const badListen = await vainWith({ VAIN_PASSPHRASE: 'a' }, [], 'node', '--listen', 'nowhere', '--data-dir', dir)
     expect(badListen.code).toBe(2)
     expect(badListen.stderr).toMatch(/--listen takes host:port/)
     const { sealSeedFile, TEST_COST } = await import('../../runtime/sealed-seed-file.ts')
     sealSeedFile(join(dir, 'identity.key'), 'right', new Uint8Array(32), TEST_COST)
-    const wrong = await vainWith({ VAIN_PASSPHRASE: 'wrong' }, 'node', '--listen', '127.0.0.1:0', '--data-dir', dir)
+    const wrong = await vainWith({ VAIN_PASSPHRASE: 'wrong' }, [], 'node', '--listen', '127.0.0.1:0', '--data-dir', dir)
     expect(wrong.code).toBe(2)
     expect(wrong.stderr).toMatch(/wrong passphrase/)
+  })
+})
+
+describe('vain CLI: help, version and usage errors', () => {
+  it('--help and -h on every command list every flag of the table that parses it, with defaults and units', async () => {
+    const { BENCH_FLAGS, CHECK_FLAGS, LIST_FLAGS, REPLAY_FLAGS, SIM_FLAGS } = await import('./commands/flags.ts')
+    const { NODE_FLAGS, REPAIR_FLAG } = await import('./node-config.ts')
+    const tables = { sim: SIM_FLAGS, replay: REPLAY_FLAGS, check: CHECK_FLAGS, bench: BENCH_FLAGS, list: LIST_FLAGS, node: { ...NODE_FLAGS, ...REPAIR_FLAG } }
+    for (const [command, flags] of Object.entries(tables)) {
+      for (const help of ['--help', '-h']) {
+        const result = await vain(command, help)
+        expect(result.code, `${command} ${help}`).toBe(0)
+        expect(result.stdout).toContain(`usage: vain ${command}`)
+        for (const [name, spec] of Object.entries(flags) as [string, { default?: string; value?: string }][]) {
+          const line = result.stdout.split('\n').find((l) => l.startsWith(`  --${name} `) || l === `  --${name}` || l.startsWith(`  --${name}  `))
+          expect(line, `${command} --${name}`).toBeDefined()
+          if (spec.value !== undefined) expect(line).toContain(`--${name} ${spec.value}`)
+          if (spec.default !== undefined) expect(line).toContain(`default: ${spec.default}`)
+        }
+      }
+    }
+    const node = await vain('node', '--help')
+    // The nine flags the old usage left out, and the unit of each duration.
+    for (const flag of ['--announce', '--lan-port', '--lan-address', '--tier', '--block', '--trust', '--publish', '--find', '--status-every']) expect(node.stdout).toContain(flag)
+    expect(node.stdout).toMatch(/DURATION: 500ms, 60s/)
+    // Help after other arguments, too, and `vain help <command>`.
+    expect((await vain('sim', 'gossip', '--nodes', '3', '--help')).stdout).toContain('usage: vain sim')
+    expect((await vain('help', 'check')).stdout).toContain('usage: vain check')
+  })
+
+  it('--version and -V print the version in package.json', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+    for (const flag of ['--version', '-V']) {
+      const result = await vain(flag)
+      expect(result).toMatchObject({ code: 0, stdout: `vain ${version}\n` })
+    }
+    // No command at all: the command list, on stderr, as bad usage.
+    const bare = await vain()
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toContain('usage: vain <command> [flags]')
+    expect(bare.stderr).toMatch(/^ {2}node {4}runs a real node/m)
+  })
+
+  it('a usage error is one line and a hint to the command help, exit status 2', async () => {
+    const dataDir = tempDir('vain-node-usage-')
+    const cases: [readonly string[], string, RegExp][] = [
+      [['frobnicate'], '', /'frobnicate' is not a vain command/],
+      [['sim', 'nope'], 'sim', /unknown scenario 'nope'/],
+      [['sim', 'gossip', '--nodes', '-5'], 'sim', /^vain: --nodes must be a positive integer, got -5$/],
+      [['sim', 'gossip', '--until', '-5s'], 'sim', /^vain: --until must be a positive duration .*, got -5s$/],
+      [['sim', 'gossip', '--until', '0'], 'sim', /--until must be a positive duration/],
+      [['sim', 'gossip', '--nodes'], 'sim', /--nodes needs a value \(N\)/],
+      [['sim', 'gossip', '--nodes', '--json'], 'sim', /--nodes needs a value/],
+      [['sim', 'gossip', '--bogus'], 'sim', /unknown flag '--bogus'/],
+      [['sim', 'gossip', '--json=yes'], 'sim', /--json takes no value/],
+      [['sim', 'gossip', '--seed', '1', '--seed', '2'], 'sim', /--seed is given twice/],
+      [['check', 'gossip', '--runs', '-1'], 'check', /--runs must be a positive integer, got -1/],
+      [['replay', 'gossip'], 'replay', /replay needs --seed/],
+      [['bench', 'nope'], 'bench', /unknown benchmark 'nope'/],
+      [['list', 'extra'], 'list', /unexpected argument 'extra'/],
+      [['node', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--tier', '-1'], 'node', /--tier/],
+    ]
+    const results = await Promise.all(cases.map(([args]) => vainWith({ VAIN_PASSPHRASE: 'usage' }, [], ...args)))
+    cases.forEach(([args, command, what], i) => expectUsageError(results[i]!, command, what, args.join(' ')))
+  })
+
+  it('one seed rule for every command: any non-empty text; an integer is a number', async () => {
+    for (const command of ['sim', 'replay', 'check']) {
+      expectUsageError(await vain(command, 'replication', '--seed', ''), command, /--seed must not be empty/)
+    }
+    const text = lastJson((await vain('sim', 'replication', '--seed', 'abc', '--json')).stdout)
+    expect(text.seed).toBe('abc')
+    expect(lastJson((await vain('sim', 'replication', '--seed', '-7', '--json')).stdout).seed).toBe(-7)
+    const [a, b] = await Promise.all([vain('check', 'replication', '--runs', '3', '--seed', 'abc', '--json'), vain('check', 'replication', '--runs', '3', '--seed', 'abc', '--json')])
+    expect(a.code, a.stderr).toBe(0)
+    expect(lastJson(a.stdout)).toEqual({ ok: true, runs: 3 })
+    expect(b.stdout).toBe(a.stdout)
+  })
+
+  it('refuses --nodes beyond the heap limit up front, naming the limit and how to raise it', async () => {
+    const result = await vain('sim', 'gossip', '--nodes', '100000000')
+    expectUsageError(result, 'sim', /--nodes 100000000: scenario gossip needs about [\d.]+ GiB of heap/)
+    expect(result.stderr).toMatch(/over this process's limit of [\d.]+ GiB/)
+    expect(result.stderr).toMatch(/NODE_OPTIONS=--max-old-space-size=\d+/)
+    // The limit is the process's own: a smaller heap refuses a smaller run.
+    const small = await vainWith({ NODE_OPTIONS: '--max-old-space-size=64' }, [], 'sim', 'dht', '--nodes', '2000')
+    expectUsageError(small, 'sim', /scenario dht needs about/)
+  })
+
+  it('vain list shows durations as people write them', async () => {
+    const result = await vain('list')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/rotation .*\(default 8 nodes, 3y\)/)
+    expect(result.stdout).toMatch(/gossip .*\(default 500 nodes, 1m\)/)
+    expect(result.stdout).not.toMatch(/\d{5,}s\b/)
+  })
+
+  it('--trace into a missing directory or onto a directory is one vain: line, exit status 2', async () => {
+    const dir = tempDir('vain-trace-')
+    const missing = join(dir, 'no-such-dir', 'trace.jsonl')
+    expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', missing), 'replay', /--trace .*: its directory does not exist$/)
+    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false)
+    expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', dir), 'replay', /--trace .*: it is a directory$/)
   })
 })

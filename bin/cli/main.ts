@@ -1,142 +1,76 @@
+import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../core/errors.ts'
-import { benchNamed, benches } from '../../bench/index.ts'
-import { checkScenario } from '../../sim/check.ts'
-import { runScenario, type Scenario, type ScenarioOptions } from '../../sim/scenario.ts'
-import { scenarioNamed, scenarios } from '../../sim/scenarios/index.ts'
-import { parse, parseDuration, parseFaults, parseIsolation, parsePositiveInt, parseSeed } from './args.ts'
-import { nodeCommand } from './node.ts'
-import { printSummary } from './output.ts'
-import { ProgressBar } from './progress.ts'
-import { TraceWriter } from './trace-writer.ts'
+import { commandNamed, COMMANDS } from './commands/index.ts'
+import { commandHelpText } from './help.ts'
 
-const USAGE = `vain — simulate and run a decentralized peer-to-peer AI network
+/** Exit status of bad usage: a flag, a value or a command that does not describe a valid run. */
+export const EXIT_USAGE = 2
 
-usage:
-  vain sim <scenario> [--seed N] [--nodes N] [--until 60s] [--faults JSON|@file] [--isolation bytes|frozen] [--json]
-  vain replay <scenario> --seed N [same flags as sim] [--trace FILE]
-  vain check <scenario> [--runs 100] [--seed N] [--nodes N] [--until 10s] [--json]
-  vain bench <name> [--quick] [--json]
-  vain node --listen HOST:PORT --data-dir DIR [--bootstrap wss://HOST:PORT]... [--json-logs] [--kdf interactive|moderate]
-            (the identity is sealed with the passphrase in VAIN_PASSPHRASE; see docs/cli.md for every flag)
-  vain node --data-dir DIR --repair    salvage a damaged store (keeps what verifies, moves the original aside)
-  vain list
+const HELP_FLAGS = new Set(['--help', '-h'])
+const VERSION_FLAGS = new Set(['--version', '-V'])
 
-Exit status: 0 success, 1 an invariant was violated (or check found a failing run), 2 bad usage.`
-
-const RUN_FLAGS = {
-  seed: { type: 'string' },
-  nodes: { type: 'string' },
-  until: { type: 'string' },
-  faults: { type: 'string' },
-  isolation: { type: 'string' },
-  json: { type: 'boolean' },
-} as const
-
-/** Runs the CLI; returns the exit status. */
+/** Runs the CLI; returns the exit status. Bad usage is one `vain: …` line and a hint on stderr. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv
+  const [first, ...rest] = argv
+  if (first === undefined) {
+    console.error(topHelp())
+    return EXIT_USAGE
+  }
+  if (HELP_FLAGS.has(first) || first === 'help') return helpCommand(rest)
+  if (VERSION_FLAGS.has(first)) {
+    console.log(`vain ${version()}`)
+    return 0
+  }
+  const command = commandNamed(first)
+  if (command === undefined) return usageError(new ConfigError(`'${first}' is not a vain command (${COMMANDS.map((c) => c.name).join(', ')})`), undefined)
   try {
-    switch (command) {
-      case 'sim':
-        return simCommand(rest, false)
-      case 'replay':
-        return simCommand(rest, true)
-      case 'check':
-        return checkCommand(rest)
-      case 'bench':
-        return await benchCommand(rest)
-      case 'node':
-        return await nodeCommand(rest)
-      case 'list':
-        return listCommand()
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE)
-        return command === undefined ? 2 : 0
-      default:
-        throw new ConfigError(`unknown command '${command}'`)
+    if (rest.some((word) => HELP_FLAGS.has(word))) {
+      console.log(commandHelpText(command, await command.flags()))
+      return 0
     }
+    return await command.run(rest)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
-    console.error(`vain: ${error.message}\n\n${USAGE}`)
-    return 2
+    return usageError(error, command.name)
   }
 }
 
-function scenarioArg(positionals: readonly string[]): Scenario {
-  if (positionals.length !== 1) throw new ConfigError(`expected one scenario name (known: ${[...scenarios.keys()].join(', ')})`)
-  return scenarioNamed(positionals[0] as string)
-}
-
-function nodesArg(scenario: Scenario, text: string | undefined): number {
-  const nodes = text === undefined ? scenario.defaults.nodes : parsePositiveInt(text, '--nodes')
-  if (nodes < scenario.minNodes) throw new ConfigError(`scenario ${scenario.name} needs at least ${scenario.minNodes} nodes`)
-  return nodes
-}
-
-function simCommand(argv: readonly string[], replay: boolean): number {
-  const { values, positionals } = parse(argv, { ...RUN_FLAGS, ...(replay ? { trace: { type: 'string' } } : {}) })
-  const scenario = scenarioArg(positionals)
-  if (replay && values.seed === undefined) throw new ConfigError('replay needs --seed')
-  const writer = replay ? new TraceWriter(values.trace as string | undefined) : undefined
-  const options: ScenarioOptions = {
-    seed: parseSeed((values.seed as string | undefined) ?? '1'),
-    nodes: nodesArg(scenario, values.nodes as string | undefined),
-    untilMs: values.until === undefined ? scenario.defaults.untilMs : parseDuration(values.until as string),
-    ...(values.faults === undefined ? {} : { faults: parseFaults(values.faults as string) }),
-    ...(values.isolation === undefined ? {} : { isolation: parseIsolation(values.isolation as string) }),
-    ...(writer === undefined ? {} : { onTrace: writer.write }),
+// `vain help` / `vain --help`, or `vain help <command>`.
+async function helpCommand(rest: readonly string[]): Promise<number> {
+  if (rest.length === 0) {
+    console.log(topHelp())
+    return 0
   }
-  const json = values.json === true
-  const bar = new ProgressBar(scenario.name, !json && process.stderr.isTTY === true && !(replay && values.trace === undefined))
-  const summary = runScenario(scenario, options, (now, events) => bar.update(now / options.untilMs, `t=${(now / 1000).toFixed(1)}s events=${events}`))
-  bar.done()
-  writer?.close()
-  printSummary(summary, json)
-  return summary.violations.length === 0 ? 0 : 1
-}
-
-function checkCommand(argv: readonly string[]): number {
-  const { values, positionals } = parse(argv, { runs: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' }, until: { type: 'string' }, json: { type: 'boolean' } })
-  const scenario = scenarioArg(positionals)
-  const report = checkScenario({
-    scenario,
-    nodes: nodesArg(scenario, values.nodes as string | undefined),
-    untilMs: values.until === undefined ? scenario.defaults.untilMs : parseDuration(values.until as string),
-    runs: values.runs === undefined ? 100 : parsePositiveInt(values.runs as string, '--runs'),
-    ...(values.seed === undefined ? {} : { checkSeed: parsePositiveInt(values.seed as string, '--seed') }),
-  })
-  if (values.json === true) console.log(JSON.stringify(report))
-  else if (report.ok) console.log(`${scenario.name}: ${report.runs} runs under generated fault schedules, no violation`)
-  else {
-    const violation = report.summary.violations[0]
-    console.log(`${scenario.name}: FAILED on generated run ${report.runs}`)
-    console.log(`first failing schedule: ${report.firstFailure.faults.length} faults (seed ${report.firstFailure.seed})`)
-    console.log(`shrunk in ${report.shrinks} steps to ${report.minimal.faults.length} faults (seed ${report.minimal.seed}):`)
-    console.log(`  ${JSON.stringify(report.minimal.faults)}`)
-    console.log(`violation of '${violation?.invariant}': ${violation?.message}`)
-    console.log(`replay with:\n  ${report.replay}`)
-  }
-  return report.ok ? 0 : 1
-}
-
-async function benchCommand(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' }, quick: { type: 'boolean' } })
-  if (positionals.length !== 1) throw new ConfigError(`expected one benchmark name (known: ${[...benches.keys()].join(', ')})`)
-  const bench = benchNamed(positionals[0] as string)
-  const json = values.json === true
-  const report = await bench.run({ quick: values.quick === true, log: (line) => console.error(line) })
-  if (json) console.log(JSON.stringify({ bench: report.bench, results: report.results }))
-  else console.log(`${bench.name}: ${bench.description}\n\n${report.table}`)
+  const command = commandNamed(rest[0] as string)
+  if (command === undefined) return usageError(new ConfigError(`'${rest[0]}' is not a vain command`), undefined)
+  console.log(commandHelpText(command, await command.flags()))
   return 0
 }
 
-function listCommand(): number {
-  console.log('scenarios:')
-  for (const s of scenarios.values()) console.log(`  ${s.name.padEnd(20)} ${s.description} (default ${s.defaults.nodes} nodes, ${s.defaults.untilMs / 1000}s)`)
-  console.log('benchmarks:')
-  for (const b of benches.values()) console.log(`  ${b.name.padEnd(20)} ${b.description}`)
-  return 0
+function usageError(error: ConfigError, command: string | undefined): number {
+  console.error(`vain: ${error.message}\nsee 'vain ${command === undefined ? '' : `${command} `}--help'`)
+  return EXIT_USAGE
+}
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2
+  return [
+    'vain — simulate and run a decentralized peer-to-peer AI network',
+    '',
+    'usage: vain <command> [flags]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    `  ${'-h, --help'.padEnd(width + 6)}this help; vain <command> --help for a command's flags`,
+    `  ${'-V, --version'.padEnd(width + 6)}the version`,
+    '',
+    'Exit status: 0 success; 1 an invariant was violated (or check found a failing run), or vain node',
+    'could not use its data dir; 2 bad usage.',
+  ].join('\n')
+}
+
+/** The version in package.json, read when asked for (the shim runs from the repository or the installed package). */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }

@@ -4,7 +4,7 @@ import type { Publication, Search } from '../../actors/node/vain-node.ts'
 import { MAX_RECORD_NAME_BYTES, MAX_RECORD_VALUE_BYTES } from '../../actors/peer/record.ts'
 import { fromHex } from '../../core/bytes.ts'
 import { ConfigError } from '../../core/errors.ts'
-import { parse, parseDuration } from './args.ts'
+import { parse, parsePositiveDuration, type FlagTable } from './args.ts'
 
 const INTERACTIVE_COST: PassphraseCost = { opslimit: sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE, memlimit: sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE }
 const WSS_URL = /^wss:\/\/([\w.-]+|\[[0-9a-f:]+\]):\d{1,5}$/i
@@ -32,23 +32,28 @@ export interface NodeConfig {
   readonly jsonLogs: boolean
 }
 
-/** `vain node`'s flags, as parseArgs takes them (exported for `--help`; docs/cli.md describes each). */
+/** `vain node`'s flags: they parse the command line and print `vain node --help`. */
 export const NODE_FLAGS = {
-  listen: { type: 'string' },
-  'data-dir': { type: 'string' },
-  bootstrap: { type: 'string', multiple: true },
-  announce: { type: 'string' },
-  'lan-port': { type: 'string' },
-  'lan-address': { type: 'string' },
-  tier: { type: 'string' },
-  block: { type: 'string', multiple: true },
-  trust: { type: 'string', multiple: true },
-  publish: { type: 'string', multiple: true },
-  find: { type: 'string', multiple: true },
-  'status-every': { type: 'string' },
-  'json-logs': { type: 'boolean' },
-  kdf: { type: 'string' },
-} as const
+  listen: { type: 'string', value: 'HOST:PORT', help: 'where to listen for TLS 1.3 WebSocket links (required; port 0: any free port)' },
+  'data-dir': { type: 'string', value: 'DIR', help: 'where the identity, the store and the lock live (required)' },
+  bootstrap: { type: 'string', value: 'wss://HOST:PORT', multiple: true, help: 'a node to join the network through' },
+  announce: { type: 'string', value: 'wss://HOST:PORT', default: 'the --listen address', help: 'the URL peers dial, when not the listening one (behind NAT, or on 0.0.0.0)' },
+  'lan-port': { type: 'string', value: 'PORT', default: 'off', help: 'UDP port for discovery by broadcast on the LAN' },
+  'lan-address': { type: 'string', value: 'IPV4', default: '255.255.255.255', help: 'broadcast address for LAN discovery' },
+  tier: { type: 'string', value: 'N', default: '0', help: "this node's tier, 0 to 10" },
+  block: { type: 'string', value: 'IDENTITY', multiple: true, help: 'an identity refused everywhere' },
+  trust: { type: 'string', value: 'IDENTITY=TIER', multiple: true, help: 'grants an identity a tier, 0 to 10' },
+  publish: { type: 'string', value: 'NAME=VALUE', multiple: true, help: `publishes a record in the DHT (name up to ${MAX_RECORD_NAME_BYTES} bytes, value UTF-8 text up to ${MAX_RECORD_VALUE_BYTES} bytes)` },
+  find: { type: 'string', value: 'PUBLISHER/NAME', multiple: true, help: 'looks up the record NAME that the identity PUBLISHER published' },
+  'status-every': { type: 'string', value: 'DURATION', default: '5s', help: 'how often the status line is logged' },
+  'json-logs': { type: 'boolean', help: 'logs as JSON lines' },
+  kdf: { type: 'string', value: 'interactive|moderate', default: 'moderate', help: "cost of the passphrase's key derivation (interactive: faster, weaker)" },
+} as const satisfies FlagTable
+
+/** `vain node --data-dir DIR --repair`: the one flag of the repair form, beside --data-dir. */
+export const REPAIR_FLAG = {
+  repair: { type: 'boolean', help: 'salvages the store in --data-dir that vain node refused as damaged, and exits (takes only --data-dir)' },
+} as const satisfies FlagTable
 
 export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const { values, positionals } = parse(argv, NODE_FLAGS)
@@ -72,13 +77,13 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     bootstrap,
     announce: values.announce,
     lanPort: values['lan-port'] === undefined ? undefined : parsePort(values['lan-port'], '--lan-port', 1),
-    lanAddress: parseIPv4(values['lan-address'] ?? '255.255.255.255', '--lan-address'),
+    lanAddress: parseIPv4(values['lan-address'] ?? NODE_FLAGS['lan-address'].default, '--lan-address'),
     tier: values.tier === undefined ? 0 : parseIntIn(values.tier, '--tier', 0, 10),
     blocked: (values.block ?? []).map((text) => parseIdentity(text, '--block')),
     trusted: (values.trust ?? []).map(parseTrust),
     publish: (values.publish ?? []).map(parsePublication),
     find: (values.find ?? []).map(parseSearch),
-    statusEveryMs: values['status-every'] === undefined ? 5_000 : parsePositiveDuration(values['status-every'], '--status-every'),
+    statusEveryMs: parsePositiveDuration(values['status-every'] ?? NODE_FLAGS['status-every'].default, '--status-every'),
     jsonLogs: values['json-logs'] === true,
   }
 }
@@ -92,7 +97,7 @@ export function repairRequest(argv: readonly string[]): string | undefined {
   // Named by the flags themselves: parseArgs would name only the first, in a three-line message.
   const others = argv.filter((arg, i) => arg.startsWith('-') && arg !== '--repair' && arg !== '--data-dir' && !arg.startsWith('--data-dir=') && argv[i - 1] !== '--data-dir')
   if (others.length > 0) throw new ConfigError(`--repair takes only --data-dir DIR, got ${others.join(' ')}`)
-  const parsed = parse(argv, { 'data-dir': { type: 'string' }, repair: { type: 'boolean' } })
+  const parsed = parse(argv, { 'data-dir': NODE_FLAGS['data-dir'], ...REPAIR_FLAG })
   if (parsed.positionals.length > 0) throw new ConfigError(`unexpected argument '${parsed.positionals[0]}'`)
   if (parsed.values['data-dir'] === undefined || parsed.values['data-dir'] === '') throw new ConfigError('--repair needs --data-dir DIR: the data dir whose store to salvage')
   return parsed.values['data-dir']
@@ -124,12 +129,6 @@ function parseCost(kdf: string | undefined): PassphraseCost {
   if (kdf === undefined || kdf === 'moderate') return MODERATE_COST
   if (kdf === 'interactive') return INTERACTIVE_COST
   throw new ConfigError(`--kdf must be 'interactive' or 'moderate', got '${kdf}'`)
-}
-
-function parsePositiveDuration(text: string, flag: string): number {
-  const ms = parseDuration(text)
-  if (!(ms >= 1)) throw new ConfigError(`${flag} must be a positive duration, got '${text}'`)
-  return ms
 }
 
 // --publish NAME=VALUE: the value is UTF-8 text.

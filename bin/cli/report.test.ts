@@ -129,5 +129,15 @@ describe('vain sim output (CLI)', () => {
     expect(human.stdout.trim().split('\n').at(-1)).toMatch(/^verdict: NOT AS EXPECTED/)
     const summary = JSON.parse(json.stdout.trim().split('\n').at(-1)!)
     expect(summary).toMatchObject({ faults: SOURCE_CUT_OFF, expectations: [{ name: 'coverage ≥ 99%', held: false }] })
+    expect([human.code, json.code]).toEqual([3, 3])
+  })
+
+  it('exits 0 with the wall time in --json when every expectation held', async () => {
+    const result = await vain('sim', 'gossip', '--seed', '1', '--nodes', '100', '--json')
+    expect(result.code).toBe(0)
+    const summary = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+    expect(summary.wallMs).toBeGreaterThan(0)
+    expect(summary.eventsPerSecond).toBeGreaterThan(0)
+    expect(summary.expectations).toEqual([expect.objectContaining({ held: true })])
   })
 })

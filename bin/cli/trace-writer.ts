@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { ConfigError } from '../../core/errors.ts'
 import type { TraceEvent } from '../../sim/trace.ts'
 
 /** Writes trace events as JSON lines to a file or stdout (fd 1), buffered. */
@@ -6,8 +7,9 @@ export class TraceWriter {
   private readonly fd: number
   private lines: string[] = []
 
+  /** A path that cannot be written (a missing directory, a directory, no permission) is a ConfigError: bad usage. */
   constructor(private readonly path: string | undefined) {
-    this.fd = path === undefined ? 1 : openSync(path, 'w')
+    this.fd = path === undefined ? 1 : openTrace(path)
   }
 
   write = (event: TraceEvent): void => {
@@ -24,5 +26,23 @@ export class TraceWriter {
     if (this.lines.length === 0) return
     writeSync(this.fd, this.lines.join('\n') + '\n')
     this.lines = []
+  }
+}
+
+// Why a trace file could not be opened, in words; other codes keep the system's message.
+const OPEN_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'its directory does not exist',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of its path is not a directory',
+  EACCES: 'permission denied',
+  EROFS: 'the file system is read-only',
+}
+
+function openTrace(path: string): number {
+  try {
+    return openSync(path, 'w')
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException
+    throw new ConfigError(`--trace ${path}: cannot write the trace there: ${(code !== undefined && OPEN_PROBLEMS[code]) || message}`)
   }
 }

@@ -1,0 +1,35 @@
+import type { FlagTable } from '../args.ts'
+
+/** The flags of `vain sim`; `vain replay` adds --trace, and needs --seed. */
+export const SIM_FLAGS = {
+  seed: { type: 'string', value: 'SEED', default: '1', help: 'the run: an integer or any text; same seed, same run' },
+  nodes: { type: 'string', value: 'N', default: "the scenario's, see vain list", help: 'nodes in the network' },
+  until: { type: 'string', value: 'DURATION', default: "the scenario's, see vain list", help: 'virtual time to run' },
+  faults: { type: 'string', value: 'JSON|@FILE', default: 'none', help: 'fault schedule, inline or from a file: [{"at":ms,"kind":"crash","node":"n3"}, …]' },
+  isolation: { type: 'string', value: 'bytes|frozen', default: 'bytes', help: 'how messages are isolated between actors: encoded bytes, or frozen objects (faster)' },
+  json: { type: 'boolean', help: 'print the summary as one JSON object on the last line of stdout' },
+} as const satisfies FlagTable
+
+export const REPLAY_FLAGS = {
+  ...SIM_FLAGS,
+  seed: { type: 'string', value: 'SEED', help: 'the run to replay (required): an integer or any text' },
+  trace: { type: 'string', value: 'FILE', default: 'stdout', help: 'write every trace event as a JSON line to FILE' },
+} as const satisfies FlagTable
+
+/** How many generated runs `vain check` tries when --runs is absent. */
+export const DEFAULT_CHECK_RUNS = 100
+
+export const CHECK_FLAGS = {
+  runs: { type: 'string', value: 'N', default: String(DEFAULT_CHECK_RUNS), help: 'generated runs (seed and fault schedule) to try' },
+  seed: { type: 'string', value: 'SEED', default: 'a fresh one each time', help: 'seed of the search itself: an integer or any text; same seed, same runs' },
+  nodes: SIM_FLAGS.nodes,
+  until: SIM_FLAGS.until,
+  json: { type: 'boolean', help: 'print the report as one JSON object' },
+} as const satisfies FlagTable
+
+export const BENCH_FLAGS = {
+  quick: { type: 'boolean', help: 'a smaller, faster run (for CI): fewer sizes and repetitions' },
+  json: { type: 'boolean', help: 'print the results as one JSON object { bench, results } on the last line' },
+} as const satisfies FlagTable
+
+export const LIST_FLAGS = {} as const satisfies FlagTable
