@@ -17,6 +17,7 @@ import { slowReader, wrapLinks } from '../transports/link-taps.ts'
 import { testSigner } from '../transports/test-signer.ts'
 import { WsTransport } from '../transports/ws/ws-transport.ts'
 import { formatTable, type Bench } from './bench.ts'
+import { BENCH_CATALOGUE, BLOB_SLOW_READ_MS as SLOW_READ_MS } from './catalogue.ts'
 
 /**
  * A 5 MB blob between two nodes over ws on loopback (TLS 1.3, identity binding, one process): blob/1
@@ -38,7 +39,6 @@ export interface BlobTransferRow {
 }
 
 const SIZE = 5_000_000
-const SLOW_READ_MS = 20
 
 async function measure(body: () => Promise<void>, queued: () => number): Promise<{ ms: number; peakRssGrowthMB: number; peakQueued: number }> {
   ;(globalThis as { gc?: () => void }).gc?.()
@@ -149,8 +149,7 @@ function inChild(mode: BlobTransferRow['mode'], slow: boolean): Promise<BlobTran
 }
 
 export const blobTransferBench: Bench<BlobTransferRow> = {
-  name: 'blob-transfer',
-  description: `a 5 MB blob over ws on loopback: blob/1 pulled with its window beside pushing every chunk at once; fast and slow (${SLOW_READ_MS} ms a frame) readers; time and peak RSS growth`,
+  ...BENCH_CATALOGUE.blobTransfer,
   async run({ quick, log }) {
     const results: BlobTransferRow[] = []
     for (let round = 0; round < (quick ? 1 : 3); round++) {

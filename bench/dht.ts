@@ -1,6 +1,7 @@
 import { runScenario } from '../sim/scenario.ts'
 import { dht } from '../sim/scenarios/dht.ts'
 import { formatTable, type Bench } from './bench.ts'
+import { BENCH_CATALOGUE } from './catalogue.ts'
 
 /**
  * A Kademlia network of N nodes bootstrapped in simulation (each joins through 3 bootstrap nodes, looks
@@ -23,8 +24,7 @@ export interface DhtRow {
 }
 
 export const dhtBench: Bench<DhtRow> = {
-  name: 'dht',
-  description: 'a simulated Kademlia network bootstrapped and N random lookups: wall time, events/s, peak memory, hops beside log2(N)',
+  ...BENCH_CATALOGUE.dht,
   run({ quick, log }) {
     const results: DhtRow[] = []
     for (const nodes of quick ? [1_000] : [1_000, 10_000]) {

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVeri
 import { ed25519FromSeed } from '../core/keys.ts'
 import { SignatureVerifier, sign, verify } from '../core/sign.ts'
 import { formatTable, type Bench } from './bench.ts'
+import { BENCH_CATALOGUE } from './catalogue.ts'
 
 /**
  * Ed25519 signatures per second: libsodium (sodium-native, what vAIn uses) beside OpenSSL (node:crypto)
@@ -35,8 +36,7 @@ function nodeKeys(seed: Uint8Array, publicKey: Uint8Array): { priv: KeyObject; p
 }
 
 export const ed25519Bench: Bench<Ed25519Row> = {
-  name: 'ed25519',
-  description: 'Ed25519 sign and verify per second, sodium-native beside node:crypto, and the verification memo',
+  ...BENCH_CATALOGUE.ed25519,
   run({ quick, log }) {
     const n = quick ? 2_000 : 20_000
     const seed = new Uint8Array(32).fill(42)

@@ -7,6 +7,7 @@ import type { Link } from '../core/transport.ts'
 import { testSigner } from '../transports/test-signer.ts'
 import { WsTransport } from '../transports/ws/ws-transport.ts'
 import { formatTable, type Bench } from './bench.ts'
+import { BENCH_CATALOGUE } from './catalogue.ts'
 
 /**
  * One-way throughput of one link on loopback, both ends in this process: the full vAIn stack (TLS 1.3,
@@ -74,8 +75,7 @@ async function fullRun(payload: Uint8Array, count: number): Promise<number> {
 }
 
 export const secureLinkBench: Bench<SecureLinkRow> = {
-  name: 'secure-link',
-  description: 'one ws link on loopback: full stack (TLS 1.3 + identity binding + msgpackr + schema) beside raw ws, 64 B and 64 KiB messages',
+  ...BENCH_CATALOGUE.secureLink,
   async run({ quick, log }) {
     const results: SecureLinkRow[] = []
     for (const [bytes, count] of [

@@ -7,6 +7,7 @@ import { RELIABLE_NETWORK } from '../sim/network.ts'
 import { EventQueue } from '../sim/event-queue.ts'
 import { Simulation } from '../sim/simulation.ts'
 import { formatTable, type Bench } from './bench.ts'
+import { BENCH_CATALOGUE } from './catalogue.ts'
 
 /**
  * Message deliveries per second through the simulator on trivial ping-pong actors: every node pings a
@@ -82,8 +83,7 @@ export interface ThroughputRow {
 }
 
 export const simThroughput: Bench<ThroughputRow> = {
-  name: 'sim-throughput',
-  description: 'simulator deliveries per second on ping-pong actors at 1k, 10k and 100k nodes, beside a bare event loop',
+  ...BENCH_CATALOGUE.simThroughput,
   run({ quick, log }) {
     const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]
     const results: ThroughputRow[] = []

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { ClassicLevel } from 'classic-level'
 import { FileStorage } from '../runtime/file-storage.ts'
 import { formatTable, type Bench } from './bench.ts'
+import { BENCH_CATALOGUE } from './catalogue.ts'
 
 /**
  * Durable writes per second: FileStorage (the real runtime's store: an fsynced append-only log, and an
@@ -96,8 +97,7 @@ async function open(runs: number): Promise<OpenRow> {
 }
 
 export const storageBench: Bench<StorageRow | OpenRow> = {
-  name: 'storage',
-  description: 'durable (fsynced) writes per second and the open time of 10,000 keys: FileStorage beside LevelDB (classic-level, sync: true)',
+  ...BENCH_CATALOGUE.storage,
   async run({ quick, log }) {
     const base = quick ? 200 : 2_000
     const rows: StorageRow[] = []

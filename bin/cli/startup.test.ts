@@ -42,6 +42,14 @@ describe('vain start-up', () => {
     }
   })
 
+  it('vain list loads the two catalogues and nothing of the simulator, the benchmarks or any package', async () => {
+    const { code, project, packages } = await modulesLoadedBy('list')
+    expect(code).toBe(0)
+    expect(project).toEqual(expect.arrayContaining(['sim/scenarios/catalogue.ts', 'bench/catalogue.ts']))
+    expect(project.filter((path) => HEAVY.test(path) && !path.endsWith('/catalogue.ts'))).toEqual([])
+    expect(packages.filter((name) => PACKAGES.includes(name))).toEqual([])
+  })
+
   it('a command loads its own modules when it runs (the hooks see them: the check above can fail)', async () => {
     const { code, project, packages } = await modulesLoadedBy('sim', 'replication', '--json')
     expect(code).toBe(0)

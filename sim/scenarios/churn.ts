@@ -9,6 +9,7 @@ import { formatNumber, formatPercent } from '../format.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
+import { CATALOGUE } from './catalogue.ts'
 
 const BOOTSTRAP = ['n0', 'n1', 'n2']
 const PUBLISH_AT_MS = 10_000
@@ -90,12 +91,7 @@ function build(options: ScenarioOptions): ScenarioRun<ChurnFigures> {
 }
 
 export const churn: Scenario<ChurnFigures> = {
-  name: 'churn',
-  description: 'records are published, then 20% of the nodes leave for good and as many new ones join; the records are read back at the end',
-  defaults: { nodes: 300, untilMs: 100_000 },
-  minNodes: 10,
-  // Peak heap measured: 361 kB a node at 300 nodes, 288 kB at 1,000 (275 MiB).
-  bytesPerNode: 360 * 1024,
+  ...CATALOGUE.churn,
   faultTargets: (nodes) => Array.from({ length: nodes - BOOTSTRAP.length }, (_, i) => `n${i + BOOTSTRAP.length}`),
   build,
   expectations: [

@@ -5,11 +5,9 @@ import { formatNumber, formatPercent } from '../format.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
+import { CATALOGUE, DHT_JOIN_WINDOW_MS as JOIN_WINDOW_MS, DHT_LOOKUP_WINDOW_MS as LOOKUP_WINDOW_MS, DHT_SETTLE_MS as SETTLE_MS } from './catalogue.ts'
 
 const BOOTSTRAP_NODES = 3
-const JOIN_WINDOW_MS = 10_000
-const SETTLE_MS = 5_000
-const LOOKUP_WINDOW_MS = 10_000
 
 /**
  * The share of lookups that should find their target: 1,000 nodes at seed 1–3 find 100% (seed 4,
@@ -105,12 +103,7 @@ function build(options: ScenarioOptions): ScenarioRun<DhtFigures> {
 }
 
 export const dht: Scenario<DhtFigures> = {
-  name: 'dht',
-  description: 'Kademlia (k=20, α=3): nodes join through 3 bootstrap nodes under the default fault model, then each looks up a random node',
-  defaults: { nodes: 1000, untilMs: JOIN_WINDOW_MS + SETTLE_MS + LOOKUP_WINDOW_MS + 5_000 },
-  minNodes: 4,
-  // Peak heap measured at 10,000 nodes: 73.9 kB a node (705 MiB); 82.7 kB at 1,000.
-  bytesPerNode: 74 * 1024,
+  ...CATALOGUE.dht,
   faultTargets: (nodes) => Array.from({ length: nodes - BOOTSTRAP_NODES }, (_, i) => address(i + BOOTSTRAP_NODES)),
   build,
   expectations: [

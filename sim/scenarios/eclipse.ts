@@ -8,9 +8,9 @@ import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
 import { NO_RPC } from '../../actors/peer/rpc.ts'
+import { CATALOGUE, ECLIPSE_SYBILS as SYBILS } from './catalogue.ts'
 
 const K = 20
-const SYBILS = 50
 const GRIND = 5_000 // keys the attacker generates to pick the 50 ids nearest the victim
 const ATTACK_AT_MS = 5_000
 const VICTIM = 'n5'
@@ -108,18 +108,10 @@ function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun<Eclip
   }
 }
 
-const description = (defended: boolean) =>
-  `${SYBILS} Sybils with ids ground near a victim harass it and answer lookups with each other; ${defended ? 'buckets take at most 2 contacts per network group' : 'no diversity limit (the plain paper)'}`
-
 const sybilsInTable = (s: EclipseFigures) => `${s.sybilContacts} of ${s.tableSize} contacts are Sybils`
 
 export const eclipse: Scenario<EclipseFigures> = {
-  name: 'eclipse',
-  description: description(true),
-  defaults: { nodes: 200, untilMs: 30_000 },
-  minNodes: 6,
-  // Peak heap measured at 1,000 nodes: 85.7 kB a node (82 MiB); 137 kB at 200.
-  bytesPerNode: 88 * 1024,
+  ...CATALOGUE.eclipse,
   faultTargets: (nodes) => Array.from({ length: nodes - 3 }, (_, i) => address(i + 3)).filter((a) => a !== VICTIM),
   build: (options) => build(options, DEFENDED_MAX_PER_GROUP),
   expectations: [
@@ -139,8 +131,7 @@ export const eclipse: Scenario<EclipseFigures> = {
 /** The control: without the limit the attack succeeds (seeds 1–8: 45 to 50 Sybil contacts). */
 export const eclipseUndefended: Scenario<EclipseFigures> = {
   ...eclipse,
-  name: 'eclipse-undefended',
-  description: description(false),
+  ...CATALOGUE.eclipseUndefended,
   build: (options) => build(options, K),
   expectations: [
     {

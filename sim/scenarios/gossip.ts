@@ -5,6 +5,7 @@ import { formatNumber, formatPercent } from '../format.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
+import { CATALOGUE, GOSSIP_FANOUT as FANOUT, GOSSIP_ROUNDS as ROUNDS } from './catalogue.ts'
 
 const Rumor = Schema.Struct({
   type: Schema.Literal('rumor'),
@@ -15,8 +16,6 @@ type Rumor = typeof Rumor.Type
 /** What a node keeps on disk: the rumor and when it learnt it. */
 const Stored = Schema.Struct({ rumor: Rumor, at: Schema.Number })
 
-const FANOUT = 3
-const ROUNDS = 4
 const ROUND_MS = 200
 const STORAGE_KEY = 'rumor'
 const REGIONS = ['eu', 'us', 'asia'] as const
@@ -143,12 +142,7 @@ function round(x: number, digits: number): number {
 }
 
 export const gossip: Scenario<GossipFigures> = {
-  name: 'gossip',
-  description: `push gossip of one rumor (fanout ${FANOUT}, ${ROUNDS} rounds) across three regions under the default fault model`,
-  defaults: { nodes: 500, untilMs: 60_000 },
-  minNodes: 2,
-  // Peak heap measured at 10,000 nodes: 5.6 kB a node (54 MiB); 4.4 kB a node from 1,000 to 10,000.
-  bytesPerNode: 6 * 1024,
+  ...CATALOGUE.gossip,
   faultTargets: (nodes) => Array.from({ length: nodes }, (_, i) => address(i)),
   build,
   expectations: [

@@ -6,6 +6,7 @@ import { idsEqual, nodeIdOf } from '../../actors/peer/node-id.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
+import { CATALOGUE } from './catalogue.ts'
 
 const address = (i: number) => `n${i}`
 const PUBLISHER = 1
@@ -77,12 +78,7 @@ function build(options: ScenarioOptions): ScenarioRun<NodeFigures> {
 }
 
 export const node: Scenario<NodeFigures> = {
-  name: 'node',
-  description: 'what `vain node` runs: a third of the nodes meet on a LAN, the rest join through a bootstrap node; one publishes a record, another finds it',
-  defaults: { nodes: 30, untilMs: 30_000 },
-  minNodes: 3,
-  // Peak heap measured at 1,000 nodes: 529 kB a node (505 MiB); 399 kB at 300.
-  bytesPerNode: 520 * 1024,
+  ...CATALOGUE.node,
   faultTargets: (nodes) => Array.from({ length: nodes }, (_, i) => address(i)).filter((m, i) => i !== 0 && i !== PUBLISHER && i !== nodes - 1),
   build,
   // At the defaults every table holds 20 or more contacts and the record is found (seeds 1–8).

@@ -3,6 +3,7 @@ import type { Actor, Address, Context } from '../../core/actor.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Expectation, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
+import { CATALOGUE, REPLICATION_WRITES as WRITES } from './catalogue.ts'
 
 /**
  * A primary-backup replicated store. The client writes WRITES keys to the primary r0, which replicates
@@ -22,7 +23,6 @@ const Message = Schema.Union([
 ])
 type Message = typeof Message.Type
 
-const WRITES = 20
 const WRITE_EVERY_MS = 100
 const RETRY_MS = 300
 const FLUSH_EVERY_MS = 500
@@ -164,10 +164,6 @@ const everyWriteAcknowledged: Expectation<ReplicationFigures> = {
 }
 
 const common = {
-  defaults: { nodes: 3, untilMs: 10_000 },
-  minNodes: 1,
-  // Peak heap measured at 1,000 nodes: 24.8 kB a node (24 MiB).
-  bytesPerNode: 25 * 1024,
   faultTargets: (nodes: number) => Array.from({ length: nodes }, (_, i) => replicaAddress(i)),
   expectations: [everyWriteAcknowledged],
   units: { acknowledged: 'writes', writes: 'writes' },
@@ -175,14 +171,12 @@ const common = {
 
 export const replication: Scenario<ReplicationFigures> = {
   ...common,
-  name: 'replication',
-  description: `primary-backup store: ${WRITES} writes, acknowledged once a majority has synced them`,
+  ...CATALOGUE.replication,
   build: (options) => build(options, false),
 }
 
 export const replicationUnsafe: Scenario<ReplicationFigures> = {
   ...common,
-  name: 'replication-unsafe',
-  description: 'the same store with a planted bug: a write-behind cache acknowledges writes before it writes them, and flushes them later',
+  ...CATALOGUE.replicationUnsafe,
   build: (options) => build(options, true),
 }

@@ -12,8 +12,8 @@ import { MemoryKeyStore, epochKey, type KeyStore } from '../../actors/identity/k
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
+import { CATALOGUE, DAY } from './catalogue.ts'
 
-const DAY = 24 * 3600_000
 const PING_EVERY_MS = 3 * DAY
 const THIEF_EVERY_MS = 5 * DAY
 /** How late a receiver may learn of a rotation (it learns from announcements and certified pings). */
@@ -241,12 +241,7 @@ function firstRotation(identity: IdentityStack): number {
 }
 
 export const rotation: Scenario<RotationFigures> = {
-  name: 'rotation',
-  description: 'identities rotate their signing keys every 90 days for three years; a thief with a stolen epoch-0 key is refused after the grace window',
-  defaults: { nodes: 8, untilMs: 3 * 365 * DAY },
-  minNodes: 2,
-  // Peak heap measured over the default three years: 840 kB a node at 64 nodes (51 MiB).
-  bytesPerNode: 840 * 1024,
+  ...CATALOGUE.rotation,
   faultTargets: (nodes) => Array.from({ length: nodes }, (_, i) => address(i)),
   build,
   expectations: [

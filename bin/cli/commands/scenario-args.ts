@@ -36,11 +36,6 @@ export function untilArg(scenario: Scenario, text: string | undefined): number {
   return text === undefined ? scenario.defaults.untilMs : parsePositiveDuration(text, '--until')
 }
 
-/** A scenario's defaults as `vain list` and errors show them. */
-export function scenarioDefaults(scenario: Scenario): string {
-  return `${scenario.defaults.nodes} nodes, ${formatDuration(scenario.defaults.untilMs)}`
-}
-
 const MIB = 2 ** 20
 // The suggested --max-old-space-size leaves a quarter above the estimate: the estimate is a measured
 // average, and V8 needs room to collect garbage near its limit.
