@@ -84,7 +84,7 @@ export class OperatorRecords implements Component {
     for (const publication of this.init.publish ?? []) this.republishAt.set(publication, 0)
     for (const search of this.init.find ?? []) this.pending.add(search)
     this.startedAt = this.reportedAt = ctx.now()
-    this.reportSearches()
+    this.reportSearches(this.startedAt)
     ctx.setTimer(this.retryMs, TASKS)
   }
 
@@ -92,19 +92,21 @@ export class OperatorRecords implements Component {
     if (tag !== TASKS) return
     for (const [publication, due] of this.republishAt) if (this.ctx.now() >= due) this.publish(publication)
     for (const search of this.pending) this.search(search)
-    if (this.ctx.now() - this.reportedAt >= (this.init.searchReportMs ?? DEFAULT_SEARCH_REPORT_MS)) {
-      this.reportedAt = this.ctx.now()
-      this.reportSearches()
+    const now = this.ctx.now()
+    if (now - this.reportedAt >= (this.init.searchReportMs ?? DEFAULT_SEARCH_REPORT_MS)) {
+      this.reportedAt = now
+      this.reportSearches(now)
     }
     this.ctx.setTimer(this.retryMs, TASKS)
   }
 
   // One `record-searching` trace per search not answered yet: what it looks for (as --find takes it),
-  // how long it has looked and how many lookups it has made.
-  private reportSearches(): void {
+  // how long it has looked (as of `now`, one reading of the clock for the whole report) and how many
+  // lookups it has made.
+  private reportSearches(now: number): void {
     for (const search of this.pending) {
       const lookups = this.lookups.get(search) ?? 0
-      this.ctx.trace({ type: 'record-searching', publisher: toHex(search.publisher), name: search.name, forMs: this.ctx.now() - this.startedAt, lookups })
+      this.ctx.trace({ type: 'record-searching', publisher: toHex(search.publisher), name: search.name, forMs: now - this.startedAt, lookups })
     }
   }
 
