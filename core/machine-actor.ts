@@ -26,7 +26,7 @@ export interface MachineActorOptions<In, M extends AnyStateMachine> {
  */
 export class MachineActor<In, M extends AnyStateMachine> implements Actor<In>, Component<In> {
   readonly name: string
-  readonly protocol: string | undefined
+  readonly protocol?: string
   readonly inbox: Schema.Decoder<In>
   private running: XstateActor<M> | undefined
   // Timer tags are local sequence numbers; each maps to xstate's callback and the runtime's timer.
@@ -35,7 +35,7 @@ export class MachineActor<In, M extends AnyStateMachine> implements Actor<In>, C
 
   constructor(private readonly options: MachineActorOptions<In, M>) {
     this.name = options.name ?? 'machine'
-    this.protocol = options.protocol
+    if (options.protocol !== undefined) this.protocol = options.protocol
     this.inbox = options.inbox
   }
 
