@@ -290,7 +290,7 @@ export class NodeRuntime {
         this.dialling.delete(url)
         this.links.set(url, dialled)
         this.reachedAt.set(toHex(dialled.remoteIdentity), url)
-        this.adopt(dialled)
+        this.adopt(dialled, url)
         if (dialled.open) this.outbound.set(dialled, url)
         for (const f of frames) this.transmit(dialled, f, url)
       },
@@ -332,11 +332,14 @@ export class NodeRuntime {
     this.signal({ peer, reason: m.reason, detail: m.detail })
   }
 
-  private adopt(link: Link): void {
+  // `dialled`: the URL this node dialled the link at; none for a link the peer opened. Both are logged
+  // as `link-up`, so two nodes that each dialled the other (a newcomer its bootstrap node, which then
+  // checks the newcomer's announced URL by dialling it) show two links, each saying which side opened it.
+  private adopt(link: Link, dialled?: string): void {
     const peer = toHex(link.remoteIdentity)
     this.links.set(peer, link)
     this.groups.set(peer, this.groupOfLink(link, peer))
-    this.log({ event: 'link-up', peer, address: link.remoteAddress })
+    this.log({ event: 'link-up', peer, address: link.remoteAddress, opened: dialled === undefined ? 'by-peer' : 'by-us', ...(dialled !== undefined && { dialled }) })
     const maxFailures = this.options.maxDecodeFailures ?? DEFAULT_MAX_DECODE_FAILURES
     let failures = 0
     let windowStart = 0
@@ -353,7 +356,7 @@ export class NodeRuntime {
       // The link may be filed under the peer's identity and under the URL it was dialled at.
       for (const [key, value] of this.links) if (value === link) this.links.delete(key)
       this.outbound.delete(link)
-      this.log({ event: 'link-down', peer, reason })
+      this.log({ event: 'link-down', peer, address: link.remoteAddress, reason })
     })
   }
 

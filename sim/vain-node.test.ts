@@ -73,7 +73,7 @@ describe('VainNode', () => {
       sim.addNode(`n${i}`, () => new VainNode({ identity: { keys: keys(i) }, listen: `n${i}`, bootstrap: i === 0 ? [] : ['n0'], publish, recordTtlMs: 60_000 }), { bootAt: i * 50 })
     }
     sim.run({ untilMs: 40_000 })
-    const versions = events.filter((e) => e.type === 'record-published').map((e) => e.version as number)
+    const versions = events.filter((e) => e.type === 'record-published').map((e) => e.seq as number)
     expect(versions.length).toBe(2) // before the crash, and after the restart (on a clock 33 s behind)
     expect(versions[1]).toBeGreaterThan(versions[0]!)
     const key = Buffer.from(events.find((e) => e.type === 'record-published')!.key as string, 'hex')

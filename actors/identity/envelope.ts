@@ -199,7 +199,7 @@ export class EnvelopeOpener {
 
   private traced<T>(envelope: SignedEnvelope, ctx: Context, result: Result.Result<T, IdentityError>): Result.Result<T, IdentityError> {
     if (Result.isFailure(result)) {
-      ctx.trace({ type: 'envelope-rejected', reason: result.failure.reason, protocol: envelope.protocol, root: toHex(envelope.root).slice(0, 16), seq: envelope.seq })
+      ctx.trace({ type: 'envelope-rejected', reason: result.failure.reason, protocol: envelope.protocol, root: toHex(envelope.root), seq: envelope.seq })
     }
     return result
   }

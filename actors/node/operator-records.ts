@@ -30,7 +30,10 @@ export interface OperatorRecordsInit {
   readonly recordTtlMs?: number
   /** How often unfinished publications and searches are tried again (default DEFAULT_RETRY_MS). */
   readonly retryMs?: number
-  /** How often a search not answered yet is reported as going on (default DEFAULT_SEARCH_REPORT_MS). */
+  /**
+   * How often a search not answered yet, or a publication no holder has taken yet, is reported as
+   * going on (default DEFAULT_SEARCH_REPORT_MS).
+   */
   readonly searchReportMs?: number
 }
 
@@ -44,6 +47,13 @@ export const DEFAULT_RETRY_MS = 2_000
  * per 15 retries rather than one per retry.
  */
 export const DEFAULT_SEARCH_REPORT_MS = 30_000
+
+/** A publication no holder has confirmed yet: since when it has failed, how often, and when it was last reported. */
+interface Unplaced {
+  readonly since: number
+  attempts: number
+  reportedAt: number
+}
 
 const TASKS = 'tasks'
 const VERSION_KEY = 'version/'
@@ -65,6 +75,8 @@ export class OperatorRecords implements Component {
   private readonly searching = new Set<Search>()
   /** Lookups made for each search not yet answered. */
   private readonly lookups = new Map<Search, number>()
+  /** Publications whose attempts have found no holder since they were last placed. */
+  private readonly unplaced = new Map<Publication, Unplaced>()
   private startedAt = 0
   private reportedAt = 0
   private ctx!: Context
@@ -81,6 +93,7 @@ export class OperatorRecords implements Component {
     this.pending.clear()
     this.searching.clear()
     this.lookups.clear()
+    this.unplaced.clear()
     for (const publication of this.init.publish ?? []) this.republishAt.set(publication, 0)
     for (const search of this.init.find ?? []) this.pending.add(search)
     this.startedAt = this.reportedAt = ctx.now()
@@ -93,7 +106,7 @@ export class OperatorRecords implements Component {
     for (const [publication, due] of this.republishAt) if (this.ctx.now() >= due) this.publish(publication)
     for (const search of this.pending) this.search(search)
     const now = this.ctx.now()
-    if (now - this.reportedAt >= (this.init.searchReportMs ?? DEFAULT_SEARCH_REPORT_MS)) {
+    if (now - this.reportedAt >= this.reportMs) {
       this.reportedAt = now
       this.reportSearches(now)
     }
@@ -108,6 +121,10 @@ export class OperatorRecords implements Component {
       const lookups = this.lookups.get(search) ?? 0
       this.ctx.trace({ type: 'record-searching', publisher: toHex(search.publisher), name: search.name, forMs: now - this.startedAt, lookups })
     }
+  }
+
+  private get reportMs(): number {
+    return this.init.searchReportMs ?? DEFAULT_SEARCH_REPORT_MS
   }
 
   private get retryMs(): number {
@@ -127,9 +144,27 @@ export class OperatorRecords implements Component {
     // Not due again until this attempt is over: a slow one is not doubled by the next retry.
     this.republishAt.set(publication, Number.POSITIVE_INFINITY)
     kad.publish(record, (holders) => {
-      this.republishAt.set(publication, holders === 0 ? 0 : ctx.now() + this.ttlMs / 2)
-      ctx.trace({ type: holders === 0 ? 'record-unplaced' : 'record-published', name: publication.name, key: idHex(record.key), version: seq, holders })
+      const now = ctx.now()
+      this.republishAt.set(publication, holders === 0 ? 0 : now + this.ttlMs / 2)
+      if (holders === 0) return this.reportUnplaced(publication, record, now)
+      this.unplaced.delete(publication)
+      ctx.trace({ type: 'record-published', name: publication.name, key: idHex(record.key), seq, holders })
     })
+  }
+
+  // A publication no holder took: reported when it first fails, then every reportMs (as a search is),
+  // with how long and in how many attempts it has failed: a node alone (the first of a network) retries
+  // every retryMs for as long as nobody joins.
+  private reportUnplaced(publication: Publication, record: DhtRecord, now: number): void {
+    const state = this.unplaced.get(publication)
+    if (state === undefined) this.unplaced.set(publication, { since: now, attempts: 1, reportedAt: now })
+    else {
+      state.attempts += 1
+      if (now - state.reportedAt < this.reportMs) return
+      state.reportedAt = now
+    }
+    const { since, attempts } = this.unplaced.get(publication)!
+    this.ctx.trace({ type: 'record-unplaced', name: publication.name, key: idHex(record.key), seq: record.seq, holders: 0, forMs: now - since, attempts })
   }
 
   // A record's version is the clock in ms, but always above the last one used, which is kept on disk:

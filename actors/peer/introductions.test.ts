@@ -120,6 +120,31 @@ describe('an identity counts once it answered its ping', () => {
     expect(n.announced.has(p.hex)).toBe(true)
   })
 
+  it('drops a copy of an announcement it holds or is checking, without refusing it as a replay (a join under two addresses)', () => {
+    const { ctx, node: n } = node()
+    const p = peer(1)
+    const envelope = p.announce('wss://10.0.0.7:7001')
+    // A newcomer introduces itself to its bootstrap URL, then to the link's identity: one peer, two copies.
+    n.receive(envelope, toHex(p.key), ctx)
+    expect(n.introducer.candidateCount).toBe(1)
+    n.receive(envelope, toHex(p.key), ctx)
+    answerPing(n, ctx, 'wss://10.0.0.7:7001', p.key)
+    expect(n.announced.has(p.hex)).toBe(true)
+    n.receive(envelope, toHex(p.key), ctx)
+    expect(ctx.traces.filter((t) => t.type === 'envelope-rejected')).toEqual([])
+    expect(n.introducer.duplicates).toBe(2)
+    // A second copy of an announcement older than the one held is no such copy: still refused as a
+    // replay, naming the identity in full (what --block takes).
+    const older = p.announce('wss://10.0.0.7:7001')
+    const newer = p.announce('wss://10.0.0.7:7001')
+    n.receive(newer, toHex(p.key), ctx)
+    n.receive(older, toHex(p.key), ctx)
+    n.receive(older, toHex(p.key), ctx)
+    const rejected = ctx.traces.filter((t) => t.type === 'envelope-rejected')
+    expect(rejected).toHaveLength(1)
+    expect(rejected[0]).toMatchObject({ reason: 'replay', protocol: KAD_PROTOCOL, root: toHex(p.key), seq: older.seq })
+  })
+
   it('refuses a captured announcement after the receiver crashes and restarts', () => {
     const ctx = new ManualContext('me')
     const { node: first } = node({}, ctx)

@@ -2,6 +2,7 @@ import { Result } from 'effect'
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
 import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
 import { BoundedMap } from '../../core/bounded-map.ts'
+import { bytesEqual } from '../../core/bytes.ts'
 import type { SignedEnvelope } from '../identity/envelope.ts'
 import type { IdentityStack } from '../identity/identity-stack.ts'
 import { Announcement, KAD_PROTOCOL } from './announcement.ts'
@@ -138,6 +139,7 @@ export class Introductions {
   /** Our announcement as last sealed, and the addresses it was sent to on first contact. */
   private current: SignedEnvelope | undefined
   private readonly introduced: BoundedMap<Address, true>
+  private duplicateCount = 0
   private readonly probes: Budget
   private readonly linkProbes: Budget
   private readonly relays: Budget
@@ -166,6 +168,11 @@ export class Introductions {
   /** How many announcements wait for their peer to answer a ping (bounded). */
   get candidateCount(): number {
     return this.candidates.size
+  }
+
+  /** Copies of an announcement held or being checked that arrived again, dropped unopened (see `isCopy`). */
+  get duplicates(): number {
+    return this.duplicateCount
   }
 
   /** The identity stack's envelope state (its bounded provisional windows, its confirmations). */
@@ -199,6 +206,7 @@ export class Introductions {
   // An announcement is opened (certificate, signature, replay) before any field is read; then the
   // node it announces enters the routing table under the id its root key hashes to.
   receiveAnnouncement(envelope: SignedEnvelope, from: Address, ctx: Context): void {
+    if (this.isCopy(envelope)) return void this.duplicateCount++
     const opened = this.host.identity.open(envelope, KAD_PROTOCOL, Announcement)
     if (Result.isFailure(opened)) return
     const { root, message } = opened.success
@@ -366,6 +374,20 @@ export class Introductions {
       else if (this.remember(id, message, envelope)) this.greet(message.addresses[0]!, ctx)
     })
     return true
+  }
+
+  // Whether `envelope` is the very announcement (same identity, epoch, sequence number and signature)
+  // held or being checked for its identity. A node introduces itself once per address it contacts, and
+  // a newcomer contacts its bootstrap node under two: the bootstrap URL, then the identity of the link
+  // that URL led to (what its lookups address), with the actor unaware they are one peer. The copy
+  // says nothing new, and opening it again would refuse it as a replay, which reads as an attack on an
+  // ordinary join: it is dropped unopened and counted. A copy of anything else is still opened, and
+  // refused as the replay it may be.
+  private isCopy(envelope: SignedEnvelope): boolean {
+    const hex = idHex(nodeIdOf(envelope.root))
+    return [this.announcements.get(hex), this.candidates.peek(hex)].some(
+      (seen) => seen !== undefined && seen.epoch === envelope.epoch && seen.seq === envelope.seq && bytesEqual(seen.sig, envelope.sig),
+    )
   }
 
   // Whether every address the announcement gives may be dialled; if not, it is ignored.

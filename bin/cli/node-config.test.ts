@@ -42,9 +42,37 @@ describe('vain node configuration', () => {
     [['--status-every', 'often'], 'duration'],
     [['--kdf', 'weak'], '--kdf'],
     [['--data-dir', ''], '--data-dir'],
+    // What the runtime's dial policy would refuse at every dial, for ever: refused at start instead.
+    [['--bootstrap', 'wss://127.0.0.1:99999'], '--bootstrap wss://127.0.0.1:99999: port 99999 is out of range'],
+    [['--bootstrap', 'wss://10.0.0.1:0'], '--bootstrap wss://10.0.0.1:0: port 0 is out of range'],
+    [['--bootstrap', 'wss://224.0.0.1:7000'], '--bootstrap wss://224.0.0.1:7000: 224.0.0.1 is a multicast address'],
+    [['--announce', 'wss://0.0.0.0:7000'], '--announce wss://0.0.0.0:7000: 0.0.0.0 is a unspecified address'],
+    [['--announce', 'wss://10.0.0.1:65536'], '--announce wss://10.0.0.1:65536: port 65536 is out of range'],
+    [['--publish', 'a=1', '--publish', 'b=2', '--publish', 'a=2'], '--publish a is given twice'],
   ])('refuses %j with a ConfigError naming %s', (extra, flag) => {
     expect(() => nodeConfig([...base, ...extra], env)).toThrow(ConfigError)
     expect(() => nodeConfig([...base, ...extra], env)).toThrow(flag)
+  })
+
+  it('dials loopback peers only from a node that listens on loopback, as the runtime does', () => {
+    expect(nodeConfig([...base, '--bootstrap', 'wss://127.0.0.1:7000'], env).bootstrap).toEqual(['wss://127.0.0.1:7000'])
+    const everywhere = ['--listen', '0.0.0.0:7000', '--data-dir', '/tmp/x', '--announce', 'wss://node.example:7000']
+    expect(() => nodeConfig([...everywhere, '--bootstrap', 'wss://127.0.0.1:7001'], env)).toThrow('--bootstrap wss://127.0.0.1:7001: 127.0.0.1 is a loopback address')
+  })
+
+  it.each([
+    ['/proc/vain', 'cannot use --data-dir /proc/vain: it is under /proc, a pseudo file system of the kernel'],
+    ['/sys/kernel', 'cannot use --data-dir /sys/kernel: it is under /sys'],
+    ['/dev/shm/../vain', 'it is under /dev'],
+    ['/proc', 'it is under /proc'],
+  ])('refuses the data dir %s, on a pseudo file system, before touching the disk', (dir, message) => {
+    expect(() => nodeConfig(['--listen', '127.0.0.1:0', '--data-dir', dir], env)).toThrow(ConfigError)
+    expect(() => nodeConfig(['--listen', '127.0.0.1:0', '--data-dir', dir], env)).toThrow(message)
+  })
+
+  it('takes a data dir whose name merely starts like a pseudo file system', () => {
+    expect(nodeConfig(['--listen', '127.0.0.1:0', '--data-dir', '/tmp/proc/vain'], env).dir).toBe('/tmp/proc/vain')
+    expect(nodeConfig(['--listen', '127.0.0.1:0', '--data-dir', '/devices/vain'], env).dir).toBe('/devices/vain')
   })
 
   it('needs an announced URL when it listens on every interface', () => {
@@ -65,6 +93,7 @@ describe('vain node --repair', () => {
     [['--repair', '--data-dir', ''], '--repair needs --data-dir'],
     [['--repair', '--data-dir', '/tmp/x', '--listen', '127.0.0.1:0', '--json-logs'], '--repair takes only --data-dir DIR, got --listen --json-logs'],
     [['--repair', '--data-dir', '/tmp/x', 'extra'], "unexpected argument 'extra'"],
+    [['--repair', '--data-dir', '/proc/vain'], 'cannot use --data-dir /proc/vain: it is under /proc'],
   ])('refuses %j with a ConfigError', (argv, message) => {
     expect(() => repairRequest(argv)).toThrow(ConfigError)
     expect(() => repairRequest(argv)).toThrow(message)

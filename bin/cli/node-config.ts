@@ -1,8 +1,12 @@
+import { existsSync, realpathSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import sodium from 'sodium-native'
 import { MODERATE_COST, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
 import type { Publication, Search } from '../../actors/node/vain-node.ts'
 import { MAX_RECORD_NAME_BYTES, MAX_RECORD_VALUE_BYTES } from '../../actors/peer/record.ts'
 import { fromHex } from '../../core/bytes.ts'
+import { dialProblem, type DialRules } from '../../core/dial-policy.ts'
+import { hostScope, parseHost } from '../../core/network-address.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { parse, parsePositiveDuration, type FlagTable } from './args.ts'
 
@@ -62,9 +66,13 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (values['data-dir'] === undefined || values['data-dir'] === '') throw new ConfigError('--data-dir DIR is required (the identity and the state live there)')
   const passphrase = env.VAIN_PASSPHRASE
   if (passphrase === undefined || passphrase === '') throw new ConfigError('set VAIN_PASSPHRASE: it seals the node identity in DATA-DIR/identity.key')
+  checkDataDir(values['data-dir'])
+  // The rules the runtime's dial policy applies (node.ts gives it the same allowLoopback): a URL it
+  // would refuse at every dial is refused here, once, naming the flag.
+  const rules: DialRules = { allowLoopback: hostScope(parseHost(host)) === 'loopback' }
   const bootstrap = values.bootstrap ?? []
-  for (const url of bootstrap) if (!WSS_URL.test(url)) throw new ConfigError(`--bootstrap takes wss://host:port, got '${url}'`)
-  if (values.announce !== undefined && !WSS_URL.test(values.announce)) throw new ConfigError(`--announce takes wss://host:port, got '${values.announce}'`)
+  for (const url of bootstrap) checkPeerUrl(url, '--bootstrap', rules)
+  if (values.announce !== undefined) checkPeerUrl(values.announce, '--announce', rules)
   if (values.announce === undefined && (host === '0.0.0.0' || host === '::')) {
     throw new ConfigError(`listening on ${host}, peers need a URL they can dial: give it with --announce wss://host:port`)
   }
@@ -81,7 +89,7 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     tier: values.tier === undefined ? 0 : parseIntIn(values.tier, '--tier', 0, 10),
     blocked: (values.block ?? []).map((text) => parseIdentity(text, '--block')),
     trusted: (values.trust ?? []).map(parseTrust),
-    publish: (values.publish ?? []).map(parsePublication),
+    publish: parsePublications(values.publish ?? []),
     find: (values.find ?? []).map(parseSearch),
     statusEveryMs: parsePositiveDuration(values['status-every'] ?? NODE_FLAGS['status-every'].default, '--status-every'),
     jsonLogs: values['json-logs'] === true,
@@ -100,7 +108,35 @@ export function repairRequest(argv: readonly string[]): string | undefined {
   const parsed = parse(argv, { 'data-dir': NODE_FLAGS['data-dir'], ...REPAIR_FLAG })
   if (parsed.positionals.length > 0) throw new ConfigError(`unexpected argument '${parsed.positionals[0]}'`)
   if (parsed.values['data-dir'] === undefined || parsed.values['data-dir'] === '') throw new ConfigError('--repair needs --data-dir DIR: the data dir whose store to salvage')
+  checkDataDir(parsed.values['data-dir'])
   return parsed.values['data-dir']
+}
+
+/**
+ * The kernel's pseudo file systems: no place for a data dir, and Node's recursive mkdir spins for ever
+ * on a missing path under /proc. Judged by the resolved path, with symbolic links followed as far as
+ * the path exists, before anything touches the disk.
+ */
+const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'] as const
+
+function checkDataDir(dir: string): void {
+  const path = realPrefix(resolve(dir))
+  const pseudo = PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`))
+  if (pseudo !== undefined) throw new ConfigError(`cannot use --data-dir ${dir}: it is under ${pseudo}, a pseudo file system of the kernel, not a place for data`)
+}
+
+// `path` with its longest existing prefix resolved through symbolic links (the rest as it is).
+function realPrefix(path: string): string {
+  let existing = path
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing)
+  const real = realpathSync(existing)
+  return existing === path ? real : resolve(real, path.slice(existing.length + 1))
+}
+
+function checkPeerUrl(url: string, flag: string, rules: DialRules): void {
+  if (!WSS_URL.test(url)) throw new ConfigError(`${flag} takes wss://host:port, got '${url}'`)
+  const problem = dialProblem(url, rules)
+  if (problem !== undefined) throw new ConfigError(`${flag} ${url}: ${problem}${/loopback/.test(problem) ? ' (loopback peers are dialled only by a node that listens on loopback)' : ''}`)
 }
 
 function parseListen(text: string | undefined): [string, number] {
@@ -129,6 +165,17 @@ function parseCost(kdf: string | undefined): PassphraseCost {
   if (kdf === undefined || kdf === 'moderate') return MODERATE_COST
   if (kdf === 'interactive') return INTERACTIVE_COST
   throw new ConfigError(`--kdf must be 'interactive' or 'moderate', got '${kdf}'`)
+}
+
+// Each --publish NAME once: a name given twice would publish both values in turn under one key.
+function parsePublications(texts: readonly string[]): Publication[] {
+  const publications = texts.map(parsePublication)
+  const names = new Set<string>()
+  for (const { name } of publications) {
+    if (names.has(name)) throw new ConfigError(`--publish ${name} is given twice`)
+    names.add(name)
+  }
+  return publications
 }
 
 // --publish NAME=VALUE: the value is UTF-8 text.

@@ -44,4 +44,13 @@ describe('the peers log line', () => {
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z listening lan=off port=7\n$/)
     expect(JSON.parse(lines[1]!)).toMatchObject({ event: 'listening', lan: 'off', time: expect.any(String) })
   })
+
+  it('writes an event without fields with no trailing space, and leaves out a field left undefined', () => {
+    const lines: string[] = []
+    const write = logWriter(false, (line) => void lines.push(line))
+    write({ event: 'stopped' })
+    write({ event: 'misbehaviour', reason: 'flood', peer: undefined, address: '10.0.0.1:5' })
+    expect(lines[0]).toMatch(/^\S+ stopped\n$/)
+    expect(lines[1]).toMatch(/^\S+ misbehaviour reason=flood address=10\.0\.0\.1:5\n$/)
+  })
 })

@@ -12,8 +12,9 @@ export function logWriter(json: boolean, out: (line: string) => void = (line) =>
     const time = new Date().toISOString() // real-runtime: log timestamps
     if (json) return out(`${JSON.stringify({ time, ...record })}\n`)
     const { event, ...fields } = record
-    const rest = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    out(`${time} ${event} ${rest.join(' ')}\n`)
+    // A field left undefined (a link's peer not known yet) is absent, as JSON.stringify leaves it.
+    const rest = Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`]))
+    out(`${time} ${event}${rest.join('')}\n`)
   }
 }
 

@@ -28,8 +28,16 @@ describe('vain node logs', () => {
     // boot announcement to the LAN it does not have, and has not logged it.
     const peers = await a.waitFor((r) => trace('peers')(r) && (r.peers as string[]).length > 0, 'a to report a peer')
     expect(peers.peers).toEqual([bUp.identity])
-    await b.waitFor((r) => trace('record-published')(r) && Number(r.holders) >= 1, 'b to publish')
+    const published = await b.waitFor((r) => trace('record-published')(r) && Number(r.holders) >= 1, 'b to publish')
     for (const node of [a, b]) expect(node.lines.filter((line) => line.includes('no-broadcast-domain'))).toEqual([])
+    // An ordinary join reads as one: no refusal of B's announcement (B sends it to A's URL and to A's
+    // link identity, one copy each), and each link says which side opened it. B dialled A; A dialled B
+    // back at B's announced URL to check it.
+    expect(a.records.filter(trace('envelope-rejected'))).toEqual([])
+    const linkUp = (node: NodeProcess) => node.records.filter((r) => r.event === 'link-up').map((r) => [r.peer, r.opened, r.dialled])
+    expect(linkUp(b)[0]).toEqual([aUp.identity, 'by-us', aUp.url])
+    expect(linkUp(a)[0]).toEqual([bUp.identity, 'by-peer', undefined])
+    await a.waitFor((r) => r.event === 'link-up' && r.opened === 'by-us' && r.dialled === bUp.url, "a to check b's announced URL")
 
     // C looks the record up under the identity as A's peers line gave it: it says so at once, and finds it.
     const publisher = (peers.peers as string[])[0]!
@@ -37,6 +45,8 @@ describe('vain node logs', () => {
     const searchingAtStart = await c.waitFor(trace('record-searching'), 'c to say it is searching')
     expect(searchingAtStart).toMatchObject({ publisher, name: 'greeting', forMs: 0, lookups: 0 })
     const found = await c.waitFor(trace('record-found'), 'c to find the record')
-    expect(found).toMatchObject({ publisher, name: 'greeting', value: 'hello' })
+    // The record's version is `seq` on both sides, as in the record itself.
+    expect(found).toMatchObject({ publisher, name: 'greeting', value: 'hello', seq: published.seq })
+    expect(published.seq).toEqual(expect.any(Number))
   }, 120_000)
 })

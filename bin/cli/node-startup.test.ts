@@ -70,6 +70,27 @@ describe('vain node start-up failures: one `vain: ` line and a documented exit s
     expect(oneLine(repair)).toBe(`vain: cannot use --data-dir ${file}: it is a file, not a directory`)
   }, TIMEOUT_MS)
 
+  it('a data dir on a pseudo file system exits NODE_EXIT.usage at once, before touching the disk (mkdir under /proc would spin)', async () => {
+    const run = await vainNode('/proc/vain', '--listen', '127.0.0.1:0')
+    expect(run.code).toBe(NODE_EXIT.usage)
+    expect(run.stderr).toMatch(/^vain: cannot use --data-dir \/proc\/vain: it is under \/proc, a pseudo file system/)
+    expect(existsSync('/proc/vain')).toBe(false)
+  }, TIMEOUT_MS)
+
+  it('--repair of a data dir that does not exist, or holds no store, exits NODE_EXIT.dataDir and creates nothing', async () => {
+    const parent = temp.make('vain-node-norepair-')
+    const missing = join(parent, 'mistyped')
+    const run = await runVain(['node', '--data-dir', missing, '--repair'], PASSPHRASE)
+    expect(run.code).toBe(NODE_EXIT.dataDir)
+    expect(oneLine(run)).toBe(`vain: --data-dir ${missing} does not exist: there is no store to repair (check the path)`)
+    expect(run.stdout).toBe('')
+    expect(existsSync(missing)).toBe(false)
+    const empty = await runVain(['node', '--data-dir', parent, '--repair'], PASSPHRASE)
+    expect(empty.code).toBe(NODE_EXIT.dataDir)
+    expect(oneLine(empty)).toBe(`vain: --data-dir ${parent} holds no store to repair (${join(parent, 'store')} is missing or empty)`)
+    expect(existsSync(join(parent, 'store'))).toBe(false)
+  }, TIMEOUT_MS)
+
   it('a UDP port in use for --lan-port exits NODE_EXIT.inUse, naming LAN discovery', async () => {
     const port = await udpPortHeld()
     const run = await vainNode(temp.make('vain-node-udp-'), '--listen', '127.0.0.1:0', '--lan-port', String(port))

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { openSeedFile, sealSeedFile, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
 import { MemoryKeyStore, ROOT_KEY, type KeyStore } from '../../actors/identity/key-store.ts'
@@ -169,6 +169,11 @@ function openDataDir(dir: string): DataDir {
 
 /** `vain node --data-dir DIR --repair`: salvages DIR's store under the lock, prints what it did. */
 function repairCommand(dir: string): number {
+  const missing = missingStore(dir)
+  if (missing !== undefined) {
+    console.error(`vain: ${missing}`)
+    return NODE_EXIT.dataDir
+  }
   let repair: StoreRepair
   try {
     const lock = DataDirLock.acquire(dir)
@@ -182,6 +187,17 @@ function repairCommand(dir: string): number {
   }
   for (const file of [repair.log, repair.atomic]) console.log(describeRepair(file))
   return NODE_EXIT.stopped
+}
+
+// Why `dir` has no store for --repair to salvage (a mistyped path, most likely), or undefined when it
+// may have one. Checked before the lock, which would create the dir: a repair creates nothing. A dir
+// that is a file is left to the lock, which refuses it as for a start.
+function missingStore(dir: string): string | undefined {
+  if (!existsSync(dir)) return `--data-dir ${dir} does not exist: there is no store to repair (check the path)`
+  if (!statSync(dir).isDirectory()) return undefined
+  const store = join(dir, STORE_DIR)
+  const empty = !existsSync(store) || (statSync(store).isDirectory() && readdirSync(store).length === 0)
+  return empty ? `--data-dir ${dir} holds no store to repair (${store} is missing or empty)` : undefined
 }
 
 function describeRepair(file: FileRepair): string {
