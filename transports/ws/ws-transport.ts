@@ -229,7 +229,7 @@ export class WsTransport implements Transport {
         const proved = checkHello(toBytes(data), 'listener', binding ?? new Uint8Array(0))
         if (Result.isFailure(proved)) return fail(proved.failure, CLOSE_CODE['handshake-failed'])
         if (expected !== undefined && !bytesEqual(expected, proved.success)) {
-          return fail(new TransportError('identity-mismatch', `${address} proved identity ${toHex(proved.success).slice(0, 16)}…, not the one dialled`), CLOSE_CODE['identity-mismatch'])
+          return fail(new TransportError('identity-mismatch', `${address} proved identity ${toHex(proved.success)}, not the one dialled (${toHex(expected)})`), CLOSE_CODE['identity-mismatch'])
         }
         clearTimeout(timer)
         this.dialling.delete(socket)
