@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { pathToFileURL } from 'node:url'
+import { packageVersion } from './main.ts'
 import { vain, vainWith } from './vain.fixtures.ts'
 
 const dirs: string[] = []
@@ -112,6 +114,15 @@ describe('vain CLI: help, version and usage errors', () => {
     // Help after other arguments, too, and `vain help <command>`.
     expect((await vain('sim', 'gossip', '--nodes', '3', '--help')).stdout).toContain('usage: vain sim')
     expect((await vain('help', 'check')).stdout).toContain('usage: vain check')
+  })
+
+  it('finds the version from the installed layout too (dist/bin/cli/ is a level deeper), skipping other packages', () => {
+    const root = tempDir('vain-version-')
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'vain', version: '9.8.7' }))
+    mkdirSync(join(root, 'dist', 'bin', 'cli'), { recursive: true })
+    writeFileSync(join(root, 'dist', 'package.json'), JSON.stringify({ type: 'module' })) // not vain's manifest
+    expect(packageVersion(pathToFileURL(join(root, 'dist', 'bin', 'cli', 'main.js')).href)).toBe('9.8.7')
+    expect(packageVersion(pathToFileURL(join(root, 'bin', 'cli', 'main.ts')).href)).toBe('9.8.7')
   })
 
   it('--version and -V print the version in package.json', async () => {

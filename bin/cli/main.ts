@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../core/errors.ts'
 import { commandNamed, COMMANDS } from './commands/index.ts'
 import { commandHelpText } from './help.ts'
@@ -18,7 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (HELP_FLAGS.has(first) || first === 'help') return helpCommand(rest)
   if (VERSION_FLAGS.has(first)) {
-    console.log(`vain ${version()}`)
+    console.log(`vain ${packageVersion(import.meta.url)}`)
     return 0
   }
   const command = commandNamed(first)
@@ -70,7 +72,18 @@ function topHelp(): string {
   ].join('\n')
 }
 
-/** The version in package.json, read when asked for (the shim runs from the repository or the installed package). */
-function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+/**
+ * The version in the package.json of the package named vain that holds `from`: the nearest one above
+ * it, found by walking up, because the depth differs (bin/cli/ in a clone, dist/bin/cli/ installed).
+ * Read when asked for, so no other command pays for it.
+ */
+export function packageVersion(from: string): string {
+  for (let dir = dirname(fileURLToPath(from)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json')
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
+      if (manifest.name === 'vain' && typeof manifest.version === 'string') return manifest.version
+    }
+    if (dirname(dir) === dir) throw new Error(`no package.json of vain above ${fileURLToPath(from)}`)
+  }
 }
