@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../core/errors.ts'
 import { commandNamed, COMMANDS } from './commands/index.ts'
 import { commandHelpText } from './help.ts'
+import { writeFailureExit } from './write-failure.ts'
+
+export { writeFailureExit }
 
 /** Exit status of bad usage: a flag, a value or a command that does not describe a valid run. */
 export const EXIT_USAGE = 2
@@ -32,6 +35,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await command.run(rest)
   } catch (error) {
+    const failed = writeFailureExit(error)
+    if (failed !== undefined) {
+      if (failed.line !== undefined) console.error(failed.line)
+      return failed.status
+    }
     if (!(error instanceof ConfigError)) throw error
     return usageError(error, command.name)
   }

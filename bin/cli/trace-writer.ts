@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { ConfigError } from '../../core/errors.ts'
 import type { TraceEvent } from '../../sim/trace.ts'
+import { WriteFailure } from './write-failure.ts'
 
 /** Writes trace events as JSON lines to a file or stdout (fd 1), buffered. */
 export class TraceWriter {
@@ -19,13 +20,26 @@ export class TraceWriter {
 
   close(): void {
     this.flush()
-    if (this.path !== undefined) closeSync(this.fd)
+    if (this.path !== undefined) this.asWriteFailure(() => closeSync(this.fd))
   }
 
   private flush(): void {
     if (this.lines.length === 0) return
-    writeSync(this.fd, this.lines.join('\n') + '\n')
+    const text = this.lines.join('\n') + '\n'
     this.lines = []
+    this.asWriteFailure(() => writeSync(this.fd, text))
+  }
+
+  // A failed write or close (a full disk, EIO, a closed pipe) is a WriteFailure naming the trace's
+  // destination; the run ends there, and the process exit closes the file.
+  private asWriteFailure(io: () => void): void {
+    try {
+      io()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === undefined) throw error
+      throw new WriteFailure(this.path === undefined ? 'the trace to stdout' : `the trace to ${this.path}`, code)
+    }
   }
 }
 
