@@ -13,7 +13,7 @@ function vainTo(stdoutPath: string, ...args: string[]): Promise<{ code: number |
   const child = spawn(process.execPath, [VAIN, ...args], { stdio: ['ignore', fd, 'pipe'] })
   closeSync(fd)
   let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })))
 }
 
