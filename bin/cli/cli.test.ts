@@ -192,6 +192,26 @@ describe('vain CLI: help, version and usage errors', () => {
     expect(result.stdout).not.toMatch(/\d{5,}s\b/)
   })
 
+  it('a bad --faults is one line naming the flag, the fault, the field and what it takes', async () => {
+    const dir = tempDir('vain-faults-')
+    const notJson = join(dir, 'not.json')
+    writeFileSync(notJson, 'not json\n')
+    const cases: [string, RegExp][] = [
+      [`@${join(dir, 'missing.json')}`, /^vain: --faults @.*missing\.json: cannot read it: no such file$/],
+      [`@${dir}`, /: cannot read it: it is a directory, not a file$/],
+      ['@', /^vain: --faults @ needs a file name/],
+      [`@${notJson}`, /^vain: --faults @.*not\.json: not valid JSON: Unexpected token/],
+      ['[{"at":0}]', /^vain: --faults: fault 1 of 1 has no "kind" \(expected one of crash, restart, partition, heal, skew, clog\)$/],
+      ['[{"at":0,"kind":"crash","node":"n1"},{"at":-1,"kind":"crash","node":"n1"}]', /^vain: --faults: fault 2 of 2 \(crash\): "at" must be a virtual time in ms from 0 to \d+ \(1000y\), got -1$/],
+      ['[{"at":0,"kind":"partition","groups":"x"}]', /"groups" must be a list of groups of node names/],
+      ['[{"at":1,"kind":"crash"}]', /^vain: --faults: fault 1 of 1 \(crash\) has no "node": it takes a node name/],
+      ['[{"at":1e308,"kind":"crash","node":"n1"}]', /"at" must be a virtual time .*got 1e\+308$/],
+      ['[{"at":7200000,"kind":"crash","node":"n1"}]', /^vain: --faults: fault 1 of 1 is at 2h, after --until 1m: it would never be injected$/],
+    ]
+    const results = await Promise.all(cases.map(([faults]) => vain('sim', 'gossip', '--faults', faults)))
+    results.forEach((result, i) => expectUsageError(result, 'sim', cases[i]![1], cases[i]![0]))
+  })
+
   it('--trace into a missing directory or onto a directory is one vain: line, exit status 2', async () => {
     const dir = tempDir('vain-trace-')
     const missing = join(dir, 'no-such-dir', 'trace.jsonl')
