@@ -3,13 +3,12 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../core/errors.ts'
 import { commandNamed, COMMANDS } from './commands/index.ts'
+import { allExitStatuses, EXIT_USAGE, exitStatusLines } from './exit-status.ts'
 import { commandHelpText } from './help.ts'
 import { writeFailureExit } from './write-failure.ts'
 
 export { writeFailureExit }
 
-/** Exit status of bad usage: a flag, a value or a command that does not describe a valid run. */
-export const EXIT_USAGE = 2
 
 const HELP_FLAGS = new Set(['--help', '-h'])
 const VERSION_FLAGS = new Set(['--version', '-V'])
@@ -75,8 +74,7 @@ function topHelp(): string {
     `  ${'-h, --help'.padEnd(width + 6)}this help; vain <command> --help for a command's flags`,
     `  ${'-V, --version'.padEnd(width + 6)}the version`,
     '',
-    'Exit status: 0 success; 1 an invariant was violated (or check found a failing run), or vain node',
-    'could not use its data dir; 2 bad usage.',
+    ...exitStatusLines(allExitStatuses()),
   ].join('\n')
 }
 
