@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../core/errors.ts'
 import { estimatedHeapBytes } from '../../sim/scenario.ts'
 import { scenarioNamed } from '../../sim/scenarios/index.ts'
-import { formatDuration, parse, parseDuration, parsePositiveDuration, parsePositiveInt, parseSeed } from './args.ts'
+import { DURATION_UNIT_MS, exactDuration, formatDuration } from '../../sim/format.ts'
+import { parse, parseDuration, parsePositiveDuration, parsePositiveInt, parseSeed } from './args.ts'
 import { searchSeed } from './commands/check.ts'
 import { nodesArg } from './commands/scenario-args.ts'
 
@@ -41,15 +42,33 @@ describe('parse', () => {
 })
 
 describe('durations', () => {
-  it('formatDuration writes the largest exact unit, and parseDuration reads it back', () => {
+  it('formatDuration writes a round duration in the largest exact unit, and parseDuration reads it back', () => {
+    const unitScale = fc.constantFrom(...Object.values(DURATION_UNIT_MS))
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 46 }), (ms) => {
-        const text = formatDuration(ms)
-        expect(parseDuration(text)).toBe(ms)
+      fc.property(fc.integer({ min: 1, max: 999 }), unitScale, (count, scale) => {
+        const text = formatDuration(count * scale)
+        expect(parseDuration(text)).toBe(count * scale)
         expect(text).toMatch(/^\d+(ms|s|m|h|d|y)$/)
       }),
     )
-    expect([3 * 365 * 86_400_000, 90 * 86_400_000, 65_000, 60_000, 1500].map(formatDuration)).toEqual(['3y', '90d', '65s', '1m', '1500ms'])
+    expect([3 * 365 * 86_400_000, 90 * 86_400_000, 65_000, 60_000, 1500, 120_000].map(formatDuration)).toEqual(['3y', '90d', '65s', '1m', '1.5s', '2m'])
+  })
+
+  it('exactDuration states any whole number of ms exactly, for replay commands', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 46 }), (ms) => {
+      expect(parseDuration(exactDuration(ms))).toBe(ms)
+    }))
+    expect([3 * 365 * 86_400_000, 1500, 65_001].map(exactDuration)).toEqual(['3y', '1500ms', '65001ms'])
+  })
+
+  it('any other duration reads back within its three significant digits', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.001, max: 1000 * DURATION_UNIT_MS.y, noNaN: true }), (ms) => {
+        const text = formatDuration(ms)
+        expect(text).toMatch(/^\d+(\.\d+)?(ms|s|m|h|d|y)$/)
+        expect(Math.abs(parseDuration(text) - ms) / ms).toBeLessThanOrEqual(0.005)
+      }),
+    )
   })
 
   it('a positive duration refuses zero, negatives and words in one line', () => {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../core/errors.ts'
 import type { Seed } from '../../core/random.ts'
+import { DURATION_UNIT_MS, type DurationUnit } from '../../sim/format.ts'
 import type { Isolation } from '../../sim/isolation.ts'
 
 /**
@@ -69,8 +70,6 @@ export function parse<const T extends FlagTable>(argv: readonly string[], flags:
   return { values, positionals } as Parsed<T>
 }
 
-// Each unit's length in ms; a year is 365 days, so `3y` and `1095d` are the same duration.
-const DURATION_UNITS = { y: 365 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const
 const DURATION_EXAMPLES = '500ms, 60s, 2m, 1h, 90d, 3y'
 
 /** A duration such as `60s`, `500ms`, `2m`, `1h`, `90d` or `3y`; a bare number is milliseconds. */
@@ -89,13 +88,7 @@ export function parsePositiveDuration(text: string, flag: string): number {
 
 function durationMs(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|y)?$/.exec(text.trim())
-  return match === null ? undefined : Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS]
-}
-
-/** A duration as people write it: the largest unit that divides it exactly (`3y`, `90d`, `65s`, `1500ms`). */
-export function formatDuration(ms: number): string {
-  for (const [unit, scale] of Object.entries(DURATION_UNITS)) if (ms !== 0 && ms % scale === 0) return `${ms / scale}${unit}`
-  return `${ms}ms`
+  return match === null ? undefined : Number(match[1]) * DURATION_UNIT_MS[(match[2] ?? 'ms') as DurationUnit]
 }
 
 /**

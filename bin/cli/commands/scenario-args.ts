@@ -3,7 +3,7 @@ import { getHeapStatistics } from 'node:v8'
 import { ConfigError } from '../../../core/errors.ts'
 import { estimatedHeapBytes, type Scenario } from '../../../sim/scenario.ts'
 import { scenarioNamed, scenarios } from '../../../sim/scenarios/index.ts'
-import { formatDuration, parsePositiveDuration, parsePositiveInt } from '../args.ts'
+import { parsePositiveDuration, parsePositiveInt } from '../args.ts'
 
 /** The one scenario named on the command line. */
 export function scenarioArg(positionals: readonly string[]): Scenario {
