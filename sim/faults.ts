@@ -1,14 +1,8 @@
 import { Result, Schema } from 'effect'
 import { validate } from '../core/codec.ts'
 import { ConfigError } from '../core/errors.ts'
+import { MAX_VIRTUAL_TIME_MS } from './format.ts'
 
-/**
- * The longest virtual time a run, a fault's time or a fault's duration may name: 1,000 years in ms.
- * Far beyond any scenario (rotation, the longest, runs 3 years) yet small enough that every ms is an
- * exact integer in a double (2^53 ms is 285,000 years) and a fault at `1e308` is refused, not kept
- * pending for ever.
- */
-export const MAX_VIRTUAL_TIME_MS = 1000 * 365 * 86_400_000
 /** The longest node or partition name in a schedule (a name is data, not a story). */
 const MAX_NAME_LENGTH = 256
 

@@ -43,6 +43,14 @@ export const DURATION_UNIT_MS = { y: 365 * 86_400_000, d: 86_400_000, h: 3_600_0
 export type DurationUnit = keyof typeof DURATION_UNIT_MS
 
 /**
+ * The longest virtual time a run (`--until`), a fault's time or a fault's duration may name: 1,000 years in ms.
+ * Far beyond any scenario (rotation, the longest, runs 3 years) yet small enough that every ms is an
+ * exact integer in a double (2^53 ms is 285,000 years) and a fault at `1e308` is refused, not kept
+ * pending for ever.
+ */
+export const MAX_VIRTUAL_TIME_MS = 1000 * 365 * 86_400_000
+
+/**
  * A duration is round when a unit divides it into fewer than this many: `3y`, `90d`, `65s`, `658ms`.
  * 1,000 keeps a round figure within SIGNIFICANT_DIGITS digits, so `1500ms` reads `1.5s`.
  */

@@ -71,6 +71,11 @@ describe('durations', () => {
     )
   })
 
+  it('a duration beyond 1000y is too long, not "not positive"', () => {
+    expect(() => parsePositiveDuration('9999999999999y', '--until')).toThrow(/^--until is too long: at most 1000y, got 9999999999999y$/)
+    expect(parsePositiveDuration('1000y', '--until')).toBe(1000 * DURATION_UNIT_MS.y)
+  })
+
   it('a positive duration refuses zero, negatives and words in one line', () => {
     for (const text of ['0', '-5s', '-1', 'soon', '', '0.5ms']) expect(() => parsePositiveDuration(text, '--until')).toThrow(/^--until must be a positive duration/)
     expect(parsePositiveDuration('2m', '--until')).toBe(120_000)
@@ -79,7 +84,8 @@ describe('durations', () => {
 
 describe('numbers and seeds', () => {
   it('a positive integer is digits only', () => {
-    for (const text of ['-5', '0', '1.5', '1e3', '', ' ', 'abc', '99999999999999999999']) expect(() => parsePositiveInt(text, '--nodes')).toThrow(/^--nodes must be a positive integer, got /)
+    for (const text of ['-5', '0', '1.5', '1e3', '', ' ', 'abc']) expect(() => parsePositiveInt(text, '--nodes')).toThrow(/^--nodes must be a positive integer, got /)
+    expect(() => parsePositiveInt('99999999999999999999', '--runs')).toThrow(/^--runs is too large: at most 9,007,199,254,740,991 \(the largest exact integer\), got 99999999999999999999$/)
     expect(parsePositiveInt('42', '--nodes')).toBe(42)
   })
 
@@ -112,8 +118,19 @@ describe('nodesArg', () => {
     fc.assert(
       fc.property(fc.integer({ min: dht.minNodes, max: 10_000_000 }), fc.integer({ min: 2 ** 26, max: 2 ** 36 }), (nodes, limit) => {
         const fits = estimatedHeapBytes(dht, nodes) <= limit
-        if (fits) expect(nodesArg(dht, String(nodes), limit)).toBe(nodes)
-        else expect(() => nodesArg(dht, String(nodes), limit)).toThrow(/NODE_OPTIONS=--max-old-space-size=\d+/)
+        if (fits) expect(nodesArg(dht, String(nodes), limit, 2 ** 50)).toBe(nodes)
+        else expect(() => nodesArg(dht, String(nodes), limit, 2 ** 50)).toThrow(/NODE_OPTIONS=--max-old-space-size=\d+/)
+      }),
+    )
+  })
+
+  it("beyond the machine's memory it says too large, and advises no heap the machine cannot give", () => {
+    const dht = scenarioNamed('dht')
+    fc.assert(
+      fc.property(fc.integer({ min: 2 ** 28, max: 2 ** 36 }), fc.bigInt({ min: 1n, max: 10n ** 30n }), (memory, nodes) => {
+        const needed = estimatedHeapBytes(dht, Number(nodes)) * 1.25
+        if (needed <= memory) return
+        expect(() => nodesArg(dht, String(nodes), memory, memory)).toThrow(/^--nodes is too large: at most [\d,]+ \(the most that fit this machine's [\d.]+ GiB of memory, at 74 KiB a node\), got \d+$/)
       }),
     )
   })

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../core/errors.ts'
 import type { Seed } from '../../core/random.ts'
-import { DURATION_UNIT_MS, type DurationUnit } from '../../sim/format.ts'
+import { DURATION_UNIT_MS, formatDuration, formatNumber, MAX_VIRTUAL_TIME_MS, type DurationUnit } from '../../sim/format.ts'
 import type { Isolation } from '../../sim/isolation.ts'
 
 /**
@@ -79,10 +79,11 @@ export function parseDuration(text: string): number {
   return ms
 }
 
-/** A duration of at least 1 ms, as `flag` takes it; anything else says so in one line. */
+/** A duration from 1 ms to MAX_VIRTUAL_TIME_MS (1000y), as `flag` takes it; anything else says so in one line. */
 export function parsePositiveDuration(text: string, flag: string): number {
   const ms = durationMs(text)
-  if (ms === undefined || !(ms >= 1) || ms > Number.MAX_SAFE_INTEGER) throw new ConfigError(`${flag} must be a positive duration (${DURATION_EXAMPLES}), got ${shown(text)}`)
+  if (ms === undefined || !(ms >= 1)) throw new ConfigError(`${flag} must be a positive duration (${DURATION_EXAMPLES}), got ${shown(text)}`)
+  if (ms > MAX_VIRTUAL_TIME_MS) throw new ConfigError(`${flag} is too long: at most ${formatDuration(MAX_VIRTUAL_TIME_MS)}, got ${shown(text)}`)
   return ms
 }
 
@@ -101,11 +102,17 @@ export function parseSeed(text: string, flag = '--seed'): Seed {
   return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text
 }
 
-export function parsePositiveInt(text: string, flag: string): number {
-  const n = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN
+/** A positive integer of digits, at most `max` (`max` names why, e.g. `fit this machine's memory`). */
+export function parsePositiveInt(text: string, flag: string, max: { readonly value: number; readonly why: string } = SAFE_INTEGER): number {
+  const digits = /^\d+$/.test(text.trim())
+  const n = digits ? Number(text) : Number.NaN
+  if (digits && n > max.value) throw new ConfigError(`${flag} is too large: at most ${formatNumber(max.value)} ${max.why}, got ${text.trim()}`)
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${flag} must be a positive integer, got ${shown(text)}`)
   return n
 }
+
+// Beyond 2^53 an integer is no longer exact in a double.
+const SAFE_INTEGER = { value: Number.MAX_SAFE_INTEGER, why: '(the largest exact integer)' }
 
 export function parseIsolation(text: string): Isolation {
   if (text !== 'bytes' && text !== 'frozen') throw new ConfigError(`--isolation must be 'bytes' or 'frozen', got ${shown(text)}`)

@@ -142,6 +142,13 @@ describe('vain CLI: help, version and usage errors', () => {
     const dataDir = tempDir('vain-node-usage-')
     const cases: [readonly string[], string, RegExp][] = [
       [['frobnicate'], '', /'frobnicate' is not a vain command/],
+      [['--bogus'], '', /^vain: unknown flag '--bogus': vain takes --help, --version or a command/],
+      [['sim', 'gossip', 'extra'], 'sim', /^vain: unexpected argument 'extra' \(one scenario name, then flags\)$/],
+      [['sim', 'gossip', '--', '--json'], 'sim', /^vain: unexpected argument '--json'/],
+      [['bench', 'ed25519', 'extra'], 'bench', /^vain: unexpected argument 'extra'/],
+      [['sim', 'gossip', '--until', '9999999999999y'], 'sim', /^vain: --until is too long: at most 1000y, got 9999999999999y$/],
+      [['sim', 'gossip', '--nodes', '99999999999999999999'], 'sim', /^vain: --nodes is too large: at most [\d,]+ \(the most that fit this machine's/],
+      [['node'], 'node', /^vain: --listen HOST:PORT is required/],
       [['sim', 'nope'], 'sim', /unknown scenario 'nope'/],
       [['sim', 'gossip', '--nodes', '-5'], 'sim', /^vain: --nodes must be a positive integer, got -5$/],
       [['sim', 'gossip', '--until', '-5s'], 'sim', /^vain: --until must be a positive duration .*, got -5s$/],
@@ -175,13 +182,16 @@ describe('vain CLI: help, version and usage errors', () => {
   })
 
   it('refuses --nodes beyond the heap limit up front, naming the limit and how to raise it', async () => {
-    const result = await vain('sim', 'gossip', '--nodes', '100000000')
-    expectUsageError(result, 'sim', /--nodes 100000000: scenario gossip needs about [\d.]+ GiB of heap/)
+    const result = await vainWith({ NODE_OPTIONS: '--max-old-space-size=256' }, [], 'sim', 'gossip', '--nodes', '100000')
+    expectUsageError(result, 'sim', /--nodes 100000: scenario gossip needs about [\d.]+ GiB of heap/)
     expect(result.stderr).toMatch(/over this process's limit of [\d.]+ GiB/)
     expect(result.stderr).toMatch(/NODE_OPTIONS=--max-old-space-size=\d+/)
     // The limit is the process's own: a smaller heap refuses a smaller run.
     const small = await vainWith({ NODE_OPTIONS: '--max-old-space-size=64' }, [], 'sim', 'dht', '--nodes', '2000')
     expectUsageError(small, 'sim', /scenario dht needs about/)
+    // More than the machine's memory: too large, with no heap advice the machine could not follow.
+    const huge = await vain('sim', 'gossip', '--nodes', '1000000000')
+    expectUsageError(huge, 'sim', /^vain: --nodes is too large: at most [\d,]+ \(the most that fit this machine's [\d.]+ GiB of memory, at 6 KiB a node\), got 1000000000$/)
   })
 
   it('vain list shows durations as people write them', async () => {

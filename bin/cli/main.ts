@@ -26,7 +26,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0
   }
   const command = commandNamed(first)
-  if (command === undefined) return usageError(new ConfigError(`'${first}' is not a vain command (${COMMANDS.map((c) => c.name).join(', ')})`), undefined)
+  if (command === undefined) {
+    const what = first.startsWith('-') ? `unknown flag '${first}': vain takes --help, --version or a command` : `'${first}' is not a vain command`
+    return usageError(new ConfigError(`${what} (${COMMANDS.map((c) => c.name).join(', ')})`), undefined)
+  }
   try {
     if (rest.some((word) => HELP_FLAGS.has(word))) {
       console.log(commandHelpText(command, await command.flags()))
