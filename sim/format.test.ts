@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DURATION_UNIT_MS, formatBytes, formatDuration, formatFigure, formatNumber, formatPercent } from './format.ts'
+import { counted, DURATION_UNIT_MS, formatBytes, formatDuration, formatFigure, formatNumber, formatPercent } from './format.ts'
 
 const BYTES = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 } as const
 
@@ -43,6 +43,11 @@ describe('formatting a run’s figures for people', () => {
       }),
       { numRuns: 2000 },
     )
+  })
+
+  it('a count agrees with its noun', () => {
+    expect([0, 1, 2, 1000].map((n) => counted(n, 'faults'))).toEqual(['0 faults', '1 fault', '2 faults', '1,000 faults'])
+    expect(counted(1, 'injected faults')).toBe('1 injected fault')
   })
 
   it('percentages never round a part up to all, or a little down to nothing', () => {

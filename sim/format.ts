@@ -129,6 +129,14 @@ export function formatNumber(x: number): string {
   return roundedText(x)
 }
 
+/**
+ * A count with its noun, given in the plural (`records`): `1 record`, `2 records`, `1,000 nodes`.
+ * Every count vain prints goes through here, so none reads `1 faults`.
+ */
+export function counted(count: number, pluralNoun: string): string {
+  return `${formatNumber(count)} ${count === 1 ? pluralNoun.replace(/s$/, '') : pluralNoun}`
+}
+
 /** One scalar figure in its unit; `null` (a figure the run never reached) reads `—`. */
 export function formatFigure(value: number | boolean | null, unit: Unit): string {
   if (value === null) return '—'
@@ -144,7 +152,6 @@ export function formatFigure(value: number | boolean | null, unit: Unit): string
     case 'yes/no':
       return formatNumber(value)
     default:
-      // Counted nouns are plural (`nodes`): one of them is singular.
-      return `${formatNumber(value)} ${value === 1 ? unit.replace(/s$/, '') : unit}`
+      return counted(value, unit)
   }
 }

@@ -61,8 +61,22 @@ describe('vain CLI', () => {
   it('exits 1 with a replay command when a check finds a failing run', async () => {
     const result = await vain('check', 'replication-unsafe', '--runs', '40', '--seed', '7')
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/shrunk in \d+ steps/)
+    expect(result.stdout).toMatch(/shrunk in \d+ steps? to 1 fault \(seed/) // one fault, not "1 faults"
+    expect(result.stdout).toContain('(search seed 7)')
     expect(result.stdout).toContain('npx vain replay replication-unsafe --seed')
+  })
+
+  it('check without --seed prints the search seed it drew, and that seed repeats the search', async () => {
+    const fresh = await vain('check', 'replication', '--runs', '2', '--nodes', '5', '--until', '5s')
+    expect(fresh.code, fresh.stderr).toBe(0)
+    const seed = /^replication: 2 runs under generated fault schedules \(search seed (\d+)\), no violation$/m.exec(fresh.stdout)?.[1]
+    expect(seed, fresh.stdout).toBeDefined()
+    const [again, json] = await Promise.all([
+      vain('check', 'replication', '--runs', '2', '--nodes', '5', '--until', '5s', '--seed', seed!),
+      vain('check', 'replication', '--runs', '2', '--nodes', '5', '--until', '5s', '--seed', seed!, '--json'),
+    ])
+    expect(again.stdout).toBe(fresh.stdout)
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, checkSeed: Number(seed) })
   })
 
   it('exits 2 with a clear message on bad usage', async () => {
