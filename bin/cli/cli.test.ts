@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { pathToFileURL } from 'node:url'
+import { searchSeed } from './commands/check.ts'
 import { packageVersion } from './main.ts'
 import { vain, vainWith } from './vain.fixtures.ts'
 
@@ -191,7 +192,7 @@ describe('vain CLI: help, version and usage errors', () => {
     expect(lastJson((await vain('sim', 'replication', '--seed', '-7', '--json')).stdout).seed).toBe(-7)
     const [a, b] = await Promise.all([vain('check', 'replication', '--runs', '3', '--seed', 'abc', '--json'), vain('check', 'replication', '--runs', '3', '--seed', 'abc', '--json')])
     expect(a.code, a.stderr).toBe(0)
-    expect(lastJson(a.stdout)).toEqual({ ok: true, runs: 3 })
+    expect(lastJson(a.stdout)).toEqual({ ok: true, runs: 3, checkSeed: searchSeed('abc') })
     expect(b.stdout).toBe(a.stdout)
   })
 
