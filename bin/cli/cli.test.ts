@@ -243,5 +243,7 @@ describe('vain CLI: help, version and usage errors', () => {
     expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', missing), 'replay', /--trace .*: its directory does not exist$/)
     expect(existsSync(join(dir, 'no-such-dir'))).toBe(false)
     expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', dir), 'replay', /--trace .*: it is a directory$/)
+    expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', ''), 'replay', /^vain: --trace needs a file name/)
+    if (existsSync('/proc/self')) expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', '/proc/vain-trace'), 'replay', /: no file can be created there$/)
   })
 })

@@ -1,4 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { ConfigError } from '../../core/errors.ts'
 import type { TraceEvent } from '../../sim/trace.ts'
 import { WriteFailure } from './write-failure.ts'
@@ -43,7 +44,7 @@ export class TraceWriter {
   }
 }
 
-// Why a trace file could not be opened, in words; other codes keep the system's message.
+// Why a trace file could not be opened, in words; another code is shown as it is.
 const OPEN_PROBLEMS: Readonly<Record<string, string>> = {
   ENOENT: 'its directory does not exist',
   EISDIR: 'it is a directory',
@@ -53,10 +54,13 @@ const OPEN_PROBLEMS: Readonly<Record<string, string>> = {
 }
 
 function openTrace(path: string): number {
+  if (path === '') throw new ConfigError('--trace needs a file name (or leave it out for stdout)')
   try {
     return openSync(path, 'w')
   } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException
-    throw new ConfigError(`--trace ${path}: cannot write the trace there: ${(code !== undefined && OPEN_PROBLEMS[code]) || message}`)
+    const { code = 'unknown error' } = error as NodeJS.ErrnoException
+    // ENOENT where the directory exists: a place that takes no new files (/proc, /sys).
+    const problem = code === 'ENOENT' && existsSync(dirname(path)) ? 'no file can be created there' : (OPEN_PROBLEMS[code] ?? `open failed (${code})`)
+    throw new ConfigError(`--trace ${path}: cannot write the trace there: ${problem}`)
   }
 }
