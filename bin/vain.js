@@ -6,17 +6,23 @@
 //   dist/, with no tsx and no devDependency.
 import { existsSync } from 'node:fs'
 
-// A closed pipe (`vain replay ... | head`) ends the output, not the program with a stack trace.
-const quietOnClosedPipe = (error) => {
-  if (error.code !== 'EPIPE') throw error
-  process.exit(0)
+// A failed write to stdout (or one that escaped main) ends the program with one line, never a stack
+// trace: a closed pipe (`vain replay ... | head`) quietly with 0, a full disk or EIO with its own status.
+// main's module brings the rule (bin/cli/write-failure.ts); until it is loaded nothing has been written.
+let writeFailureExit = () => undefined
+const onWriteFailure = (error) => {
+  const exit = writeFailureExit(error)
+  if (exit === undefined) throw error
+  if (exit.line !== undefined) console.error(exit.line)
+  process.exit(exit.status)
 }
-process.stdout.on('error', quietOnClosedPipe)
-process.on('uncaughtException', quietOnClosedPipe)
+process.stdout.on('error', onWriteFailure)
+process.on('uncaughtException', onWriteFailure)
 
 const source = new URL('./cli/main.ts', import.meta.url)
-const { main } = existsSync(source) ? await fromSource(source) : await import('../dist/bin/cli/main.js')
-process.exitCode = await main(process.argv.slice(2))
+const cli = existsSync(source) ? await fromSource(source) : await import('../dist/bin/cli/main.js')
+writeFailureExit = cli.writeFailureExit
+process.exitCode = await cli.main(process.argv.slice(2))
 
 async function fromSource(url) {
   let register

@@ -16,8 +16,8 @@ describe('fault schedules', () => {
   })
 
   it('refuses malformed schedules with a clear error', () => {
-    expect(() => parseFaultSchedule('[{"at": -1, "kind": "crash", "node": "a"}]')).toThrow(/invalid fault schedule/)
-    expect(() => parseFaultSchedule('[{"at": 1, "kind": "explode"}]')).toThrow(/invalid fault schedule/)
+    expect(() => parseFaultSchedule('[{"at": -1, "kind": "crash", "node": "a"}]')).toThrow(/^fault 1 of 1 \(crash\): "at" must be/)
+    expect(() => parseFaultSchedule('[{"at": 1, "kind": "explode"}]')).toThrow(/^fault 1 of 1 has an unknown kind "explode"/)
     expect(() => parseFaultSchedule('not json')).toThrow(/not valid JSON/)
   })
 })

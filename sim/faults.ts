@@ -1,9 +1,13 @@
 import { Result, Schema } from 'effect'
 import { validate } from '../core/codec.ts'
 import { ConfigError } from '../core/errors.ts'
+import { MAX_VIRTUAL_TIME_MS } from './format.ts'
 
-const At = Schema.Number.check(Schema.isFinite(), Schema.isGreaterThanOrEqualTo(0))
-const Name = Schema.String.check(Schema.isMaxLength(256))
+/** The longest node or partition name in a schedule (a name is data, not a story). */
+const MAX_NAME_LENGTH = 256
+
+const At = Schema.Number.check(Schema.isFinite(), Schema.isBetween({ minimum: 0, maximum: MAX_VIRTUAL_TIME_MS }))
+const Name = Schema.String.check(Schema.isMaxLength(MAX_NAME_LENGTH))
 
 /** The node stops: its volatile state and timers are gone; with `torn`, a random prefix of its un-synced writes survives. */
 const Crash = Schema.Struct({ at: At, kind: Schema.Literal('crash'), node: Name, torn: Schema.optionalKey(Schema.Boolean) })
@@ -23,7 +27,7 @@ const Skew = Schema.Struct({
   at: At,
   kind: Schema.Literal('skew'),
   node: Name,
-  offsetMs: Schema.Number.check(Schema.isFinite()),
+  offsetMs: Schema.Number.check(Schema.isFinite(), Schema.isBetween({ minimum: -MAX_VIRTUAL_TIME_MS, maximum: MAX_VIRTUAL_TIME_MS })),
   driftPpm: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: -1e5, maximum: 1e5 }))),
 })
 /** Every message from or to `node` (or only between node and `peer`) is held for `durationMs`. */
@@ -35,7 +39,9 @@ const Clog = Schema.Struct({
   durationMs: At,
 })
 
-export const FaultSchema = Schema.Union([Crash, Restart, Partition, Heal, Skew, Clog])
+const KINDS = { crash: Crash, restart: Restart, partition: Partition, heal: Heal, skew: Skew, clog: Clog } as const
+
+export const FaultSchema = Schema.Union(Object.values(KINDS))
 export const FaultScheduleSchema = Schema.Array(FaultSchema)
 
 /** One fault, as plain serialisable data. */
@@ -57,15 +63,46 @@ export function faultNodes(fault: Fault): readonly string[] {
   }
 }
 
-/** Parses a fault schedule from JSON text; a ConfigError says what is wrong. */
+/** Parses a fault schedule from JSON text; a ConfigError says in one line what is wrong, and where. */
 export function parseFaultSchedule(json: string): FaultSchedule {
   let raw: unknown
   try {
     raw = JSON.parse(json)
   } catch (cause) {
-    throw new ConfigError(`fault schedule is not valid JSON: ${(cause as Error).message}`)
+    // JSON.parse quotes the text, newlines and all: one line, whatever the file holds.
+    throw new ConfigError(`not valid JSON: ${(cause as Error).message.replace(/\s+/g, ' ')}`)
   }
-  const decoded = validate(raw, FaultScheduleSchema)
-  if (Result.isFailure(decoded)) throw new ConfigError(`invalid fault schedule: ${decoded.failure.message}`)
-  return decoded.success
+  if (!Array.isArray(raw)) throw new ConfigError(`expected a JSON array of faults, like [{"at":100,"kind":"crash","node":"n3"}]`)
+  return raw.map((fault, i) => parseFault(fault, `fault ${i + 1} of ${raw.length}`))
+}
+
+const KIND_NAMES = Object.keys(KINDS).join(', ')
+
+// What each field takes, as the messages say it.
+const FIELD_TAKES: Readonly<Record<string, string>> = {
+  at: `a virtual time in ms from 0 to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
+  durationMs: `a duration in ms from 0 to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
+  node: `a node name such as "n3" (text of at most ${MAX_NAME_LENGTH} characters)`,
+  peer: `a node name such as "n3" (text of at most ${MAX_NAME_LENGTH} characters)`,
+  id: `a partition name (text of at most ${MAX_NAME_LENGTH} characters)`,
+  groups: 'a list of groups of node names, such as [["n1","n2"],["n3"]]',
+  torn: 'true or false',
+  offsetMs: `a number of ms from -${MAX_VIRTUAL_TIME_MS} to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
+  driftPpm: 'parts per million from -100000 to 100000',
+}
+
+function parseFault(raw: unknown, which: string): Fault {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${which} is not an object`)
+  const kind = (raw as { kind?: unknown }).kind
+  if (kind === undefined) throw new ConfigError(`${which} has no "kind" (expected one of ${KIND_NAMES})`)
+  if (typeof kind !== 'string' || !Object.hasOwn(KINDS, kind)) throw new ConfigError(`${which} has an unknown kind ${JSON.stringify(kind)} (expected one of ${KIND_NAMES})`)
+  const decoded = validate(raw, KINDS[kind as keyof typeof KINDS] as Schema.Decoder<Fault>)
+  if (Result.isSuccess(decoded)) return decoded.success
+  // The schema's message is `<problem>\n  at ["field"]…`: name the field and what it takes instead.
+  const [problem = '', path = ''] = decoded.failure.message.split('\n')
+  const field = /\["([^"]+)"\]/.exec(path)?.[1]
+  if (field === undefined || !Object.hasOwn(FIELD_TAKES, field)) throw new ConfigError(`${which} (${kind}): ${problem.trim()}`)
+  const value = (raw as Record<string, unknown>)[field]
+  if (value === undefined) throw new ConfigError(`${which} (${kind}) has no "${field}": it takes ${FIELD_TAKES[field]}`)
+  throw new ConfigError(`${which} (${kind}): "${field}" must be ${FIELD_TAKES[field]}, got ${JSON.stringify(value)}`)
 }

@@ -1,13 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatDuration, formatFigure, formatNumber, formatPercent } from './format.ts'
+import { counted, DURATION_UNIT_MS, formatBytes, formatDuration, formatFigure, formatNumber, formatPercent } from './format.ts'
 
-const DURATION_MS = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 } as const
 const BYTES = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 } as const
 
-/** Reads `<number> <unit>` back, in the unit's base (ms, bytes). */
+/** Reads `<number> <unit>` (`1.5 MB`) or `<number><unit>` (`1.5s`) back, in the unit's base (ms, bytes). */
 function parseBack(text: string, units: Readonly<Record<string, number>>): number {
-  const match = /^(-?\d+(?:\.\d+)?) (\S+)$/.exec(text)
+  const match = /^(-?\d+(?:\.\d+)?) ?([a-zA-Z]+)$/.exec(text)
   expect(match, text).not.toBeNull()
   const scale = units[match![2]!]
   expect(scale, text).toBeDefined()
@@ -19,28 +18,36 @@ const within = (shown: number, actual: number) => Math.abs(shown - actual) <= 0.
 
 describe('formatting a run’s figures for people', () => {
   it('durations are rounded to three significant digits in a unit that suits them', () => {
-    expect(formatDuration(30_000)).toBe('30 s')
-    expect(formatDuration(1249.99)).toBe('1.25 s')
-    expect(formatDuration(1613.141136830604)).toBe('1.61 s')
-    expect(formatDuration(338.61)).toBe('339 ms')
-    expect(formatDuration(999.7)).toBe('1 s') // rounding fills the unit: the next one is used
-    expect(formatDuration(100_000)).toBe('100 s')
-    expect(formatDuration(3 * 365 * 86_400_000)).toBe('1095 d')
-    expect(formatDuration(0)).toBe('0 ms')
-    expect(formatDuration(-2500)).toBe('-2.5 s')
+    expect(formatDuration(30_000)).toBe('30s')
+    expect(formatDuration(1249.99)).toBe('1.25s')
+    expect(formatDuration(1613.141136830604)).toBe('1.61s')
+    expect(formatDuration(338.61)).toBe('339ms')
+    expect(formatDuration(999.7)).toBe('1s') // rounding fills the unit: the next one is used
+    expect(formatDuration(100_000)).toBe('100s')
+    expect(formatDuration(3 * 365 * 86_400_000)).toBe('3y')
+    expect(formatDuration(0)).toBe('0ms')
+    expect(formatDuration(-2500)).toBe('-2.5s')
+    expect(formatDuration(60_000)).toBe('1m') // round: the largest exact unit, as --until takes it
+    expect(formatDuration(90_500)).toBe('90.5s')
+    expect(formatDuration(1e308)).toBe('3.17e+297y') // exponent form kept whole (it once read 1.157…e+3 d)
   })
 
   it('a formatted duration parses back within its rounding (property)', () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 1e13, noNaN: true }), (ms) => {
         const text = formatDuration(ms)
-        expect(within(parseBack(text, DURATION_MS), ms), `${ms} → ${text}`).toBe(true)
+        expect(within(parseBack(text, DURATION_UNIT_MS), ms), `${ms} → ${text}`).toBe(true)
         // Never float noise: three significant digits, or the integer digits when there are more.
         const [, whole, fraction = ''] = /^(\d+)(?:\.(\d+))?/.exec(text)!
         expect(`${whole}${fraction}`.replace(/^0+/, '').length, text).toBeLessThanOrEqual(Math.max(3, whole!.length))
       }),
       { numRuns: 2000 },
     )
+  })
+
+  it('a count agrees with its noun', () => {
+    expect([0, 1, 2, 1000].map((n) => counted(n, 'faults'))).toEqual(['0 faults', '1 fault', '2 faults', '1,000 faults'])
+    expect(counted(1, 'injected faults')).toBe('1 injected fault')
   })
 
   it('percentages never round a part up to all, or a little down to nothing', () => {
@@ -83,7 +90,7 @@ describe('formatting a run’s figures for people', () => {
     expect(formatFigure(1000, 'nodes')).toBe('1,000 nodes')
     expect(formatFigure(1, 'nodes')).toBe('1 node')
     expect(formatFigure(0.999, 'share')).toBe('99.9%')
-    expect(formatFigure(864.88, 'ms')).toBe('865 ms')
+    expect(formatFigure(864.88, 'ms')).toBe('865ms')
     expect(formatFigure(2_000_000, 'bytes')).toBe('2 MB')
     expect(formatFigure(9.966, 'number')).toBe('9.97')
     expect(formatFigure(true, 'yes/no')).toBe('yes')

@@ -10,6 +10,8 @@ export const SIGNIFICANT_DIGITS = 3
  * short of 1 read as 99.99999999999999%, never 100%.
  */
 const MAX_DECIMALS = 20
+/** Where Number.prototype.toFixed switches to exponent form. */
+const EXPONENT_FORM_FROM = 1e21
 
 /**
  * How a summary figure reads: `ms` a virtual duration, `share` a fraction shown as a percentage,
@@ -22,6 +24,8 @@ export type Unit = 'ms' | 'share' | 'bytes' | 'yes/no' | 'number' | (string & {}
 export function roundedText(x: number, minDecimals = 0): string {
   if (!Number.isFinite(x)) return String(x)
   if (x === 0) return '0'
+  // toFixed writes 1e21 and beyond in exponent form, whose trailing zeros are no decimals to cut.
+  if (Math.abs(x) >= EXPONENT_FORM_FROM) return String(Number(x.toPrecision(SIGNIFICANT_DIGITS)))
   const magnitude = Math.floor(Math.log10(Math.abs(x)))
   const decimals = Math.min(MAX_DECIMALS, Math.max(minDecimals, SIGNIFICANT_DIGITS - 1 - magnitude))
   return trimZeros(x.toFixed(decimals))
@@ -32,29 +36,65 @@ function trimZeros(text: string): string {
 }
 
 /**
- * Duration units, each used up to (not including) the `below` value in its own unit: a second from
- * 1,000 ms (`1.25 s`), a larger unit from two of it, so `90 s` and `100 s` stay seconds.
+ * Each duration unit's length in ms, largest first, as people write them and as `--until` takes them
+ * (bin/cli/args.ts parses with this table): a year is 365 days, so `3y` and `1095d` are one duration.
  */
-const DURATION_UNITS: readonly { readonly name: string; readonly ms: number; readonly below: number }[] = [
-  { name: 'ms', ms: 1, below: 1000 },
-  { name: 's', ms: 1000, below: 120 },
-  { name: 'min', ms: 60_000, below: 120 },
-  { name: 'h', ms: 3_600_000, below: 48 },
-  { name: 'd', ms: 86_400_000, below: Infinity },
-]
+export const DURATION_UNIT_MS = { y: 365 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const
+export type DurationUnit = keyof typeof DURATION_UNIT_MS
 
-/** A virtual duration, rounded, in a unit that suits it: `339 ms`, `1.25 s`, `60 s`, `3 min`, `1095 d`. */
+/**
+ * The longest virtual time a run (`--until`), a fault's time or a fault's duration may name: 1,000 years in ms.
+ * Far beyond any scenario (rotation, the longest, runs 3 years) yet small enough that every ms is an
+ * exact integer in a double (2^53 ms is 285,000 years) and a fault at `1e308` is refused, not kept
+ * pending for ever.
+ */
+export const MAX_VIRTUAL_TIME_MS = 1000 * 365 * 86_400_000
+
+/**
+ * A duration is round when a unit divides it into fewer than this many: `3y`, `90d`, `65s`, `658ms`.
+ * 1,000 keeps a round figure within SIGNIFICANT_DIGITS digits, so `1500ms` reads `1.5s`.
+ */
+const ROUND_BELOW = 1000
+
+/**
+ * Where a duration that is not round changes unit, in the smaller unit's count: a second from 1,000 ms
+ * (`1.25s`), a larger unit from two of it, so `90.5s` and `100.2s` stay seconds.
+ */
+const NEXT_UNIT_FROM: Readonly<Record<DurationUnit, number>> = { ms: 1000, s: 120, m: 120, h: 48, d: 730, y: Infinity }
+
+/**
+ * A duration as people write it, the one rule for every duration vain shows (reports, help, `vain
+ * list`, suggested commands, error messages): round, in the largest unit that divides it exactly
+ * (`3y`, `1m`, `90d`); otherwise rounded to SIGNIFICANT_DIGITS digits in a unit that suits it
+ * (`339ms`, `1.25s`, `2.5h`). Written as `--until` takes it, so a suggestion can be pasted.
+ */
 export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return `${ms} ms`
+  if (!Number.isFinite(ms)) return `${ms}ms`
   if (ms < 0) return `-${formatDuration(-ms)}`
-  // Rounding may fill the unit (999.7 ms reads `1000 ms`): then the next unit is the right one.
-  let i = DURATION_UNITS.findIndex((u) => ms / u.ms < u.below)
-  for (;;) {
-    const unit = DURATION_UNITS[i]!
-    const text = roundedText(ms / unit.ms)
-    if (Number(text) < unit.below || i === DURATION_UNITS.length - 1) return `${text} ${unit.name}`
-    i++
+  if (ms === 0) return '0ms'
+  const exact = exactUnit(ms)
+  if (exact !== undefined && ms / DURATION_UNIT_MS[exact] < ROUND_BELOW) return `${ms / DURATION_UNIT_MS[exact]}${exact}`
+  // Smallest first; rounding may fill a unit (999.7 ms reads `1000ms`): then the next one is right.
+  const ascending = (Object.entries(DURATION_UNIT_MS) as [DurationUnit, number][]).reverse()
+  for (let i = ascending.findIndex(([unit, scale]) => ms / scale < NEXT_UNIT_FROM[unit]); ; i++) {
+    const [unit, scale] = ascending[i]!
+    const text = roundedText(ms / scale)
+    if (Number(text) < NEXT_UNIT_FROM[unit]) return `${text}${unit}`
   }
+}
+
+/**
+ * A whole number of ms exactly, in the largest unit that divides it (`3y`, `90d`, `1500ms`), for a
+ * command that must reproduce a run (`--until` in a replay command); formatDuration rounds instead.
+ */
+export function exactDuration(ms: number): string {
+  const unit = exactUnit(ms) ?? 'ms'
+  return `${ms / DURATION_UNIT_MS[unit]}${unit}`
+}
+
+// The largest unit that divides `ms` exactly, if any does.
+function exactUnit(ms: number): DurationUnit | undefined {
+  return (Object.keys(DURATION_UNIT_MS) as DurationUnit[]).find((unit) => ms !== 0 && ms % DURATION_UNIT_MS[unit] === 0)
 }
 
 /**
@@ -89,6 +129,14 @@ export function formatNumber(x: number): string {
   return roundedText(x)
 }
 
+/**
+ * A count with its noun, given in the plural (`records`): `1 record`, `2 records`, `1,000 nodes`.
+ * Every count vain prints goes through here, so none reads `1 faults`.
+ */
+export function counted(count: number, pluralNoun: string): string {
+  return `${formatNumber(count)} ${count === 1 ? pluralNoun.replace(/s$/, '') : pluralNoun}`
+}
+
 /** One scalar figure in its unit; `null` (a figure the run never reached) reads `—`. */
 export function formatFigure(value: number | boolean | null, unit: Unit): string {
   if (value === null) return '—'
@@ -104,7 +152,6 @@ export function formatFigure(value: number | boolean | null, unit: Unit): string
     case 'yes/no':
       return formatNumber(value)
     default:
-      // Counted nouns are plural (`nodes`): one of them is singular.
-      return `${formatNumber(value)} ${value === 1 ? unit.replace(/s$/, '') : unit}`
+      return counted(value, unit)
   }
 }

@@ -1,6 +1,6 @@
 import type { Seed } from '../core/random.ts'
 import type { FaultSchedule } from './faults.ts'
-import type { Unit } from './format.ts'
+import { exactDuration, type Unit } from './format.ts'
 import type { Violation } from './invariants.ts'
 import type { Isolation } from './isolation.ts'
 import type { NetworkStats, RunResult, Simulation, StopReason } from './simulation.ts'
@@ -133,18 +133,11 @@ export function replayCommand(scenario: string, options: Pick<ScenarioOptions, '
 
 /** The shell command that runs (`sim`) or replays (`replay`) a run exactly. */
 export function runCommand(command: 'sim' | 'replay', scenario: string, options: Pick<ScenarioOptions, 'seed' | 'nodes' | 'untilMs' | 'faults' | 'isolation'>): string {
-  const parts = [`npx vain ${command}`, scenario, `--seed ${shellQuote(String(options.seed))}`, `--nodes ${options.nodes}`, `--until ${untilArgument(options.untilMs)}`]
+  const parts = [`npx vain ${command}`, scenario, `--seed ${shellQuote(String(options.seed))}`, `--nodes ${options.nodes}`, `--until ${exactDuration(options.untilMs)}`]
   if (options.isolation !== undefined && options.isolation !== 'bytes') parts.push(`--isolation ${options.isolation}`)
   if (options.faults !== undefined && options.faults.length > 0) parts.push(`--faults ${shellQuote(JSON.stringify(options.faults))}`)
   return parts.join(' ')
 }
-
-/** `--until` in the largest unit that states it exactly (`10s`, `1m`, `1095d`), as `vain` parses it. */
-function untilArgument(ms: number): string {
-  const unit = UNTIL_UNITS.find(([, scale]) => ms > 0 && ms % scale === 0)
-  return unit === undefined ? `${ms}ms` : `${ms / unit[1]}${unit[0]}`
-}
-const UNTIL_UNITS = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const
 
 function shellQuote(text: string): string {
   return /^[\w.-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`

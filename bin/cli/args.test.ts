@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { ConfigError } from '../../core/errors.ts'
 import { estimatedHeapBytes } from '../../sim/scenario.ts'
 import { scenarioNamed } from '../../sim/scenarios/index.ts'
-import { formatDuration, parse, parseDuration, parsePositiveDuration, parsePositiveInt, parseSeed } from './args.ts'
+import { DURATION_UNIT_MS, exactDuration, formatDuration } from '../../sim/format.ts'
+import { parse, parseDuration, parsePositiveDuration, parsePositiveInt, parseSeed } from './args.ts'
 import { searchSeed } from './commands/check.ts'
 import { nodesArg } from './commands/scenario-args.ts'
 
@@ -41,15 +42,38 @@ describe('parse', () => {
 })
 
 describe('durations', () => {
-  it('formatDuration writes the largest exact unit, and parseDuration reads it back', () => {
+  it('formatDuration writes a round duration in the largest exact unit, and parseDuration reads it back', () => {
+    const unitScale = fc.constantFrom(...Object.values(DURATION_UNIT_MS))
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 46 }), (ms) => {
-        const text = formatDuration(ms)
-        expect(parseDuration(text)).toBe(ms)
+      fc.property(fc.integer({ min: 1, max: 999 }), unitScale, (count, scale) => {
+        const text = formatDuration(count * scale)
+        expect(parseDuration(text)).toBe(count * scale)
         expect(text).toMatch(/^\d+(ms|s|m|h|d|y)$/)
       }),
     )
-    expect([3 * 365 * 86_400_000, 90 * 86_400_000, 65_000, 60_000, 1500].map(formatDuration)).toEqual(['3y', '90d', '65s', '1m', '1500ms'])
+    expect([3 * 365 * 86_400_000, 90 * 86_400_000, 65_000, 60_000, 1500, 120_000].map(formatDuration)).toEqual(['3y', '90d', '65s', '1m', '1.5s', '2m'])
+  })
+
+  it('exactDuration states any whole number of ms exactly, for replay commands', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 46 }), (ms) => {
+      expect(parseDuration(exactDuration(ms))).toBe(ms)
+    }))
+    expect([3 * 365 * 86_400_000, 1500, 65_001].map(exactDuration)).toEqual(['3y', '1500ms', '65001ms'])
+  })
+
+  it('any other duration reads back within its three significant digits', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.001, max: 1000 * DURATION_UNIT_MS.y, noNaN: true }), (ms) => {
+        const text = formatDuration(ms)
+        expect(text).toMatch(/^\d+(\.\d+)?(ms|s|m|h|d|y)$/)
+        expect(Math.abs(parseDuration(text) - ms) / ms).toBeLessThanOrEqual(0.005)
+      }),
+    )
+  })
+
+  it('a duration beyond 1000y is too long, not "not positive"', () => {
+    expect(() => parsePositiveDuration('9999999999999y', '--until')).toThrow(/^--until is too long: at most 1000y, got 9999999999999y$/)
+    expect(parsePositiveDuration('1000y', '--until')).toBe(1000 * DURATION_UNIT_MS.y)
   })
 
   it('a positive duration refuses zero, negatives and words in one line', () => {
@@ -60,7 +84,8 @@ describe('durations', () => {
 
 describe('numbers and seeds', () => {
   it('a positive integer is digits only', () => {
-    for (const text of ['-5', '0', '1.5', '1e3', '', ' ', 'abc', '99999999999999999999']) expect(() => parsePositiveInt(text, '--nodes')).toThrow(/^--nodes must be a positive integer, got /)
+    for (const text of ['-5', '0', '1.5', '1e3', '', ' ', 'abc']) expect(() => parsePositiveInt(text, '--nodes')).toThrow(/^--nodes must be a positive integer, got /)
+    expect(() => parsePositiveInt('99999999999999999999', '--runs')).toThrow(/^--runs is too large: at most 9,007,199,254,740,991 \(the largest exact integer\), got 99999999999999999999$/)
     expect(parsePositiveInt('42', '--nodes')).toBe(42)
   })
 
@@ -93,8 +118,19 @@ describe('nodesArg', () => {
     fc.assert(
       fc.property(fc.integer({ min: dht.minNodes, max: 10_000_000 }), fc.integer({ min: 2 ** 26, max: 2 ** 36 }), (nodes, limit) => {
         const fits = estimatedHeapBytes(dht, nodes) <= limit
-        if (fits) expect(nodesArg(dht, String(nodes), limit)).toBe(nodes)
-        else expect(() => nodesArg(dht, String(nodes), limit)).toThrow(/NODE_OPTIONS=--max-old-space-size=\d+/)
+        if (fits) expect(nodesArg(dht, String(nodes), limit, 2 ** 50)).toBe(nodes)
+        else expect(() => nodesArg(dht, String(nodes), limit, 2 ** 50)).toThrow(/NODE_OPTIONS=--max-old-space-size=\d+/)
+      }),
+    )
+  })
+
+  it("beyond the machine's memory it says too large, and advises no heap the machine cannot give", () => {
+    const dht = scenarioNamed('dht')
+    fc.assert(
+      fc.property(fc.integer({ min: 2 ** 28, max: 2 ** 36 }), fc.bigInt({ min: 1n, max: 10n ** 30n }), (memory, nodes) => {
+        const needed = estimatedHeapBytes(dht, Number(nodes)) * 1.25
+        if (needed <= memory) return
+        expect(() => nodesArg(dht, String(nodes), memory, memory)).toThrow(/^--nodes is too large: at most [\d,]+ \(the most that fit this machine's [\d.]+ GiB of memory, at 74 KiB a node\), got \d+$/)
       }),
     )
   })

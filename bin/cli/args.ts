@@ -1,5 +1,6 @@
 import { ConfigError } from '../../core/errors.ts'
 import type { Seed } from '../../core/random.ts'
+import { DURATION_UNIT_MS, formatDuration, formatNumber, MAX_VIRTUAL_TIME_MS, type DurationUnit } from '../../sim/format.ts'
 import type { Isolation } from '../../sim/isolation.ts'
 
 /**
@@ -69,8 +70,6 @@ export function parse<const T extends FlagTable>(argv: readonly string[], flags:
   return { values, positionals } as Parsed<T>
 }
 
-// Each unit's length in ms; a year is 365 days, so `3y` and `1095d` are the same duration.
-const DURATION_UNITS = { y: 365 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const
 const DURATION_EXAMPLES = '500ms, 60s, 2m, 1h, 90d, 3y'
 
 /** A duration such as `60s`, `500ms`, `2m`, `1h`, `90d` or `3y`; a bare number is milliseconds. */
@@ -80,22 +79,17 @@ export function parseDuration(text: string): number {
   return ms
 }
 
-/** A duration of at least 1 ms, as `flag` takes it; anything else says so in one line. */
+/** A duration from 1 ms to MAX_VIRTUAL_TIME_MS (1000y), as `flag` takes it; anything else says so in one line. */
 export function parsePositiveDuration(text: string, flag: string): number {
   const ms = durationMs(text)
-  if (ms === undefined || !(ms >= 1) || ms > Number.MAX_SAFE_INTEGER) throw new ConfigError(`${flag} must be a positive duration (${DURATION_EXAMPLES}), got ${shown(text)}`)
+  if (ms === undefined || !(ms >= 1)) throw new ConfigError(`${flag} must be a positive duration (${DURATION_EXAMPLES}), got ${shown(text)}`)
+  if (ms > MAX_VIRTUAL_TIME_MS) throw new ConfigError(`${flag} is too long: at most ${formatDuration(MAX_VIRTUAL_TIME_MS)}, got ${shown(text)}`)
   return ms
 }
 
 function durationMs(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|y)?$/.exec(text.trim())
-  return match === null ? undefined : Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS]
-}
-
-/** A duration as people write it: the largest unit that divides it exactly (`3y`, `90d`, `65s`, `1500ms`). */
-export function formatDuration(ms: number): string {
-  for (const [unit, scale] of Object.entries(DURATION_UNITS)) if (ms !== 0 && ms % scale === 0) return `${ms / scale}${unit}`
-  return `${ms}ms`
+  return match === null ? undefined : Number(match[1]) * DURATION_UNIT_MS[(match[2] ?? 'ms') as DurationUnit]
 }
 
 /**
@@ -108,11 +102,17 @@ export function parseSeed(text: string, flag = '--seed'): Seed {
   return /^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text
 }
 
-export function parsePositiveInt(text: string, flag: string): number {
-  const n = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN
+/** A positive integer of digits, at most `max` (`max` names why, e.g. `fit this machine's memory`). */
+export function parsePositiveInt(text: string, flag: string, max: { readonly value: number; readonly why: string } = SAFE_INTEGER): number {
+  const digits = /^\d+$/.test(text.trim())
+  const n = digits ? Number(text) : Number.NaN
+  if (digits && n > max.value) throw new ConfigError(`${flag} is too large: at most ${formatNumber(max.value)} ${max.why}, got ${text.trim()}`)
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${flag} must be a positive integer, got ${shown(text)}`)
   return n
 }
+
+// Beyond 2^53 an integer is no longer exact in a double.
+const SAFE_INTEGER = { value: Number.MAX_SAFE_INTEGER, why: '(the largest exact integer)' }
 
 export function parseIsolation(text: string): Isolation {
   if (text !== 'bytes' && text !== 'frozen') throw new ConfigError(`--isolation must be 'bytes' or 'frozen', got ${shown(text)}`)

@@ -1,7 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { pathToFileURL } from 'node:url'
+import { searchSeed } from './commands/check.ts'
+import { packageVersion } from './main.ts'
 import { vain, vainWith } from './vain.fixtures.ts'
 
 const dirs: string[] = []
@@ -59,8 +62,22 @@ describe('vain CLI', () => {
   it('exits 1 with a replay command when a check finds a failing run', async () => {
     const result = await vain('check', 'replication-unsafe', '--runs', '40', '--seed', '7')
     expect(result.code).toBe(1)
-    expect(result.stdout).toMatch(/shrunk in \d+ steps/)
+    expect(result.stdout).toMatch(/shrunk in \d+ steps? to 1 fault \(seed/) // one fault, not "1 faults"
+    expect(result.stdout).toContain('(search seed 7)')
     expect(result.stdout).toContain('npx vain replay replication-unsafe --seed')
+  })
+
+  it('check without --seed prints the search seed it drew, and that seed repeats the search', async () => {
+    const fresh = await vain('check', 'replication', '--runs', '2', '--nodes', '5', '--until', '5s')
+    expect(fresh.code, fresh.stderr).toBe(0)
+    const seed = /^replication: 2 runs under generated fault schedules \(search seed (\d+)\), no violation$/m.exec(fresh.stdout)?.[1]
+    expect(seed, fresh.stdout).toBeDefined()
+    const [again, json] = await Promise.all([
+      vain('check', 'replication', '--runs', '2', '--nodes', '5', '--until', '5s', '--seed', seed!),
+      vain('check', 'replication', '--runs', '2', '--nodes', '5', '--until', '5s', '--seed', seed!, '--json'),
+    ])
+    expect(again.stdout).toBe(fresh.stdout)
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, checkSeed: Number(seed) })
   })
 
   it('exits 2 with a clear message on bad usage', async () => {
@@ -114,6 +131,15 @@ describe('vain CLI: help, version and usage errors', () => {
     expect((await vain('help', 'check')).stdout).toContain('usage: vain check')
   })
 
+  it('finds the version from the installed layout too (dist/bin/cli/ is a level deeper), skipping other packages', () => {
+    const root = tempDir('vain-version-')
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'vain', version: '9.8.7' }))
+    mkdirSync(join(root, 'dist', 'bin', 'cli'), { recursive: true })
+    writeFileSync(join(root, 'dist', 'package.json'), JSON.stringify({ type: 'module' })) // not vain's manifest
+    expect(packageVersion(pathToFileURL(join(root, 'dist', 'bin', 'cli', 'main.js')).href)).toBe('9.8.7')
+    expect(packageVersion(pathToFileURL(join(root, 'bin', 'cli', 'main.ts')).href)).toBe('9.8.7')
+  })
+
   it('--version and -V print the version in package.json', async () => {
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
     for (const flag of ['--version', '-V']) {
@@ -131,6 +157,13 @@ describe('vain CLI: help, version and usage errors', () => {
     const dataDir = tempDir('vain-node-usage-')
     const cases: [readonly string[], string, RegExp][] = [
       [['frobnicate'], '', /'frobnicate' is not a vain command/],
+      [['--bogus'], '', /^vain: unknown flag '--bogus': vain takes --help, --version or a command/],
+      [['sim', 'gossip', 'extra'], 'sim', /^vain: unexpected argument 'extra' \(one scenario name, then flags\)$/],
+      [['sim', 'gossip', '--', '--json'], 'sim', /^vain: unexpected argument '--json'/],
+      [['bench', 'ed25519', 'extra'], 'bench', /^vain: unexpected argument 'extra'/],
+      [['sim', 'gossip', '--until', '9999999999999y'], 'sim', /^vain: --until is too long: at most 1000y, got 9999999999999y$/],
+      [['sim', 'gossip', '--nodes', '99999999999999999999'], 'sim', /^vain: --nodes is too large: at most [\d,]+ \(the most that fit this machine's/],
+      [['node'], 'node', /^vain: --listen HOST:PORT is required/],
       [['sim', 'nope'], 'sim', /unknown scenario 'nope'/],
       [['sim', 'gossip', '--nodes', '-5'], 'sim', /^vain: --nodes must be a positive integer, got -5$/],
       [['sim', 'gossip', '--until', '-5s'], 'sim', /^vain: --until must be a positive duration .*, got -5s$/],
@@ -159,18 +192,21 @@ describe('vain CLI: help, version and usage errors', () => {
     expect(lastJson((await vain('sim', 'replication', '--seed', '-7', '--json')).stdout).seed).toBe(-7)
     const [a, b] = await Promise.all([vain('check', 'replication', '--runs', '3', '--seed', 'abc', '--json'), vain('check', 'replication', '--runs', '3', '--seed', 'abc', '--json')])
     expect(a.code, a.stderr).toBe(0)
-    expect(lastJson(a.stdout)).toEqual({ ok: true, runs: 3 })
+    expect(lastJson(a.stdout)).toEqual({ ok: true, runs: 3, checkSeed: searchSeed('abc') })
     expect(b.stdout).toBe(a.stdout)
   })
 
   it('refuses --nodes beyond the heap limit up front, naming the limit and how to raise it', async () => {
-    const result = await vain('sim', 'gossip', '--nodes', '100000000')
-    expectUsageError(result, 'sim', /--nodes 100000000: scenario gossip needs about [\d.]+ GiB of heap/)
+    const result = await vainWith({ NODE_OPTIONS: '--max-old-space-size=256' }, [], 'sim', 'gossip', '--nodes', '100000')
+    expectUsageError(result, 'sim', /--nodes 100000: scenario gossip needs about [\d.]+ GiB of heap/)
     expect(result.stderr).toMatch(/over this process's limit of [\d.]+ GiB/)
     expect(result.stderr).toMatch(/NODE_OPTIONS=--max-old-space-size=\d+/)
     // The limit is the process's own: a smaller heap refuses a smaller run.
     const small = await vainWith({ NODE_OPTIONS: '--max-old-space-size=64' }, [], 'sim', 'dht', '--nodes', '2000')
     expectUsageError(small, 'sim', /scenario dht needs about/)
+    // More than the machine's memory: too large, with no heap advice the machine could not follow.
+    const huge = await vain('sim', 'gossip', '--nodes', '1000000000')
+    expectUsageError(huge, 'sim', /^vain: --nodes is too large: at most [\d,]+ \(the most that fit this machine's [\d.]+ GiB of memory, at 6 KiB a node\), got 1000000000$/)
   })
 
   it('vain list shows durations as people write them', async () => {
@@ -181,11 +217,33 @@ describe('vain CLI: help, version and usage errors', () => {
     expect(result.stdout).not.toMatch(/\d{5,}s\b/)
   })
 
+  it('a bad --faults is one line naming the flag, the fault, the field and what it takes', async () => {
+    const dir = tempDir('vain-faults-')
+    const notJson = join(dir, 'not.json')
+    writeFileSync(notJson, 'not json\n')
+    const cases: [string, RegExp][] = [
+      [`@${join(dir, 'missing.json')}`, /^vain: --faults @.*missing\.json: cannot read it: no such file$/],
+      [`@${dir}`, /: cannot read it: it is a directory, not a file$/],
+      ['@', /^vain: --faults @ needs a file name/],
+      [`@${notJson}`, /^vain: --faults @.*not\.json: not valid JSON: Unexpected token/],
+      ['[{"at":0}]', /^vain: --faults: fault 1 of 1 has no "kind" \(expected one of crash, restart, partition, heal, skew, clog\)$/],
+      ['[{"at":0,"kind":"crash","node":"n1"},{"at":-1,"kind":"crash","node":"n1"}]', /^vain: --faults: fault 2 of 2 \(crash\): "at" must be a virtual time in ms from 0 to \d+ \(1000y\), got -1$/],
+      ['[{"at":0,"kind":"partition","groups":"x"}]', /"groups" must be a list of groups of node names/],
+      ['[{"at":1,"kind":"crash"}]', /^vain: --faults: fault 1 of 1 \(crash\) has no "node": it takes a node name/],
+      ['[{"at":1e308,"kind":"crash","node":"n1"}]', /"at" must be a virtual time .*got 1e\+308$/],
+      ['[{"at":7200000,"kind":"crash","node":"n1"}]', /^vain: --faults: fault 1 of 1 is at 2h, after --until 1m: it would never be injected$/],
+    ]
+    const results = await Promise.all(cases.map(([faults]) => vain('sim', 'gossip', '--faults', faults)))
+    results.forEach((result, i) => expectUsageError(result, 'sim', cases[i]![1], cases[i]![0]))
+  })
+
   it('--trace into a missing directory or onto a directory is one vain: line, exit status 2', async () => {
     const dir = tempDir('vain-trace-')
     const missing = join(dir, 'no-such-dir', 'trace.jsonl')
     expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', missing), 'replay', /--trace .*: its directory does not exist$/)
     expect(existsSync(join(dir, 'no-such-dir'))).toBe(false)
     expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', dir), 'replay', /--trace .*: it is a directory$/)
+    expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', ''), 'replay', /^vain: --trace needs a file name/)
+    if (existsSync('/proc/self')) expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', '/proc/vain-trace'), 'replay', /: no file can be created there$/)
   })
 })

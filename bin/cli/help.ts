@@ -1,4 +1,5 @@
 import type { FlagSpec, FlagTable } from './args.ts'
+import { exitStatusesOf, exitStatusLines } from './exit-status.ts'
 
 /** What `vain <command> --help` prints, besides the flags themselves (which come from the flag table). */
 export interface CommandHelp {
@@ -23,6 +24,7 @@ export function commandHelpText(command: CommandHelp, flagGroups: readonly FlagT
     lines.push('', 'DURATION: 500ms, 60s, 2m, 1h, 90d or 3y (a year is 365d); a bare number is milliseconds.')
   }
   if (command.notes !== undefined) lines.push('', ...command.notes)
+  lines.push('', ...exitStatusLines(exitStatusesOf(command.name)))
   return lines.join('\n')
 }
 

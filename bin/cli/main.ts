@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../core/errors.ts'
 import { commandNamed, COMMANDS } from './commands/index.ts'
+import { allExitStatuses, EXIT_USAGE, exitStatusLines } from './exit-status.ts'
 import { commandHelpText } from './help.ts'
+import { writeFailureExit } from './write-failure.ts'
 
-/** Exit status of bad usage: a flag, a value or a command that does not describe a valid run. */
-export const EXIT_USAGE = 2
+export { writeFailureExit }
+
 
 const HELP_FLAGS = new Set(['--help', '-h'])
 const VERSION_FLAGS = new Set(['--version', '-V'])
@@ -18,11 +22,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (HELP_FLAGS.has(first) || first === 'help') return helpCommand(rest)
   if (VERSION_FLAGS.has(first)) {
-    console.log(`vain ${version()}`)
+    console.log(`vain ${packageVersion(import.meta.url)}`)
     return 0
   }
   const command = commandNamed(first)
-  if (command === undefined) return usageError(new ConfigError(`'${first}' is not a vain command (${COMMANDS.map((c) => c.name).join(', ')})`), undefined)
+  if (command === undefined) {
+    const what = first.startsWith('-') ? `unknown flag '${first}': vain takes --help, --version or a command` : `'${first}' is not a vain command`
+    return usageError(new ConfigError(`${what} (${COMMANDS.map((c) => c.name).join(', ')})`), undefined)
+  }
   try {
     if (rest.some((word) => HELP_FLAGS.has(word))) {
       console.log(commandHelpText(command, await command.flags()))
@@ -30,6 +37,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await command.run(rest)
   } catch (error) {
+    const failed = writeFailureExit(error)
+    if (failed !== undefined) {
+      if (failed.line !== undefined) console.error(failed.line)
+      return failed.status
+    }
     if (!(error instanceof ConfigError)) throw error
     return usageError(error, command.name)
   }
@@ -65,12 +77,22 @@ function topHelp(): string {
     `  ${'-h, --help'.padEnd(width + 6)}this help; vain <command> --help for a command's flags`,
     `  ${'-V, --version'.padEnd(width + 6)}the version`,
     '',
-    'Exit status: 0 success; 1 an invariant was violated (or check found a failing run), or vain node',
-    'could not use its data dir; 2 bad usage.',
+    ...exitStatusLines(allExitStatuses()),
   ].join('\n')
 }
 
-/** The version in package.json, read when asked for (the shim runs from the repository or the installed package). */
-function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+/**
+ * The version in the package.json of the package named vain that holds `from`: the nearest one above
+ * it, found by walking up, because the depth differs (bin/cli/ in a clone, dist/bin/cli/ installed).
+ * Read when asked for, so no other command pays for it.
+ */
+export function packageVersion(from: string): string {
+  for (let dir = dirname(fileURLToPath(from)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json')
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
+      if (manifest.name === 'vain' && typeof manifest.version === 'string') return manifest.version
+    }
+    if (dirname(dir) === dir) throw new Error(`no package.json of vain above ${fileURLToPath(from)}`)
+  }
 }

@@ -62,6 +62,7 @@ export const REPAIR_FLAG = {
 export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const { values, positionals } = parse(argv, NODE_FLAGS)
   if (positionals.length > 0) throw new ConfigError(`unexpected argument '${positionals[0]}'`)
+  if (values.listen === undefined) throw new ConfigError('--listen HOST:PORT is required (port 0: any free port)')
   const [host, port] = parseListen(values.listen)
   if (values['data-dir'] === undefined || values['data-dir'] === '') throw new ConfigError('--data-dir DIR is required (the identity and the state live there)')
   const passphrase = env.VAIN_PASSPHRASE

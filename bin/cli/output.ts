@@ -1,4 +1,4 @@
-import { formatBytes, formatDuration, formatFigure, formatNumber, type Unit } from '../../sim/format.ts'
+import { counted, formatBytes, formatDuration, formatFigure, formatNumber, type Unit } from '../../sim/format.ts'
 import type { Scenario, ScenarioSummary } from '../../sim/scenario.ts'
 import { scenarioNamed } from '../../sim/scenarios/index.ts'
 import type { StopReason } from '../../sim/simulation.ts'
@@ -73,8 +73,8 @@ export function verdictLine(summary: ScenarioSummary): string {
   if (summary.violations.length > 0) return `verdict: FAILED, an invariant was violated (replay command above)`
   const missed = summary.expectations.filter((e) => !e.held)
   if (missed.length > 0) {
-    const under = summary.faults.length === 0 ? '' : ` under the ${summary.faults.length} injected fault${summary.faults.length === 1 ? '' : 's'}`
-    return `verdict: NOT AS EXPECTED, ${missed.length} of ${summary.expectations.length} expectation${summary.expectations.length === 1 ? '' : 's'} not held${under}: ${missed.map((e) => e.name).join('; ')}`
+    const under = summary.faults.length === 0 ? '' : ` under the ${counted(summary.faults.length, 'injected faults')}`
+    return `verdict: NOT AS EXPECTED, ${missed.length} of ${counted(summary.expectations.length, 'expectations')} not held${under}: ${missed.map((e) => e.name).join('; ')}`
   }
   return 'verdict: OK, every invariant and expectation held'
 }

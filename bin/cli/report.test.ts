@@ -30,11 +30,11 @@ describe('vain sim report', () => {
 
     const lines = summaryLines(report, gossip)
     expect(lines).toContain('expectation  NOT held  coverage ≥ 99%: 1% (1 of 100 nodes informed)')
-    expect(lines).toContain('faults       at 0 ms  partition: n0 | the rest')
+    expect(lines).toContain('faults       at 0ms  partition: n0 | the rest')
     expect(lines).toContain('coverage     1%')
     expect(lines).toContain('informed     1 node')
     expect(lines.at(-1)).toBe('verdict: NOT AS EXPECTED, 1 of 1 expectation not held under the 1 injected fault: coverage ≥ 99%')
-    expect(lines.join('\n')).toMatch(/events in [\d.]+ (ms|s) of wall time \([\d,]+ events\/s\)/)
+    expect(lines.join('\n')).toMatch(/events in [\d.]+(ms|s) of wall time \([\d,]+ events\/s\)/)
   })
 
   it('a default gossip run holds its expectation, reads OK and exits 0; times are rounded, every figure has its unit', () => {
@@ -44,12 +44,12 @@ describe('vain sim report', () => {
     expect(lines.at(-1)).toBe('verdict: OK, every invariant and expectation held')
     expect(lines).toEqual(
       expect.arrayContaining([
-        'seed 1, 1,000 nodes, until 60 s, isolation bytes',
-        'run          1.61 s of virtual time; it stopped because nothing was left to do (quiescent)',
+        'seed 1, 1,000 nodes, until 1m, isolation bytes',
+        'run          1.61s of virtual time; it stopped because nothing was left to do (quiescent)',
         'network      11,991 messages sent (456 KB), 11,941 delivered (454 KB)',
         'coverage     100%',
-        'msTo50       339 ms',
-        'msToAll      865 ms',
+        'msTo50       339ms',
+        'msToAll      865ms',
         'expectation  held      coverage ≥ 99%: 100% (1,000 of 1,000 nodes informed)',
       ]),
     )
@@ -62,7 +62,7 @@ describe('vain sim report', () => {
     const lines = summaryLines(summary, rotation)
     expect(lines).toContain('epochs       2 (each of 3)')
     expect(lines.some((l) => /^stolen +acceptedBeforeRotation: [\d,]+ envelopes?$/.test(l))).toBe(true)
-    expect(lines).toContain('run          200 d of virtual time; it stopped because it reached --until (time)')
+    expect(lines).toContain('run          200d of virtual time; it stopped because it reached --until (time)')
     expect(lines.some((l) => l.includes('npx vain sim rotation --seed 3 --nodes 3 --until 200d'))).toBe(true)
   })
 
@@ -86,16 +86,16 @@ describe('vain sim report', () => {
     expect(describeFault({ at: 1, kind: 'partition', groups: [Array.from({ length: 8 }, (_, i) => `n${i}`)] })).toBe('partition: n0, n1, n2, n3, n4 and 3 more | the rest')
     expect(describeFault({ at: 1, kind: 'heal' })).toBe('heal every partition')
     expect(describeFault({ at: 1, kind: 'heal', id: 'p1' })).toBe("heal partition 'p1'")
-    expect(describeFault({ at: 1, kind: 'skew', node: 'n4', offsetMs: 2500, driftPpm: 200 })).toBe("skew n4's clock by +2.5 s, drifting 200 ppm")
-    expect(describeFault({ at: 1, kind: 'skew', node: 'n4', offsetMs: -90_000 })).toBe("skew n4's clock by -90 s")
-    expect(describeFault({ at: 1, kind: 'clog', node: 'n5', peer: 'n6', durationMs: 800 })).toBe('clog n5 ↔ n6 for 800 ms')
+    expect(describeFault({ at: 1, kind: 'skew', node: 'n4', offsetMs: 2500, driftPpm: 200 })).toBe("skew n4's clock by +2.5s, drifting 200 ppm")
+    expect(describeFault({ at: 1, kind: 'skew', node: 'n4', offsetMs: -90_000 })).toBe("skew n4's clock by -90s")
+    expect(describeFault({ at: 1, kind: 'clog', node: 'n5', peer: 'n6', durationMs: 800 })).toBe('clog n5 ↔ n6 for 800ms')
     const many: FaultSchedule = Array.from({ length: 12 }, (_, i) => ({ at: (12 - i) * 1000, kind: 'crash', node: `n${i}` }))
     const lines = faultLines(many, 11_500)
     expect(lines).toHaveLength(11)
-    expect(lines[0]).toBe('at 1 s   crash n11') // in time order
-    expect(lines[9]).toBe('at 10 s  crash n2')
+    expect(lines[0]).toBe('at 1s   crash n11') // in time order
+    expect(lines[9]).toBe('at 10s  crash n2')
     expect(lines[10]).toBe('… and 2 more (all of them in --json)')
-    expect(faultLines([{ at: 20_000, kind: 'crash', node: 'n1' }], 10_000)).toEqual(['at 20 s  crash n1 (not injected: the run had stopped)'])
+    expect(faultLines([{ at: 20_000, kind: 'crash', node: 'n1' }], 10_000)).toEqual(['at 20s  crash n1 (not injected: the run had stopped)'])
   })
 
   it('suggests runnable next steps: a fault to try (or the run without its faults), another seed, check, replay with a trace', () => {

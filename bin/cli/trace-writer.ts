@@ -1,6 +1,8 @@
-import { closeSync, openSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { ConfigError } from '../../core/errors.ts'
 import type { TraceEvent } from '../../sim/trace.ts'
+import { WriteFailure } from './write-failure.ts'
 
 /** Writes trace events as JSON lines to a file or stdout (fd 1), buffered. */
 export class TraceWriter {
@@ -19,17 +21,30 @@ export class TraceWriter {
 
   close(): void {
     this.flush()
-    if (this.path !== undefined) closeSync(this.fd)
+    if (this.path !== undefined) this.asWriteFailure(() => closeSync(this.fd))
   }
 
   private flush(): void {
     if (this.lines.length === 0) return
-    writeSync(this.fd, this.lines.join('\n') + '\n')
+    const text = this.lines.join('\n') + '\n'
     this.lines = []
+    this.asWriteFailure(() => writeSync(this.fd, text))
+  }
+
+  // A failed write or close (a full disk, EIO, a closed pipe) is a WriteFailure naming the trace's
+  // destination; the run ends there, and the process exit closes the file.
+  private asWriteFailure(io: () => void): void {
+    try {
+      io()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === undefined) throw error
+      throw new WriteFailure(this.path === undefined ? 'the trace to stdout' : `the trace to ${this.path}`, code)
+    }
   }
 }
 
-// Why a trace file could not be opened, in words; other codes keep the system's message.
+// Why a trace file could not be opened, in words; another code is shown as it is.
 const OPEN_PROBLEMS: Readonly<Record<string, string>> = {
   ENOENT: 'its directory does not exist',
   EISDIR: 'it is a directory',
@@ -39,10 +54,13 @@ const OPEN_PROBLEMS: Readonly<Record<string, string>> = {
 }
 
 function openTrace(path: string): number {
+  if (path === '') throw new ConfigError('--trace needs a file name (or leave it out for stdout)')
   try {
     return openSync(path, 'w')
   } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException
-    throw new ConfigError(`--trace ${path}: cannot write the trace there: ${(code !== undefined && OPEN_PROBLEMS[code]) || message}`)
+    const { code = 'unknown error' } = error as NodeJS.ErrnoException
+    // ENOENT where the directory exists: a place that takes no new files (/proc, /sys).
+    const problem = code === 'ENOENT' && existsSync(dirname(path)) ? 'no file can be created there' : (OPEN_PROBLEMS[code] ?? `open failed (${code})`)
+    throw new ConfigError(`--trace ${path}: cannot write the trace there: ${problem}`)
   }
 }

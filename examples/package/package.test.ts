@@ -158,6 +158,7 @@ describe('the packed package, installed into an empty project', () => {
 
   it('runs the vain command from the built JavaScript', async () => {
     const vain = join(app, 'node_modules/.bin/vain')
+    expect((await run(vain, ['--version'], app)).out).toMatch(/^vain \d+\.\d+\.\d+/) // dist/bin/cli/ is a level deeper than bin/cli/
     const list = await run(vain, ['list'], app)
     expect(list.code, list.out).toBe(0)
     expect(list.out).toContain('gossip')

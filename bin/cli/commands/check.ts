@@ -1,5 +1,7 @@
+import { randomInt } from 'node:crypto'
 import { Random, type Seed } from '../../../core/random.ts'
 import { checkScenario } from '../../../sim/check.ts'
+import { counted } from '../../../sim/format.ts'
 import { DEFAULT_CHECK_RUNS, CHECK_FLAGS } from './flags.ts'
 import { parse, parsePositiveInt, parseSeed } from '../args.ts'
 import { nodesArg, scenarioArg, untilArg } from './scenario-args.ts'
@@ -8,26 +10,31 @@ import { nodesArg, scenarioArg, untilArg } from './scenario-args.ts'
 export function checkCommand(argv: readonly string[]): number {
   const { values, positionals } = parse(argv, CHECK_FLAGS)
   const scenario = scenarioArg(positionals)
+  // Without --seed, a fresh search seed: printed, so a passing search can be repeated too.
+  const checkSeed = values.seed === undefined ? randomInt(FRESH_SEED_BELOW) : searchSeed(parseSeed(values.seed))
   const report = checkScenario({
     scenario,
     nodes: nodesArg(scenario, values.nodes),
     untilMs: untilArg(scenario, values.until),
     runs: values.runs === undefined ? DEFAULT_CHECK_RUNS : parsePositiveInt(values.runs, '--runs'),
-    ...(values.seed === undefined ? {} : { checkSeed: searchSeed(parseSeed(values.seed)) }),
+    checkSeed,
   })
-  if (values.json === true) console.log(JSON.stringify(report))
-  else if (report.ok) console.log(`${scenario.name}: ${report.runs} runs under generated fault schedules, no violation`)
+  if (values.json === true) console.log(JSON.stringify({ ...report, checkSeed }))
+  else if (report.ok) console.log(`${scenario.name}: ${counted(report.runs, 'runs')} under generated fault schedules (search seed ${checkSeed}), no violation`)
   else {
     const violation = report.summary.violations[0]
-    console.log(`${scenario.name}: FAILED on generated run ${report.runs}`)
-    console.log(`first failing schedule: ${report.firstFailure.faults.length} faults (seed ${report.firstFailure.seed})`)
-    console.log(`shrunk in ${report.shrinks} steps to ${report.minimal.faults.length} faults (seed ${report.minimal.seed}):`)
+    console.log(`${scenario.name}: FAILED on generated run ${report.runs} (search seed ${checkSeed})`)
+    console.log(`first failing schedule: ${counted(report.firstFailure.faults.length, 'faults')} (seed ${report.firstFailure.seed})`)
+    console.log(`shrunk in ${counted(report.shrinks, 'steps')} to ${counted(report.minimal.faults.length, 'faults')} (seed ${report.minimal.seed}):`)
     console.log(`  ${JSON.stringify(report.minimal.faults)}`)
     console.log(`violation of '${violation?.invariant}': ${violation?.message}`)
     console.log(`replay with:\n  ${report.replay}`)
   }
   return report.ok ? 0 : 1
 }
+
+// A fresh search seed is below 2^31: a non-negative 32-bit integer, as fast-check takes it.
+const FRESH_SEED_BELOW = 2 ** 31
 
 /**
  * fast-check's search seed is a number: an integer seed is used as it is (`--seed 7` searches as it

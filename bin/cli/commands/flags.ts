@@ -21,7 +21,7 @@ export const DEFAULT_CHECK_RUNS = 100
 
 export const CHECK_FLAGS = {
   runs: { type: 'string', value: 'N', default: String(DEFAULT_CHECK_RUNS), help: 'generated runs (seed and fault schedule) to try' },
-  seed: { type: 'string', value: 'SEED', default: 'a fresh one each time', help: 'seed of the search itself: an integer or any text; same seed, same runs' },
+  seed: { type: 'string', value: 'SEED', default: 'a fresh one, printed', help: 'seed of the search itself: an integer or any text; same seed, same runs' },
   nodes: SIM_FLAGS.nodes,
   until: SIM_FLAGS.until,
   json: { type: 'boolean', help: 'print the report as one JSON object' },

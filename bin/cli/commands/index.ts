@@ -13,15 +13,13 @@ export interface Command extends CommandHelp {
 }
 
 const SCENARIO_NOTE = "<scenario>: a scenario's name; `vain list` lists them with their defaults."
-const SIM_EXIT_NOTE = "Exit status 0: every invariant and expectation held; 1: an invariant was violated; 3: the run missed its scenario's expectation."
-
 
 export const COMMANDS: readonly Command[] = [
   {
     name: 'sim',
     summary: 'runs a scenario in the deterministic simulator and prints its summary',
     usage: ['<scenario> [flags]'],
-    notes: [SCENARIO_NOTE, SIM_EXIT_NOTE],
+    notes: [SCENARIO_NOTE],
     flags: async () => [SIM_FLAGS],
     run: async (argv) => (await import('./sim.ts')).simCommand(argv, false),
   },
@@ -29,7 +27,7 @@ export const COMMANDS: readonly Command[] = [
     name: 'replay',
     summary: 'the same run as sim, with every trace event as a JSON line (to FILE, or stdout)',
     usage: ['<scenario> --seed SEED [flags]'],
-    notes: [SCENARIO_NOTE, 'Same scenario, seed, nodes, duration, faults and isolation: same trace, same trace hash.', SIM_EXIT_NOTE],
+    notes: [SCENARIO_NOTE, 'Same scenario, seed, nodes, duration, faults and isolation: same trace, same trace hash.'],
     flags: async () => [REPLAY_FLAGS],
     run: async (argv) => (await import('./sim.ts')).simCommand(argv, true),
   },
@@ -37,7 +35,7 @@ export const COMMANDS: readonly Command[] = [
     name: 'check',
     summary: 'property test under generated fault schedules; on failure, shrinks it and prints the replay command',
     usage: ['<scenario> [flags]'],
-    notes: [SCENARIO_NOTE, 'Exit status 1 when a generated run violates an invariant.'],
+    notes: [SCENARIO_NOTE],
     flags: async () => [CHECK_FLAGS],
     run: async (argv) => (await import('./check.ts')).checkCommand(argv),
   },
@@ -56,7 +54,6 @@ export const COMMANDS: readonly Command[] = [
     notes: [
       'The identity is sealed in DIR/identity.key with the passphrase in the environment variable VAIN_PASSPHRASE.',
       'IDENTITY: 64 hex digits, as the `listening` log gives it. See docs/cli.md and docs/runtime.md.',
-      'Exit status 0: stopped by a signal; 1: the data dir cannot be used; 2: bad usage; 4: a port is in use; 5: the OS refused; 6: a component failed at start.',
     ],
     flags: async () => {
       const { NODE_FLAGS, REPAIR_FLAG } = await import('../node-config.ts')

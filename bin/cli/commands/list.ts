@@ -1,7 +1,8 @@
 import { ConfigError } from '../../../core/errors.ts'
 import { BENCH_ENTRIES } from '../../../bench/catalogue.ts'
 import { SCENARIO_ENTRIES } from '../../../sim/scenarios/catalogue.ts'
-import { formatDuration, parse } from '../args.ts'
+import { formatDuration } from '../../../sim/format.ts'
+import { parse } from '../args.ts'
 import { LIST_FLAGS } from './flags.ts'
 
 /** `vain list`: the scenarios with their defaults, and the benchmarks, from their catalogues (no simulator loaded). */

@@ -1,13 +1,15 @@
 import { totalmem } from 'node:os'
 import { getHeapStatistics } from 'node:v8'
 import { ConfigError } from '../../../core/errors.ts'
+import { formatNumber } from '../../../sim/format.ts'
 import { estimatedHeapBytes, type Scenario } from '../../../sim/scenario.ts'
 import { scenarioNamed, scenarios } from '../../../sim/scenarios/index.ts'
-import { formatDuration, parsePositiveDuration, parsePositiveInt } from '../args.ts'
+import { parsePositiveDuration, parsePositiveInt } from '../args.ts'
 
 /** The one scenario named on the command line. */
 export function scenarioArg(positionals: readonly string[]): Scenario {
-  if (positionals.length !== 1) throw new ConfigError(`expected one scenario name (known: ${[...scenarios.keys()].join(', ')})`)
+  if (positionals.length === 0) throw new ConfigError(`expected a scenario name (known: ${[...scenarios.keys()].join(', ')})`)
+  if (positionals.length > 1) throw new ConfigError(`unexpected argument '${positionals[1]}' (one scenario name, then flags)`)
   return scenarioNamed(positionals[0] as string)
 }
 
@@ -16,16 +18,17 @@ export function scenarioArg(positionals: readonly string[]): Scenario {
  * simulator's estimate of the run's heap exceeds this process's heap limit (a run that would end in
  * V8's out-of-memory abort, minutes later, for a typo).
  */
-export function nodesArg(scenario: Scenario, text: string | undefined, heapLimitBytes = getHeapStatistics().heap_size_limit): number {
-  const nodes = text === undefined ? scenario.defaults.nodes : parsePositiveInt(text, '--nodes')
+export function nodesArg(scenario: Scenario, text: string | undefined, heapLimitBytes = getHeapStatistics().heap_size_limit, memoryBytes = totalmem()): number {
+  // No heap limit can admit more nodes than the machine's memory holds: beyond that, no advice helps.
+  const machineMax = { value: maxNodes(scenario, memoryBytes / HEAP_HEADROOM), why: `(the most that fit this machine's ${gib(memoryBytes)} of memory, at ${kib(scenario)} a node)` }
+  const nodes = text === undefined ? scenario.defaults.nodes : parsePositiveInt(text, '--nodes', machineMax)
   if (nodes < scenario.minNodes) throw new ConfigError(`scenario ${scenario.name} needs at least ${scenario.minNodes} nodes, got ${nodes}`)
   const needed = estimatedHeapBytes(scenario, nodes)
   if (needed > heapLimitBytes) {
     const mib = Math.ceil((needed * HEAP_HEADROOM) / MIB)
-    const machine = needed > totalmem() ? ` (more than this machine's ${gib(totalmem())} of memory)` : ''
     throw new ConfigError(
-      `--nodes ${nodes}: scenario ${scenario.name} needs about ${gib(needed)} of heap${machine} at ${Math.round(scenario.bytesPerNode / 1024)} KiB a node, ` +
-        `over this process's limit of ${gib(heapLimitBytes)}; give fewer nodes (at most ${maxNodes(scenario, heapLimitBytes)}), or raise the limit with NODE_OPTIONS=--max-old-space-size=${mib}`,
+      `--nodes ${nodes}: scenario ${scenario.name} needs about ${gib(needed)} of heap at ${kib(scenario)} a node, ` +
+        `over this process's limit of ${gib(heapLimitBytes)}; give fewer nodes (at most ${formatNumber(maxNodes(scenario, heapLimitBytes))}), or raise the limit with NODE_OPTIONS=--max-old-space-size=${mib}`,
     )
   }
   return nodes
@@ -44,6 +47,10 @@ const HEAP_HEADROOM = 1.25
 // The most nodes whose estimate fits under the limit.
 function maxNodes(scenario: Scenario, heapLimitBytes: number): number {
   return Math.max(0, Math.floor((heapLimitBytes - estimatedHeapBytes(scenario, 0)) / scenario.bytesPerNode))
+}
+
+function kib(scenario: Scenario): string {
+  return `${Math.round(scenario.bytesPerNode / 1024)} KiB`
 }
 
 function gib(bytes: number): string {

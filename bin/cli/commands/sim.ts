@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../../core/errors.ts'
-import { parseFaultSchedule, type FaultSchedule } from '../../../sim/faults.ts'
+import { parseFaultSchedule, type Fault, type FaultSchedule } from '../../../sim/faults.ts'
 import type { ScenarioOptions } from '../../../sim/scenario.ts'
+import { formatDuration } from '../../../sim/format.ts'
 import { parse, parseIsolation, parseSeed } from '../args.ts'
 import { printSummary } from '../output.ts'
 import { runSim, simExitStatus } from '../report.ts'
@@ -21,6 +22,7 @@ export function simCommand(argv: readonly string[], replay: boolean): number {
     ...(values.faults === undefined ? {} : { faults: parseFaults(values.faults) }),
     ...(values.isolation === undefined ? {} : { isolation: parseIsolation(values.isolation) }),
   }
+  refuseFaultsAfterUntil(options)
   const trace = replay ? (values as { trace?: string }).trace : undefined
   // Opened last: every argument has been checked, so bad usage leaves no empty trace file behind.
   const writer = replay ? new TraceWriter(trace) : undefined
@@ -33,14 +35,42 @@ export function simCommand(argv: readonly string[], replay: boolean): number {
   return simExitStatus(report)
 }
 
-/** `--faults` takes JSON inline or `@path` to a JSON file. */
+// Why a --faults @FILE could not be read, in words; another code is shown as it is.
+const READ_PROBLEMS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory, not a file',
+  ENOTDIR: 'a part of its path is not a directory',
+  EACCES: 'permission denied',
+}
+
+/** `--faults` takes JSON inline or `@path` to a JSON file; every problem is one line naming the flag. */
 function parseFaults(text: string): FaultSchedule {
-  if (!text.startsWith('@')) return parseFaultSchedule(text)
+  if (!text.startsWith('@')) return withFlag('--faults', () => parseFaultSchedule(text))
+  const path = text.slice(1)
+  if (path === '') throw new ConfigError('--faults @ needs a file name after the @ (--faults @faults.json)')
   let json: string
   try {
-    json = readFileSync(text.slice(1), 'utf8')
+    json = readFileSync(path, 'utf8')
   } catch (error) {
-    throw new ConfigError(`cannot read fault schedule ${text.slice(1)}: ${(error as Error).message}`)
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
+    throw new ConfigError(`--faults @${path}: cannot read it: ${READ_PROBLEMS[code] ?? `read failed (${code})`}`)
   }
-  return parseFaultSchedule(json)
+  return withFlag(`--faults @${path}`, () => parseFaultSchedule(json))
+}
+
+// A fault after --until would never be injected, and pending, it keeps the run from ever going quiet.
+function refuseFaultsAfterUntil({ faults = [], untilMs }: ScenarioOptions): void {
+  const late = faults.findIndex((f) => f.at > untilMs)
+  if (late < 0) return
+  const fault = faults[late] as Fault
+  throw new ConfigError(`--faults: fault ${late + 1} of ${faults.length} is at ${formatDuration(fault.at)}, after --until ${formatDuration(untilMs)}: it would never be injected`)
+}
+
+function withFlag<T>(flag: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${flag}: ${error.message}`)
+    throw error
+  }
 }
