@@ -18,6 +18,7 @@ import { WsTransport } from '../../transports/ws/ws-transport.ts'
 import { nodeConfig, repairRequest, type NodeConfig } from './node-config.ts'
 import { NODE_EXIT, startupFailure } from './node-failure.ts'
 import { logWriter, withPeerIdentities } from './node-log.ts'
+import { counted } from '../../sim/format.ts'
 
 /**
  * `vain node`: one real node. The data dir is locked first (DIR/vain.lock, so no second process runs
@@ -201,10 +202,10 @@ function missingStore(dir: string): string | undefined {
 }
 
 function describeRepair(file: FileRepair): string {
-  if (!file.damaged) return `${file.path}: verifies (${file.keptRecords} records, ${file.keys} keys); left as it is`
+  if (!file.damaged) return `${file.path}: verifies (${counted(file.keptRecords, 'records')}, ${counted(file.keys, 'keys')}); left as it is`
   return (
-    `${file.path}: kept ${file.keptRecords} records (${file.keys} keys), skipped ${file.skippedBytes} bytes ` +
-    `in ${file.damagedRegions} damaged region(s); the original is at ${file.movedTo}`
+    `${file.path}: kept ${counted(file.keptRecords, 'records')} (${counted(file.keys, 'keys')}), skipped ${counted(file.skippedBytes, 'bytes')} ` +
+    `in ${counted(file.damagedRegions, 'damaged regions')}; the original is at ${file.movedTo}`
   )
 }
 
