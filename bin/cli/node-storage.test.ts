@@ -62,8 +62,8 @@ describe('vain node and its data dir', () => {
     expect(await nodeCommand(['--data-dir', dir, '--repair'])).toBe(0)
     const log = join(dir, 'store', 'store.log')
     expect(lines).toEqual([
-      `${log}: kept 0 records (0 keys), skipped 512 bytes in 1 damaged region(s); the original is at ${log}.damaged`,
-      `${join(dir, 'store', 'atomic.state')}: verifies (1 records, 1 keys); left as it is`,
+      `${log}: kept 0 records (0 keys), skipped 512 bytes in 1 damaged region; the original is at ${log}.damaged`,
+      `${join(dir, 'store', 'atomic.state')}: verifies (1 record, 1 key); left as it is`,
     ])
     expect(FileStorage.open(join(dir, 'store')).keys()).toEqual(['identity/own'])
     expect(existsSync(join(dir, 'vain.lock'))).toBe(false)
