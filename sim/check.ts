@@ -12,7 +12,8 @@ export interface FaultScheduleShape {
 }
 
 /**
- * Arbitrary fault schedules: crashes (some torn), restarts, partitions isolating a random subset,
+ * Arbitrary fault schedules: crashes (some torn), restarts, partitions isolating a random subset (both
+ * ways, or one way: it hears the others, they do not hear it),
  * heals, clogs and clock skews, sorted by time. fast-check shrinks them by dropping faults, moving them
  * earlier and shrinking the sets they name.
  */
@@ -25,6 +26,8 @@ export function faultScheduleArbitrary(shape: FaultScheduleShape): fc.Arbitrary<
     fc.record({ at, kind: fc.constant('crash' as const), node, torn: fc.constant(true) }),
     fc.record({ at, kind: fc.constant('restart' as const), node }),
     fc.record({ at, kind: fc.constant('partition' as const), groups: fc.subarray([...nodes], { minLength: 1 }).map((g) => [g]) }),
+    // Asymmetric: the subset hears the others, the others do not hear it.
+    fc.record({ at, kind: fc.constant('partition' as const), groups: fc.subarray([...nodes], { minLength: 1 }).map((g) => [g]), oneWay: fc.constant(true) }),
     fc.record({ at, kind: fc.constant('heal' as const) }),
     fc.record({ at, kind: fc.constant('clog' as const), node, durationMs: fc.integer({ min: 1, max: horizonMs }) }),
     fc.record({ at, kind: fc.constant('skew' as const), node, offsetMs: fc.integer({ min: -60_000, max: 60_000 }) }),

@@ -13,12 +13,17 @@ const Name = Schema.String.check(Schema.isMaxLength(MAX_NAME_LENGTH))
 const Crash = Schema.Struct({ at: At, kind: Schema.Literal('crash'), node: Name, torn: Schema.optionalKey(Schema.Boolean) })
 /** A crashed node boots again from what its storage kept. */
 const Restart = Schema.Struct({ at: At, kind: Schema.Literal('restart'), node: Name })
-/** Messages cannot cross between the groups (nodes in no group form one more group) until healed. */
+/**
+ * Messages cannot cross between the groups (nodes in no group form one more group, the last) until
+ * healed. With `oneWay`, only messages from a group to a later one are cut: `groups: [["a"]]` makes `a`
+ * mute to everyone while it still hears them (an asymmetric partition: b hears nothing of a, a hears b).
+ */
 const Partition = Schema.Struct({
   at: At,
   kind: Schema.Literal('partition'),
   id: Schema.optionalKey(Name),
   groups: Schema.Array(Schema.Array(Name)),
+  oneWay: Schema.optionalKey(Schema.Boolean),
 })
 /** Ends the partition named `id`, or every partition. */
 const Heal = Schema.Struct({ at: At, kind: Schema.Literal('heal'), id: Schema.optionalKey(Name) })

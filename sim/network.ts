@@ -42,7 +42,8 @@ export const RELIABLE_NETWORK: NetworkConfig = {
 export class NetworkState {
   private readonly regionIds = new Map<string, number>()
   private regionMatrix: Float64Array = new Float64Array(0)
-  private readonly partitions = new Map<string, Int32Array>()
+  /** Each active partition: the group of every slot, and whether it cuts only from earlier groups to later ones. */
+  private readonly partitions = new Map<string, { readonly membership: Int32Array; readonly oneWay: boolean; readonly rest: number }>()
   private readonly nodeClogs = new Map<number, number>()
   private readonly linkClogs = new Map<string, number>()
 
@@ -78,13 +79,16 @@ export class NetworkState {
     return this.partitions.size > 0
   }
 
-  /** Cuts the network into `groups` (slot lists); slots in no group form one more group together. */
-  partition(id: string, groups: readonly (readonly number[])[], slotCount: number): void {
-    const membership = new Int32Array(slotCount)
+  /**
+   * Cuts the network into `groups` (slot lists); slots in no group form one more group together, the
+   * last. With `oneWay`, only messages from a group to a later group are cut.
+   */
+  partition(id: string, groups: readonly (readonly number[])[], slotCount: number, oneWay = false): void {
+    const membership = new Int32Array(slotCount).fill(groups.length)
     groups.forEach((group, g) => {
-      for (const slot of group) membership[slot] = g + 1
+      for (const slot of group) membership[slot] = g
     })
-    this.partitions.set(id, membership)
+    this.partitions.set(id, { membership, oneWay, rest: groups.length })
   }
 
   /** Heals one partition, or all of them when `id` is undefined. */
@@ -93,12 +97,13 @@ export class NetworkState {
     else this.partitions.delete(id)
   }
 
-  /** Whether some active partition separates a from b. */
-  separated(a: number, b: number): boolean {
-    for (const membership of this.partitions.values()) {
-      const ga = a < membership.length ? membership[a] : 0
-      const gb = b < membership.length ? membership[b] : 0
-      if (ga !== gb) return true
+  /** Whether some active partition cuts what `from` sends to `to`. */
+  separated(from: number, to: number): boolean {
+    for (const { membership, oneWay, rest } of this.partitions.values()) {
+      // A slot added after the partition began is in no group: with the rest.
+      const gFrom = from < membership.length ? membership[from]! : rest
+      const gTo = to < membership.length ? membership[to]! : rest
+      if (oneWay ? gFrom < gTo : gFrom !== gTo) return true
     }
     return false
   }

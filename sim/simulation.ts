@@ -653,7 +653,7 @@ export class Simulation implements SimulationView {
       }
       case 'partition': {
         const groups = fault.groups.map((group) => group.map((address) => this.nodeAt(address).index))
-        return this.network.partition(fault.id ?? 'default', groups, this.nodes.length)
+        return this.network.partition(fault.id ?? 'default', groups, this.nodes.length, fault.oneWay === true)
       }
       case 'heal':
         return this.network.heal(fault.id)

@@ -6,7 +6,7 @@ export const DEFAULT_FAULTS_SHOWN = 10
 /** Node names shown per partition group: a group can name thousands of nodes. */
 const NAMES_SHOWN = 5
 
-/** One fault in words: `crash n3 (torn writes)`, `partition: n0 | the rest`. */
+/** One fault in words: `crash n3 (torn writes)`, `partition: n0 | the rest` (`n0 → the rest` one way). */
 export function describeFault(fault: Fault): string {
   switch (fault.kind) {
     case 'crash':
@@ -15,7 +15,7 @@ export function describeFault(fault: Fault): string {
       return `restart ${fault.node}`
     case 'partition':
       // Nodes in no group form one more group (sim/faults.ts).
-      return `partition${fault.id === undefined ? '' : ` '${fault.id}'`}: ${[...fault.groups.map(names), 'the rest'].join(' | ')}`
+      return `partition${fault.id === undefined ? '' : ` '${fault.id}'`}: ${[...fault.groups.map(names), 'the rest'].join(fault.oneWay === true ? ' → ' : ' | ')}${fault.oneWay === true ? ' (one way: each hears the later groups, they do not hear it)' : ''}`
     case 'heal':
       return fault.id === undefined ? 'heal every partition' : `heal partition '${fault.id}'`
     case 'skew':
