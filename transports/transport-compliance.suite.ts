@@ -13,12 +13,12 @@ export interface ComplianceFixture {
 }
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
-const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms))
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms)) // real-runtime: the suite waits on real links
 
 async function eventually(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
+  const deadline = Date.now() + timeoutMs // real-runtime: a wall-clock deadline for real links
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`) // real-runtime
     await tick(5)
   }
 }
