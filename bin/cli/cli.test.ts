@@ -1,23 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { pathToFileURL } from 'node:url'
 import { searchSeed } from './commands/check.ts'
 import { packageVersion } from './main.ts'
 import { vain, vainWith } from './vain.fixtures.ts'
-
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-/** A temporary directory, removed after the test. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  dirs.push(dir)
-  return dir
-}
+import { tempDir } from '../../core/temp-dir.fixtures.ts'
 
 /** A usage error: exit status 2, and stderr is exactly `vain: <what>` and the hint naming the command's help. */
 function expectUsageError(result: { code: number; stderr: string }, command: string, what: RegExp, label = ''): void {
@@ -47,7 +35,7 @@ describe('vain CLI', () => {
   })
 
   it('replays a run with its trace written to a file, ending on the same hash as sim', async () => {
-    const dir = tempDir('vain-')
+    const dir = tempDir('cli')
     const faults = join(dir, 'faults.json')
     writeFileSync(faults, JSON.stringify([{ at: 100, kind: 'crash', node: 'n3' }]))
     const trace = join(dir, 'trace.jsonl')
@@ -89,7 +77,7 @@ describe('vain CLI', () => {
   })
 
   it('vain node refuses bad usage before it listens: missing passphrase, bad address, wrong passphrase', async () => {
-    const dir = tempDir('vain-node-cli-')
+    const dir = tempDir('node-cli')
     const noPassphrase = await vain('node', '--listen', '127.0.0.1:0', '--data-dir', dir)
     expect(noPassphrase.code).toBe(2)
     expect(noPassphrase.stderr).toMatch(/^vain: set VAIN_PASSPHRASE/)
@@ -132,7 +120,7 @@ describe('vain CLI: help, version and usage errors', () => {
   })
 
   it('finds the version from the installed layout too (dist/bin/cli/ is a level deeper), skipping other packages', () => {
-    const root = tempDir('vain-version-')
+    const root = tempDir('version')
     writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'vain', version: '9.8.7' }))
     mkdirSync(join(root, 'dist', 'bin', 'cli'), { recursive: true })
     writeFileSync(join(root, 'dist', 'package.json'), JSON.stringify({ type: 'module' })) // not vain's manifest
@@ -154,7 +142,7 @@ describe('vain CLI: help, version and usage errors', () => {
   })
 
   it('a usage error is one line and a hint to the command help, exit status 2', async () => {
-    const dataDir = tempDir('vain-node-usage-')
+    const dataDir = tempDir('node-usage')
     const cases: [readonly string[], string, RegExp][] = [
       [['frobnicate'], '', /'frobnicate' is not a vain command/],
       [['--bogus'], '', /^vain: unknown flag '--bogus': vain takes --help, --version or a command/],
@@ -218,7 +206,7 @@ describe('vain CLI: help, version and usage errors', () => {
   })
 
   it('a bad --faults is one line naming the flag, the fault, the field and what it takes', async () => {
-    const dir = tempDir('vain-faults-')
+    const dir = tempDir('faults')
     const notJson = join(dir, 'not.json')
     writeFileSync(notJson, 'not json\n')
     const cases: [string, RegExp][] = [
@@ -238,7 +226,7 @@ describe('vain CLI: help, version and usage errors', () => {
   })
 
   it('--trace into a missing directory or onto a directory is one vain: line, exit status 2', async () => {
-    const dir = tempDir('vain-trace-')
+    const dir = tempDir('trace')
     const missing = join(dir, 'no-such-dir', 'trace.jsonl')
     expectUsageError(await vain('replay', 'replication', '--seed', '1', '--trace', missing), 'replay', /--trace .*: its directory does not exist$/)
     expect(existsSync(join(dir, 'no-such-dir'))).toBe(false)

@@ -1,13 +1,13 @@
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { NodeProcess, TempDirs, trace } from './node-process.fixtures.ts'
+import { NodeProcess, trace } from './node-process.fixtures.ts'
+import { tempDir } from '../../core/temp-dir.fixtures.ts'
 
 describe('vain node under kill -9', () => {
   const started: NodeProcess[] = []
-  const temp = new TempDirs()
   let dir: string
   beforeEach(() => {
-    dir = temp.make('vain-kill-')
+    dir = tempDir('kill')
   })
   const start = (name: string, extra: readonly string[] = []) => {
     const node = new NodeProcess(join(dir, name), ['--status-every', '200ms', ...extra], `passphrase of ${name}`)
@@ -16,7 +16,6 @@ describe('vain node under kill -9', () => {
   }
   afterEach(async () => {
     for (const node of started.splice(0)) await node.kill('SIGKILL')
-    temp.removeAll()
   })
 
   it('serves a record it confirmed after a kill -9 right after the confirmation, and redials its peers at restart', async () => {

@@ -6,10 +6,7 @@ import { ConfigError } from '../../core/errors.ts'
 import { KeyFileError } from '../../runtime/sealed-seed-file.ts'
 import { StorageError } from '../../runtime/storage-error.ts'
 import { NODE_EXIT, startupFailure } from './node-failure.ts'
-import { TempDirs } from './node-process.fixtures.ts'
-
-const temp = new TempDirs()
-afterEach(() => temp.removeAll())
+import { tempDir } from '../../core/temp-dir.fixtures.ts'
 
 // The error a real call throws.
 function thrownBy(call: () => unknown): unknown {
@@ -28,7 +25,7 @@ function systemError(fields: { code: string; syscall: string; path?: string; add
 
 describe('startupFailure', () => {
   it('names the data dir by its flag, and any other path by the path, from real fs errors', () => {
-    const dir = temp.make('vain-failure-')
+    const dir = tempDir('failure')
     const file = join(dir, 'file')
     writeFileSync(file, '')
     expect(startupFailure(thrownBy(() => mkdirSync(file, { recursive: true })), file)).toEqual({

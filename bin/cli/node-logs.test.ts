@@ -1,13 +1,12 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { NodeProcess, TempDirs, trace } from './node-process.fixtures.ts'
+import { NodeProcess, trace } from './node-process.fixtures.ts'
+import { tempDir } from '../../core/temp-dir.fixtures.ts'
 
 describe('vain node logs', () => {
-  const temp = new TempDirs()
   const started: NodeProcess[] = []
   afterEach(async () => {
     for (const node of started.splice(0)) await node.kill('SIGKILL')
-    temp.removeAll()
   })
   const start = (dir: string, name: string, extra: readonly string[] = []) => {
     const node = new NodeProcess(join(dir, name), ['--status-every', '200ms', ...extra], `passphrase of ${name}`)
@@ -16,7 +15,7 @@ describe('vain node logs', () => {
   }
 
   it('LAN discovery off is said once at start, not per broadcast; peers are named as --find takes them; a pending --find says it is searching', async () => {
-    const dir = temp.make('vain-node-logs-')
+    const dir = tempDir('node-logs')
     // A and B, without --lan-port: B joins through A and publishes a record.
     const a = start(dir, 'a')
     const aUp = await a.waitFor((r) => r.event === 'listening', 'a to listen')

@@ -1,6 +1,4 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -15,21 +13,6 @@ export type LogRecord = Record<string, unknown>
 
 /** A matcher for the `trace` log records of one type. */
 export const trace = (type: string) => (r: LogRecord) => r.event === 'trace' && r.type === type
-
-/** Temporary directories for a test file, each removed by `removeAll` (call it in afterEach). */
-export class TempDirs {
-  private readonly made: string[] = []
-
-  make(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix))
-    this.made.push(dir)
-    return dir
-  }
-
-  removeAll(): void {
-    for (const dir of this.made.splice(0)) rmSync(dir, { recursive: true, force: true })
-  }
-}
 
 /** One `vain node` process, and the JSON log records and stdout lines it has written so far. */
 export class NodeProcess {

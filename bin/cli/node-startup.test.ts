@@ -5,17 +5,15 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sealSeedFile, TEST_COST } from '../../runtime/sealed-seed-file.ts'
 import { NODE_EXIT } from './node-failure.ts'
-import { runVain, TempDirs, type VainRun } from './node-process.fixtures.ts'
+import { runVain, type VainRun } from './node-process.fixtures.ts'
+import { tempDir } from '../../core/temp-dir.fixtures.ts'
 
 // Each case starts a real `vain node` process (about a second of start-up under tsx, more under load).
 const TIMEOUT_MS = 60_000
 const PASSPHRASE = 'p'
-
-const temp = new TempDirs()
 const holders: { close(): void }[] = []
 afterEach(() => {
   for (const holder of holders.splice(0)) holder.close()
-  temp.removeAll()
 })
 
 const vainNode = (dataDir: string, ...flags: string[]) => runVain(['node', '--data-dir', dataDir, '--kdf', 'interactive', ...flags], PASSPHRASE)
@@ -46,7 +44,7 @@ async function udpPortHeld(): Promise<number> {
 describe('vain node start-up failures: one `vain: ` line and a documented exit status', () => {
   it('a TCP port in use (EADDRINUSE) exits NODE_EXIT.inUse, naming --listen, and releases the data dir', async () => {
     const port = await tcpPortHeld()
-    const dir = temp.make('vain-node-port-')
+    const dir = tempDir('node-port')
     const run = await vainNode(dir, '--listen', `127.0.0.1:${port}`)
     expect(run.code).toBe(NODE_EXIT.inUse)
     expect(oneLine(run)).toBe(`vain: cannot listen on 127.0.0.1:${port} (--listen): the port is in use by another program (give another port, or 0 for any free one)`)
@@ -54,13 +52,13 @@ describe('vain node start-up failures: one `vain: ` line and a documented exit s
   }, TIMEOUT_MS)
 
   it('an address this machine lacks (192.0.2.1, TEST-NET-1) exits NODE_EXIT.usage', async () => {
-    const run = await vainNode(temp.make('vain-node-addr-'), '--listen', '192.0.2.1:0')
+    const run = await vainNode(tempDir('node-addr'), '--listen', '192.0.2.1:0')
     expect(run.code).toBe(NODE_EXIT.usage)
     expect(oneLine(run)).toBe('vain: cannot listen on 192.0.2.1 (--listen): no network interface of this machine has the address 192.0.2.1')
   }, TIMEOUT_MS)
 
   it('a data dir that is a regular file exits NODE_EXIT.usage, and leaves the file as it was', async () => {
-    const file = join(temp.make('vain-node-file-'), 'not-a-dir')
+    const file = join(tempDir('node-file'), 'not-a-dir')
     writeFileSync(file, 'mine')
     const run = await vainNode(file, '--listen', '127.0.0.1:0')
     expect(run.code).toBe(NODE_EXIT.usage)
@@ -78,7 +76,7 @@ describe('vain node start-up failures: one `vain: ` line and a documented exit s
   }, TIMEOUT_MS)
 
   it('--repair of a data dir that does not exist, or holds no store, exits NODE_EXIT.dataDir and creates nothing', async () => {
-    const parent = temp.make('vain-node-norepair-')
+    const parent = tempDir('node-norepair')
     const missing = join(parent, 'mistyped')
     const run = await runVain(['node', '--data-dir', missing, '--repair'], PASSPHRASE)
     expect(run.code).toBe(NODE_EXIT.dataDir)
@@ -93,19 +91,19 @@ describe('vain node start-up failures: one `vain: ` line and a documented exit s
 
   it('a UDP port in use for --lan-port exits NODE_EXIT.inUse, naming LAN discovery', async () => {
     const port = await udpPortHeld()
-    const run = await vainNode(temp.make('vain-node-udp-'), '--listen', '127.0.0.1:0', '--lan-port', String(port))
+    const run = await vainNode(tempDir('node-udp'), '--listen', '127.0.0.1:0', '--lan-port', String(port))
     expect(run.code).toBe(NODE_EXIT.inUse)
     expect(oneLine(run)).toContain(`cannot open UDP 255.255.255.255:${port} for LAN discovery (--lan-port, --lan-address): the port is in use`)
   }, TIMEOUT_MS)
 
   it('an identity key file that is not one exits NODE_EXIT.dataDir; one that cannot be read, NODE_EXIT.usage', async () => {
-    const garbled = temp.make('vain-node-key-')
+    const garbled = tempDir('node-key')
     writeFileSync(join(garbled, 'identity.key'), 'not a key')
     const corrupt = await vainNode(garbled, '--listen', '127.0.0.1:0')
     expect(corrupt.code).toBe(NODE_EXIT.dataDir)
     expect(oneLine(corrupt)).toContain(`${join(garbled, 'identity.key')} is not a vAIn key file`)
 
-    const directory = temp.make('vain-node-key-')
+    const directory = tempDir('node-key')
     mkdirSync(join(directory, 'identity.key'))
     const unreadable = await vainNode(directory, '--listen', '127.0.0.1:0')
     expect(unreadable.code).toBe(NODE_EXIT.usage)
@@ -113,7 +111,7 @@ describe('vain node start-up failures: one `vain: ` line and a documented exit s
   }, TIMEOUT_MS)
 
   it('a wrong passphrase exits NODE_EXIT.usage, naming VAIN_PASSPHRASE', async () => {
-    const dir = temp.make('vain-node-pass-')
+    const dir = tempDir('node-pass')
     sealSeedFile(join(dir, 'identity.key'), 'another passphrase', new Uint8Array(32), TEST_COST)
     const run = await vainNode(dir, '--listen', '127.0.0.1:0')
     expect(run.code).toBe(NODE_EXIT.usage)

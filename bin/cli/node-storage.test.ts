@@ -5,12 +5,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { DataDirLock } from '../../runtime/data-dir-lock.ts'
 import { FileStorage } from '../../runtime/file-storage.ts'
 import { NODE_EXIT } from './node-failure.ts'
-import { TempDirs, VAIN } from './node-process.fixtures.ts'
+import { VAIN } from './node-process.fixtures.ts'
 import { nodeCommand } from './node.ts'
-
-const temp = new TempDirs()
-afterEach(() => temp.removeAll())
-const fresh = () => temp.make('vain-node-store-')
+import { tempDir } from '../../core/temp-dir.fixtures.ts'
+const fresh = () => tempDir('node-store')
 const nodeArgs = (dir: string) => ['--listen', '127.0.0.1:0', '--data-dir', dir, '--kdf', 'interactive']
 
 /** A data dir whose store log was zeroed after `keys` keys (and the identity state) were synced. */
