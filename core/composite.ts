@@ -1,5 +1,6 @@
 import { Schema } from 'effect'
 import type { Actor, Address, Context, PeerSignal, TimerTag } from './actor.ts'
+import { liarOf, type LieContext, type Liar } from './byzantine.ts'
 import { COMPONENT_NAME, PROTOCOL_ID, type Component } from './component.ts'
 import type { ComputeOutcome, ComputeTag } from './compute.ts'
 import { ScopedContext, unscopeTag, type Routed } from './scoped-context.ts'
@@ -16,7 +17,7 @@ export class CompositionError extends Error {
  * runtime signal to every component that takes signals. Each component sees its own ScopedContext
  * (core/scoped-context.ts), made once per incarnation at `start`.
  */
-export class Composite implements Actor<Routed> {
+export class Composite implements Actor<Routed>, Liar {
   readonly inbox: Schema.Decoder<Routed>
   private readonly byProtocol = new Map<string, Component>()
   private readonly byName = new Map<string, Component>()
@@ -59,6 +60,14 @@ export class Composite implements Actor<Routed> {
   computed(tag: ComputeTag, outcome: ComputeOutcome, ctx: Context): void {
     const [component, scoped, own] = this.ownerOf(tag, ctx, 'computation')
     component.computed?.(own, outcome, scoped)
+  }
+
+  /** A component's lie (core/byzantine.ts) about what it sends, under its protocol as on the wire. */
+  lie(message: unknown, to: Address, lies: LieContext): unknown {
+    const routed = message as Partial<Routed>
+    const liar = typeof routed.p === 'string' ? liarOf(this.byProtocol.get(routed.p)) : undefined
+    const lied = liar?.lie(routed.m, to, lies)
+    return lied === undefined ? undefined : { p: routed.p, m: lied }
   }
 
   signal(signal: PeerSignal, ctx: Context): void {

@@ -2,6 +2,7 @@ import { Result, Schema } from 'effect'
 import { validate } from '../core/codec.ts'
 import { ConfigError } from '../core/errors.ts'
 import { MAX_VIRTUAL_TIME_MS } from './format.ts'
+import { BehaviourSchema } from './adversaries/behaviours.ts'
 
 /** The longest node or partition name in a schedule (a name is data, not a story). */
 const MAX_NAME_LENGTH = 256
@@ -44,7 +45,45 @@ const Clog = Schema.Struct({
   durationMs: At,
 })
 
-const KINDS = { crash: Crash, restart: Restart, partition: Partition, heal: Heal, skew: Skew, clog: Clog } as const
+/**
+ * From `at` (for `durationMs`, or to the end), the node behaves as `behaviour` says (sim/adversaries):
+ * its actor runs unchanged, and what it sends is silenced, delayed, dropped, duplicated, replayed,
+ * garbled, or replaced by its protocol's lies.
+ */
+const Byzantine = Schema.Struct({
+  at: At,
+  kind: Schema.Literal('byzantine'),
+  node: Name,
+  behaviour: BehaviourSchema,
+  durationMs: Schema.optionalKey(At),
+})
+/**
+ * Twins (Bano et al.): a second copy of the node's unmodified code boots under the same identity and
+ * address, with storage of its own, named `twin` (default: the node's name and a prime, `n3'`) in
+ * later faults. Messages to the address reach every copy the network lets through, so partitions
+ * that name the copies decide who hears which: equivocation, double votes and lost state, with no
+ * attack code.
+ */
+const Twin = Schema.Struct({ at: At, kind: Schema.Literal('twin'), node: Name, twin: Schema.optionalKey(Name) })
+
+/** The most Sybils one fault adds (each is a whole node in the run). */
+export const MAX_SYBILS_PER_FAULT = 10_000
+
+/**
+ * `count` identities controlled by the adversary join, named `prefix0`, `prefix1`, … (default
+ * `sybil`), booting `spacingMs` apart from `at`. Each runs the scenario's Sybil actor (SimulationOptions
+ * `sybil`, which may grind its keys) with `behaviour` (default `collude`: one controller for them all).
+ */
+const Sybil = Schema.Struct({
+  at: At,
+  kind: Schema.Literal('sybil'),
+  count: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MAX_SYBILS_PER_FAULT })),
+  prefix: Schema.optionalKey(Name),
+  spacingMs: Schema.optionalKey(At),
+  behaviour: Schema.optionalKey(BehaviourSchema),
+})
+
+const KINDS = { crash: Crash, restart: Restart, partition: Partition, heal: Heal, skew: Skew, clog: Clog, byzantine: Byzantine, twin: Twin, sybil: Sybil } as const
 
 export const FaultSchema = Schema.Union(Object.values(KINDS))
 export const FaultScheduleSchema = Schema.Array(FaultSchema)
@@ -60,12 +99,26 @@ export function faultNodes(fault: Fault): readonly string[] {
     case 'partition':
       return fault.groups.flat()
     case 'heal':
+    case 'sybil':
       return []
     case 'clog':
       return fault.peer === undefined ? [fault.node] : [fault.node, fault.peer]
     default:
       return [fault.node]
   }
+}
+
+/** The name a twin fault gives the copy. */
+export const twinName = (fault: { readonly node: string; readonly twin?: string }): string => fault.twin ?? `${fault.node}'`
+
+/** The name of the `i`-th Sybil a sybil fault adds. */
+export const sybilName = (fault: { readonly prefix?: string }, i: number): string => `${fault.prefix ?? 'sybil'}${i}`
+
+/** The nodes a fault adds to the run (twins and Sybils), which later faults may name. */
+export function faultAddedNodes(fault: Fault): readonly string[] {
+  if (fault.kind === 'twin') return [twinName(fault)]
+  if (fault.kind === 'sybil') return Array.from({ length: fault.count }, (_, i) => sybilName(fault, i))
+  return []
 }
 
 /** Parses a fault schedule from JSON text; a ConfigError says in one line what is wrong, and where. */
@@ -94,6 +147,11 @@ const FIELD_TAKES: Readonly<Record<string, string>> = {
   torn: 'true or false',
   offsetMs: `a number of ms from -${MAX_VIRTUAL_TIME_MS} to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
   driftPpm: 'parts per million from -100000 to 100000',
+  behaviour: 'a behaviour such as {"kind":"drop-some","rate":0.5}: silent, delay (ms), drop-some (rate), duplicate (copies), replay (rate), garbage (rate), equivocate, lie (rate) or collude',
+  twin: `the copy's name (text of at most ${MAX_NAME_LENGTH} characters)`,
+  count: `a whole number of Sybils from 1 to ${MAX_SYBILS_PER_FAULT}`,
+  prefix: `the Sybils' name prefix (text of at most ${MAX_NAME_LENGTH} characters)`,
+  spacingMs: `a duration in ms from 0 to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
 }
 
 function parseFault(raw: unknown, which: string): Fault {

@@ -7,8 +7,12 @@ import { ConfigError } from '../core/errors.ts'
 import { Random, type Seed } from '../core/random.ts'
 import { verify } from '../core/sign.ts'
 import { MemoryStorage } from '../core/storage.ts'
+import { liarOf } from '../core/byzantine.ts'
+import { NodeAdversary, emptyCounts, type AdversaryCounts, type AdversaryPort } from './adversaries/adversary.ts'
+import type { Behaviour } from './adversaries/behaviours.ts'
+import { Collusion } from './adversaries/collusion.ts'
 import { EventQueue } from './event-queue.ts'
-import { faultNodes, type Fault, type FaultSchedule } from './faults.ts'
+import { faultAddedNodes, faultNodes, sybilName, twinName, type Fault, type FaultSchedule } from './faults.ts'
 import type { Invariant, SimulationView, Violation } from './invariants.ts'
 import { freezeForSharing, type Isolation } from './isolation.ts'
 import { sampleLatency } from './latency.ts'
@@ -23,6 +27,11 @@ export interface SimulationOptions {
   readonly invariants?: readonly Invariant[]
   /** Receives every trace event as a structured object (slower; for replay and debugging). */
   readonly onTrace?: (event: TraceEvent) => void
+  /**
+   * The actor a `sybil` fault's identities run (sim/faults.ts): the attacker's program, which may grind
+   * its keys. Usually the honest code: the fault's behaviour (default `collude`) makes it lie.
+   */
+  readonly sybil?: (address: Address, index: number) => Actor<any>
 }
 
 /** What holds a node's identity key and can prove it (NodeIdentity and the identity stack are). */
@@ -98,6 +107,9 @@ const LOOPBACK = 4
 /** A computation's outcome, due when its virtual cost has passed. */
 const COMPUTED = 5
 
+/** An adversary's action, due after the delay it asked for (sim/adversaries). */
+const CALL = 6
+
 /** The body of a COMPUTED event. */
 interface Computed {
   readonly tag: ComputeTag
@@ -122,6 +134,12 @@ class SimEvent {
 
 class SimNode {
   actor: Actor<unknown> | undefined = undefined
+  /** Set while a Byzantine behaviour is active on the node (sim/adversaries). */
+  adversary: NodeAdversary | undefined = undefined
+  /** The node whose address this one answers to: itself, or the original of a twin. */
+  primary: SimNode = this
+  /** The twins of an original (faults `twin`), which get every message sent to its address. */
+  twins: SimNode[] | undefined = undefined
   up = false
   incarnation = 0
   clockOffset = 0
@@ -137,6 +155,8 @@ class SimNode {
   constructor(
     readonly index: number,
     readonly address: Address,
+    /** The name faults and the trace use: the address, or a twin's own name. */
+    readonly label: string,
     readonly factory: ActorFactory<unknown>,
     readonly random: Random,
     /** Draws of the network model for messages this node sends. */
@@ -171,13 +191,17 @@ class NodeContext implements Context {
   }
 
   send(to: Address, message: unknown): void {
-    this.node.sent = true
-    this.sim.sendFrom(this.node, to, message)
+    const node = this.node
+    node.sent = true
+    if (node.adversary !== undefined) node.adversary.send(to, message)
+    else this.sim.sendFrom(node, to, message)
   }
 
   broadcast(message: unknown): void {
-    this.node.sent = true
-    this.sim.broadcastFrom(this.node, message)
+    const node = this.node
+    node.sent = true
+    if (node.adversary !== undefined) node.adversary.broadcast(message)
+    else this.sim.broadcastFrom(node, message)
   }
 
   setTimer(delayMs: number, tag: TimerTag): TimerId {
@@ -231,8 +255,13 @@ export class Simulation implements SimulationView {
   /** Messages nodes sent themselves, delivered in order before the queue's next event (see loopback). */
   private readonly loopbacks: SimEvent[] = []
   private readonly nodes: SimNode[] = []
-  private readonly names: Address[] = []
+  /** Every node's label by index (twins' included), for the trace. */
+  private readonly labels: string[] = []
+  /** The addresses of the nodes added (a twin shares its original's). */
+  private readonly originals: Address[] = []
   private readonly byAddress = new Map<Address, SimNode>()
+  private readonly byLabel = new Map<string, SimNode>()
+  private readonly collusion: Collusion
   private readonly lans = new Map<string, number[]>()
   private readonly trace: Trace
   private readonly liveTimers = new Set<TimerId>()
@@ -242,6 +271,10 @@ export class Simulation implements SimulationView {
   private wireBytes = 0
   private wireEncoded = false
   private faultsChecked = false
+  private readonly byzantine = new Set<Address>()
+  // A node's adversary outlives its behaviours' windows and its crashes: replay memory and sides stay.
+  private readonly adversaries = new Map<SimNode, NodeAdversary>()
+  private readonly sybil: ((address: Address, index: number) => Actor<any>) | undefined
   private readonly violations: Violation[] = []
 
   constructor(options: SimulationOptions) {
@@ -253,34 +286,39 @@ export class Simulation implements SimulationView {
     this.faults = options.faults ?? []
     this.alwaysInvariants = (options.invariants ?? []).filter((i) => (i.when ?? 'always') === 'always')
     this.endInvariants = options.invariants ?? []
-    this.trace = new Trace(this.names, options.onTrace)
+    this.trace = new Trace(this.labels, options.onTrace)
+    this.collusion = new Collusion(this.root.split('adversary:collusion'))
+    this.sybil = options.sybil
     for (const fault of this.faults) this.queue.push(fault.at, new SimEvent(FAULT, 0, 0, fault, 0, false))
   }
 
   /** Adds a node whose actor `factory` builds (again after each crash). It boots at `bootAt` (default: now). */
   addNode<A extends Actor<any>>(address: Address, factory: (self: Address) => A, options: NodeOptions<A> = {}): void {
-    if (this.byAddress.has(address)) throw new ConfigError(`node ${address} already exists`)
-    const index = this.nodes.length
+    if (this.byAddress.has(address) || this.byLabel.has(address)) throw new ConfigError(`node ${address} already exists`)
     const lanName = options.lan ?? 'default'
     let lan = this.lans.get(lanName)
     if (lan === undefined) this.lans.set(lanName, (lan = []))
-    const node = new SimNode(
-      index,
-      address,
-      factory,
-      this.root.split(`actor:${address}`),
-      this.root.split(`net:${address}`),
-      this.network.region(options.region ?? 'default'),
-      lan,
-      options.identity as ((actor: Actor<unknown>) => KeyHolder) | undefined,
-      this,
-    )
+    const identity = options.identity as ((actor: Actor<unknown>) => KeyHolder) | undefined
+    const node = this.place(address, address, factory, this.network.region(options.region ?? 'default'), lan, identity)
+    this.originals.push(address)
+    this.byAddress.set(address, node)
+    this.queue.push(Math.max(this.now, options.bootAt ?? this.now), new SimEvent(BOOT, node.index, 0, undefined, 0, false))
+  }
+
+  /**
+   * A new node in the run under `label`. Its actor's stream is split from its address, not its label: a
+   * twin draws exactly what its original draws (the same keys from the same seed), as a copy of the
+   * same code must.
+   */
+  private place(address: Address, label: string, factory: ActorFactory<unknown>, region: number, lan: number[], identity: SimNode['identity']): SimNode {
+    const index = this.nodes.length
+    const node = new SimNode(index, address, label, factory, this.root.split(`actor:${address}`), this.root.split(`net:${label}`), region, lan, identity, this)
     lan.push(index)
     this.nodes.push(node)
-    this.names.push(address)
-    this.byAddress.set(address, node)
+    this.labels.push(label)
+    this.byLabel.set(label, node)
     this.trace.node(this.now, index)
-    this.queue.push(Math.max(this.now, options.bootAt ?? this.now), new SimEvent(BOOT, index, 0, undefined, 0, false))
+    return node
   }
 
   /** Runs until the queue is empty, a limit is reached or an invariant breaks. */
@@ -332,7 +370,21 @@ export class Simulation implements SimulationView {
   // ---- SimulationView
 
   addresses(): readonly Address[] {
-    return this.names
+    return this.originals
+  }
+
+  /** Whether the node at `address` is the adversary's: a Byzantine behaviour was set on it, it has a twin, or it is a Sybil. */
+  isByzantine(address: Address): boolean {
+    return this.byzantine.has(address)
+  }
+
+  /** What the Byzantine behaviours did, summed over the nodes (for tests and reports). */
+  adversaryCounts(): AdversaryCounts {
+    const total = emptyCounts()
+    for (const adversary of this.adversaries.values()) {
+      for (const kind of Object.keys(total) as (keyof AdversaryCounts)[]) total[kind] += adversary.counts[kind]
+    }
+    return total
   }
 
   isUp(address: Address): boolean {
@@ -357,13 +409,37 @@ export class Simulation implements SimulationView {
       this.trace.drop(this.now, node.index, node.index, this.wireBytes, 'unknown-address')
       return
     }
-    if (target === node) return this.loopback(node)
-    this.route(node, target.index)
+    if (target === node.primary) return this.loopback(node)
+    this.routeToAll(node, target)
+  }
+
+  /** Sends `frame` as it is, to be decoded by the receiver as any frame (an adversary's garbage). */
+  sendFrameFrom(node: SimNode, to: Address, frame: Uint8Array): void {
+    const target = this.byAddress.get(to)
+    this.travel(frame, frame.length, true)
+    if (target === undefined || target === node.primary) return
+    this.routeToAll(node, target)
   }
 
   broadcastFrom(node: SimNode, message: unknown): void {
     this.prepare(message)
-    for (const peer of node.lan) if (peer !== node.index) this.route(node, peer)
+    for (const peer of node.lan) if ((this.nodes[peer] as SimNode).primary !== node.primary) this.route(node, peer)
+  }
+
+  /** The nodes a broadcast from `node` reaches, by address (each once, twins or not). */
+  private broadcastTargets(node: SimNode): Address[] {
+    const targets = new Set<Address>()
+    for (const peer of node.lan) {
+      const other = this.nodes[peer] as SimNode
+      if (other.primary !== node.primary) targets.add(other.address)
+    }
+    return [...targets]
+  }
+
+  // To the node at an address and to each of its twins: the network decides which copies hear it.
+  private routeToAll(from: SimNode, target: SimNode): void {
+    this.route(from, target.index)
+    if (target.twins !== undefined) for (const twin of target.twins) if (twin !== from) this.route(from, twin.index)
   }
 
   setTimer(node: SimNode, delayMs: number, tag: TimerTag): TimerId {
@@ -406,9 +482,10 @@ export class Simulation implements SimulationView {
 
   // ---- internals
 
-  private nodeAt(address: Address): SimNode {
-    const node = this.byAddress.get(address)
-    if (node === undefined) throw new ConfigError(`no node ${address}`)
+  // By label: an original's address, or a twin's name.
+  private nodeAt(label: string): SimNode {
+    const node = this.byLabel.get(label)
+    if (node === undefined) throw new ConfigError(`no node ${label}`)
     return node
   }
 
@@ -497,6 +574,11 @@ export class Simulation implements SimulationView {
         return this.deliverToSelf(event)
       case COMPUTED:
         return this.completeComputation(event)
+      case CALL: {
+        const node = this.nodes[event.node] as SimNode
+        if (node.up && node.incarnation === event.source) (event.body as () => void)()
+        return
+      }
     }
   }
 
@@ -535,15 +617,16 @@ export class Simulation implements SimulationView {
       if (Result.isFailure(decoded)) {
         this.stats.rejected++
         this.trace.reject(this.now, from, node.index, decoded.failure.reason, decoded.failure.message)
-        return this.signal(node, { peer: this.names[from], reason: decoded.failure.reason, detail: decoded.failure.message })
+        return this.signal(node, { peer: (this.nodes[from] as SimNode).address, reason: decoded.failure.reason, detail: decoded.failure.message })
       }
       message = decoded.success
     }
     this.stats.delivered++
     this.stats.bytesDelivered += event.size
     this.trace.deliver(this.now, from, node.index, event.size)
+    node.adversary?.heard((this.nodes[from] as SimNode).address, message)
     try {
-      actor.receive(message, this.names[from] as Address, node.context)
+      actor.receive(message, (this.nodes[from] as SimNode).address, node.context)
     } catch (error) {
       this.actorFailed(node, error)
     }
@@ -669,6 +752,63 @@ export class Simulation implements SimulationView {
         const peer = fault.peer === undefined ? undefined : this.nodeAt(fault.peer).index
         return this.network.clog(this.nodeAt(fault.node).index, peer, this.now + fault.durationMs)
       }
+      case 'byzantine': {
+        const node = this.nodeAt(fault.node)
+        const remove = this.behave(node, fault.behaviour)
+        if (fault.durationMs !== undefined) this.queue.push(this.now + fault.durationMs, new SimEvent(CALL, node.index, -1, remove, 0, false))
+        return
+      }
+      case 'twin':
+        return this.addTwin(this.nodeAt(fault.node), twinName(fault))
+      case 'sybil':
+        return this.addSybils(fault)
+    }
+  }
+
+  /** Sets `behaviour` on the node (after any it has); returns what ends it. Its address is the adversary's from now on. */
+  private behave(node: SimNode, behaviour: Behaviour): () => void {
+    this.byzantine.add(node.address)
+    let adversary = this.adversaries.get(node)
+    if (adversary === undefined) {
+      adversary = new NodeAdversary(this.adversaryPort(node), this.root.split(`adversary:${node.label}`), this.collusion)
+      this.adversaries.set(node, adversary)
+    }
+    const remove = adversary.add(behaviour)
+    node.adversary = adversary
+    return () => {
+      remove()
+      if (adversary.idle) node.adversary = undefined
+    }
+  }
+
+  private adversaryPort(node: SimNode): AdversaryPort {
+    return {
+      address: node.address,
+      send: (to, message) => this.sendFrom(node, to, message),
+      sendFrame: (to, frame) => this.sendFrameFrom(node, to, frame),
+      later: (delayMs, action) => this.queue.push(this.now + delayMs, new SimEvent(CALL, node.index, node.incarnation, action, 0, false)),
+      broadcastTargets: () => this.broadcastTargets(node),
+      liar: () => liarOf(node.actor),
+    }
+  }
+
+  /** A copy of `original`'s code under its address and identity, with storage of its own, booting now. */
+  private addTwin(original: SimNode, label: string): void {
+    if (original.primary !== original) throw new ConfigError(`${original.label} is a twin: twin its original, ${original.primary.label}`)
+    const twin = this.place(original.address, label, original.factory, original.region, original.lan, original.identity)
+    twin.primary = original
+    ;(original.twins ??= []).push(twin)
+    this.byzantine.add(original.address)
+    this.boot(twin)
+  }
+
+  private addSybils(fault: Extract<Fault, { kind: 'sybil' }>): void {
+    const sybil = this.sybil
+    if (sybil === undefined) throw new ConfigError(`a sybil fault at ${fault.at} ms, but this run names no Sybil actor (SimulationOptions.sybil)`)
+    for (let i = 0; i < fault.count; i++) {
+      const address = sybilName(fault, i)
+      this.addNode(address, (self) => sybil(self, i), { bootAt: this.now + i * (fault.spacingMs ?? 0) })
+      this.behave(this.nodeAt(address), fault.behaviour ?? { kind: 'collude' })
     }
   }
 
@@ -695,9 +835,15 @@ export class Simulation implements SimulationView {
   private checkFaultTargets(): void {
     if (this.faultsChecked) return
     this.faultsChecked = true
-    for (const fault of this.faults) {
-      for (const address of faultNodes(fault)) {
-        if (!this.byAddress.has(address)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${address}`)
+    // Faults may name the twins and Sybils that earlier faults add (the schedule is sorted by time).
+    const known = new Set(this.byLabel.keys())
+    for (const fault of [...this.faults].sort((a, b) => a.at - b.at)) {
+      for (const label of faultNodes(fault)) {
+        if (!known.has(label)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${label}`)
+      }
+      for (const label of faultAddedNodes(fault)) {
+        if (known.has(label)) throw new ConfigError(`fault at ${fault.at} ms adds node ${label}, which already exists`)
+        known.add(label)
       }
     }
   }

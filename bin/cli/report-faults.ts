@@ -1,4 +1,5 @@
-import type { Fault, FaultSchedule } from '../../sim/faults.ts'
+import type { Behaviour } from '../../sim/adversaries/behaviours.ts'
+import { sybilName, twinName, type Fault, type FaultSchedule } from '../../sim/faults.ts'
 import { formatDuration, formatNumber } from '../../sim/format.ts'
 
 /** Faults listed one per line in a summary; the rest are counted (`--json` has them all). */
@@ -22,6 +23,40 @@ export function describeFault(fault: Fault): string {
       return `skew ${fault.node}'s clock by ${fault.offsetMs < 0 ? '' : '+'}${formatDuration(fault.offsetMs)}${fault.driftPpm === undefined ? '' : `, drifting ${formatNumber(fault.driftPpm)} ppm`}`
     case 'clog':
       return `clog ${fault.node}${fault.peer === undefined ? '' : ` ↔ ${fault.peer}`} for ${formatDuration(fault.durationMs)}`
+    case 'byzantine':
+      return `${fault.node} turns Byzantine: ${describeBehaviour(fault.behaviour)}${fault.durationMs === undefined ? '' : ` for ${formatDuration(fault.durationMs)}`}`
+    case 'twin':
+      return `twin ${fault.node}: ${twinName(fault)} boots with its identity and empty storage`
+    case 'sybil': {
+      const last = sybilName(fault, fault.count - 1)
+      return `${formatNumber(fault.count)} Sybil${fault.count === 1 ? '' : 's'} join (${fault.count === 1 ? last : `${sybilName(fault, 0)} … ${last}`}): ${describeBehaviour(fault.behaviour ?? { kind: 'collude' })}`
+    }
+  }
+}
+
+const percent = (rate: number | undefined) => `${formatNumber(Math.round((rate ?? 1) * 1000) / 10)}%`
+
+/** A behaviour in words: `drops 30% of what it sends`. */
+export function describeBehaviour(behaviour: Behaviour): string {
+  switch (behaviour.kind) {
+    case 'silent':
+      return 'sends nothing'
+    case 'delay':
+      return `sends everything ${formatDuration(behaviour.ms)} late`
+    case 'drop-some':
+      return `drops ${percent(behaviour.rate)} of what it sends`
+    case 'duplicate':
+      return `sends everything ${1 + (behaviour.copies ?? 1)} times`
+    case 'replay':
+      return `follows ${percent(behaviour.rate)} of its messages with an old one`
+    case 'garbage':
+      return `garbles ${percent(behaviour.rate)} of its frames`
+    case 'equivocate':
+      return "tells half of its peers its protocol's lie"
+    case 'lie':
+      return `tells its protocol's lie in ${percent(behaviour.rate)} of its messages`
+    case 'collude':
+      return 'colludes: one controller splits the honest nodes and every colluder lies alike'
   }
 }
 

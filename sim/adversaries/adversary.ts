@@ -1,0 +1,168 @@
+import type { Address } from '../../core/actor.ts'
+import type { LieContext, Liar } from '../../core/byzantine.ts'
+import { encode } from '../../core/codec.ts'
+import type { Random } from '../../core/random.ts'
+import type { Behaviour, BehaviourKind } from './behaviours.ts'
+import type { Collusion } from './collusion.ts'
+import { mutateFrame } from './garbage.ts'
+import { Ring } from './ring.ts'
+
+/** The messages `replay` picks from: the node's last ones (older ones are as good, and memory is bounded). */
+export const DEFAULT_REPLAY_MEMORY = 64
+
+/** What the simulator lends a Byzantine node's adversary: the node's honest sending and its surroundings. */
+export interface AdversaryPort {
+  readonly address: Address
+  /** Sends through the network as the honest node would. */
+  send(to: Address, message: unknown): void
+  /** Sends bytes as the frame, whatever they decode to. */
+  sendFrame(to: Address, frame: Uint8Array): void
+  /** Runs `action` after `delayMs` of virtual time, unless the node crashes first. */
+  later(delayMs: number, action: () => void): void
+  /** The peers a broadcast of this node reaches. */
+  broadcastTargets(): readonly Address[]
+  /** The lie hook of the node's running actor, if it has one. */
+  liar(): Liar | undefined
+}
+
+/** What each behaviour did to a message, counted per node (for tests and reports). */
+export type AdversaryCounts = Record<BehaviourKind, number>
+
+export const emptyCounts = (): AdversaryCounts => ({
+  silent: 0,
+  delay: 0,
+  'drop-some': 0,
+  duplicate: 0,
+  replay: 0,
+  garbage: 0,
+  equivocate: 0,
+  lie: 0,
+  collude: 0,
+})
+
+interface Outgoing {
+  readonly to: Address
+  readonly message: unknown
+  /** Set once `garbage` has turned the message into bytes of its own. */
+  readonly frame: Uint8Array | undefined
+  readonly delayMs: number
+}
+
+/**
+ * A node's Byzantine behaviours (sim/adversaries/behaviours.ts), applied in the order the faults added
+ * them to everything the node sends: each takes a message and passes on zero, one or several. The
+ * honest actor runs unchanged and does not know; its state, random stream and storage are its own.
+ */
+export class NodeAdversary {
+  readonly counts = emptyCounts()
+  private readonly active: Behaviour[] = []
+  private readonly history = new Ring<Outgoing>(DEFAULT_REPLAY_MEMORY)
+  // One entry per peer this node ever addressed: bounded by the run's nodes.
+  private readonly sides = new Map<Address, boolean>()
+  private readonly ownShared: number
+
+  constructor(
+    private readonly port: AdversaryPort,
+    private readonly random: Random,
+    private readonly collusion: Collusion,
+  ) {
+    this.ownShared = random.int(2 ** 31)
+  }
+
+  get idle(): boolean {
+    return this.active.length === 0
+  }
+
+  /** Adds a behaviour (after those already active); the returned handle removes it. */
+  add(behaviour: Behaviour): () => void {
+    this.active.push(behaviour)
+    if (behaviour.kind === 'collude') this.collusion.join(this.port.address)
+    return () => {
+      const at = this.active.indexOf(behaviour)
+      if (at >= 0) this.active.splice(at, 1)
+    }
+  }
+
+  send(to: Address, message: unknown): void {
+    this.overhear(this.port.address, to, message)
+    this.pass({ to, message, frame: undefined, delayMs: 0 }, 0)
+  }
+
+  broadcast(message: unknown): void {
+    for (const to of this.port.broadcastTargets()) this.send(to, message)
+  }
+
+  /** A message the node received: a colluder's controller sees it too. */
+  heard(from: Address, message: unknown): void {
+    this.overhear(from, this.port.address, message)
+  }
+
+  private overhear(from: Address, to: Address, message: unknown): void {
+    if (this.collusion.has(this.port.address)) this.collusion.overhear({ from, to, message })
+  }
+
+  // Hands `out` to the behaviour at `stage`, which passes what it makes of it to the next.
+  private pass(out: Outgoing, stage: number): void {
+    const behaviour = this.active[stage]
+    if (behaviour === undefined) return this.emit(out)
+    const next = (o: Outgoing) => this.pass(o, stage + 1)
+    const random = this.random
+    switch (behaviour.kind) {
+      case 'silent':
+        this.counts.silent++
+        return
+      case 'delay':
+        if (behaviour.ms > 0) this.counts.delay++
+        return next({ ...out, delayMs: out.delayMs + behaviour.ms })
+      case 'drop-some':
+        if (random.next() < behaviour.rate) return void this.counts['drop-some']++
+        return next(out)
+      case 'duplicate': {
+        const copies = behaviour.copies ?? 1
+        this.counts.duplicate += copies
+        for (let i = 0; i <= copies; i++) next(out)
+        return
+      }
+      case 'replay': {
+        next(out)
+        if (this.history.size === 0 || random.next() >= (behaviour.rate ?? 1)) return
+        const old = this.history.at(random.int(this.history.size)) as Outgoing
+        this.counts.replay++
+        return next({ ...old, to: out.to, delayMs: out.delayMs })
+      }
+      case 'garbage':
+        if (random.next() >= (behaviour.rate ?? 1)) return next(out)
+        this.counts.garbage++
+        return next({ ...out, frame: mutateFrame(out.frame ?? encode(out.message), random) })
+      case 'equivocate':
+        return next(this.lieTo(out, this.sideOf(out.to), 'equivocate', [], this.ownShared))
+      case 'lie':
+        return next(this.lieTo(out, random.next() < (behaviour.rate ?? 1), 'lie', [], this.ownShared))
+      case 'collude':
+        return next(this.lieTo(out, this.collusion.deceives(out.to), 'collude', this.collusion.accomplicesOf(this.port.address), this.collusion.shared))
+    }
+  }
+
+  private lieTo(out: Outgoing, deceive: boolean, kind: BehaviourKind, accomplices: readonly Address[], shared: number): Outgoing {
+    if (!deceive || out.frame !== undefined) return out
+    const lies: LieContext = { random: this.random, accomplices, shared }
+    const lied = this.port.liar()?.lie(out.message, out.to, lies)
+    if (lied === undefined) return out
+    this.counts[kind]++
+    return { ...out, message: lied }
+  }
+
+  private sideOf(peer: Address): boolean {
+    let side = this.sides.get(peer)
+    if (side === undefined) this.sides.set(peer, (side = this.random.next() < 0.5))
+    return side
+  }
+
+  private emit(out: Outgoing): void {
+    if (out.frame === undefined) this.history.push(out)
+    const port = this.port
+    const go = out.frame === undefined ? () => port.send(out.to, out.message) : () => port.sendFrame(out.to, out.frame as Uint8Array)
+    if (out.delayMs > 0) port.later(out.delayMs, go)
+    else go()
+  }
+}

@@ -1,0 +1,63 @@
+import type { Address } from '../../core/actor.ts'
+import type { Random } from '../../core/random.ts'
+import { Ring } from './ring.ts'
+
+/** What the controller remembers of its colluders' traffic: enough for a lie about the current round. */
+export const DEFAULT_COLLUSION_MEMORY = 256
+
+/** One message a colluder sent or heard, as the controller saw it. */
+export interface Overheard {
+  readonly from: Address
+  readonly to: Address
+  readonly message: unknown
+}
+
+/**
+ * The adversary's controller in one run: it sees every colluder's traffic, splits the honest nodes into
+ * two sides once for all colluders (so they all tell one side the same story), and gives them one
+ * shared number to agree on their lies without talking.
+ */
+export class Collusion {
+  private readonly members: Address[] = []
+  private readonly memberSet = new Set<Address>()
+  // One entry per honest node a colluder ever addressed: bounded by the run's nodes.
+  private readonly sides = new Map<Address, boolean>()
+  private readonly overheard = new Ring<Overheard>(DEFAULT_COLLUSION_MEMORY)
+  readonly shared: number
+
+  constructor(private readonly random: Random) {
+    this.shared = random.int(2 ** 31)
+  }
+
+  join(address: Address): void {
+    if (this.memberSet.has(address)) return
+    this.memberSet.add(address)
+    this.members.push(address)
+  }
+
+  has(address: Address): boolean {
+    return this.memberSet.has(address)
+  }
+
+  /** The colluders other than `self`, in the order they joined. */
+  accomplicesOf(self: Address): readonly Address[] {
+    return this.members.filter((m) => m !== self)
+  }
+
+  /** Whether `honest` is on the side that is lied to (colluders are never lied to). */
+  deceives(honest: Address): boolean {
+    if (this.memberSet.has(honest)) return false
+    let side = this.sides.get(honest)
+    if (side === undefined) this.sides.set(honest, (side = this.random.next() < 0.5))
+    return side
+  }
+
+  overhear(entry: Overheard): void {
+    this.overheard.push(entry)
+  }
+
+  /** The colluders' recent traffic, oldest first. */
+  recent(): readonly Overheard[] {
+    return this.overheard.items()
+  }
+}
