@@ -1,4 +1,5 @@
 import type { Seed } from '../core/random.ts'
+import type { AdversaryCounts } from './adversaries/adversary.ts'
 import type { FaultSchedule } from './faults.ts'
 import { exactDuration, type Unit } from './format.ts'
 import type { Violation } from './invariants.ts'
@@ -91,6 +92,8 @@ export interface RunSummary {
   readonly stoppedBy: StopReason
   readonly violations: readonly (Violation & { readonly replay: string })[]
   readonly network: NetworkStats
+  /** What the Byzantine behaviours of the fault schedule did, when it had any (sim/adversaries). */
+  readonly adversary?: AdversaryCounts
   readonly isolation: Isolation
   /** The fault schedule the run was given (a scenario's own workload, such as churn's departures, is not in it). */
   readonly faults: FaultSchedule
@@ -119,6 +122,7 @@ export function runScenario<S extends Figures>(
     stoppedBy: result.stoppedBy,
     violations: result.violations.map((v) => ({ ...v, replay: replayCommand(scenario.name, { ...options, faults: v.faults }) })),
     network: result.stats,
+    ...(result.adversary === undefined ? {} : { adversary: result.adversary }),
     isolation: options.isolation ?? 'bytes',
     faults: options.faults ?? [],
     ...run.summarize(result),

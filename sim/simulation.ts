@@ -93,6 +93,8 @@ export interface RunResult {
   readonly stoppedBy: StopReason
   readonly violations: readonly Violation[]
   readonly stats: NetworkStats
+  /** What the Byzantine behaviours did, when any node had one (sim/adversaries). */
+  readonly adversary?: AdversaryCounts
 }
 
 /** What a node signs to prove the key bound to its name (see Simulation.bindKey). */
@@ -107,7 +109,7 @@ const LOOPBACK = 4
 /** A computation's outcome, due when its virtual cost has passed. */
 const COMPUTED = 5
 
-/** An adversary's action, due after the delay it asked for (sim/adversaries). */
+/** An adversary's action, due after the delay it asked for (sim/adversaries), or a behaviour's window ending. */
 const CALL = 6
 
 /** The body of a COMPUTED event. */
@@ -193,7 +195,8 @@ class NodeContext implements Context {
   send(to: Address, message: unknown): void {
     const node = this.node
     node.sent = true
-    if (node.adversary !== undefined) node.adversary.send(to, message)
+    // What a node sends itself is its own business: behaviours act on what it tells others.
+    if (node.adversary !== undefined && to !== node.address) node.adversary.send(to, message)
     else this.sim.sendFrom(node, to, message)
   }
 
@@ -364,6 +367,7 @@ export class Simulation implements SimulationView {
       stoppedBy,
       violations: [...this.violations],
       stats: structuredClone(this.stats),
+      ...(this.adversaries.size === 0 ? {} : { adversary: this.adversaryCounts() }),
     }
   }
 
@@ -576,7 +580,8 @@ export class Simulation implements SimulationView {
         return this.completeComputation(event)
       case CALL: {
         const node = this.nodes[event.node] as SimNode
-        if (node.up && node.incarnation === event.source) (event.body as () => void)()
+        // An action bound to an incarnation (source ≥ 0) dies with it; an unbound one (-1) always runs.
+        if (event.source < 0 || (node.up && node.incarnation === event.source)) (event.body as () => void)()
         return
       }
     }

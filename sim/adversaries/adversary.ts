@@ -124,9 +124,10 @@ export class NodeAdversary {
         return
       }
       case 'replay': {
+        // Chosen before the message goes out, so that it is one sent before it.
+        const old = this.history.size > 0 && random.next() < (behaviour.rate ?? 1) ? this.history.at(random.int(this.history.size)) : undefined
         next(out)
-        if (this.history.size === 0 || random.next() >= (behaviour.rate ?? 1)) return
-        const old = this.history.at(random.int(this.history.size)) as Outgoing
+        if (old === undefined) return
         this.counts.replay++
         return next({ ...old, to: out.to, delayMs: out.delayMs })
       }

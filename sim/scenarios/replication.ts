@@ -114,6 +114,9 @@ class Replica implements Actor<Message> {
     ctx.storage.sync()
     let holders = this.holders.get(id)
     if (holders === undefined) this.holders.set(id, (holders = new Set([ctx.self])))
+    // A retried write whose majority is already in: the client lost the ack, so it is sent again (waiting
+    // for a new 'replicated' would wait forever when the missing replica never answers).
+    if (!this.unsafe && holders.size > this.replicas.length / 2) ctx.send(CLIENT, { type: 'ack', id })
     this.replicate(id, holders, ctx)
   }
 

@@ -1,0 +1,232 @@
+import { Schema } from 'effect'
+import { describe, expect, it } from 'vitest'
+import type { Actor, Address, Context, PeerSignal } from '../../core/actor.ts'
+import type { LieContext, Liar } from '../../core/byzantine.ts'
+import { ConfigError } from '../../core/errors.ts'
+import type { FaultSchedule } from '../faults.ts'
+import { RELIABLE_NETWORK, type NetworkConfig } from '../network.ts'
+import { Simulation } from '../simulation.ts'
+import type { Behaviour } from './behaviours.ts'
+
+const Msg = Schema.Struct({ n: Schema.Int })
+type Msg = typeof Msg.Type
+
+/**
+ * Sends `{ n: 0 }`, `{ n: 1 }`, … to each of `peers`, one every 10 ms, `count` times; records what it
+ * receives and the signals it gets. Its lie is the negated number.
+ */
+class Talker implements Actor<Msg>, Liar {
+  readonly inbox = Msg
+  readonly received: { from: Address; n: number; at: number }[] = []
+  readonly signals: PeerSignal[] = []
+  readonly lies: LieContext[] = []
+  private sent = 0
+  constructor(
+    private readonly peers: readonly Address[] = [],
+    private readonly count = 0,
+  ) {}
+  start(ctx: Context): void {
+    if (this.count > 0) ctx.setTimer(0, 'talk')
+  }
+  timer(_tag: string | number, ctx: Context): void {
+    for (const peer of this.peers) ctx.send(peer, { n: this.sent })
+    if (++this.sent < this.count) ctx.setTimer(10, 'talk')
+  }
+  receive(message: Msg, from: Address, ctx: Context): void {
+    this.received.push({ from, n: message.n, at: ctx.now() })
+  }
+  signal(signal: PeerSignal): void {
+    this.signals.push(signal)
+  }
+  lie(message: unknown, _to: Address, lies: LieContext): unknown {
+    this.lies.push(lies)
+    return { n: -(message as Msg).n - 1 }
+  }
+}
+
+const constant = (ms: number): NetworkConfig => ({ ...RELIABLE_NETWORK, latency: { kind: 'constant', ms } })
+const byzantine = (node: string, behaviour: Behaviour, extra: { at?: number; durationMs?: number } = {}) =>
+  ({ at: extra.at ?? 0, kind: 'byzantine', node, behaviour, ...(extra.durationMs === undefined ? {} : { durationMs: extra.durationMs }) }) as const
+
+/** `a` talks to the listed peers (default b), `count` messages each; every other node only listens. */
+function world(faults: FaultSchedule, options: { peers?: string[]; count?: number; seed?: number } = {}) {
+  const peers = options.peers ?? ['b']
+  const sim = new Simulation({ seed: options.seed ?? 1, network: constant(10), faults })
+  sim.addNode('a', () => new Talker(peers, options.count ?? 20))
+  for (const p of peers) sim.addNode(p, () => new Talker())
+  return sim
+}
+const heard = (sim: Simulation, node: Address) => sim.actor<Talker>(node)!.received
+
+describe('Byzantine behaviours (faults of kind byzantine)', () => {
+  it('silent: sends nothing, and still hears everything', () => {
+    const sim = new Simulation({ seed: 1, network: constant(10), faults: [byzantine('a', { kind: 'silent' })] })
+    sim.addNode('a', () => new Talker(['b'], 5))
+    sim.addNode('b', () => new Talker(['a'], 5))
+    sim.run()
+    expect(heard(sim, 'b')).toEqual([])
+    expect(heard(sim, 'a').map((r) => r.n)).toEqual([0, 1, 2, 3, 4])
+    expect(sim.adversaryCounts().silent).toBe(5)
+    expect(sim.isByzantine('a')).toBe(true)
+    expect(sim.isByzantine('b')).toBe(false)
+  })
+
+  it('delay: every message leaves the given time late', () => {
+    const sim = world([byzantine('a', { kind: 'delay', ms: 250 })], { count: 3 })
+    sim.run()
+    expect(heard(sim, 'b').map((r) => r.at)).toEqual([260, 270, 280])
+  })
+
+  it('drop-some: drops about the given share, and none or all at 0 and 1', () => {
+    const share = (rate: number) => {
+      const sim = world([byzantine('a', { kind: 'drop-some', rate })], { count: 400 })
+      sim.run()
+      return heard(sim, 'b').length / 400
+    }
+    expect(share(0)).toBe(1)
+    expect(share(1)).toBe(0)
+    expect(share(0.3)).toBeGreaterThan(0.6)
+    expect(share(0.3)).toBeLessThan(0.8)
+  })
+
+  it('duplicate: each message arrives 1 + copies times', () => {
+    const sim = world([byzantine('a', { kind: 'duplicate', copies: 2 })], { count: 4 })
+    sim.run()
+    expect(heard(sim, 'b').map((r) => r.n)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3])
+  })
+
+  it('replay: what follows a message is one the node sent before', () => {
+    const sim = world([byzantine('a', { kind: 'replay' })], { count: 10 })
+    sim.run()
+    const ns = heard(sim, 'b').map((r) => r.n)
+    expect(ns.length).toBe(19) // the first message has nothing before it to replay
+    for (let i = 1; i < 10; i++) {
+      expect(ns[2 * i - 1]).toBe(i) // the true message, then an old one
+      expect(ns[2 * i]).toBeLessThanOrEqual(i)
+    }
+    expect(sim.adversaryCounts().replay).toBe(9)
+  })
+
+  it('garbage: mutated frames are rejected before the actor, which gets a signal naming the sender', () => {
+    const sim = world([byzantine('a', { kind: 'garbage' })], { count: 50 })
+    const result = sim.run()
+    // A mutation may still decode to a valid message (a flipped digit): what arrives is well-formed, never garbage.
+    for (const r of heard(sim, 'b')) expect(Number.isInteger(r.n)).toBe(true)
+    expect(result.stats.rejected).toBeGreaterThan(25)
+    expect(result.stats.rejected + heard(sim, 'b').length).toBe(50)
+    const signals = sim.actor<Talker>('b')!.signals
+    expect(signals.length).toBe(result.stats.rejected)
+    expect(new Set(signals.map((s) => s.peer))).toEqual(new Set(['a']))
+  })
+
+  it('equivocate: each peer always hears one version, and both versions go out', () => {
+    const peers = Array.from({ length: 12 }, (_, i) => `p${i}`)
+    const sim = world([byzantine('a', { kind: 'equivocate' })], { peers, count: 5 })
+    sim.run()
+    const sides = peers.map((p) => {
+      const ns = heard(sim, p).map((r) => r.n)
+      const lied = ns.every((n) => n < 0)
+      expect(lied || ns.every((n) => n >= 0)).toBe(true)
+      return lied
+    })
+    expect(sides).toContain(true)
+    expect(sides).toContain(false)
+  })
+
+  it('lie: every peer hears the protocol lie; a message the protocol has no lie for goes out true', () => {
+    const sim = world([byzantine('a', { kind: 'lie' })], { peers: ['b', 'c'], count: 3 })
+    sim.run()
+    expect(heard(sim, 'b').map((r) => r.n)).toEqual([-1, -2, -3])
+    expect(heard(sim, 'c').map((r) => r.n)).toEqual([-1, -2, -3])
+    const lone = sim.actor<Talker>('a')!.lies
+    expect(lone.every((l) => l.accomplices.length === 0)).toBe(true)
+  })
+
+  it('collude: colluders lie to the same side, never to each other, and share one number', () => {
+    const honest = Array.from({ length: 10 }, (_, i) => `h${i}`)
+    const colluders = ['x', 'y']
+    const sim = new Simulation({ seed: 3, network: constant(10), faults: colluders.map((c) => byzantine(c, { kind: 'collude' })) })
+    for (const c of colluders) sim.addNode(c, () => new Talker([...honest, ...colluders.filter((o) => o !== c)], 2))
+    for (const h of honest) sim.addNode(h, () => new Talker())
+    sim.run()
+    const deceived = (h: string, from: string) => heard(sim, h).filter((r) => r.from === from).every((r) => r.n < 0)
+    for (const h of honest) expect(deceived(h, 'x')).toBe(deceived(h, 'y'))
+    expect(honest.some((h) => deceived(h, 'x'))).toBe(true)
+    expect(honest.some((h) => !deceived(h, 'x'))).toBe(true)
+    expect(heard(sim, 'x').every((r) => r.n >= 0)).toBe(true)
+    const [lx, ly] = colluders.map((c) => sim.actor<Talker>(c)!.lies[0]!)
+    expect(lx!.shared).toBe(ly!.shared)
+    expect(lx!.accomplices).toEqual(['y'])
+  })
+
+  it('ends a behaviour after its window, and leaves sends to self alone', () => {
+    const sim = world([byzantine('a', { kind: 'silent' }, { at: 45, durationMs: 100 })], { count: 20 })
+    sim.run()
+    // Sent at 0..190 every 10 ms; those sent in [45, 145) are silenced.
+    expect(heard(sim, 'b').map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 15, 16, 17, 18, 19])
+  })
+
+  it('replays byte for byte from the seed', () => {
+    const faults = [byzantine('a', { kind: 'garbage', rate: 0.5 }), byzantine('a', { kind: 'replay', rate: 0.5 }), byzantine('a', { kind: 'drop-some', rate: 0.2 })]
+    const hash = (seed: number) => world(faults, { count: 40, seed }).run().traceHash
+    expect(hash(7)).toBe(hash(7))
+    expect(hash(7)).not.toBe(hash(8))
+  })
+})
+
+describe('Twins (faults of kind twin)', () => {
+  it('runs a second copy under the same address: both hear messages to it, and what a copy sends comes from the address', () => {
+    const sim = new Simulation({ seed: 1, network: constant(10), faults: [{ at: 0, kind: 'twin', node: 'b' }] })
+    sim.addNode('a', () => new Talker(['b'], 2))
+    sim.addNode('b', () => new Talker(['c'], 2))
+    sim.addNode('c', () => new Talker())
+    sim.run()
+    expect(heard(sim, 'b').map((r) => r.n)).toEqual([0, 1])
+    expect(sim.actor<Talker>("b'")!.received.map((r) => r.n)).toEqual([0, 1])
+    // c hears both copies, each from b.
+    expect(heard(sim, 'c').map((r) => `${r.from}:${r.n}`)).toEqual(['b:0', 'b:0', 'b:1', 'b:1'])
+    expect(sim.isByzantine('b')).toBe(true)
+    expect(sim.addresses()).toEqual(['a', 'b', 'c'])
+  })
+
+  it('lets a partition decide which twin hears what', () => {
+    const sim = new Simulation({
+      seed: 1,
+      network: constant(10),
+      faults: [
+        { at: 0, kind: 'twin', node: 'b', twin: 'b2' },
+        { at: 0, kind: 'partition', groups: [['a', 'b'], ['b2']] },
+      ],
+    })
+    sim.addNode('a', () => new Talker(['b'], 3))
+    sim.addNode('b', () => new Talker())
+    sim.run()
+    expect(heard(sim, 'b').length).toBe(3)
+    expect(sim.actor<Talker>('b2')!.received).toEqual([])
+  })
+
+  it('refuses a schedule that twins a twin, or adds a name that exists', () => {
+    const run = (faults: FaultSchedule) => world(faults).run()
+    expect(() => run([{ at: 0, kind: 'twin', node: 'b', twin: 'a' }])).toThrow(ConfigError)
+    expect(() => run([{ at: 5, kind: 'crash', node: "b'" }, { at: 10, kind: 'twin', node: 'b' }])).toThrow(/unknown node b'/)
+  })
+})
+
+describe('Sybils (faults of kind sybil)', () => {
+  it('adds adversary-run identities that collude by default', () => {
+    const sim = new Simulation({ seed: 1, network: constant(10), sybil: () => new Talker(['h'], 1), faults: [{ at: 100, kind: 'sybil', count: 3, spacingMs: 5 }] })
+    sim.addNode('h', () => new Talker())
+    sim.run()
+    expect(sim.addresses()).toEqual(['h', 'sybil0', 'sybil1', 'sybil2'])
+    expect(heard(sim, 'h').map((r) => r.at)).toEqual([110, 115, 120])
+    expect(['sybil0', 'sybil1', 'sybil2'].every((s) => sim.isByzantine(s))).toBe(true)
+    // The colluders split the honest node to one side: it hears the lie from all three or from none.
+    expect(new Set(heard(sim, 'h').map((r) => r.n < 0)).size).toBe(1)
+  })
+
+  it('refuses a sybil fault when the run names no Sybil actor', () => {
+    const sim = new Simulation({ seed: 1, faults: [{ at: 0, kind: 'sybil', count: 1 }] })
+    sim.addNode('h', () => new Talker())
+    expect(() => sim.run()).toThrow(/names no Sybil actor/)
+  })
+})
