@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import type { Seed } from '../core/random.ts'
+import { byzantineFaultsArbitrary } from './adversaries/arbitrary.ts'
+import type { BehaviourKind } from './adversaries/behaviours.ts'
 import type { Fault, FaultSchedule } from './faults.ts'
 import { replayCommand, runScenario, type Scenario, type ScenarioSummary } from './scenario.ts'
 
@@ -9,6 +11,15 @@ export interface FaultScheduleShape {
   /** Faults happen in [0, horizonMs]. */
   readonly horizonMs: number
   readonly maxFaults?: number
+  /** Byzantine nodes mixed into the schedule (default: none). */
+  readonly byzantine?: ByzantineOption
+}
+
+export interface ByzantineOption {
+  /** At most this many of the fault targets turn Byzantine in one schedule. */
+  readonly maxNodes: number
+  /** The behaviours drawn from (default: all of sim/adversaries/behaviours.ts). */
+  readonly kinds?: readonly BehaviourKind[]
 }
 
 /**
@@ -32,7 +43,9 @@ export function faultScheduleArbitrary(shape: FaultScheduleShape): fc.Arbitrary<
     fc.record({ at, kind: fc.constant('clog' as const), node, durationMs: fc.integer({ min: 1, max: horizonMs }) }),
     fc.record({ at, kind: fc.constant('skew' as const), node, offsetMs: fc.integer({ min: -60_000, max: 60_000 }) }),
   )
-  return fc.array(fault, { maxLength: shape.maxFaults ?? 8 }).map((faults) => [...faults].sort((a, b) => a.at - b.at))
+  const faults = fc.array(fault, { maxLength: shape.maxFaults ?? 8 })
+  const byzantine = shape.byzantine === undefined ? fc.constant([]) : byzantineFaultsArbitrary({ targets: nodes, horizonMs, maxNodes: shape.byzantine.maxNodes, ...(shape.byzantine.kinds && { kinds: shape.byzantine.kinds }) })
+  return fc.tuple(faults, byzantine).map(([plain, byzantine]) => [...plain, ...byzantine].sort((a, b) => a.at - b.at))
 }
 
 export interface CheckOptions {
@@ -46,6 +59,8 @@ export interface CheckOptions {
   readonly maxFaults?: number
   /** Faults fall in [0, horizonMs] (default: the first half of the run, so the system has time to recover). */
   readonly horizonMs?: number
+  /** Byzantine nodes mixed into every generated schedule (default: none). */
+  readonly byzantine?: ByzantineOption
 }
 
 export interface FailingRun {
@@ -77,6 +92,7 @@ export function checkScenario(options: CheckOptions): CheckReport {
     nodes: scenario.faultTargets(nodes),
     horizonMs: options.horizonMs ?? Math.floor(untilMs / 2),
     maxFaults: options.maxFaults ?? 8,
+    ...(options.byzantine && { byzantine: options.byzantine }),
   })
   let firstFailure: FailingRun | undefined
   const run = (seed: number, faults: FaultSchedule) => runScenario(scenario, { seed, nodes, untilMs, faults })

@@ -808,8 +808,7 @@ export class Simulation implements SimulationView {
   }
 
   private addSybils(fault: Extract<Fault, { kind: 'sybil' }>): void {
-    const sybil = this.sybil
-    if (sybil === undefined) throw new ConfigError(`a sybil fault at ${fault.at} ms, but this run names no Sybil actor (SimulationOptions.sybil)`)
+    const sybil = this.sybil as NonNullable<typeof this.sybil> // checkFaultTargets refused the run without one
     for (let i = 0; i < fault.count; i++) {
       const address = sybilName(fault, i)
       this.addNode(address, (self) => sybil(self, i), { bootAt: this.now + i * (fault.spacingMs ?? 0) })
@@ -845,6 +844,9 @@ export class Simulation implements SimulationView {
     for (const fault of [...this.faults].sort((a, b) => a.at - b.at)) {
       for (const label of faultNodes(fault)) {
         if (!known.has(label)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${label}`)
+      }
+      if (fault.kind === 'sybil' && this.sybil === undefined) {
+        throw new ConfigError(`a sybil fault at ${fault.at} ms, but this scenario has no Sybil actor for it to run (SimulationOptions.sybil)`)
       }
       for (const label of faultAddedNodes(fault)) {
         if (known.has(label)) throw new ConfigError(`fault at ${fault.at} ms adds node ${label}, which already exists`)

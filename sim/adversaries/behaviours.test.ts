@@ -227,6 +227,6 @@ describe('Sybils (faults of kind sybil)', () => {
   it('refuses a sybil fault when the run names no Sybil actor', () => {
     const sim = new Simulation({ seed: 1, faults: [{ at: 0, kind: 'sybil', count: 1 }] })
     sim.addNode('h', () => new Talker())
-    expect(() => sim.run()).toThrow(/names no Sybil actor/)
+    expect(() => sim.run()).toThrow(/has no Sybil actor/)
   })
 })

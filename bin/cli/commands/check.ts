@@ -1,6 +1,9 @@
 import { randomInt } from 'node:crypto'
 import { Random, type Seed } from '../../../core/random.ts'
-import { checkScenario } from '../../../sim/check.ts'
+import { ConfigError } from '../../../core/errors.ts'
+import { BEHAVIOUR_KINDS } from '../../../sim/adversaries/arbitrary.ts'
+import type { BehaviourKind } from '../../../sim/adversaries/behaviours.ts'
+import { checkScenario, type ByzantineOption } from '../../../sim/check.ts'
 import { counted } from '../../../sim/format.ts'
 import { DEFAULT_CHECK_RUNS, CHECK_FLAGS } from './flags.ts'
 import { parse, parsePositiveInt, parseSeed } from '../args.ts'
@@ -18,6 +21,7 @@ export function checkCommand(argv: readonly string[]): number {
     untilMs: untilArg(scenario, values.until),
     runs: values.runs === undefined ? DEFAULT_CHECK_RUNS : parsePositiveInt(values.runs, '--runs'),
     checkSeed,
+    ...byzantineArgs(values.byzantine, values.behaviours),
   })
   if (values.json === true) console.log(JSON.stringify({ ...report, checkSeed }))
   else if (report.ok) console.log(`${scenario.name}: ${counted(report.runs, 'runs')} under generated fault schedules (search seed ${checkSeed}), no violation`)
@@ -31,6 +35,24 @@ export function checkCommand(argv: readonly string[]): number {
     console.log(`replay with:\n  ${report.replay}`)
   }
   return report.ok ? 0 : 1
+}
+
+/** `--byzantine N [--behaviours k1,k2]` as the check's option; --behaviours alone is a mistake worth saying. */
+function byzantineArgs(maxNodes: string | undefined, kinds: string | undefined): { byzantine?: ByzantineOption } {
+  if (maxNodes === undefined) {
+    if (kinds !== undefined) throw new ConfigError('--behaviours chooses among Byzantine behaviours: give --byzantine N as well')
+    return {}
+  }
+  const byzantine = { maxNodes: parsePositiveInt(maxNodes, '--byzantine') }
+  return { byzantine: kinds === undefined ? byzantine : { ...byzantine, kinds: parseBehaviours(kinds) } }
+}
+
+function parseBehaviours(text: string): BehaviourKind[] {
+  const kinds = text.split(',').map((k) => k.trim())
+  for (const kind of kinds) {
+    if (!(BEHAVIOUR_KINDS as string[]).includes(kind)) throw new ConfigError(`--behaviours: unknown behaviour ${JSON.stringify(kind)} (expected some of ${BEHAVIOUR_KINDS.join(', ')}, comma-separated)`)
+  }
+  return kinds as BehaviourKind[]
 }
 
 // A fresh search seed is below 2^31: a non-negative 32-bit integer, as fast-check takes it.

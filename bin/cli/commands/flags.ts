@@ -24,6 +24,8 @@ export const CHECK_FLAGS = {
   seed: { type: 'string', value: 'SEED', default: 'a fresh one, printed', help: 'seed of the search itself: an integer or any text; same seed, same runs' },
   nodes: SIM_FLAGS.nodes,
   until: SIM_FLAGS.until,
+  byzantine: { type: 'string', value: 'N', default: 'none', help: 'mix Byzantine nodes into the schedules: at most N of them per run' },
+  behaviours: { type: 'string', value: 'KIND,…', default: 'all', help: 'the Byzantine behaviours drawn (with --byzantine): silent, delay, drop-some, duplicate, replay, garbage, equivocate, lie, collude' },
   json: { type: 'boolean', help: 'print the report as one JSON object' },
 } as const satisfies FlagTable
 
