@@ -28,6 +28,19 @@ export interface LieContext {
    * votes for the same wrong value); a lone liar has its own.
    */
   readonly shared: number
+  /**
+   * What the adversary's controller saw lately of its colluders' traffic, oldest first: every message a
+   * colluder sent or received (a bounded window), so a lie can build on what the others heard. Empty
+   * for a lone liar.
+   */
+  overheard(): readonly Overheard[]
+}
+
+/** One message between a colluder and anyone, as the adversary's controller saw it. */
+export interface Overheard {
+  readonly from: Address
+  readonly to: Address
+  readonly message: unknown
 }
 
 /** The lie hook of an actor or component, when it has one. */

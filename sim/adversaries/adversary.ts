@@ -1,5 +1,5 @@
 import type { Address } from '../../core/actor.ts'
-import type { LieContext, Liar } from '../../core/byzantine.ts'
+import type { LieContext, Liar, Overheard } from '../../core/byzantine.ts'
 import { encode } from '../../core/codec.ts'
 import type { Random } from '../../core/random.ts'
 import type { Behaviour, BehaviourKind } from './behaviours.ts'
@@ -136,17 +136,25 @@ export class NodeAdversary {
         this.counts.garbage++
         return next({ ...out, frame: mutateFrame(out.frame ?? encode(out.message), random) })
       case 'equivocate':
-        return next(this.lieTo(out, this.sideOf(out.to), 'equivocate', [], this.ownShared))
+        return next(this.lieTo(out, this.sideOf(out.to), 'equivocate', this.alone))
       case 'lie':
-        return next(this.lieTo(out, random.next() < (behaviour.rate ?? 1), 'lie', [], this.ownShared))
+        return next(this.lieTo(out, random.next() < (behaviour.rate ?? 1), 'lie', this.alone))
       case 'collude':
-        return next(this.lieTo(out, this.collusion.deceives(out.to), 'collude', this.collusion.accomplicesOf(this.port.address), this.collusion.shared))
+        return next(this.lieTo(out, this.collusion.deceives(out.to), 'collude', this.together))
     }
   }
 
-  private lieTo(out: Outgoing, deceive: boolean, kind: BehaviourKind, accomplices: readonly Address[], shared: number): Outgoing {
+  // What a lone liar's lie draws on, and what a colluder's does.
+  private readonly alone = { accomplices: (): readonly Address[] => [], shared: (): number => this.ownShared, overheard: (): readonly Overheard[] => [] }
+  private readonly together = {
+    accomplices: () => this.collusion.accomplicesOf(this.port.address),
+    shared: () => this.collusion.shared,
+    overheard: () => this.collusion.recent(),
+  }
+
+  private lieTo(out: Outgoing, deceive: boolean, kind: BehaviourKind, company: typeof this.alone): Outgoing {
     if (!deceive || out.frame !== undefined) return out
-    const lies: LieContext = { random: this.random, accomplices, shared }
+    const lies: LieContext = { random: this.random, accomplices: company.accomplices(), shared: company.shared(), overheard: company.overheard }
     const lied = this.port.liar()?.lie(out.message, out.to, lies)
     if (lied === undefined) return out
     this.counts[kind]++

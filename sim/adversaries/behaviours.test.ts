@@ -157,6 +157,10 @@ describe('Byzantine behaviours (faults of kind byzantine)', () => {
     const [lx, ly] = colluders.map((c) => sim.actor<Talker>(c)!.lies[0]!)
     expect(lx!.shared).toBe(ly!.shared)
     expect(lx!.accomplices).toEqual(['y'])
+    // The controller saw both colluders' traffic: y's lie can build on what x sent.
+    const seen = sim.actor<Talker>('y')!.lies.at(-1)!.overheard()
+    expect(seen.some((o) => o.from === 'x')).toBe(true)
+    expect(seen.some((o) => o.from === 'y')).toBe(true)
   })
 
   it('ends a behaviour after its window, and leaves sends to self alone', () => {

@@ -1,16 +1,10 @@
 import type { Address } from '../../core/actor.ts'
+import type { Overheard } from '../../core/byzantine.ts'
 import type { Random } from '../../core/random.ts'
 import { Ring } from './ring.ts'
 
 /** What the controller remembers of its colluders' traffic: enough for a lie about the current round. */
 export const DEFAULT_COLLUSION_MEMORY = 256
-
-/** One message a colluder sent or heard, as the controller saw it. */
-export interface Overheard {
-  readonly from: Address
-  readonly to: Address
-  readonly message: unknown
-}
 
 /**
  * The adversary's controller in one run: it sees every colluder's traffic, splits the honest nodes into
