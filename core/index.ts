@@ -5,6 +5,7 @@
  */
 export { checkTimerDelay, type Actor, type ActorFactory, type Address, type Context, type PeerSignal, type TimerId, type TimerTag, type TraceFields } from './actor.ts'
 export { COMPONENT_NAME, PROTOCOL_ID, type Component } from './component.ts'
+export { liarOf, type LieContext, type Liar, type Overheard } from './byzantine.ts'
 export { Composite, CompositionError } from './composite.ts'
 export { MachineActor, type MachineActorOptions } from './machine-actor.ts'
 export { defineJob, job, type ComputeJob, type ComputeOutcome, type ComputeTag, type JobKind } from './compute.ts'
