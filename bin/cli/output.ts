@@ -3,7 +3,7 @@ import type { Scenario, ScenarioSummary } from '../../sim/scenario.ts'
 import { scenarioNamed } from '../../sim/scenarios/index.ts'
 import type { StopReason } from '../../sim/simulation.ts'
 import type { RunTiming } from './report.ts'
-import { faultLines } from './report-faults.ts'
+import { adversaryLine, faultLines } from './report-faults.ts'
 import { nextSteps } from './report-next.ts'
 
 /** Array figures list at most this many values (a per-node figure of 1,000 nodes would fill the screen). */
@@ -50,6 +50,7 @@ export function summaryLines(summary: ScenarioSummary & Partial<RunTiming>, scen
   )
   if (summary.faults.length === 0) row('faults', 'none scheduled (messages still meet the network model: the drops above)')
   else row('faults', ...faultLines(summary.faults, summary.virtualTimeMs))
+  if (summary.adversary !== undefined) row('adversary', adversaryLine(summary.adversary))
   row('trace hash', summary.traceHash)
   rows.push(['', ''])
   for (const [field, unit] of Object.entries(scenario.units) as [string, Unit][]) row(field, ...figureLines(summary[field], unit))

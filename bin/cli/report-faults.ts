@@ -1,4 +1,5 @@
-import type { Behaviour } from '../../sim/adversaries/behaviours.ts'
+import type { AdversaryCounts } from '../../sim/adversaries/adversary.ts'
+import type { Behaviour, BehaviourKind } from '../../sim/adversaries/behaviours.ts'
 import { sybilName, twinName, type Fault, type FaultSchedule } from '../../sim/faults.ts'
 import { formatDuration, formatNumber } from '../../sim/format.ts'
 
@@ -77,4 +78,24 @@ export function faultLines(faults: FaultSchedule, stoppedAtMs: number, shown = D
   const lines = sorted.slice(0, shown).map((f, i) => `${times[i]!.padEnd(width)}  ${describeFault(f)}${f.at > stoppedAtMs ? ' (not injected: the run had stopped)' : ''}`)
   if (sorted.length > shown) lines.push(`… and ${formatNumber(sorted.length - shown)} more (all of them in --json)`)
   return lines
+}
+
+// What each behaviour counts, as the summary says it.
+const DID: Readonly<Record<BehaviourKind, string>> = {
+  silent: 'silenced',
+  delay: 'delayed',
+  'drop-some': 'dropped',
+  duplicate: 'extra copies',
+  replay: 'replayed',
+  garbage: 'garbled',
+  equivocate: 'equivocations',
+  lie: 'lies',
+  collude: 'colluded lies',
+}
+
+/** What the Byzantine nodes did: `12 garbled, 3 replayed` (or that their behaviours never acted). */
+export function adversaryLine(counts: AdversaryCounts): string {
+  const acted = (Object.entries(counts) as [BehaviourKind, number][]).filter(([, n]) => n > 0)
+  if (acted.length === 0) return 'its behaviours never acted (nothing sent, or no lie for what was sent)'
+  return `${acted.map(([kind, n]) => `${formatNumber(n)} ${DID[kind]}`).join(', ')} (messages the Byzantine nodes sent)`
 }

@@ -9,7 +9,8 @@ import { replicationUnsafe } from '../../sim/scenarios/replication.ts'
 import { rotation } from '../../sim/scenarios/rotation.ts'
 import { summaryLines, verdictLine } from './output.ts'
 import { EXIT_EXPECTATION_NOT_HELD, EXIT_OK, EXIT_VIOLATION, runSim, simExitStatus } from './report.ts'
-import { describeFault, faultLines } from './report-faults.ts'
+import { emptyCounts } from '../../sim/adversaries/adversary.ts'
+import { adversaryLine, describeFault, faultLines } from './report-faults.ts'
 import { nextSteps } from './report-next.ts'
 
 const SOURCE_CUT_OFF: FaultSchedule = [{ at: 0, kind: 'partition', groups: [['n0']] }]
@@ -89,6 +90,11 @@ describe('vain sim report', () => {
     expect(describeFault({ at: 1, kind: 'skew', node: 'n4', offsetMs: 2500, driftPpm: 200 })).toBe("skew n4's clock by +2.5s, drifting 200 ppm")
     expect(describeFault({ at: 1, kind: 'skew', node: 'n4', offsetMs: -90_000 })).toBe("skew n4's clock by -90s")
     expect(describeFault({ at: 1, kind: 'clog', node: 'n5', peer: 'n6', durationMs: 800 })).toBe('clog n5 ↔ n6 for 800ms')
+    expect(describeFault({ at: 1, kind: 'byzantine', node: 'n2', behaviour: { kind: 'drop-some', rate: 0.25 }, durationMs: 3000 })).toBe('n2 turns Byzantine: drops 25% of what it sends for 3s')
+    expect(describeFault({ at: 1, kind: 'twin', node: 'n1' })).toBe("twin n1: n1' boots with its identity and empty storage")
+    expect(describeFault({ at: 1, kind: 'sybil', count: 50, prefix: 's' })).toBe('50 Sybils join (s0 … s49): colludes: one controller splits the honest nodes and every colluder lies alike')
+    expect(adversaryLine({ ...emptyCounts(), garbage: 12, replay: 3 })).toBe('3 replayed, 12 garbled (messages the Byzantine nodes sent)')
+    expect(adversaryLine(emptyCounts())).toMatch(/never acted/)
     const many: FaultSchedule = Array.from({ length: 12 }, (_, i) => ({ at: (12 - i) * 1000, kind: 'crash', node: `n${i}` }))
     const lines = faultLines(many, 11_500)
     expect(lines).toHaveLength(11)
