@@ -139,7 +139,7 @@ export class NodeAdversary {
       case 'lie':
         return next(this.lieTo(out, random.next() < (behaviour.rate ?? 1), 'lie', [], this.ownShared))
       case 'collude':
-        return next(this.lieTo(out, this.collusion.deceives(out.to), 'collude', this.collusion.accomplicesOf(this.port.address), this.collusion.shared))
+        return next(this.lieTo(out, this.collusion.deceives(out.to, behaviour.deceive ?? 'half'), 'collude', this.collusion.accomplicesOf(this.port.address), this.collusion.shared))
     }
   }
 
