@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest'
+import { KademliaNode } from '../../actors/peer/kademlia.ts'
 import { runScenario } from '../scenario.ts'
 import { eclipse, eclipseUndefended } from './eclipse.ts'
+
+/**
+ * The figures of `vain sim eclipse[-undefended] --seed S` (200 nodes, 30 s) measured before the
+ * scenario moved onto the adversary library (hand-written Sybils overriding answerFor and pinging the
+ * victim every 500 ms): capturedBuckets, totalBuckets, sybilContacts, tableSize. The library's Sybils
+ * give the same (and the same contacts in every bucket of the victim's table; docs/dht.md).
+ */
+const BEFORE = {
+  eclipse: { 1: [2, 10, 4, 61], 2: [3, 11, 4, 59], 3: [2, 9, 4, 57] },
+  'eclipse-undefended': { 1: [5, 11, 45, 102], 2: [6, 12, 46, 101], 3: [5, 11, 46, 99] },
+} as const
 
 describe('eclipse scenario', () => {
   it('diversity limits keep the Sybils to a few contacts and fewer captured buckets than the plain paper', () => {
@@ -13,5 +25,32 @@ describe('eclipse scenario', () => {
     expect(defended.capturedBuckets as number).toBeLessThan(undefended.capturedBuckets as number)
     expect(defended.totalBuckets as number).toBeGreaterThan(0)
     expect([...defended.expectations, ...undefended.expectations].filter((e) => !e.held)).toEqual([])
+  })
+
+  for (const scenario of [eclipse, eclipseUndefended]) {
+    it(`${scenario.name} keeps the figures of its hand-written Sybils on seeds 1–3`, () => {
+      const before = BEFORE[scenario.name as keyof typeof BEFORE]
+      for (const seed of [1, 2, 3] as const) {
+        const s = runScenario(scenario, { seed, ...scenario.defaults })
+        expect([s.capturedBuckets, s.totalBuckets, s.sybilContacts, s.tableSize], `seed ${seed}`).toEqual(before[seed])
+      }
+    })
+  }
+
+  it("its Sybils are the library's: a sybil fault's honest Kademlia code, which colludes to lie to the victim when it asks", () => {
+    const run = eclipseUndefended.build({ seed: 1, nodes: 60, untilMs: 10_000 })
+    run.sim.run({ untilMs: 10_000 })
+    const sybils = Array.from({ length: 50 }, (_, i) => `sybil${i}`)
+    expect(sybils.every((s) => run.sim.isByzantine(s) && run.sim.actor(s)?.constructor === KademliaNode)).toBe(true)
+    expect(run.sim.isByzantine('n5')).toBe(false)
+    // Nothing honest has asked a Sybil anything yet: the victim's table was taken by their joins alone.
+    expect(run.sim.adversaryCounts().collude).toBe(0)
+    // The victim looks itself up: the Sybils it asks answer with the lie hook's Sybils, counted as lies.
+    const victim = run.sim.actor<KademliaNode>('n5')!
+    let done = false
+    victim.lookup(victim.id, () => (done = true))
+    run.sim.run({ untilMs: 15_000 })
+    expect(done).toBe(true)
+    expect(run.sim.adversaryCounts().collude).toBeGreaterThan(0)
   })
 })
