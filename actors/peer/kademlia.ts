@@ -291,7 +291,7 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
    * each under the address it announced when we know one. In a real node we reach a peer at its
    * link's identity, which others cannot dial; its announced `wss://` URL they can.
    */
-  protected answerFor(target: NodeId, asker: Address): Contact[] {
+  private answerFor(target: NodeId, asker: Address): Contact[] {
     const contacts = this.table.closest(target, this.k).filter((c) => c.address !== asker)
     const announced = this.started.introductions.announced
     if (announced.size === 0) return contacts // no announcements: nothing to map (and no hex to compute)
