@@ -13,7 +13,7 @@ import { CATALOGUE, ECLIPSE_SYBILS as SYBILS } from './catalogue.ts'
 const K = 20
 const GRIND = 5_000 // keys the attacker generates to pick the 50 ids nearest the victim
 const ATTACK_AT_MS = 5_000
-/** Sybils boot this far apart: 50 of them join over half a second, faster than any refresh notices. */
+/** Sybils boot this far apart (50 join within half a second): the hand-written attack's spacing, kept for its figures. */
 const SYBIL_SPACING_MS = 10
 const VICTIM = 'n5'
 const ATTACKER_GROUP = 'attacker'
