@@ -1,10 +1,12 @@
 import type { Actor, Address, Context, TimerTag } from '../../core/actor.ts'
 import { isIdentityAddress, mayClaimKey } from '../../core/address.ts'
+import type { LieContext, Liar } from '../../core/byzantine.ts'
 import type { Component } from '../../core/component.ts'
 import { ScopedContext } from '../../core/scoped-context.ts'
 import { identityStack, type IdentityStack } from '../identity/identity-stack.ts'
 import type { KeyStore } from '../identity/key-store.ts'
 import { Introductions, type AnnouncedView, type IntroductionOptions } from './introductions.ts'
+import { routingLie, type Question } from './kademlia-lie.ts'
 import { Lookups, type LookupDone, type LookupReport } from './kademlia-lookups.ts'
 import { Maintenance } from './kademlia-maintenance.ts'
 import {
@@ -113,7 +115,7 @@ interface Parts {
  * the node keeps the one its `start` received, through which its timers, storage and sends must go
  * (core/component.ts).
  */
-export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInbox> {
+export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInbox>, Liar {
   readonly name = 'kad'
   readonly protocol = 'kad/1'
   readonly inbox = KademliaInbox
@@ -128,6 +130,8 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
   key!: Uint8Array
   private readonly k: number
   private parts: Parts | undefined
+  /** The question whose reply is going out, for the lie hook (set only during that send). */
+  private answering: Question | undefined = undefined
 
   constructor(private readonly options: KademliaOptions) {
     this.ownsIdentity = options.identity === undefined
@@ -232,7 +236,7 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
     this.observe({ id: sender, address: from })
     switch (message.type) {
       case 'find_node':
-        return ctx.send(from, { type: 'nodes', rpc: message.rpc, key: this.key, ...packContacts(this.answerFor(asId(message.target), from)) } satisfies KademliaMessage)
+        return this.reply(from, { rpc: message.rpc, target: asId(message.target) }, ctx)
       case 'ping':
         return ctx.send(from, { type: 'pong', rpc: message.rpc, key: this.key } satisfies KademliaMessage)
       case 'pex':
@@ -245,11 +249,8 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
         // confirmation leaves.
         if (!records.keep(message.record, from)) return
         return ctx.send(from, { type: 'stored', rpc: message.rpc, key: this.key } satisfies KademliaMessage)
-      case 'find_value': {
-        const record = records.held(asId(message.target))
-        if (record !== undefined) return ctx.send(from, { type: 'value', rpc: message.rpc, key: this.key, record } satisfies KademliaMessage)
-        return ctx.send(from, { type: 'nodes', rpc: message.rpc, key: this.key, ...packContacts(this.answerFor(asId(message.target), from)) } satisfies KademliaMessage)
-      }
+      case 'find_value':
+        return this.reply(from, { rpc: message.rpc, target: asId(message.target) }, ctx, records.held(asId(message.target)))
       case 'nodes':
       case 'pong':
       case 'stored':
@@ -290,11 +291,34 @@ export class KademliaNode implements Actor<KademliaInbox>, Component<KademliaInb
    * each under the address it announced when we know one. In a real node we reach a peer at its
    * link's identity, which others cannot dial; its announced `wss://` URL they can.
    */
-  protected answerFor(target: NodeId, asker: Address): Contact[] {
+  private answerFor(target: NodeId, asker: Address): Contact[] {
     const contacts = this.table.closest(target, this.k).filter((c) => c.address !== asker)
     const announced = this.started.introductions.announced
     if (announced.size === 0) return contacts // no announcements: nothing to map (and no hex to compute)
     return contacts.map((c) => ({ id: c.id, address: announced.peek(idHex(c.id))?.addresses[0] ?? c.address }))
+  }
+
+  /**
+   * The lie hook (core/byzantine.ts), called only by the simulator's Byzantine behaviours, on what this
+   * node sends: its wrong answer to a FIND_NODE or FIND_VALUE is the adversary's identities nearest
+   * the target (kademlia-lie.ts); every other message goes out as it is.
+   */
+  lie(message: unknown, to: Address, lies: LieContext): unknown {
+    const ctx = this.started.ctx
+    const host = { self: { id: this.id, address: ctx.self }, key: this.key, k: this.k, keyOf: (address: Address) => ctx.keyOf(address) }
+    return routingLie(message as KademliaInbox, this.answering, to, lies, host)
+  }
+
+  /**
+   * Answers a FIND_NODE, or a FIND_VALUE (with `record` when we hold it): while the reply goes out, the
+   * question is kept for the lie hook, since a reply carries only its RPC id, not its target.
+   */
+  private reply(to: Address, question: Question, ctx: Context, record?: DhtRecord): void {
+    const { rpc, target } = question
+    this.answering = question
+    if (record !== undefined) ctx.send(to, { type: 'value', rpc, key: this.key, record } satisfies KademliaMessage)
+    else ctx.send(to, { type: 'nodes', rpc, key: this.key, ...packContacts(this.answerFor(target, to)) } satisfies KademliaMessage)
+    this.answering = undefined
   }
 
   /**

@@ -57,7 +57,7 @@ export function describeBehaviour(behaviour: Behaviour): string {
     case 'lie':
       return `tells its protocol's lie in ${percent(behaviour.rate)} of its messages`
     case 'collude':
-      return 'colludes: one controller splits the honest nodes and every colluder lies alike'
+      return behaviour.deceive === 'all' ? 'colludes: every colluder tells every honest node the same lie' : 'colludes: one controller splits the honest nodes and every colluder lies alike'
   }
 }
 

@@ -140,7 +140,7 @@ export class NodeAdversary {
       case 'lie':
         return next(this.lieTo(out, random.next() < (behaviour.rate ?? 1), 'lie', this.alone))
       case 'collude':
-        return next(this.lieTo(out, this.collusion.deceives(out.to), 'collude', this.together))
+        return next(this.lieTo(out, this.collusion.deceives(out.to, behaviour.deceive ?? 'half'), 'collude', this.together))
     }
   }
 

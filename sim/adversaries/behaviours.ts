@@ -31,9 +31,10 @@ const Equivocate = Schema.Struct({ kind: Schema.Literal('equivocate') })
 const Lie = Schema.Struct({ kind: Schema.Literal('lie'), rate: Schema.optionalKey(Rate) })
 /**
  * The node joins the run's colluders: one controller sees all their traffic, splits the honest nodes
- * into two sides once for all of them, and every colluder tells the same side the same lie.
+ * into two sides once for all of them, and every colluder tells the same side the same lie. With
+ * `deceive: 'all'`, every honest node is on the lied-to side (an eclipse: Sybils mislead whoever asks).
  */
-const Collude = Schema.Struct({ kind: Schema.Literal('collude') })
+const Collude = Schema.Struct({ kind: Schema.Literal('collude'), deceive: Schema.optionalKey(Schema.Literals(['half', 'all'])) })
 
 export const BEHAVIOURS = {
   silent: Silent,

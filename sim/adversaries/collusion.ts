@@ -38,9 +38,10 @@ export class Collusion {
     return this.members.filter((m) => m !== self)
   }
 
-  /** Whether `honest` is on the side that is lied to (colluders are never lied to). */
-  deceives(honest: Address): boolean {
+  /** Whether `honest` is lied to: on the lied-to side, or anyone with `all` (colluders never are). */
+  deceives(honest: Address, whom: 'half' | 'all' = 'half'): boolean {
     if (this.memberSet.has(honest)) return false
+    if (whom === 'all') return true
     let side = this.sides.get(honest)
     if (side === undefined) this.sides.set(honest, (side = this.random.next() < 0.5))
     return side

@@ -34,7 +34,7 @@ export const DHT_SETTLE_MS = 5_000
 export const DHT_LOOKUP_WINDOW_MS = 10_000
 
 const eclipseDescription = (defended: boolean) =>
-  `${ECLIPSE_SYBILS} Sybils with ids ground near a victim harass it and answer lookups with each other; ${defended ? 'buckets take at most 2 contacts per network group' : 'no diversity limit (the plain paper)'}`
+  `${ECLIPSE_SYBILS} Sybils (a sybil fault) with ids ground near a victim join through it and collude, answering lookups with each other; ${defended ? 'buckets take at most 2 contacts per network group' : 'no diversity limit (the plain paper)'}`
 
 const entries = {
   gossip: {

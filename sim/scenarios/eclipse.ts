@@ -1,24 +1,43 @@
-import type { Address, Context, TimerTag } from '../../core/actor.ts'
+import type { Address } from '../../core/actor.ts'
 import { Random } from '../../core/random.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../../actors/identity/key-store.ts'
 import { KademliaNode } from '../../actors/peer/kademlia.ts'
-import { compareDistance, nodeIdOf, type NodeId } from '../../actors/peer/node-id.ts'
+import { compareDistance, nodeIdOf } from '../../actors/peer/node-id.ts'
 import type { Contact } from '../../actors/peer/routing-table.ts'
+import { sybilName, type Fault } from '../faults.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
-import { NO_RPC } from '../../actors/peer/rpc.ts'
 import { CATALOGUE, ECLIPSE_SYBILS as SYBILS } from './catalogue.ts'
 
 const K = 20
 const GRIND = 5_000 // keys the attacker generates to pick the 50 ids nearest the victim
 const ATTACK_AT_MS = 5_000
+/** Sybils boot this far apart (50 join within half a second): the hand-written attack's spacing, kept for its figures. */
+const SYBIL_SPACING_MS = 10
 const VICTIM = 'n5'
 const ATTACKER_GROUP = 'attacker'
 /** The defended variant's limit per network group per bucket (routing-table.ts allows twice as many per table). */
 const DEFENDED_MAX_PER_GROUP = 2
 /** The Sybil contacts the defended victim's table can hold: its per-table group cap (seeds 1–8: exactly this). */
 const DEFENDED_SYBIL_CAP = 2 * DEFENDED_MAX_PER_GROUP
+
+/**
+ * The attack, as a fault of the scenario's own workload (sim/faults.ts): 50 identities of the
+ * adversary, each running the honest Kademlia code with a ground key, made to lie by `collude`: every
+ * FIND_NODE or FIND_VALUE an honest node asks one of them is answered with the Sybils nearest the target
+ * (the lie hook, actors/peer/kademlia-lie.ts), alike from all of them, to every honest node.
+ */
+const ATTACK = {
+  at: ATTACK_AT_MS,
+  kind: 'sybil',
+  count: SYBILS,
+  prefix: 'sybil',
+  spacingMs: SYBIL_SPACING_MS,
+  behaviour: { kind: 'collude', deceive: 'all' },
+} as const satisfies Fault
+const sybilNames = Array.from({ length: SYBILS }, (_, i) => sybilName(ATTACK, i))
+const sybilSet = new Set(sybilNames)
 
 /** What the summary adds (zeros when the victim is down). */
 type EclipseFigures = {
@@ -30,43 +49,8 @@ type EclipseFigures = {
 }
 
 const address = (i: number) => `n${i}`
-/** Every node's key is bound to its name, Sybils' too (sim/simulation.ts): a Sybil's ids are its own keys'. */
-const sybil = (i: number) => `sybil${i}`
-/** Honest nodes sit in networks of their own; every Sybil runs on the attacker's machines. */
-const groupOf = (a: Address) => (a.startsWith('sybil') ? ATTACKER_GROUP : a)
-
-/**
- * A Sybil: joins like any node, then pings the victim every 500 ms so that it keeps a place in the
- * victim's table, and answers every FIND_NODE with Sybils only (the ones closest to the target).
- */
-class SybilNode extends KademliaNode {
-  constructor(
-    seed: Uint8Array,
-    bootstrap: readonly Address[],
-    private readonly victim: Address,
-    private readonly colluders: () => Contact[],
-  ) {
-    super({ bootstrap, keys: new MemoryKeyStore(seed) })
-  }
-
-  override start(ctx: Context): void {
-    super.start(ctx)
-    ctx.setTimer(0, 'harass')
-  }
-
-  override timer(tag: TimerTag, ctx: Context): void {
-    if (tag !== 'harass') return super.timer(tag, ctx)
-    ctx.send(this.victim, { type: 'ping', rpc: NO_RPC, key: this.key })
-    ctx.setTimer(500, 'harass')
-  }
-
-  protected override answerFor(target: NodeId, asker: Address): Contact[] {
-    return this.colluders()
-      .filter((c) => c.address !== asker)
-      .sort((a, b) => compareDistance(target, a.id, b.id))
-      .slice(0, K)
-  }
-}
+/** Honest nodes sit in networks of their own; every Sybil of the attack runs on the attacker's machines. */
+const groupOf = (a: Address) => (sybilSet.has(a) ? ATTACKER_GROUP : a)
 
 function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun<EclipseFigures> {
   const n = options.nodes
@@ -75,20 +59,31 @@ function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun<Eclip
   const random = Random.fromSeed(options.seed).split('scenario:eclipse')
   const victimSeed = random.bytes(32)
   const victimId = nodeIdOf(new MemoryKeyStore(victimSeed).publicKey(ROOT_KEY))
-  // The attacker grinds keys and keeps those whose ids fall nearest the victim.
-  const ground = Array.from({ length: GRIND }, () => {
-    const seed = random.bytes(32)
-    return { seed, id: nodeIdOf(new MemoryKeyStore(seed).publicKey(ROOT_KEY)) }
-  })
+  // The attacker grinds keys and keeps those whose ids fall nearest the victim. Every node's key is
+  // bound to its name at boot (sim/simulation.ts), Sybils' too: a Sybil's id is its own key's.
+  const ground = Array.from({ length: GRIND }, () => random.bytes(32))
+    .map((seed) => ({ seed, id: nodeIdOf(new MemoryKeyStore(seed).publicKey(ROOT_KEY)) }))
     .sort((a, b) => compareDistance(victimId, a.id, b.id))
     .slice(0, SYBILS)
-  const sybils: Contact[] = ground.map((g, i) => ({ id: g.id, address: sybil(i) }))
-  const sim = new Simulation({ ...runSettings(options), network: DEFAULT_NETWORK })
+  const groundSeeds = new Map(ground.map((g, i) => [sybilNames[i]!, g.seed]))
+  // The Sybils join through the victim as well as the bootstrap nodes, so the victim hears each the
+  // moment it boots. (The hand-written Sybils this replaces pinged it every 500 ms from then on; only
+  // the first ping ever changed its table: the figures are the same, seeds 1–8, docs/dht.md.)
+  const sybilBootstrap = [...bootstrap, VICTIM]
+  const sim = new Simulation({
+    ...runSettings(options),
+    faults: [...(options.faults ?? []), ATTACK],
+    network: DEFAULT_NETWORK,
+    // A Sybil of a fault of the caller's own (another prefix) has a key of its own, ground for nothing.
+    sybil: (self) => {
+      const seed = groundSeeds.get(self)
+      return new KademliaNode({ bootstrap: sybilBootstrap, ...(seed && { keys: new MemoryKeyStore(seed) }) })
+    },
+  })
   members.forEach((m, i) => {
     const keys = m === VICTIM ? new MemoryKeyStore(victimSeed) : undefined
     sim.addNode(m, () => new KademliaNode({ bootstrap, groupOf, maxPerGroup, ...(keys && { keys }) }), { bootAt: (i * ATTACK_AT_MS) / (2 * n) })
   })
-  ground.forEach((g, i) => sim.addNode(sybil(i), () => new SybilNode(g.seed, bootstrap, VICTIM, () => sybils), { bootAt: ATTACK_AT_MS + i * 10 }))
   return {
     sim,
     summarize: () => {
