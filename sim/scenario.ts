@@ -120,7 +120,9 @@ export function runScenario<S extends Figures>(
     virtualTimeMs: result.virtualTimeMs,
     traceHash: result.traceHash,
     stoppedBy: result.stoppedBy,
-    violations: result.violations.map((v) => ({ ...v, replay: replayCommand(scenario.name, { ...options, faults: v.faults }) })),
+    // The run's own options replay it: a violation's schedule also holds the scenario's own workload
+    // (eclipse's Sybils, churn's departures), which the scenario adds again when it is built.
+    violations: result.violations.map((v) => ({ ...v, replay: replayCommand(scenario.name, options) })),
     network: result.stats,
     ...(result.adversary === undefined ? {} : { adversary: result.adversary }),
     isolation: options.isolation ?? 'bytes',

@@ -64,7 +64,7 @@ describe('eclipse scenario', () => {
    * already exists"). Fix: build the replay from the caller's `options.faults` (the run is
    * deterministic), or give SimulationOptions a workload kept apart from `faults`. Flip to `it` then.
    */
-  it.fails('a violation in a run whose own workload adds Sybils can be replayed from its report', () => {
+  it('a violation in a run whose own workload adds Sybils can be replayed from its report', () => {
     const sybilsForbidden: Scenario = {
       ...eclipse,
       build: (options) => {
