@@ -57,12 +57,9 @@ describe('eclipse scenario', () => {
   })
 
   /**
-   * A known bug outside this scenario, kept in sight: a violation's replay command (sim/scenario.ts
-   * runScenario) is built from the violation's `faults`, the simulation's whole schedule, which holds
-   * the scenario's own workload (eclipse's sybil fault, churn's departures) besides the caller's.
-   * Replaying adds the workload twice, and a second sybil fault is refused ("adds node sybil0, which
-   * already exists"). Fix: build the replay from the caller's `options.faults` (the run is
-   * deterministic), or give SimulationOptions a workload kept apart from `faults`. Flip to `it` then.
+   * A violation's replay command is built from the run's own options, not from the violation's
+   * schedule, which also holds the scenario's own workload (this sybil fault): replaying that would add
+   * the workload twice, and the second sybil fault is refused ("adds node sybil0, which already exists").
    */
   it('a violation in a run whose own workload adds Sybils can be replayed from its report', () => {
     const sybilsForbidden: Scenario = {
