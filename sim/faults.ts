@@ -44,7 +44,47 @@ const Clog = Schema.Struct({
   durationMs: At,
 })
 
-const KINDS = { crash: Crash, restart: Restart, partition: Partition, heal: Heal, skew: Skew, clog: Clog } as const
+/** The most reads, items or syncs one disk fault names: a fault is a few events, not a flood. */
+const MAX_DISK_FAULT_COUNT = 1_000_000
+const Count = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MAX_DISK_FAULT_COUNT }))
+/**
+ * Where on the node's disk a fault lands: items whose path starts with it. Paths: `kv/<key>` (the
+ * key-value map), `log/<name>/<index>`, `blob/<store>/<hash hex>`; the default, "", is any item.
+ */
+const Prefix = Name
+/**
+ * The next `reads` checksummed reads (default 1) of the node's items under `prefix` return a bit
+ * flipped; the stored bytes are intact. The store detects it: StoreError 'corrupt', never the bytes.
+ */
+const CorruptRead = Schema.Struct({ at: At, kind: Schema.Literal('corrupt-read'), node: Name, reads: Schema.optionalKey(Count), prefix: Schema.optionalKey(Prefix) })
+/**
+ * A latent bad sector: `items` (default 1) synced items of the node under `prefix`, drawn at random,
+ * get a bit flipped on the disk, under their checksums; found only when read, at every read after.
+ */
+const BadSector = Schema.Struct({ at: At, kind: Schema.Literal('bad-sector'), node: Name, items: Schema.optionalKey(Count), prefix: Schema.optionalKey(Prefix) })
+/**
+ * A disk that lies about its cache: the node's next `syncs` syncs (default 1) return without making
+ * their writes durable; the next honest sync writes them, and a crash before it loses them.
+ */
+const LyingSync = Schema.Struct({ at: At, kind: Schema.Literal('lying-sync'), node: Name, syncs: Schema.optionalKey(Count) })
+
+const KINDS = {
+  crash: Crash,
+  restart: Restart,
+  partition: Partition,
+  heal: Heal,
+  skew: Skew,
+  clog: Clog,
+  'corrupt-read': CorruptRead,
+  'bad-sector': BadSector,
+  'lying-sync': LyingSync,
+} as const
+
+/** The kinds of fault a schedule may hold. */
+export type FaultKind = keyof typeof KINDS
+export const FAULT_KINDS = Object.keys(KINDS) as readonly FaultKind[]
+/** The kinds that fault a node's disk (see MemoryStorage): off in generated schedules unless asked for. */
+export const DISK_FAULT_KINDS: readonly FaultKind[] = ['corrupt-read', 'bad-sector', 'lying-sync']
 
 export const FaultSchema = Schema.Union(Object.values(KINDS))
 export const FaultScheduleSchema = Schema.Array(FaultSchema)
@@ -94,6 +134,10 @@ const FIELD_TAKES: Readonly<Record<string, string>> = {
   torn: 'true or false',
   offsetMs: `a number of ms from -${MAX_VIRTUAL_TIME_MS} to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
   driftPpm: 'parts per million from -100000 to 100000',
+  reads: `a whole number of reads from 1 to ${MAX_DISK_FAULT_COUNT}`,
+  items: `a whole number of items from 1 to ${MAX_DISK_FAULT_COUNT}`,
+  syncs: `a whole number of syncs from 1 to ${MAX_DISK_FAULT_COUNT}`,
+  prefix: `the start of item paths, such as "kv/dht/record/", "log/ledger/" or "blob/" (text of at most ${MAX_NAME_LENGTH} characters)`,
 }
 
 function parseFault(raw: unknown, which: string): Fault {

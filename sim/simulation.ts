@@ -7,6 +7,7 @@ import { ConfigError } from '../core/errors.ts'
 import { Random, type Seed } from '../core/random.ts'
 import { verify } from '../core/sign.ts'
 import { MemoryStorage } from '../core/storage.ts'
+import { syncCostOf, withEnvironment, type Environment } from './environment.ts'
 import { EventQueue } from './event-queue.ts'
 import { faultNodes, type Fault, type FaultSchedule } from './faults.ts'
 import type { Invariant, SimulationView, Violation } from './invariants.ts'
@@ -21,6 +22,14 @@ export interface SimulationOptions {
   readonly isolation?: Isolation
   readonly faults?: FaultSchedule
   readonly invariants?: readonly Invariant[]
+  /**
+   * Virtual ms one sync of a node's storage takes (default DEFAULT_SYNC_COST_MS, 0: free). A node's
+   * syncs run one after another, and what it sent in an event whose writes were synced leaves once
+   * they are done (output commit): MEASURED_SYNC_COST_MS is this machine's fsync.
+   */
+  readonly syncCostMs?: number
+  /** Overrides of the network and the sync cost (a swarm-drawn run's, sim/swarm.ts). */
+  readonly environment?: Environment
   /** Receives every trace event as a structured object (slower; for replay and debugging). */
   readonly onTrace?: (event: TraceEvent) => void
 }
@@ -129,6 +138,9 @@ class SimNode {
   clockDriftSince = 0
   /** Whether the actor sent anything during the event being handled (see Simulation.commit). */
   sent = false
+  /** With a sync cost: the storage syncs already charged, and when the node's disk is done with them. */
+  syncsCharged = 0
+  diskFreeAt = 0
   /** The identity key the node proved it holds (see NodeOptions.identity). */
   key: Uint8Array | undefined = undefined
   readonly storage = new MemoryStorage()
@@ -243,12 +255,18 @@ export class Simulation implements SimulationView {
   private wireEncoded = false
   private faultsChecked = false
   private readonly violations: Violation[] = []
+  private readonly syncCostMs: number
+  /** With a sync cost: the messages of the current event, held until its syncs are done (see commit). */
+  private readonly held: { readonly to: number; readonly body: unknown; readonly size: number; readonly encoded: boolean }[] = []
+  /** How long after now the messages being released leave (the rest of the time: 0). */
+  private departureDelay = 0
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed
     this.root = Random.fromSeed(options.seed)
     this.faultRandom = this.root.split('faults')
-    this.network = new NetworkState(options.network ?? DEFAULT_NETWORK)
+    this.network = new NetworkState(withEnvironment(options.network ?? DEFAULT_NETWORK, options.environment))
+    this.syncCostMs = syncCostOf(options.environment, options.syncCostMs)
     this.isolation = options.isolation ?? 'bytes'
     this.faults = options.faults ?? []
     this.alwaysInvariants = (options.invariants ?? []).filter((i) => (i.when ?? 'always') === 'always')
@@ -358,12 +376,13 @@ export class Simulation implements SimulationView {
       return
     }
     if (target === node) return this.loopback(node)
+    if (this.syncCostMs > 0) return this.hold(target.index)
     this.route(node, target.index)
   }
 
   broadcastFrom(node: SimNode, message: unknown): void {
     this.prepare(message)
-    for (const peer of node.lan) if (peer !== node.index) this.route(node, peer)
+    for (const peer of node.lan) if (peer !== node.index) this.syncCostMs > 0 ? this.hold(peer) : this.route(node, peer)
   }
 
   setTimer(node: SimNode, delayMs: number, tag: TimerTag): TimerId {
@@ -477,7 +496,7 @@ export class Simulation implements SimulationView {
     const network = this.network
     const config = network.config
     const net = from.net
-    const leaves = Math.max(this.now, network.clearAfter(from.index, to))
+    const leaves = Math.max(this.now + this.departureDelay, network.clearAfter(from.index, to))
     let latency = sampleLatency(config.latency, net) + network.regionLatency(from.region, (this.nodes[to] as SimNode).region)
     if (config.reorder > 0 && net.next() < config.reorder) latency += net.next() * config.reorderDelayMs
     return leaves + latency
@@ -557,9 +576,40 @@ export class Simulation implements SimulationView {
    * none can come between the send and this sync, and no message arrives before the event is over.
    */
   private commit(node: SimNode): void {
+    if (this.syncCostMs > 0) return this.commitAfterSyncs(node)
     if (!node.sent) return
     node.sent = false
     if (node.storage.unsyncedWrites > 0) node.storage.sync()
+  }
+
+  /**
+   * Output commit when a sync costs virtual time: every sync of the event (the actor's own and the
+   * commit's) queues on the node's disk for syncCostMs, and the messages the event sent leave when
+   * the disk is done: at now + syncCostMs after one sync on an idle disk, at now when none was needed.
+   * The writes count as durable at once (a crash inside the sync loses nothing a sync covered), but
+   * the messages are already on their way when they leave.
+   */
+  private commitAfterSyncs(node: SimNode): void {
+    if (node.sent && node.storage.unsyncedWrites > 0) node.storage.sync()
+    node.sent = false
+    const syncs = node.storage.syncs
+    if (syncs > node.syncsCharged) {
+      node.diskFreeAt = Math.max(this.now, node.diskFreeAt) + (syncs - node.syncsCharged) * this.syncCostMs
+      node.syncsCharged = syncs
+    }
+    if (this.held.length === 0) return
+    this.departureDelay = Math.max(0, node.diskFreeAt - this.now)
+    for (const message of this.held) {
+      this.travel(message.body, message.size, message.encoded)
+      this.route(node, message.to)
+    }
+    this.held.length = 0
+    this.departureDelay = 0
+  }
+
+  /** Keeps the prepared message to `to` until the event's syncs are done (see commitAfterSyncs). */
+  private hold(to: number): void {
+    this.held.push({ to, body: this.wireBody, size: this.wireBytes, encoded: this.wireEncoded })
   }
 
   private signal(node: SimNode, signal: PeerSignal): void {
@@ -640,7 +690,7 @@ export class Simulation implements SimulationView {
         node.up = false
         node.incarnation++
         node.actor = undefined
-        const kept = fault.torn === true ? this.faultRandom.int(node.storage.unsyncedWrites + 1) : 0
+        const kept = fault.torn === true ? this.faultRandom.int(node.storage.writesAtRisk + 1) : 0
         node.storage.crash(kept)
         this.trace.crash(this.now, node.index, kept)
         return
@@ -669,6 +719,12 @@ export class Simulation implements SimulationView {
         const peer = fault.peer === undefined ? undefined : this.nodeAt(fault.peer).index
         return this.network.clog(this.nodeAt(fault.node).index, peer, this.now + fault.durationMs)
       }
+      case 'corrupt-read':
+        return this.nodeAt(fault.node).storage.corruptReads(fault.reads ?? 1, fault.prefix ?? '', this.faultRandom)
+      case 'bad-sector':
+        return void this.nodeAt(fault.node).storage.damage(fault.items ?? 1, fault.prefix ?? '', this.faultRandom)
+      case 'lying-sync':
+        return this.nodeAt(fault.node).storage.lieAboutSyncs(fault.syncs ?? 1)
     }
   }
 
