@@ -7,6 +7,7 @@ export const SIM_FLAGS = {
   until: { type: 'string', value: 'DURATION', default: "the scenario's, see vain list", help: 'virtual time to run' },
   faults: { type: 'string', value: 'JSON|@FILE', default: 'none', help: 'fault schedule, inline or from a file: [{"at":ms,"kind":"crash","node":"n3"}, …]' },
   isolation: { type: 'string', value: 'bytes|frozen', default: 'bytes', help: 'how messages are isolated between actors: encoded bytes, or frozen objects (faster)' },
+  env: { type: 'string', value: 'JSON', default: "the scenario's", help: 'network and disk over the scenario\'s: {"loss":0.1,"duplicate":0,"reorder":0,"reorderDelayMs":100,"latency":{"kind":"constant","ms":5},"syncCostMs":0.25}' },
   json: { type: 'boolean', help: 'print the summary as one JSON object on the last line of stdout' },
 } as const satisfies FlagTable
 
@@ -24,6 +25,8 @@ export const CHECK_FLAGS = {
   seed: { type: 'string', value: 'SEED', default: 'a fresh one, printed', help: 'seed of the search itself: an integer or any text; same seed, same runs' },
   nodes: SIM_FLAGS.nodes,
   until: SIM_FLAGS.until,
+  swarm: { type: 'boolean', help: "swarm testing: each run draws its network (loss, duplication, latency, reordering), sync cost and fault mix from its seed" },
+  'disk-faults': { type: 'boolean', help: 'generate disk faults too (corrupt-read, bad-sector, lying-sync)' },
   json: { type: 'boolean', help: 'print the report as one JSON object' },
 } as const satisfies FlagTable
 
