@@ -1,9 +1,11 @@
 import { Schema } from 'effect'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Actor, Address, Context } from '../core/actor.ts'
 import { StoreError } from '../core/storage.ts'
+import { faultScheduleArbitrary } from './check.ts'
 import { MEASURED_SYNC_COST_MS, parseEnvironment } from './environment.ts'
-import { parseFaultSchedule, type FaultSchedule } from './faults.ts'
+import { DISK_FAULT_KINDS, parseFaultSchedule, type FaultSchedule } from './faults.ts'
 import { RELIABLE_NETWORK, type NetworkConfig } from './network.ts'
 import { Simulation } from './simulation.ts'
 
@@ -136,6 +138,18 @@ describe('disk faults in a schedule', () => {
     // The first boot's write was claimed and lost; the second boot wrote it again, honestly.
     expect(storage.lostSyncedWrites).toBe(1)
     expect(seen).toEqual(['intact', 'intact', 'intact'])
+  })
+
+  it('are generated only when asked for, and survive a JSON round trip through the parser', () => {
+    const kinds = (disk: boolean) =>
+      new Set(fc.sample(faultScheduleArbitrary({ nodes: ['a', 'b'], horizonMs: 1000, disk }), { seed: 5, numRuns: 200 }).flatMap((faults) => {
+        expect(parseFaultSchedule(JSON.stringify(faults))).toEqual(faults)
+        return faults.map((f) => f.kind)
+      }))
+    for (const kind of DISK_FAULT_KINDS) {
+      expect(kinds(true)).toContain(kind)
+      expect(kinds(false)).not.toContain(kind)
+    }
   })
 
   it('parse with a clear message naming the field', () => {
