@@ -106,7 +106,9 @@ export function checkScenario(options: CheckOptions): CheckReport {
     return passed
   })
   const details = fc.check(property, { numRuns: options.runs ?? 100, ...(options.checkSeed === undefined ? {} : { seed: options.checkSeed }) })
-  if (!details.failed || details.counterexample === null || firstFailure === undefined) return { ok: true, runs: details.numRuns }
+  if (!details.failed) return { ok: true, runs: details.numRuns }
+  // A run that threw (a scenario's bug, not a violation) is no pass.
+  if (details.counterexample === null || firstFailure === undefined) throw details.errorInstance
   const [seed, generated] = details.counterexample
   return {
     ok: false,

@@ -152,6 +152,27 @@ describe('disk faults in a schedule', () => {
     }
   })
 
+  it('an actor that lets a corrupt read escape stops its node (fail-stop), not the run; a restart meets the same disk', () => {
+    // Reader reads at start without a catch: a damaged value there escapes it.
+    const boots: FaultSchedule = [
+      { at: 12, kind: 'crash', node: 'a' },
+      { at: 13, kind: 'restart', node: 'a' },
+      { at: 30, kind: 'restart', node: 'a' },
+    ]
+    const run = (fault: FaultSchedule[number]) => {
+      const sim = new Simulation({ seed: 3, faults: [fault, ...boots] })
+      sim.addNode('a', () => new Reader())
+      const result = sim.run({ untilMs: 45 })
+      return { result, up: sim.isUp('a'), seen: sim.actor<Reader>('a')?.seen }
+    }
+    const bad = run({ at: 11, kind: 'bad-sector', node: 'a' })
+    expect(bad.result.violations).toEqual([])
+    expect(bad.up).toBe(false) // halted at 13, and again at 30: the sector is still bad
+    const transient = run({ at: 11, kind: 'corrupt-read', node: 'a' })
+    expect(transient.result.violations).toEqual([])
+    expect(transient).toMatchObject({ up: true, seen: ['intact'] }) // halted at 13; the boot at 30 reads it intact
+  })
+
   it('parse with a clear message naming the field', () => {
     expect(parseFaultSchedule('[{"at":1,"kind":"bad-sector","node":"a","items":3,"prefix":"blob/"}]')).toEqual([{ at: 1, kind: 'bad-sector', node: 'a', items: 3, prefix: 'blob/' }])
     expect(() => parseFaultSchedule('[{"at":1,"kind":"corrupt-read","node":"a","reads":0}]')).toThrow(/^fault 1 of 1 \(corrupt-read\): "reads" must be a whole number of reads from 1 to 1000000, got 0$/)

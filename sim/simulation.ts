@@ -6,7 +6,7 @@ import { wireSize } from '../core/wire-size.ts'
 import { ConfigError } from '../core/errors.ts'
 import { Random, type Seed } from '../core/random.ts'
 import { verify } from '../core/sign.ts'
-import { MemoryStorage } from '../core/storage.ts'
+import { MemoryStorage, StoreError } from '../core/storage.ts'
 import { syncCostOf, withEnvironment, type Environment } from './environment.ts'
 import { EventQueue } from './event-queue.ts'
 import { faultNodes, type Fault, type FaultSchedule } from './faults.ts'
@@ -728,10 +728,25 @@ export class Simulation implements SimulationView {
     }
   }
 
-  /** An exception from actor code is a bug in the actor: a violation that stops the run. */
+  /**
+   * An exception from actor code is a bug in the actor: a violation that stops the run. Except a read
+   * its store refused as damaged (StoreError 'corrupt'): that is corruption detected, not acted on, and
+   * the node stops (fail-stop, as a real node whose actor throws in `start`); a restart meets the same
+   * disk, and the scenario's invariants judge what its absence costs.
+   */
   private actorFailed(node: SimNode, error: unknown): void {
+    if (error instanceof StoreError && error.reason === 'corrupt') return this.halt(node, error)
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
     this.violations.push(this.violation('actor-error', `${node.address}: ${message}`))
+  }
+
+  /** Stops a node that met damage it could not handle: what it wrote is synced (a clean stop), its volatile state is gone. */
+  private halt(node: SimNode, error: StoreError): void {
+    node.storage.sync()
+    node.up = false
+    node.incarnation++
+    node.actor = undefined
+    this.trace.user(this.now, node.index, { event: 'halted-on-corruption', detail: error.message })
   }
 
   private checkInvariants(invariants: readonly Invariant[]): void {
