@@ -31,6 +31,19 @@ describe('MemoryStorage as a faulty disk below its checksums', () => {
     expect(text(s.get('dht/record/a'))).toBe('fetched again')
   })
 
+  it('copies a Buffer in (its slice is a view), so neither its owner nor a fault reaches the bytes as written', () => {
+    const s = new MemoryStorage()
+    const buffer = Buffer.from('written from a Buffer, as encode() returns')
+    s.put('k', buffer)
+    s.log('l').append(buffer)
+    buffer.fill(0)
+    expect(text(s.get('k'))).toBe('written from a Buffer, as encode() returns')
+    s.sync()
+    s.damage(2, '', random())
+    expect(() => s.get('k')).toThrow(corrupt)
+    expect(() => s.log('l').get(0)).toThrow(corrupt)
+  })
+
   it('a bad sector lands only on synced items under its prefix', () => {
     const s = new MemoryStorage()
     s.put('dht/record/a', bytes('a'))

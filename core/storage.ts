@@ -217,20 +217,24 @@ export function observeWrites(inner: Storage, observer: WriteObserver): Storage 
 }
 
 /**
- * A stored map value or log record with the checksum taken when it was written (BLAKE2b-128, the width
- * TigerBeetle's checksums have): a read that no longer matches it is refused as 'corrupt', as FileStorage
- * refuses a record whose CRC fails. The bytes are never changed in place (copied in and out), so images
- * share them.
+ * A stored map value or log record, and the checksum of the bytes written (BLAKE2b-128, the width
+ * TigerBeetle's checksums have): a read that does not match it is refused as 'corrupt', as FileStorage
+ * refuses a record whose CRC fails. The bytes written are never changed in place (copied in and out),
+ * so images share them, and their checksum is the same whenever it is taken: it is taken when first
+ * needed (before a fault damages them, or to check a read a fault corrupted), so a run without disk
+ * faults hashes nothing. `bytes` are what the disk holds, damage included.
  */
 interface Stored {
   readonly bytes: Uint8Array
-  readonly sum: Buffer
+  sum: Buffer | undefined
 }
 
 /** BLAKE2b's shortest output: 128 bits make an undetected flip as likely as a hash collision. */
 const CHECKSUM_BYTES = 16
-const stored = (bytes: Uint8Array): Stored => ({ bytes, sum: blake2b(bytes, CHECKSUM_BYTES) })
-const intact = (item: Stored, bytes: Uint8Array) => blake2b(bytes, CHECKSUM_BYTES).equals(item.sum)
+const checksum = (bytes: Uint8Array) => blake2b(bytes, CHECKSUM_BYTES)
+const stored = (bytes: Uint8Array): Stored => ({ bytes, sum: undefined })
+/** The checksum of what was written: taken from the bytes while they are still those written. */
+const sumOf = (item: Stored) => (item.sum ??= checksum(item.bytes))
 
 type PendingWrite =
   | { readonly kind: 'kv'; readonly key: string; readonly value: Stored | undefined }
@@ -275,9 +279,9 @@ class Image {
    * with a way to put damaged bytes in its place (keeping its checksum: the damage is below it).
    */
   *items(): Generator<{ readonly path: string; readonly bytes: Uint8Array; replace(bytes: Uint8Array): void }> {
-    for (const [key, item] of this.kv) yield { path: `kv/${key}`, bytes: item.bytes, replace: (bytes) => this.kv.set(key, { bytes, sum: item.sum }) }
+    for (const [key, item] of this.kv) yield { path: `kv/${key}`, bytes: item.bytes, replace: (bytes) => this.kv.set(key, { bytes, sum: sumOf(item) }) }
     for (const [name, records] of this.logs) {
-      for (const [index, item] of records.entries()) yield { path: `log/${name}/${index}`, bytes: item.bytes, replace: (bytes) => (records[index] = { bytes, sum: item.sum }) }
+      for (const [index, item] of records.entries()) yield { path: `log/${name}/${index}`, bytes: item.bytes, replace: (bytes) => (records[index] = { bytes, sum: sumOf(item) }) }
     }
     for (const [store, blobs] of this.blobs) {
       for (const [name, bytes] of blobs) yield { path: `blob/${store}/${name}`, bytes, replace: (damaged) => blobs.set(name, damaged) }
@@ -290,9 +294,16 @@ function setOrDelete<V>(map: Map<string, V>, key: string, value: V | undefined):
   else map.set(key, value)
 }
 
+/**
+ * A copy of `bytes`, as a plain Uint8Array. Not `bytes.slice()`: on a Buffer (what the codec's
+ * `encode` returns) that is a view of the same memory, so a value put would change with the caller's
+ * buffer, and a fault's bit flip would reach the bytes as written.
+ */
+const copyOf = (bytes: Uint8Array) => new Uint8Array(bytes)
+
 /** A copy of `bytes` with bit `bit` flipped. */
 function flipped(bytes: Uint8Array, bit: number): Uint8Array {
-  const copy = bytes.slice()
+  const copy = copyOf(bytes)
   copy[bit >> 3] = (copy[bit >> 3] as number) ^ (1 << (bit & 7))
   return copy
 }
@@ -345,7 +356,7 @@ export class MemoryStorage implements Storage {
   }
 
   put(key: string, value: Uint8Array): void {
-    this.write({ kind: 'kv', key, value: stored(value.slice()) })
+    this.write({ kind: 'kv', key, value: stored(copyOf(value)) })
   }
 
   delete(key: string): void {
@@ -366,7 +377,7 @@ export class MemoryStorage implements Storage {
       },
       append(record) {
         checkRecord(record, storage.limits)
-        storage.write({ kind: 'append', log: name, record: stored(record.slice()) })
+        storage.write({ kind: 'append', log: name, record: stored(copyOf(record)) })
         return this.length - 1
       },
       get(index) {
@@ -401,10 +412,13 @@ export class MemoryStorage implements Storage {
         checkExpectedBlob(hash, expected)
         const present = find(hash)
         // A damaged copy (a bad sector) is replaced, as FileBlobs replaces a damaged file.
-        if (present === undefined || !blake2b(present).equals(hash)) storage.write({ kind: 'blob', store: name, name: blobName(hash), bytes: bytes.slice() })
+        if (present === undefined || !blake2b(present).equals(hash)) storage.write({ kind: 'blob', store: name, name: blobName(hash), bytes: copyOf(bytes) })
         return hash
       },
-      get: (hash) => verified(hash)?.slice(),
+      get(hash) {
+        const bytes = verified(hash)
+        return bytes === undefined ? undefined : copyOf(bytes)
+      },
       has: (hash) => find(hash) !== undefined,
       size: (hash) => find(hash)?.length,
       // Not verified, by the contract (a holder verifies before it serves), and not a read a
@@ -449,7 +463,8 @@ export class MemoryStorage implements Storage {
 
   /** The value a crash now would keep for `key` (what an invariant may count as durable). */
   durableGet(key: string): Uint8Array | undefined {
-    return this.durable.kv.get(key)?.bytes.slice()
+    const item = this.durable.kv.get(key)
+    return item === undefined ? undefined : copyOf(item.bytes)
   }
 
   /**
@@ -510,7 +525,7 @@ export class MemoryStorage implements Storage {
   damageBlob(store: string, hash: Uint8Array, at: number): boolean {
     const bytes = this.live.blobs.get(store)?.get(blobName(hash))
     if (bytes === undefined || at < 0 || at >= bytes.length) return false
-    const damaged = bytes.slice()
+    const damaged = copyOf(bytes)
     damaged[at] = (damaged[at] as number) ^ 0xff
     this.replaceItem(`blob/${store}/${blobName(hash)}`, damaged)
     return true
@@ -534,11 +549,13 @@ export class MemoryStorage implements Storage {
 
   private verifiedRead(path: string, item: Stored, what: () => string): Uint8Array {
     const bytes = this.read(path, item.bytes)
-    if (!intact(item, bytes)) {
+    // Bytes as written (no checksum taken, so never damaged, and read back as they are) match it.
+    const asWritten = item.sum === undefined && bytes === item.bytes
+    if (!asWritten && !checksum(bytes).equals(sumOf(item))) {
       this.corruptReadsDetected++
       throw new StoreError('corrupt', `${what()} no longer matches its checksum: it is damaged and was not returned`)
     }
-    return bytes === item.bytes ? bytes.slice() : bytes
+    return bytes === item.bytes ? copyOf(bytes) : bytes
   }
 
   private write(write: PendingWrite): void {
