@@ -19,7 +19,8 @@ export interface FaultScheduleShape {
 /**
  * Arbitrary fault schedules: crashes (some torn), restarts, partitions isolating a random subset (both
  * ways, or one way: it hears the others, they do not hear it),
- * heals, clogs and clock skews, sorted by time. fast-check shrinks them by dropping faults, moving them
+ * heals, clogs and clock skews, and with `disk` the disk faults (sim/disk-fault-arbitrary.ts), sorted
+ * by time. fast-check shrinks them by dropping faults, moving them
  * earlier and shrinking the sets they name.
  */
 export function faultScheduleArbitrary(shape: FaultScheduleShape): fc.Arbitrary<FaultSchedule> {
