@@ -295,11 +295,11 @@ function setOrDelete<V>(map: Map<string, V>, key: string, value: V | undefined):
 }
 
 /**
- * A copy of `bytes`, as a plain Uint8Array. Not `bytes.slice()`: on a Buffer (what the codec's
- * `encode` returns) that is a view of the same memory, so a value put would change with the caller's
- * buffer, and a fault's bit flip would reach the bytes as written.
+ * A copy of `bytes`, of its own class. Not `bytes.slice()`: Buffer's (what the codec's `encode`
+ * returns) is a view of the same memory, so a value put would change with the caller's buffer, and a
+ * fault's bit flip would reach the bytes as written. The typed array's own slice copies.
  */
-const copyOf = (bytes: Uint8Array) => new Uint8Array(bytes)
+const copyOf = (bytes: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(bytes)
 
 /** A copy of `bytes` with bit `bit` flipped. */
 function flipped(bytes: Uint8Array, bit: number): Uint8Array {
