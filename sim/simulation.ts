@@ -382,7 +382,11 @@ export class Simulation implements SimulationView {
 
   broadcastFrom(node: SimNode, message: unknown): void {
     this.prepare(message)
-    for (const peer of node.lan) if (peer !== node.index) this.syncCostMs > 0 ? this.hold(peer) : this.route(node, peer)
+    for (const peer of node.lan) {
+      if (peer === node.index) continue
+      if (this.syncCostMs > 0) this.hold(peer)
+      else this.route(node, peer)
+    }
   }
 
   setTimer(node: SimNode, delayMs: number, tag: TimerTag): TimerId {
@@ -585,9 +589,10 @@ export class Simulation implements SimulationView {
   /**
    * Output commit when a sync costs virtual time: every sync of the event (the actor's own and the
    * commit's) queues on the node's disk for syncCostMs, and the messages the event sent leave when
-   * the disk is done: at now + syncCostMs after one sync on an idle disk, at now when none was needed.
-   * The writes count as durable at once (a crash inside the sync loses nothing a sync covered), but
-   * the messages are already on their way when they leave.
+   * the disk is done: at now + syncCostMs after one sync on an idle disk, at now when it is idle and
+   * none was needed (a real node's sync is synchronous: while it runs, nothing leaves). Simplified:
+   * the writes count as durable when the event ends, and the messages are queued then with their
+   * later departure, so a crash before they leave does not recall them (what they follow is durable).
    */
   private commitAfterSyncs(node: SimNode): void {
     if (node.sent && node.storage.unsyncedWrites > 0) node.storage.sync()
