@@ -9,6 +9,11 @@ import { blake2b } from './hash.ts'
  * a crash may lose any write made since the last sync, to the map, a log or a blob store alike.
  */
 export interface Storage {
+  /**
+   * The value under `key`, or undefined. Throws StoreError 'corrupt' when the stored value no longer
+   * matches the checksum it was written with: damaged bytes are never returned (FileStorage checks its
+   * map when it opens and then serves it from memory; the simulator's disk can damage it later).
+   */
   get(key: string): Uint8Array | undefined
   put(key: string, value: Uint8Array): void
   delete(key: string): void
@@ -99,12 +104,12 @@ export const MAX_STORE_NAME_LENGTH = 128
 export const BLOB_HASH_BYTES = 32
 
 /**
- * Why a log or blob store refused an operation: a bad name, hash or range, a record or blob past its
+ * Why a store refused an operation: a bad name, hash or range, a record or blob past its
  * bound, or stored bytes that no longer verify (`corrupt`: never returned).
  */
 export type StoreFailure = 'bad-name' | 'bad-hash' | 'bad-range' | 'too-large' | 'corrupt'
 
-/** A refused log or blob operation; it changed nothing. */
+/** A refused store operation (a read of damaged bytes included); it changed nothing. */
 export class StoreError extends ReasonedError<StoreFailure> {
   readonly _tag = 'StoreError' as const
   override readonly name = 'StoreError'
@@ -211,18 +216,38 @@ export function observeWrites(inner: Storage, observer: WriteObserver): Storage 
   }
 }
 
+/**
+ * A stored map value or log record, and the checksum of the bytes written (BLAKE2b-128, the width
+ * TigerBeetle's checksums have): a read that does not match it is refused as 'corrupt', as FileStorage
+ * refuses a record whose CRC fails. The bytes written are never changed in place (copied in and out),
+ * so images share them, and their checksum is the same whenever it is taken: it is taken when first
+ * needed (before a fault damages them, or to check a read a fault corrupted), so a run without disk
+ * faults hashes nothing. `bytes` are what the disk holds, damage included.
+ */
+interface Stored {
+  readonly bytes: Uint8Array
+  sum: Buffer | undefined
+}
+
+/** BLAKE2b's shortest output: 128 bits make an undetected flip as likely as a hash collision. */
+const CHECKSUM_BYTES = 16
+const checksum = (bytes: Uint8Array) => blake2b(bytes, CHECKSUM_BYTES)
+const stored = (bytes: Uint8Array): Stored => ({ bytes, sum: undefined })
+/** The checksum of what was written: taken from the bytes while they are still those written. */
+const sumOf = (item: Stored) => (item.sum ??= checksum(item.bytes))
+
 type PendingWrite =
-  | { readonly kind: 'kv'; readonly key: string; readonly value: Uint8Array | undefined }
-  | { readonly kind: 'append'; readonly log: string; readonly record: Uint8Array }
+  | { readonly kind: 'kv'; readonly key: string; readonly value: Stored | undefined }
+  | { readonly kind: 'append'; readonly log: string; readonly record: Stored }
   | { readonly kind: 'blob'; readonly store: string; readonly name: string; readonly bytes: Uint8Array | undefined }
 
 /** One image of everything a MemoryStorage holds: what is durable, or what is live. */
 class Image {
-  readonly kv = new Map<string, Uint8Array>()
-  readonly logs = new Map<string, Uint8Array[]>()
+  readonly kv = new Map<string, Stored>()
+  readonly logs = new Map<string, Stored[]>()
   readonly blobs = new Map<string, Map<string, Uint8Array>>()
 
-  // Values are never changed in place (they are copied in and out), so a copy shares them.
+  // Values are never changed in place, so a copy shares them.
   copy(): Image {
     const image = new Image()
     for (const [key, value] of this.kv) image.kv.set(key, value)
@@ -237,7 +262,7 @@ class Image {
     else setOrDelete(this.blobStore(write.store), write.name, write.bytes)
   }
 
-  log(name: string): Uint8Array[] {
+  log(name: string): Stored[] {
     let records = this.logs.get(name)
     if (records === undefined) this.logs.set(name, (records = []))
     return records
@@ -248,6 +273,20 @@ class Image {
     if (blobs === undefined) this.blobs.set(name, (blobs = new Map()))
     return blobs
   }
+
+  /**
+   * Every stored item, by its path: `kv/<key>`, `log/<name>/<index>`, `blob/<store>/<hash hex>`, each
+   * with a way to put damaged bytes in its place (keeping its checksum: the damage is below it).
+   */
+  *items(): Generator<{ readonly path: string; readonly bytes: Uint8Array; replace(bytes: Uint8Array): void }> {
+    for (const [key, item] of this.kv) yield { path: `kv/${key}`, bytes: item.bytes, replace: (bytes) => this.kv.set(key, { bytes, sum: sumOf(item) }) }
+    for (const [name, records] of this.logs) {
+      for (const [index, item] of records.entries()) yield { path: `log/${name}/${index}`, bytes: item.bytes, replace: (bytes) => (records[index] = { bytes, sum: sumOf(item) }) }
+    }
+    for (const [store, blobs] of this.blobs) {
+      for (const [name, bytes] of blobs) yield { path: `blob/${store}/${name}`, bytes, replace: (damaged) => blobs.set(name, damaged) }
+    }
+  }
 }
 
 function setOrDelete<V>(map: Map<string, V>, key: string, value: V | undefined): void {
@@ -256,23 +295,68 @@ function setOrDelete<V>(map: Map<string, V>, key: string, value: V | undefined):
 }
 
 /**
+ * A copy of `bytes`, of its own class. Not `bytes.slice()`: Buffer's (what the codec's `encode`
+ * returns) is a view of the same memory, so a value put would change with the caller's buffer, and a
+ * fault's bit flip would reach the bytes as written. The typed array's own slice copies.
+ */
+const copyOf = (bytes: Uint8Array): Uint8Array => Uint8Array.prototype.slice.call(bytes)
+
+/** A copy of `bytes` with bit `bit` flipped. */
+function flipped(bytes: Uint8Array, bit: number): Uint8Array {
+  const copy = copyOf(bytes)
+  copy[bit >> 3] = (copy[bit >> 3] as number) ^ (1 << (bit & 7))
+  return copy
+}
+
+/** What draws the bits a disk fault flips (the simulator's fault stream: a Random fits). */
+export interface BitPicker {
+  int(n: number): number
+}
+
+/** Reads still to come back corrupted (see MemoryStorage.corruptReads). */
+interface ReadFault {
+  readonly prefix: string
+  remaining: number
+  readonly random: BitPicker
+}
+
+/**
  * In-memory Storage with an explicit durable image and a log of un-synced writes (to the map, the
  * logs and the blob stores, in one order), so a simulated crash can lose exactly what a real disk
  * could lose: all un-synced writes, or a torn prefix of them.
+ *
+ * It also plays a faulty disk, below a checksum layer as TigerBeetle's simulator does: every map value
+ * and log record keeps the checksum taken when it was written (a blob, its hash), and a read that does
+ * not match is refused with StoreError 'corrupt', never returned. The faults: reads that come back with
+ * a bit flipped (`corruptReads`, transient), a latent bad sector (`damage`, a stored item that no
+ * longer reads back intact, found when read), and a disk that lies about its cache (`lieAboutSyncs`:
+ * a sync returns without the writes being durable, so a crash loses writes that sync claimed).
  */
 export class MemoryStorage implements Storage {
   private durable = new Image()
   private live = new Image()
   private pending: PendingWrite[] = []
+  /** Writes a lying sync claimed durable that are still in the disk's volatile cache. */
+  private claimed: PendingWrite[] = []
+  /** Syncs still to lie (see lieAboutSyncs). */
+  private lies = 0
+  private readFaults: ReadFault[] = []
+  /** Syncs that had writes to make durable (the ones a disk spends a flush on), lying ones included. */
+  syncs = 0
+  /** Reads refused because what came back did not match its checksum. */
+  corruptReadsDetected = 0
+  /** Writes a sync claimed durable that a crash lost (see lieAboutSyncs). */
+  lostSyncedWrites = 0
 
   constructor(private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS) {}
 
   get(key: string): Uint8Array | undefined {
-    return this.live.kv.get(key)?.slice()
+    const item = this.live.kv.get(key)
+    return item === undefined ? undefined : this.verifiedRead(`kv/${key}`, item, () => `the value of ${JSON.stringify(key)}`)
   }
 
   put(key: string, value: Uint8Array): void {
-    this.write({ kind: 'kv', key, value: value.slice() })
+    this.write({ kind: 'kv', key, value: stored(copyOf(value)) })
   }
 
   delete(key: string): void {
@@ -293,12 +377,13 @@ export class MemoryStorage implements Storage {
       },
       append(record) {
         checkRecord(record, storage.limits)
-        storage.write({ kind: 'append', log: name, record: record.slice() })
+        storage.write({ kind: 'append', log: name, record: stored(copyOf(record)) })
         return this.length - 1
       },
       get(index) {
         checkIndex(index)
-        return storage.live.logs.get(name)?.[index]?.slice()
+        const item = storage.live.logs.get(name)?.[index]
+        return item === undefined ? undefined : storage.verifiedRead(`log/${name}/${index}`, item, () => `record ${index} of log ${name}`)
       },
     }
   }
@@ -311,8 +396,13 @@ export class MemoryStorage implements Storage {
       return storage.live.blobs.get(name)?.get(key)
     }
     const verified = (hash: Uint8Array) => {
-      const bytes = find(hash)
-      if (bytes !== undefined && !blake2b(bytes).equals(hash)) throw corruptBlob(blobName(hash))
+      const present = find(hash)
+      if (present === undefined) return undefined
+      const bytes = storage.read(`blob/${name}/${blobName(hash)}`, present)
+      if (!blake2b(bytes).equals(hash)) {
+        storage.corruptReadsDetected++
+        throw corruptBlob(blobName(hash))
+      }
       return bytes
     }
     return {
@@ -321,13 +411,18 @@ export class MemoryStorage implements Storage {
         const hash = Uint8Array.from(blake2b(bytes))
         checkExpectedBlob(hash, expected)
         const present = find(hash)
-        // A damaged copy (damageBlob) is replaced, as FileBlobs replaces a damaged file.
-        if (present === undefined || !blake2b(present).equals(hash)) storage.write({ kind: 'blob', store: name, name: blobName(hash), bytes: bytes.slice() })
+        // A damaged copy (a bad sector) is replaced, as FileBlobs replaces a damaged file.
+        if (present === undefined || !blake2b(present).equals(hash)) storage.write({ kind: 'blob', store: name, name: blobName(hash), bytes: copyOf(bytes) })
         return hash
       },
-      get: (hash) => verified(hash)?.slice(),
+      get(hash) {
+        const bytes = verified(hash)
+        return bytes === undefined ? undefined : copyOf(bytes)
+      },
       has: (hash) => find(hash) !== undefined,
       size: (hash) => find(hash)?.length,
+      // Not verified, by the contract (a holder verifies before it serves), and not a read a
+      // corruptReads fault hits: the fault is for reads a checksum guards.
       read(hash, offset, length) {
         const bytes = find(hash)
         if (bytes === undefined) return undefined
@@ -342,41 +437,125 @@ export class MemoryStorage implements Storage {
   }
 
   sync(): void {
+    if (this.pending.length === 0) return
+    this.syncs++
+    if (this.lies > 0) {
+      this.lies--
+      this.claimed.push(...this.pending)
+      this.pending = []
+      return
+    }
+    // An honest flush drains the cache too: what earlier syncs only claimed is now on the disk.
+    this.pending = [...this.claimed, ...this.pending]
+    this.claimed = []
     this.applyPending(this.pending.length)
   }
 
-  /** How many writes would a crash now put at risk. */
+  /** How many writes the next sync makes durable (what output commit waits for). */
   get unsyncedWrites(): number {
     return this.pending.length
   }
 
+  /** How many writes a crash now puts at risk: the un-synced ones, and those a lying sync only claimed. */
+  get writesAtRisk(): number {
+    return this.claimed.length + this.pending.length
+  }
+
   /** The value a crash now would keep for `key` (what an invariant may count as durable). */
   durableGet(key: string): Uint8Array | undefined {
-    return this.durable.kv.get(key)?.slice()
+    const item = this.durable.kv.get(key)
+    return item === undefined ? undefined : copyOf(item.bytes)
   }
 
   /**
-   * A crash: the first `survivingWrites` un-synced writes reach the disk (a torn write log), the rest
-   * are lost, and the live view falls back to the durable image.
+   * A crash: the first `survivingWrites` writes at risk (those lying syncs claimed, then the
+   * un-synced ones) reach the disk (a torn write log), the rest are lost, and the live view falls back
+   * to the durable image.
    */
   crash(survivingWrites = 0): void {
-    this.applyPending(Math.max(0, Math.min(survivingWrites, this.pending.length)))
+    const kept = Math.max(0, Math.min(survivingWrites, this.writesAtRisk))
+    this.lostSyncedWrites += Math.max(0, this.claimed.length - kept)
+    this.pending = [...this.claimed, ...this.pending]
+    this.claimed = []
+    this.applyPending(kept)
     this.pending = []
     this.live = this.durable.copy()
   }
 
   /**
+   * A disk fault: the next `syncs` syncs that have writes to flush return at once while the writes
+   * stay in the disk's volatile cache (a disk that acknowledges flushes it has not done). The next
+   * honest sync writes them all; a crash before it loses them (counted in lostSyncedWrites).
+   */
+  lieAboutSyncs(syncs: number): void {
+    this.lies += syncs
+  }
+
+  /**
+   * A disk fault: the next `reads` checksummed reads (a map value, a log record, a whole blob) of an
+   * item whose path starts with `prefix` (see damage) come back with one bit flipped, drawn from
+   * `random`; the stored bytes are intact, so a read after them succeeds.
+   */
+  corruptReads(reads: number, prefix: string, random: BitPicker): void {
+    this.readFaults.push({ prefix, remaining: reads, random })
+  }
+
+  /**
+   * A disk fault, a latent bad sector: flips one bit (drawn from `random`) of each of up to `items`
+   * durable items (on the disk: synced) whose path starts with `prefix` (paths: `kv/<key>`, `log/<name>/<index>`,
+   * `blob/<store>/<hash hex>`; empty items hold no bit to flip). The damage is on the disk, under the
+   * checksum, in the live and the durable image alike; nothing notices until the item is read. Returns
+   * the paths of the items damaged.
+   */
+  damage(items: number, prefix: string, random: BitPicker): string[] {
+    const candidates = [...this.durable.items()].filter((item) => item.path.startsWith(prefix) && item.bytes.length > 0)
+    const damaged: string[] = []
+    for (let i = 0; i < items && candidates.length > 0; i++) {
+      const [item] = candidates.splice(random.int(candidates.length), 1)
+      this.replaceItem(item!.path, flipped(item!.bytes, random.int(item!.bytes.length * 8)), this.durable)
+      damaged.push(item!.path)
+    }
+    return damaged
+  }
+
+  /**
    * A disk fault: flips the byte at `at` of a stored blob, in the live and the durable image, so the
-   * blob no longer verifies (for tests and fault schedules). False when there is no such blob or byte.
+   * blob no longer verifies (for tests). False when there is no such blob or byte.
    */
   damageBlob(store: string, hash: Uint8Array, at: number): boolean {
-    const name = blobName(hash)
-    const bytes = this.live.blobs.get(store)?.get(name)
+    const bytes = this.live.blobs.get(store)?.get(blobName(hash))
     if (bytes === undefined || at < 0 || at >= bytes.length) return false
-    const damaged = bytes.slice()
+    const damaged = copyOf(bytes)
     damaged[at] = (damaged[at] as number) ^ 0xff
-    for (const image of [this.live, this.durable]) if (image.blobs.get(store)?.has(name) === true) image.blobStore(store).set(name, damaged)
+    this.replaceItem(`blob/${store}/${blobName(hash)}`, damaged)
     return true
+  }
+
+  // Puts `damaged` in place of the item at `path` in both images, where each holds the same bytes.
+  private replaceItem(path: string, damaged: Uint8Array, from = this.live): void {
+    const original = [...from.items()].find((item) => item.path === path)?.bytes
+    for (const image of [this.live, this.durable]) {
+      for (const item of image.items()) if (item.path === path && item.bytes === original) item.replace(damaged)
+    }
+  }
+
+  /** What the disk returns for the item at `path`: its bytes, or a corrupted copy while a read fault lasts. */
+  private read(path: string, bytes: Uint8Array): Uint8Array {
+    const fault = this.readFaults.find((f) => path.startsWith(f.prefix))
+    if (fault === undefined || bytes.length === 0) return bytes
+    if (--fault.remaining === 0) this.readFaults = this.readFaults.filter((f) => f !== fault)
+    return flipped(bytes, fault.random.int(bytes.length * 8))
+  }
+
+  private verifiedRead(path: string, item: Stored, what: () => string): Uint8Array {
+    const bytes = this.read(path, item.bytes)
+    // Bytes as written (no checksum taken, so never damaged, and read back as they are) match it.
+    const asWritten = item.sum === undefined && bytes === item.bytes
+    if (!asWritten && !checksum(bytes).equals(sumOf(item))) {
+      this.corruptReadsDetected++
+      throw new StoreError('corrupt', `${what()} no longer matches its checksum: it is damaged and was not returned`)
+    }
+    return bytes === item.bytes ? copyOf(bytes) : bytes
   }
 
   private write(write: PendingWrite): void {

@@ -2,8 +2,11 @@ import fc from 'fast-check'
 import type { Seed } from '../core/random.ts'
 import { byzantineFaultsArbitrary } from './adversaries/arbitrary.ts'
 import type { BehaviourKind } from './adversaries/behaviours.ts'
-import type { Fault, FaultSchedule } from './faults.ts'
+import { diskFaultArbitraries } from './disk-fault-arbitrary.ts'
+import type { Environment } from './environment.ts'
+import { DISK_FAULT_KINDS, FAULT_KINDS, type Fault, type FaultSchedule } from './faults.ts'
 import { replayCommand, runScenario, type Scenario, type ScenarioSummary } from './scenario.ts'
+import { inMix, swarmArbitrary, type SwarmDraw } from './swarm.ts'
 
 export interface FaultScheduleShape {
   /** The nodes faults may target. */
@@ -11,6 +14,8 @@ export interface FaultScheduleShape {
   /** Faults happen in [0, horizonMs]. */
   readonly horizonMs: number
   readonly maxFaults?: number
+  /** Generate disk faults too (corrupt-read, bad-sector, lying-sync; default: no). */
+  readonly disk?: boolean
   /** Byzantine nodes mixed into the schedule (default: none). */
   readonly byzantine?: ByzantineOption
 }
@@ -25,7 +30,8 @@ export interface ByzantineOption {
 /**
  * Arbitrary fault schedules: crashes (some torn), restarts, partitions isolating a random subset (both
  * ways, or one way: it hears the others, they do not hear it),
- * heals, clogs and clock skews, sorted by time. fast-check shrinks them by dropping faults, moving them
+ * heals, clogs and clock skews, and with `disk` the disk faults (sim/disk-fault-arbitrary.ts), sorted
+ * by time. fast-check shrinks them by dropping faults, moving them
  * earlier and shrinking the sets they name.
  */
 export function faultScheduleArbitrary(shape: FaultScheduleShape): fc.Arbitrary<FaultSchedule> {
@@ -42,6 +48,7 @@ export function faultScheduleArbitrary(shape: FaultScheduleShape): fc.Arbitrary<
     fc.record({ at, kind: fc.constant('heal' as const) }),
     fc.record({ at, kind: fc.constant('clog' as const), node, durationMs: fc.integer({ min: 1, max: horizonMs }) }),
     fc.record({ at, kind: fc.constant('skew' as const), node, offsetMs: fc.integer({ min: -60_000, max: 60_000 }) }),
+    ...(shape.disk === true ? diskFaultArbitraries(at, node) : []),
   )
   const faults = fc.array(fault, { maxLength: shape.maxFaults ?? 8 })
   const byzantine = shape.byzantine === undefined ? fc.constant([]) : byzantineFaultsArbitrary({ targets: nodes, horizonMs, maxNodes: shape.byzantine.maxNodes, ...(shape.byzantine.kinds && { kinds: shape.byzantine.kinds }) })
@@ -61,11 +68,17 @@ export interface CheckOptions {
   readonly horizonMs?: number
   /** Byzantine nodes mixed into every generated schedule (default: none). */
   readonly byzantine?: ByzantineOption
+  /** Generate disk faults too (see FaultScheduleShape.disk). */
+  readonly disk?: boolean
+  /** Swarm testing: each run draws its environment and fault mix too (sim/swarm.ts). */
+  readonly swarm?: boolean
 }
 
 export interface FailingRun {
   readonly seed: Seed
   readonly faults: FaultSchedule
+  /** A swarm run's drawn environment (what its replay command carries) and fault mix. */
+  readonly swarm?: SwarmDraw
 }
 
 export type CheckReport =
@@ -88,29 +101,39 @@ export type CheckReport =
  */
 export function checkScenario(options: CheckOptions): CheckReport {
   const { scenario, nodes, untilMs } = options
-  const schedules = faultScheduleArbitrary({
+  const shape = {
     nodes: scenario.faultTargets(nodes),
     horizonMs: options.horizonMs ?? Math.floor(untilMs / 2),
     maxFaults: options.maxFaults ?? 8,
     ...(options.byzantine && { byzantine: options.byzantine }),
-  })
+    disk: options.disk === true,
+  }
+  const cases: fc.Arbitrary<Omit<FailingRun, 'seed'>> =
+    options.swarm === true
+      ? swarmArbitrary(shape.disk ? FAULT_KINDS : FAULT_KINDS.filter((k) => !DISK_FAULT_KINDS.includes(k)), shape.maxFaults).chain((swarm) =>
+          faultScheduleArbitrary({ ...shape, maxFaults: swarm.maxFaults }).map((faults) => ({ faults: inMix(faults, swarm), swarm })),
+        )
+      : faultScheduleArbitrary(shape).map((faults) => ({ faults }))
   let firstFailure: FailingRun | undefined
-  const run = (seed: number, faults: FaultSchedule) => runScenario(scenario, { seed, nodes, untilMs, faults })
-  const property = fc.property(fc.nat({ max: 2 ** 31 - 1 }), schedules, (seed, faults) => {
-    const passed = run(seed, faults).violations.length === 0
-    if (!passed && firstFailure === undefined) firstFailure = { seed, faults }
+  const environmentOf = (swarm: SwarmDraw | undefined): { environment?: Environment } => (swarm === undefined ? {} : { environment: swarm.environment })
+  const run = (seed: number, { faults, swarm }: Omit<FailingRun, 'seed'>) => runScenario(scenario, { seed, nodes, untilMs, faults, ...environmentOf(swarm) })
+  const property = fc.property(fc.nat({ max: 2 ** 31 - 1 }), cases, (seed, generated) => {
+    const passed = run(seed, generated).violations.length === 0
+    if (!passed && firstFailure === undefined) firstFailure = { seed, ...generated }
     return passed
   })
   const details = fc.check(property, { numRuns: options.runs ?? 100, ...(options.checkSeed === undefined ? {} : { seed: options.checkSeed }) })
-  if (!details.failed || details.counterexample === null || firstFailure === undefined) return { ok: true, runs: details.numRuns }
-  const [seed, faults] = details.counterexample
+  if (!details.failed) return { ok: true, runs: details.numRuns }
+  // A run that threw (a scenario's bug, not a violation) is no pass.
+  if (details.counterexample === null || firstFailure === undefined) throw details.errorInstance
+  const [seed, generated] = details.counterexample
   return {
     ok: false,
     runs: details.numRuns,
     firstFailure,
-    minimal: { seed, faults },
+    minimal: { seed, ...generated },
     shrinks: details.numShrinks,
-    summary: run(seed, faults),
-    replay: replayCommand(scenario.name, { seed, nodes, untilMs, faults }),
+    summary: run(seed, generated),
+    replay: replayCommand(scenario.name, { seed, nodes, untilMs, faults: generated.faults, ...environmentOf(generated.swarm) }),
   }
 }

@@ -83,7 +83,50 @@ const Sybil = Schema.Struct({
   behaviour: Schema.optionalKey(BehaviourSchema),
 })
 
-const KINDS = { crash: Crash, restart: Restart, partition: Partition, heal: Heal, skew: Skew, clog: Clog, byzantine: Byzantine, twin: Twin, sybil: Sybil } as const
+/** The most reads, items or syncs one disk fault names: a fault is a few events, not a flood. */
+const MAX_DISK_FAULT_COUNT = 1_000_000
+const Count = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MAX_DISK_FAULT_COUNT }))
+/**
+ * Where on the node's disk a fault lands: items whose path starts with it. Paths: `kv/<key>` (the
+ * key-value map), `log/<name>/<index>`, `blob/<store>/<hash hex>`; the default, "", is any item.
+ */
+const Prefix = Name
+/**
+ * The next `reads` checksummed reads (default 1) of the node's items under `prefix` return a bit
+ * flipped; the stored bytes are intact. The store detects it: StoreError 'corrupt', never the bytes.
+ */
+const CorruptRead = Schema.Struct({ at: At, kind: Schema.Literal('corrupt-read'), node: Name, reads: Schema.optionalKey(Count), prefix: Schema.optionalKey(Prefix) })
+/**
+ * A latent bad sector: `items` (default 1) synced items of the node under `prefix`, drawn at random,
+ * get a bit flipped on the disk, under their checksums; found only when read, at every read after.
+ */
+const BadSector = Schema.Struct({ at: At, kind: Schema.Literal('bad-sector'), node: Name, items: Schema.optionalKey(Count), prefix: Schema.optionalKey(Prefix) })
+/**
+ * A disk that lies about its cache: the node's next `syncs` syncs (default 1) return without making
+ * their writes durable; the next honest sync writes them, and a crash before it loses them.
+ */
+const LyingSync = Schema.Struct({ at: At, kind: Schema.Literal('lying-sync'), node: Name, syncs: Schema.optionalKey(Count) })
+
+const KINDS = {
+  crash: Crash,
+  restart: Restart,
+  partition: Partition,
+  heal: Heal,
+  skew: Skew,
+  clog: Clog,
+  'corrupt-read': CorruptRead,
+  'bad-sector': BadSector,
+  'lying-sync': LyingSync,
+  byzantine: Byzantine,
+  twin: Twin,
+  sybil: Sybil,
+} as const
+
+/** The kinds of fault a schedule may hold. */
+export type FaultKind = keyof typeof KINDS
+export const FAULT_KINDS = Object.keys(KINDS) as readonly FaultKind[]
+/** The kinds that fault a node's disk (see MemoryStorage): off in generated schedules unless asked for. */
+export const DISK_FAULT_KINDS: readonly FaultKind[] = ['corrupt-read', 'bad-sector', 'lying-sync']
 
 export const FaultSchema = Schema.Union(Object.values(KINDS))
 export const FaultScheduleSchema = Schema.Array(FaultSchema)
@@ -150,8 +193,12 @@ const FIELD_TAKES: Readonly<Record<string, string>> = {
   behaviour: 'a behaviour such as {"kind":"drop-some","rate":0.5}: silent, delay (ms), drop-some (rate), duplicate (copies), replay (rate), garbage (rate), equivocate, lie (rate) or collude',
   twin: `the copy's name (text of at most ${MAX_NAME_LENGTH} characters)`,
   count: `a whole number of Sybils from 1 to ${MAX_SYBILS_PER_FAULT}`,
-  prefix: `the Sybils' name prefix (text of at most ${MAX_NAME_LENGTH} characters)`,
+  'sybil.prefix': `the Sybils' name prefix (text of at most ${MAX_NAME_LENGTH} characters)`,
   spacingMs: `a duration in ms from 0 to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
+  reads: `a whole number of reads from 1 to ${MAX_DISK_FAULT_COUNT}`,
+  items: `a whole number of items from 1 to ${MAX_DISK_FAULT_COUNT}`,
+  syncs: `a whole number of syncs from 1 to ${MAX_DISK_FAULT_COUNT}`,
+  prefix: `the start of item paths, such as "kv/dht/record/", "log/ledger/" or "blob/" (text of at most ${MAX_NAME_LENGTH} characters)`,
 }
 
 function parseFault(raw: unknown, which: string): Fault {
@@ -164,8 +211,10 @@ function parseFault(raw: unknown, which: string): Fault {
   // The schema's message is `<problem>\n  at ["field"]…`: name the field and what it takes instead.
   const [problem = '', path = ''] = decoded.failure.message.split('\n')
   const field = /\["([^"]+)"\]/.exec(path)?.[1]
-  if (field === undefined || !Object.hasOwn(FIELD_TAKES, field)) throw new ConfigError(`${which} (${kind}): ${problem.trim()}`)
+  // A field one kind uses its own way (a Sybil's name `prefix`) is looked up under `kind.field` first.
+  const takes = field === undefined ? undefined : (FIELD_TAKES[`${kind}.${field}`] ?? (Object.hasOwn(FIELD_TAKES, field) ? FIELD_TAKES[field] : undefined))
+  if (field === undefined || takes === undefined) throw new ConfigError(`${which} (${kind}): ${problem.trim()}`)
   const value = (raw as Record<string, unknown>)[field]
-  if (value === undefined) throw new ConfigError(`${which} (${kind}) has no "${field}": it takes ${FIELD_TAKES[field]}`)
-  throw new ConfigError(`${which} (${kind}): "${field}" must be ${FIELD_TAKES[field]}, got ${JSON.stringify(value)}`)
+  if (value === undefined) throw new ConfigError(`${which} (${kind}) has no "${field}": it takes ${takes}`)
+  throw new ConfigError(`${which} (${kind}): "${field}" must be ${takes}, got ${JSON.stringify(value)}`)
 }

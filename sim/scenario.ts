@@ -1,5 +1,6 @@
 import type { Seed } from '../core/random.ts'
 import type { AdversaryCounts } from './adversaries/adversary.ts'
+import type { Environment } from './environment.ts'
 import type { FaultSchedule } from './faults.ts'
 import { exactDuration, type Unit } from './format.ts'
 import type { Violation } from './invariants.ts'
@@ -13,12 +14,14 @@ export interface ScenarioOptions {
   readonly untilMs: number
   readonly faults?: FaultSchedule
   readonly isolation?: Isolation
+  /** Overrides of the scenario's network and sync cost (a swarm-drawn run's). */
+  readonly environment?: Environment
   readonly onTrace?: (event: TraceEvent) => void
 }
 
 /** What a Simulation takes from the run's options; a scenario adds its network and invariants. */
-export function runSettings(options: ScenarioOptions): Pick<ScenarioOptions, 'seed' | 'isolation' | 'faults' | 'onTrace'> {
-  return { seed: options.seed, isolation: options.isolation, faults: options.faults, onTrace: options.onTrace }
+export function runSettings(options: ScenarioOptions): Pick<ScenarioOptions, 'seed' | 'isolation' | 'faults' | 'environment' | 'onTrace'> {
+  return { seed: options.seed, isolation: options.isolation, faults: options.faults, environment: options.environment, onTrace: options.onTrace }
 }
 
 /** The figures a scenario adds to its summary (a type alias, not an interface, so it fits a Record). */
@@ -97,6 +100,8 @@ export interface RunSummary {
   readonly isolation: Isolation
   /** The fault schedule the run was given (a scenario's own workload, such as churn's departures, is not in it). */
   readonly faults: FaultSchedule
+  /** The environment the run was given over its scenario's (a swarm-drawn run's); absent when none. */
+  readonly environment?: Environment
 }
 
 /** What `vain sim --json` prints: the fields every scenario has, then the scenario's own, then its expectations judged. */
@@ -127,21 +132,23 @@ export function runScenario<S extends Figures>(
     ...(result.adversary === undefined ? {} : { adversary: result.adversary }),
     isolation: options.isolation ?? 'bytes',
     faults: options.faults ?? [],
+    ...(options.environment === undefined ? {} : { environment: options.environment }),
     ...run.summarize(result),
   }
   return { ...summary, expectations: scenario.expectations.map((e) => ({ name: e.name, ...e.check(summary) })) }
 }
 
 /** The shell command that replays a run exactly. */
-export function replayCommand(scenario: string, options: Pick<ScenarioOptions, 'seed' | 'nodes' | 'untilMs' | 'faults' | 'isolation'>): string {
+export function replayCommand(scenario: string, options: Pick<ScenarioOptions, 'seed' | 'nodes' | 'untilMs' | 'faults' | 'isolation' | 'environment'>): string {
   return runCommand('replay', scenario, options)
 }
 
 /** The shell command that runs (`sim`) or replays (`replay`) a run exactly. */
-export function runCommand(command: 'sim' | 'replay', scenario: string, options: Pick<ScenarioOptions, 'seed' | 'nodes' | 'untilMs' | 'faults' | 'isolation'>): string {
+export function runCommand(command: 'sim' | 'replay', scenario: string, options: Pick<ScenarioOptions, 'seed' | 'nodes' | 'untilMs' | 'faults' | 'isolation' | 'environment'>): string {
   const parts = [`npx vain ${command}`, scenario, `--seed ${shellQuote(String(options.seed))}`, `--nodes ${options.nodes}`, `--until ${exactDuration(options.untilMs)}`]
   if (options.isolation !== undefined && options.isolation !== 'bytes') parts.push(`--isolation ${options.isolation}`)
   if (options.faults !== undefined && options.faults.length > 0) parts.push(`--faults ${shellQuote(JSON.stringify(options.faults))}`)
+  if (options.environment !== undefined && Object.keys(options.environment).length > 0) parts.push(`--env ${shellQuote(JSON.stringify(options.environment))}`)
   return parts.join(' ')
 }
 

@@ -6,11 +6,12 @@ import { wireSize } from '../core/wire-size.ts'
 import { ConfigError } from '../core/errors.ts'
 import { Random, type Seed } from '../core/random.ts'
 import { verify } from '../core/sign.ts'
-import { MemoryStorage } from '../core/storage.ts'
+import { MemoryStorage, StoreError } from '../core/storage.ts'
 import { liarOf } from '../core/byzantine.ts'
 import { NodeAdversary, emptyCounts, type AdversaryCounts, type AdversaryPort } from './adversaries/adversary.ts'
 import type { Behaviour } from './adversaries/behaviours.ts'
 import { Collusion } from './adversaries/collusion.ts'
+import { syncCostOf, withEnvironment, type Environment } from './environment.ts'
 import { EventQueue } from './event-queue.ts'
 import { faultAddedNodes, faultNodes, sybilName, twinName, type Fault, type FaultSchedule } from './faults.ts'
 import type { Invariant, SimulationView, Violation } from './invariants.ts'
@@ -25,6 +26,14 @@ export interface SimulationOptions {
   readonly isolation?: Isolation
   readonly faults?: FaultSchedule
   readonly invariants?: readonly Invariant[]
+  /**
+   * Virtual ms one sync of a node's storage takes (default DEFAULT_SYNC_COST_MS, 0: free). A node's
+   * syncs run one after another, and what it sent in an event whose writes were synced leaves once
+   * they are done (output commit): MEASURED_SYNC_COST_MS is this machine's fsync.
+   */
+  readonly syncCostMs?: number
+  /** Overrides of the network and the sync cost (a swarm-drawn run's, sim/swarm.ts). */
+  readonly environment?: Environment
   /** Receives every trace event as a structured object (slower; for replay and debugging). */
   readonly onTrace?: (event: TraceEvent) => void
   /**
@@ -149,6 +158,9 @@ class SimNode {
   clockDriftSince = 0
   /** Whether the actor sent anything during the event being handled (see Simulation.commit). */
   sent = false
+  /** With a sync cost: the storage syncs already charged, and when the node's disk is done with them. */
+  syncsCharged = 0
+  diskFreeAt = 0
   /** The identity key the node proved it holds (see NodeOptions.identity). */
   key: Uint8Array | undefined = undefined
   readonly storage = new MemoryStorage()
@@ -279,12 +291,18 @@ export class Simulation implements SimulationView {
   private readonly adversaries = new Map<SimNode, NodeAdversary>()
   private readonly sybil: ((address: Address, index: number) => Actor<any>) | undefined
   private readonly violations: Violation[] = []
+  private readonly syncCostMs: number
+  /** With a sync cost: the messages of the current event, held until its syncs are done (see commit). */
+  private readonly held: { readonly to: number; readonly body: unknown; readonly size: number; readonly encoded: boolean }[] = []
+  /** How long after now the messages being released leave (the rest of the time: 0). */
+  private departureDelay = 0
 
   constructor(options: SimulationOptions) {
     this.seed = options.seed
     this.root = Random.fromSeed(options.seed)
     this.faultRandom = this.root.split('faults')
-    this.network = new NetworkState(options.network ?? DEFAULT_NETWORK)
+    this.network = new NetworkState(withEnvironment(options.network ?? DEFAULT_NETWORK, options.environment))
+    this.syncCostMs = syncCostOf(options.environment, options.syncCostMs)
     this.isolation = options.isolation ?? 'bytes'
     this.faults = options.faults ?? []
     this.alwaysInvariants = (options.invariants ?? []).filter((i) => (i.when ?? 'always') === 'always')
@@ -427,7 +445,7 @@ export class Simulation implements SimulationView {
 
   broadcastFrom(node: SimNode, message: unknown): void {
     this.prepare(message)
-    for (const peer of node.lan) if ((this.nodes[peer] as SimNode).primary !== node.primary) this.route(node, peer)
+    for (const peer of node.lan) if ((this.nodes[peer] as SimNode).primary !== node.primary) this.out(node, peer)
   }
 
   /** The nodes a broadcast from `node` reaches, by address (each once, twins or not). */
@@ -442,8 +460,14 @@ export class Simulation implements SimulationView {
 
   // To the node at an address and to each of its twins: the network decides which copies hear it.
   private routeToAll(from: SimNode, target: SimNode): void {
-    this.route(from, target.index)
-    if (target.twins !== undefined) for (const twin of target.twins) if (twin !== from) this.route(from, twin.index)
+    this.out(from, target.index)
+    if (target.twins !== undefined) for (const twin of target.twins) if (twin !== from) this.out(from, twin.index)
+  }
+
+  // The prepared message leaves now, or once the event's syncs are done when they cost time.
+  private out(from: SimNode, to: number): void {
+    if (this.syncCostMs > 0) this.hold(to)
+    else this.route(from, to)
   }
 
   setTimer(node: SimNode, delayMs: number, tag: TimerTag): TimerId {
@@ -558,7 +582,7 @@ export class Simulation implements SimulationView {
     const network = this.network
     const config = network.config
     const net = from.net
-    const leaves = Math.max(this.now, network.clearAfter(from.index, to))
+    const leaves = Math.max(this.now + this.departureDelay, network.clearAfter(from.index, to))
     let latency = sampleLatency(config.latency, net) + network.regionLatency(from.region, (this.nodes[to] as SimNode).region)
     if (config.reorder > 0 && net.next() < config.reorder) latency += net.next() * config.reorderDelayMs
     return leaves + latency
@@ -582,7 +606,8 @@ export class Simulation implements SimulationView {
         const node = this.nodes[event.node] as SimNode
         // An action bound to an incarnation (source ≥ 0) dies with it; an unbound one (-1) always runs.
         if (event.source < 0 || (node.up && node.incarnation === event.source)) (event.body as () => void)()
-        return
+        // What the action sent leaves like any event's output (after the node's syncs, when they cost time).
+        return this.commit(node)
       }
     }
   }
@@ -645,9 +670,41 @@ export class Simulation implements SimulationView {
    * none can come between the send and this sync, and no message arrives before the event is over.
    */
   private commit(node: SimNode): void {
+    if (this.syncCostMs > 0) return this.commitAfterSyncs(node)
     if (!node.sent) return
     node.sent = false
     if (node.storage.unsyncedWrites > 0) node.storage.sync()
+  }
+
+  /**
+   * Output commit when a sync costs virtual time: every sync of the event (the actor's own and the
+   * commit's) queues on the node's disk for syncCostMs, and the messages the event sent leave when
+   * the disk is done: at now + syncCostMs after one sync on an idle disk, at now when it is idle and
+   * none was needed (a real node's sync is synchronous: while it runs, nothing leaves). Simplified:
+   * the writes count as durable when the event ends, and the messages are queued then with their
+   * later departure, so a crash before they leave does not recall them (what they follow is durable).
+   */
+  private commitAfterSyncs(node: SimNode): void {
+    if (node.sent && node.storage.unsyncedWrites > 0) node.storage.sync()
+    node.sent = false
+    const syncs = node.storage.syncs
+    if (syncs > node.syncsCharged) {
+      node.diskFreeAt = Math.max(this.now, node.diskFreeAt) + (syncs - node.syncsCharged) * this.syncCostMs
+      node.syncsCharged = syncs
+    }
+    if (this.held.length === 0) return
+    this.departureDelay = Math.max(0, node.diskFreeAt - this.now)
+    for (const message of this.held) {
+      this.travel(message.body, message.size, message.encoded)
+      this.route(node, message.to)
+    }
+    this.held.length = 0
+    this.departureDelay = 0
+  }
+
+  /** Keeps the prepared message to `to` until the event's syncs are done (see commitAfterSyncs). */
+  private hold(to: number): void {
+    this.held.push({ to, body: this.wireBody, size: this.wireBytes, encoded: this.wireEncoded })
   }
 
   private signal(node: SimNode, signal: PeerSignal): void {
@@ -728,7 +785,7 @@ export class Simulation implements SimulationView {
         node.up = false
         node.incarnation++
         node.actor = undefined
-        const kept = fault.torn === true ? this.faultRandom.int(node.storage.unsyncedWrites + 1) : 0
+        const kept = fault.torn === true ? this.faultRandom.int(node.storage.writesAtRisk + 1) : 0
         node.storage.crash(kept)
         this.trace.crash(this.now, node.index, kept)
         return
@@ -757,6 +814,12 @@ export class Simulation implements SimulationView {
         const peer = fault.peer === undefined ? undefined : this.nodeAt(fault.peer).index
         return this.network.clog(this.nodeAt(fault.node).index, peer, this.now + fault.durationMs)
       }
+      case 'corrupt-read':
+        return this.nodeAt(fault.node).storage.corruptReads(fault.reads ?? 1, fault.prefix ?? '', this.faultRandom)
+      case 'bad-sector':
+        return void this.nodeAt(fault.node).storage.damage(fault.items ?? 1, fault.prefix ?? '', this.faultRandom)
+      case 'lying-sync':
+        return this.nodeAt(fault.node).storage.lieAboutSyncs(fault.syncs ?? 1)
       case 'byzantine': {
         const node = this.nodeAt(fault.node)
         const remove = this.behave(node, fault.behaviour)
@@ -816,10 +879,25 @@ export class Simulation implements SimulationView {
     }
   }
 
-  /** An exception from actor code is a bug in the actor: a violation that stops the run. */
+  /**
+   * An exception from actor code is a bug in the actor: a violation that stops the run. Except a read
+   * its store refused as damaged (StoreError 'corrupt'): that is corruption detected, not acted on, and
+   * the node stops (fail-stop, as a real node whose actor throws in `start`); a restart meets the same
+   * disk, and the scenario's invariants judge what its absence costs.
+   */
   private actorFailed(node: SimNode, error: unknown): void {
+    if (error instanceof StoreError && error.reason === 'corrupt') return this.halt(node, error)
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
     this.violations.push(this.violation('actor-error', `${node.address}: ${message}`))
+  }
+
+  /** Stops a node that met damage it could not handle: what it wrote is synced (a clean stop), its volatile state is gone. */
+  private halt(node: SimNode, error: StoreError): void {
+    node.storage.sync()
+    node.up = false
+    node.incarnation++
+    node.actor = undefined
+    this.trace.user(this.now, node.index, { event: 'halted-on-corruption', detail: error.message })
   }
 
   private checkInvariants(invariants: readonly Invariant[]): void {

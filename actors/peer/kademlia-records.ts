@@ -1,5 +1,6 @@
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
 import { Budget } from '../../core/budget.ts'
+import { fromHex } from '../../core/bytes.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
 import type { KademliaRpcs } from './kademlia-rpc.ts'
 import type { LookupReport, Lookups } from './kademlia-lookups.ts'
@@ -27,6 +28,14 @@ export const DEFAULT_MAX_RECORD_TTL_MS = 24 * 3_600_000
 export const DEFAULT_REPUBLISH_MS = 3_600_000
 
 const REPUBLISH = 'kademlia:republish'
+const REPAIR = 'kademlia:repair'
+
+/**
+ * How long after a start a node fetches again the records it found damaged on disk: its routing table
+ * is empty until its join's self-lookup has answered (a few round trips, each RPC waiting up to
+ * DEFAULT_RPC_TIMEOUT_MS, 1 s), so 3 s gives the join two timeouts and its answers.
+ */
+export const DEFAULT_REPAIR_AFTER_MS = 3_000
 
 export interface RecordOptions {
   readonly limits: RecordLimits
@@ -72,16 +81,35 @@ export class Records {
     this.handoffs = new Budget(options.handoffsPerSecond, options.handoffBurst)
   }
 
-  /** Arms the republish timer. */
+  /** Arms the republish timer, and the repair of records the store found damaged on disk. */
   start(): void {
     this.ctx.setTimer(this.republishTickMs, REPUBLISH)
+    if (this.store.damaged.length === 0) return
+    this.ctx.trace({ type: 'records-damaged', count: this.store.damaged.length })
+    this.ctx.setTimer(DEFAULT_REPAIR_AFTER_MS, REPAIR)
   }
 
-  /** Handles the republish timer; says whether `tag` was it. */
+  /** Handles the republish and repair timers; says whether `tag` was one. */
   timer(tag: TimerTag): boolean {
-    if (tag !== REPUBLISH) return false
-    this.republish()
+    if (tag === REPAIR) this.repair()
+    else if (tag === REPUBLISH) this.republish()
+    else return false
     return true
+  }
+
+  /**
+   * Fetches again, from the other holders, each record the store dropped as damaged, and keeps what
+   * is found as any STORE (valid, among the k closest, within quotas). What is not found (expired,
+   * or every copy lost) stays lost, as a record every holder of which failed does.
+   */
+  private repair(): void {
+    for (const hex of this.store.damaged.splice(0)) {
+      this.host.lookups.findValue(fromHex(hex), (report) => {
+        const repaired = report.record !== undefined && this.keep(report.record, this.ctx.self)
+        if (repaired) this.store.repaired++
+        this.ctx.trace({ type: repaired ? 'record-repaired' : 'record-lost', key: hex })
+      })
+    }
   }
 
   /** Stores `record` on the k nodes closest to its key; `done` gets how many confirmed. */

@@ -149,3 +149,26 @@ describe('RecordStore quotas', () => {
     )
   })
 })
+
+describe('RecordStore on a damaged disk', () => {
+  it('drops a record whose stored bytes fail their checksum when it loads, never holds it, and lists it for repair', () => {
+    const storage = new MemoryStorage()
+    const first = new RecordStore(storage, limits, Random.fromSeed(1))
+    const [intact, damaged] = [record(0, 1), record(0, 2)]
+    first.put(intact, 0, 'a')
+    first.put(damaged, 0, 'a')
+    storage.sync()
+    expect(storage.damage(1, `kv/dht/record/${idHex(damaged.key)}`, Random.fromSeed(2))).toHaveLength(1)
+    storage.crash()
+    const reloaded = new RecordStore(storage, limits, Random.fromSeed(1))
+    expect(reloaded.size).toBe(1)
+    expect(reloaded.get(damaged.key, 0)).toBeUndefined()
+    expect(sameRecord(reloaded.get(intact.key, 0)!, intact)).toBe(true)
+    expect(reloaded.damaged).toEqual([idHex(damaged.key)])
+    expect(reloaded.droppedAtLoad).toBe(1)
+    expect(storage.keys('dht/record/')).toEqual([`dht/record/${idHex(intact.key)}`])
+    // Fetched again, it is held as any record.
+    expect(reloaded.put(damaged, 0, 'b')).toBeUndefined()
+    expect(reloaded.size).toBe(2)
+  })
+})

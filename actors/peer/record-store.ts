@@ -3,7 +3,7 @@ import { toHex } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ReasonedError } from '../../core/errors.ts'
 import type { Random } from '../../core/random.ts'
-import type { Storage } from '../../core/storage.ts'
+import { StoreError, type Storage } from '../../core/storage.ts'
 import { idHex, type NodeId } from './node-id.ts'
 import { DhtRecord, sameRecord } from './record.ts'
 
@@ -62,6 +62,16 @@ export class StoreRefused extends ReasonedError<StoreRefusal> {
   override readonly name = 'StoreRefused'
 }
 
+/** The value under `key`, or undefined when the disk returned damaged bytes (StoreError 'corrupt'): a damaged copy is no copy. */
+function readIntact(storage: Storage, key: string): Uint8Array | undefined {
+  try {
+    return storage.get(key)
+  } catch (error) {
+    if (error instanceof StoreError && error.reason === 'corrupt') return undefined
+    throw error
+  }
+}
+
 /** The sender charged for records loaded from disk (they were accepted by a run before). */
 const FROM_DISK = ''
 
@@ -104,6 +114,15 @@ export class RecordStore {
   private readonly keys: string[] = []
   private readonly indexOf = new Map<string, number>()
   private totalBytes = 0
+  /**
+   * Keys (hex) of the records found damaged on disk as the store loaded (StoreError 'corrupt'): never
+   * held or served, deleted from storage, and left for the owner to fetch again from the other holders.
+   */
+  readonly damaged: string[] = []
+  /** How many records the store dropped as damaged when it loaded. */
+  readonly droppedAtLoad: number
+  /** How many of them the owner has fetched again and kept (see Records.repair). */
+  repaired = 0
 
   constructor(
     private readonly storage: Storage,
@@ -113,9 +132,16 @@ export class RecordStore {
   ) {
     for (const key of storage.keys(PREFIX)) {
       if (this.records.size >= limits.maxRecords || this.totalBytes >= limits.maxBytes) break
-      const record = decodeFrame(storage.get(key)!, DhtRecord)
+      const bytes = readIntact(storage, key)
+      if (bytes === undefined) {
+        this.damaged.push(key.slice(PREFIX.length))
+        storage.delete(key)
+        continue
+      }
+      const record = decodeFrame(bytes, DhtRecord)
       if (Result.isSuccess(record)) this.hold(key.slice(PREFIX.length), record.success, 0, FROM_DISK)
     }
+    this.droppedAtLoad = this.damaged.length
   }
 
   get size(): number {

@@ -6,6 +6,7 @@ import { searchSeed } from './commands/check.ts'
 import { packageVersion } from './main.ts'
 import { vain, vainWith } from './vain.fixtures.ts'
 import { tempDir } from '../../core/temp-dir.fixtures.ts'
+import { FAULT_KINDS } from '../../sim/faults.ts'
 
 /** A usage error: exit status 2, and stderr is exactly `vain: <what>` and the hint naming the command's help. */
 function expectUsageError(result: { code: number; stderr: string }, command: string, what: RegExp, label = ''): void {
@@ -214,7 +215,7 @@ describe('vain CLI: help, version and usage errors', () => {
       [`@${dir}`, /: cannot read it: it is a directory, not a file$/],
       ['@', /^vain: --faults @ needs a file name/],
       [`@${notJson}`, /^vain: --faults @.*not\.json: not valid JSON: Unexpected token/],
-      ['[{"at":0}]', /^vain: --faults: fault 1 of 1 has no "kind" \(expected one of crash, restart, partition, heal, skew, clog, byzantine, twin, sybil\)$/],
+      ['[{"at":0}]', new RegExp(`^vain: --faults: fault 1 of 1 has no "kind" \\(expected one of ${FAULT_KINDS.join(', ')}\\)$`)],
       ['[{"at":0,"kind":"crash","node":"n1"},{"at":-1,"kind":"crash","node":"n1"}]', /^vain: --faults: fault 2 of 2 \(crash\): "at" must be a virtual time in ms from 0 to \d+ \(1000y\), got -1$/],
       ['[{"at":0,"kind":"partition","groups":"x"}]', /"groups" must be a list of groups of node names/],
       ['[{"at":1,"kind":"crash"}]', /^vain: --faults: fault 1 of 1 \(crash\) has no "node": it takes a node name/],

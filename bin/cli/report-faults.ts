@@ -1,7 +1,7 @@
 import type { AdversaryCounts } from '../../sim/adversaries/adversary.ts'
 import type { Behaviour, BehaviourKind } from '../../sim/adversaries/behaviours.ts'
 import { sybilName, twinName, type Fault, type FaultSchedule } from '../../sim/faults.ts'
-import { formatDuration, formatNumber } from '../../sim/format.ts'
+import { counted, formatDuration, formatNumber } from '../../sim/format.ts'
 
 /** Faults listed one per line in a summary; the rest are counted (`--json` has them all). */
 export const DEFAULT_FAULTS_SHOWN = 10
@@ -24,6 +24,12 @@ export function describeFault(fault: Fault): string {
       return `skew ${fault.node}'s clock by ${fault.offsetMs < 0 ? '' : '+'}${formatDuration(fault.offsetMs)}${fault.driftPpm === undefined ? '' : `, drifting ${formatNumber(fault.driftPpm)} ppm`}`
     case 'clog':
       return `clog ${fault.node}${fault.peer === undefined ? '' : ` ↔ ${fault.peer}`} for ${formatDuration(fault.durationMs)}`
+    case 'corrupt-read':
+      return `corrupt ${fault.node}'s next ${counted(fault.reads ?? 1, 'reads')}${where(fault.prefix)} (a bit flipped on the way back)`
+    case 'bad-sector':
+      return `bad sector on ${fault.node}: ${counted(fault.items ?? 1, 'stored items')}${where(fault.prefix)} damaged`
+    case 'lying-sync':
+      return `${fault.node}'s disk lies about its next ${counted(fault.syncs ?? 1, 'syncs')} (a crash before an honest one loses their writes)`
     case 'byzantine':
       return `${fault.node} turns Byzantine: ${describeBehaviour(fault.behaviour)}${fault.durationMs === undefined ? '' : ` for ${formatDuration(fault.durationMs)}`}`
     case 'twin':
@@ -60,6 +66,8 @@ export function describeBehaviour(behaviour: Behaviour): string {
       return behaviour.deceive === 'all' ? 'colludes: every colluder tells every honest node the same lie' : 'colludes: one controller splits the honest nodes and every colluder lies alike'
   }
 }
+
+const where = (prefix: string | undefined) => (prefix === undefined || prefix === '' ? '' : ` under ${prefix}`)
 
 function names(group: readonly string[]): string {
   if (group.length === 0) return '(nobody)'

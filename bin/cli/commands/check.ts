@@ -22,15 +22,19 @@ export function checkCommand(argv: readonly string[]): number {
     runs: values.runs === undefined ? DEFAULT_CHECK_RUNS : parsePositiveInt(values.runs, '--runs'),
     checkSeed,
     ...byzantineArgs(values.byzantine, values.behaviours),
+    swarm: values.swarm === true,
+    disk: values['disk-faults'] === true,
   })
   if (values.json === true) console.log(JSON.stringify({ ...report, checkSeed }))
-  else if (report.ok) console.log(`${scenario.name}: ${counted(report.runs, 'runs')} under generated fault schedules (search seed ${checkSeed}), no violation`)
+  else if (report.ok) console.log(`${scenario.name}: ${counted(report.runs, 'runs')} under generated fault schedules${values.swarm === true ? ' in drawn environments (swarm)' : ''} (search seed ${checkSeed}), no violation`)
   else {
     const violation = report.summary.violations[0]
     console.log(`${scenario.name}: FAILED on generated run ${report.runs} (search seed ${checkSeed})`)
     console.log(`first failing schedule: ${counted(report.firstFailure.faults.length, 'faults')} (seed ${report.firstFailure.seed})`)
     console.log(`shrunk in ${counted(report.shrinks, 'steps')} to ${counted(report.minimal.faults.length, 'faults')} (seed ${report.minimal.seed}):`)
     console.log(`  ${JSON.stringify(report.minimal.faults)}`)
+    const swarm = report.minimal.swarm
+    if (swarm !== undefined) console.log(`in the drawn environment ${JSON.stringify(swarm.environment)}, fault mix ${swarm.faultKinds.join(', ') || 'none'}`)
     console.log(`violation of '${violation?.invariant}': ${violation?.message}`)
     console.log(`replay with:\n  ${report.replay}`)
   }

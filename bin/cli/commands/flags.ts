@@ -7,6 +7,7 @@ export const SIM_FLAGS = {
   until: { type: 'string', value: 'DURATION', default: "the scenario's, see vain list", help: 'virtual time to run' },
   faults: { type: 'string', value: 'JSON|@FILE', default: 'none', help: 'fault schedule, inline or from a file: [{"at":ms,"kind":"crash","node":"n3"}, …]' },
   isolation: { type: 'string', value: 'bytes|frozen', default: 'bytes', help: 'how messages are isolated between actors: encoded bytes, or frozen objects (faster)' },
+  env: { type: 'string', value: 'JSON', default: "the scenario's", help: 'network and disk over the scenario\'s: {"loss":0.1,"duplicate":0,"reorder":0,"reorderDelayMs":100,"latency":{"kind":"constant","ms":5},"syncCostMs":0.25}' },
   json: { type: 'boolean', help: 'print the summary as one JSON object on the last line of stdout' },
 } as const satisfies FlagTable
 
@@ -26,6 +27,8 @@ export const CHECK_FLAGS = {
   until: SIM_FLAGS.until,
   byzantine: { type: 'string', value: 'N', default: 'none', help: 'mix Byzantine nodes into the schedules: at most N of them per run' },
   behaviours: { type: 'string', value: 'KIND,…', default: 'all', help: 'the Byzantine behaviours drawn (with --byzantine): silent, delay, drop-some, duplicate, replay, garbage, equivocate, lie, collude' },
+  swarm: { type: 'boolean', help: "swarm testing: each run draws its network (loss, duplication, latency, reordering), sync cost and fault mix from its seed" },
+  'disk-faults': { type: 'boolean', help: 'generate disk faults too (corrupt-read, bad-sector, lying-sync)' },
   json: { type: 'boolean', help: 'print the report as one JSON object' },
 } as const satisfies FlagTable
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../../core/errors.ts'
+import { parseEnvironment } from '../../../sim/environment.ts'
 import { parseFaultSchedule, type Fault, type FaultSchedule } from '../../../sim/faults.ts'
 import type { ScenarioOptions } from '../../../sim/scenario.ts'
 import { formatDuration } from '../../../sim/format.ts'
@@ -21,6 +22,7 @@ export function simCommand(argv: readonly string[], replay: boolean): number {
     untilMs: untilArg(scenario, values.until),
     ...(values.faults === undefined ? {} : { faults: parseFaults(values.faults) }),
     ...(values.isolation === undefined ? {} : { isolation: parseIsolation(values.isolation) }),
+    ...(values.env === undefined ? {} : { environment: withFlag('--env', () => parseEnvironment(values.env!)) }),
   }
   refuseFaultsAfterUntil(options)
   const trace = replay ? (values as { trace?: string }).trace : undefined
