@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import type { Seed } from '../core/random.ts'
+import { twinsScheduleArbitrary } from './adversaries/twins-arbitrary.ts'
 import type { Fault, FaultSchedule } from './faults.ts'
 import { replayCommand, runScenario, type Scenario, type ScenarioSummary } from './scenario.ts'
 
@@ -73,11 +74,13 @@ export type CheckReport =
  */
 export function checkScenario(options: CheckOptions): CheckReport {
   const { scenario, nodes, untilMs } = options
-  const schedules = faultScheduleArbitrary({
-    nodes: scenario.faultTargets(nodes),
-    horizonMs: options.horizonMs ?? Math.floor(untilMs / 2),
-    maxFaults: options.maxFaults ?? 8,
-  })
+  const shape = { nodes: scenario.faultTargets(nodes), horizonMs: options.horizonMs ?? Math.floor(untilMs / 2), maxFaults: options.maxFaults ?? 8 }
+  // A protocol that claims to tolerate f Byzantine nodes is checked under Twins: up to f twinned, the other faults naming the copies too.
+  const byzantine = scenario.byzantine
+  const schedules =
+    byzantine === undefined
+      ? faultScheduleArbitrary(shape)
+      : twinsScheduleArbitrary({ ...shape, maxTwins: byzantine.maxFaulty(nodes) }, (names) => faultScheduleArbitrary({ ...shape, nodes: names }))
   let firstFailure: FailingRun | undefined
   const run = (seed: number, faults: FaultSchedule) => runScenario(scenario, { seed, nodes, untilMs, faults })
   const property = fc.property(fc.nat({ max: 2 ** 31 - 1 }), schedules, (seed, faults) => {

@@ -33,6 +33,15 @@ export const DHT_JOIN_WINDOW_MS = 10_000
 export const DHT_SETTLE_MS = 5_000
 export const DHT_LOOKUP_WINDOW_MS = 10_000
 
+/** The vote scenarios' round: a leader's proposal and the votes fit in it many times over (10 ms latency at most). */
+export const VOTE_ROUND_MS = 500
+
+// Peak heap measured: TODO
+const BYTES_PER_VOTER = 64 * 1024
+
+const voteDescription = (flaw: string) =>
+  `BFT-style voters (f = ⌊(n−1)/3⌋, quorum 2f+1 at n = 3f+1) decide, each ${VOTE_ROUND_MS} ms round, what a rotating leader proposes: the voters it heard from; ${flaw}`
+
 const eclipseDescription = (defended: boolean) =>
   `${ECLIPSE_SYBILS} Sybils with ids ground near a victim harass it and answer lookups with each other; ${defended ? 'buckets take at most 2 contacts per network group' : 'no diversity limit (the plain paper)'}`
 
@@ -107,9 +116,30 @@ const entries = {
     minNodes: 6,
     bytesPerNode: 88 * 1024,
   },
+  vote: {
+    name: 'vote',
+    description: voteDescription('a voter votes once a round and keeps its vote in storage'),
+    defaults: { nodes: 4, untilMs: 10_000 },
+    minNodes: 4,
+    bytesPerNode: BYTES_PER_VOTER,
+  },
+  voteUnsafe: {
+    name: 'vote-unsafe',
+    description: voteDescription('with a planted bug: a voter votes for every proposal it sees'),
+    defaults: { nodes: 4, untilMs: 10_000 },
+    minNodes: 4,
+    bytesPerNode: BYTES_PER_VOTER,
+  },
+  voteForgetful: {
+    name: 'vote-forgetful',
+    description: voteDescription('with a planted bug: a voter keeps its vote in memory only, and forgets it when it restarts'),
+    defaults: { nodes: 4, untilMs: 10_000 },
+    minNodes: 4,
+    bytesPerNode: BYTES_PER_VOTER,
+  },
 } as const satisfies Record<string, ScenarioEntry>
 
 export const CATALOGUE: { readonly [K in keyof typeof entries]: ScenarioEntry } = entries
 
 /** Every scenario the CLI knows, in the order `vain list` shows them. */
-export const SCENARIO_ENTRIES: readonly ScenarioEntry[] = [entries.gossip, entries.replication, entries.replicationUnsafe, entries.rotation, entries.node, entries.dht, entries.churn, entries.eclipse, entries.eclipseUndefended]
+export const SCENARIO_ENTRIES: readonly ScenarioEntry[] = [entries.gossip, entries.replication, entries.replicationUnsafe, entries.rotation, entries.node, entries.dht, entries.churn, entries.eclipse, entries.eclipseUndefended, entries.vote, entries.voteUnsafe, entries.voteForgetful]
