@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import type { Seed } from '../core/random.ts'
-import { twinsScheduleArbitrary } from './adversaries/twins-arbitrary.ts'
 import type { Fault, FaultSchedule } from './faults.ts'
 import { replayCommand, runScenario, type Scenario, type ScenarioSummary } from './scenario.ts'
+import { twinsScheduleArbitrary } from './adversaries/twins-arbitrary.ts'
 
 export interface FaultScheduleShape {
   /** The nodes faults may target. */
@@ -74,13 +74,11 @@ export type CheckReport =
  */
 export function checkScenario(options: CheckOptions): CheckReport {
   const { scenario, nodes, untilMs } = options
-  const shape = { nodes: scenario.faultTargets(nodes), horizonMs: options.horizonMs ?? Math.floor(untilMs / 2), maxFaults: options.maxFaults ?? 8 }
-  // A protocol that claims to tolerate f Byzantine nodes is checked under Twins: up to f twinned, the other faults naming the copies too.
-  const byzantine = scenario.byzantine
-  const schedules =
-    byzantine === undefined
-      ? faultScheduleArbitrary(shape)
-      : twinsScheduleArbitrary({ ...shape, maxTwins: byzantine.maxFaulty(nodes) }, (names) => faultScheduleArbitrary({ ...shape, nodes: names }))
+  const schedules = scheduleArbitrary(scenario, nodes, {
+    nodes: scenario.faultTargets(nodes),
+    horizonMs: options.horizonMs ?? Math.floor(untilMs / 2),
+    maxFaults: options.maxFaults ?? 8,
+  })
   let firstFailure: FailingRun | undefined
   const run = (seed: number, faults: FaultSchedule) => runScenario(scenario, { seed, nodes, untilMs, faults })
   const property = fc.property(fc.nat({ max: 2 ** 31 - 1 }), schedules, (seed, faults) => {
@@ -100,4 +98,14 @@ export function checkScenario(options: CheckOptions): CheckReport {
     summary: run(seed, faults),
     replay: replayCommand(scenario.name, { seed, nodes, untilMs, faults }),
   }
+}
+
+/**
+ * The fault schedules a check draws: the plain ones, or, for a scenario whose protocol tolerates f
+ * Byzantine nodes, Twins schedules (up to f nodes twinned, the other faults naming the copies too).
+ */
+function scheduleArbitrary(scenario: Scenario, nodes: number, shape: FaultScheduleShape): fc.Arbitrary<FaultSchedule> {
+  const byzantine = scenario.byzantine
+  if (byzantine === undefined) return faultScheduleArbitrary(shape)
+  return twinsScheduleArbitrary({ ...shape, maxTwins: byzantine.maxFaulty(nodes) }, (names) => faultScheduleArbitrary({ ...shape, nodes: names }))
 }

@@ -140,9 +140,7 @@ class Voter implements Actor<Message> {
   timer(tag: TimerTag, ctx: Context): void {
     if (tag === ROUND) return this.enterRound(ctx)
     if (tag === PROPOSE) return this.propose(ctx)
-    for (const value of this.voted(this.round, ctx)) this.broadcast({ type: 'vote', round: this.round, value }, ctx)
-    if (this.proposal !== undefined) this.broadcast({ type: 'propose', round: this.round, value: this.proposal }, ctx)
-    ctx.setTimer(RESEND_MS, RESEND)
+    if (tag === RESEND) return this.resend(ctx)
   }
 
   private enterRound(ctx: Context): void {
@@ -162,6 +160,13 @@ class Voter implements Actor<Message> {
     const value = this.voted(this.round, ctx)[0] ?? [...this.heard].sort().join(',')
     this.proposal = value
     this.broadcast({ type: 'propose', round: this.round, value }, ctx)
+  }
+
+  // What it proposed and voted this round, again: a partition that healed, or a restart, may have kept it from someone.
+  private resend(ctx: Context): void {
+    for (const value of this.voted(this.round, ctx)) this.broadcast({ type: 'vote', round: this.round, value }, ctx)
+    if (this.proposal !== undefined) this.broadcast({ type: 'propose', round: this.round, value: this.proposal }, ctx)
+    ctx.setTimer(RESEND_MS, RESEND)
   }
 
   private vote(round: number, value: string, ctx: Context): void {
