@@ -58,6 +58,21 @@ describe('Twins schedules', () => {
     expect(twin).toMatchObject({ kind: 'twin', at: 0 })
     expect(partition).toMatchObject({ kind: 'partition', at: 0, groups: [[twinName(twin as { node: string })]] })
   })
+
+  it('shrink the twin away when it has no part in the failure', () => {
+    const details = fc.check(
+      fc.property(schedules, (faults) => !faults.some((f) => f.kind === 'crash')),
+      { seed: 7 },
+    )
+    expect(details.failed).toBe(true)
+    expect(details.counterexample).toEqual([[{ at: 0, kind: 'crash', node: 'v0' }]])
+  })
+
+  it('have a twin in most schedules (4 in 5, by TWINNED_WEIGHT)', () => {
+    const twinned = fc.sample(schedules, { numRuns: 1000, seed: 1 }).filter((faults) => faults.some((f) => f.kind === 'twin')).length
+    expect(twinned).toBeGreaterThan(700)
+    expect(twinned).toBeLessThan(900)
+  })
 })
 
 describe('withTwins', () => {

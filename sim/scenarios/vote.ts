@@ -44,8 +44,8 @@ const Message = Schema.Union([
 ])
 type Message = typeof Message.Type
 
+// Timer tags; a leader's proposal timer is tagged with its round's number.
 const ROUND = 'round'
-const PROPOSE = 'propose'
 const RESEND = 'resend'
 const voterAddress = (i: number) => `v${i}`
 const lockKey = (round: number) => `vote/${round}`
@@ -139,8 +139,9 @@ class Voter implements Actor<Message> {
 
   timer(tag: TimerTag, ctx: Context): void {
     if (tag === ROUND) return this.enterRound(ctx)
-    if (tag === PROPOSE) return this.propose(ctx)
     if (tag === RESEND) return this.resend(ctx)
+    // A proposal due in a round that has passed (a clock jumped) is not made.
+    if (tag === this.round) this.propose(ctx)
   }
 
   private enterRound(ctx: Context): void {
@@ -151,7 +152,7 @@ class Voter implements Actor<Message> {
     this.prune(ctx)
     const leader = this.leader(this.round)
     ctx.send(leader, { type: 'ready', round: this.round })
-    if (leader === ctx.self) ctx.setTimer(COLLECT_MS, PROPOSE)
+    if (leader === ctx.self) ctx.setTimer(COLLECT_MS, this.round)
     ctx.setTimer(nextRoundIn(now), ROUND)
   }
 
