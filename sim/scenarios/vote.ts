@@ -15,7 +15,7 @@ import { CATALOGUE, VOTE_ROUND_MS as ROUND_MS, type ScenarioEntry } from './cata
  * values. A voter votes for at most one value a round, the first proposal of the round's leader that
  * reaches it, and keeps that lock in its storage: the vote is written before it is sent (the output
  * commit makes it durable before the message leaves), and read back after a restart. A value with
- * QUORUM votes in a round (counted by sender address, which the simulator binds) is decided. Leaders
+ * quorum(n) votes in a round (counted by sender address, which the simulator binds) is decided. Leaders
  * and voters re-send what they proposed and voted every RESEND_MS of the round, so a partition that
  * heals, or a restart, within the round changes who hears what.
  *
@@ -29,7 +29,7 @@ export type VoterFlaw = 'none' | 'votes-twice' | 'forgets-lock'
 
 /** A leader waits this long for `ready` messages before it proposes: 5× the reliable network's 10 ms worst latency. */
 const COLLECT_MS = 50
-/** Leaders and voters re-send their proposal and votes this often within a round: 4 times a round. */
+/** Leaders and voters re-send their proposal and votes this often, 5 times a round: a heal or a restart is heard within 100 ms. */
 const RESEND_MS = 100
 /** Votes and locks of this many past rounds are kept (a voter whose clock lags still counts them), then pruned. */
 const KEEP_ROUNDS = 4
