@@ -6,7 +6,8 @@ import { diskFaultArbitraries } from './disk-fault-arbitrary.ts'
 import type { Environment } from './environment.ts'
 import { DISK_FAULT_KINDS, FAULT_KINDS, type Fault, type FaultSchedule } from './faults.ts'
 import { replayCommand, runScenario, type Scenario, type ScenarioSummary } from './scenario.ts'
-import { inMix, swarmArbitrary, type SwarmDraw } from './swarm.ts'
+import { NODE_ADDING_KINDS, inMix, swarmArbitrary, type SwarmDraw } from './swarm.ts'
+import { twinsScheduleArbitrary } from './adversaries/twins-arbitrary.ts'
 
 export interface FaultScheduleShape {
   /** The nodes faults may target. */
@@ -110,10 +111,10 @@ export function checkScenario(options: CheckOptions): CheckReport {
   }
   const cases: fc.Arbitrary<Omit<FailingRun, 'seed'>> =
     options.swarm === true
-      ? swarmArbitrary(shape.disk ? FAULT_KINDS : FAULT_KINDS.filter((k) => !DISK_FAULT_KINDS.includes(k)), shape.maxFaults).chain((swarm) =>
-          faultScheduleArbitrary({ ...shape, maxFaults: swarm.maxFaults }).map((faults) => ({ faults: inMix(faults, swarm), swarm })),
+      ? swarmArbitrary(FAULT_KINDS.filter((k) => (shape.disk || !DISK_FAULT_KINDS.includes(k)) && !NODE_ADDING_KINDS.includes(k)), shape.maxFaults).chain((swarm) =>
+          scheduleArbitrary(scenario, nodes, { ...shape, maxFaults: swarm.maxFaults }).map((faults) => ({ faults: inMix(faults, swarm), swarm })),
         )
-      : faultScheduleArbitrary(shape).map((faults) => ({ faults }))
+      : scheduleArbitrary(scenario, nodes, shape).map((faults) => ({ faults }))
   let firstFailure: FailingRun | undefined
   const environmentOf = (swarm: SwarmDraw | undefined): { environment?: Environment } => (swarm === undefined ? {} : { environment: swarm.environment })
   const run = (seed: number, { faults, swarm }: Omit<FailingRun, 'seed'>) => runScenario(scenario, { seed, nodes, untilMs, faults, ...environmentOf(swarm) })
@@ -136,4 +137,14 @@ export function checkScenario(options: CheckOptions): CheckReport {
     summary: run(seed, generated),
     replay: replayCommand(scenario.name, { seed, nodes, untilMs, faults: generated.faults, ...environmentOf(generated.swarm) }),
   }
+}
+
+/**
+ * The fault schedules a check draws: the plain ones, or, for a scenario whose protocol tolerates f
+ * Byzantine nodes, Twins schedules (up to f nodes twinned, the other faults naming the copies too).
+ */
+function scheduleArbitrary(scenario: Scenario, nodes: number, shape: FaultScheduleShape): fc.Arbitrary<FaultSchedule> {
+  const byzantine = scenario.byzantine
+  if (byzantine === undefined) return faultScheduleArbitrary(shape)
+  return twinsScheduleArbitrary({ ...shape, maxTwins: byzantine.maxFaulty(nodes) }, (names) => faultScheduleArbitrary({ ...shape, nodes: names }))
 }

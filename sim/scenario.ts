@@ -65,6 +65,12 @@ export interface Scenario<S extends Figures = Figures> {
   readonly bytesPerNode: number
   /** The nodes a generated fault schedule may target (for `vain check`). */
   faultTargets(nodes: number): readonly string[]
+  /**
+   * For a protocol that claims to tolerate Byzantine nodes: how many of `nodes` (its f). `vain check`
+   * then generates Twins schedules (sim/adversaries/twins-arbitrary.ts): up to f of the fault targets
+   * twinned, with partitions and crashes that name the twins. Absent: no twins are generated.
+   */
+  readonly byzantine?: { maxFaulty(nodes: number): number }
   build(options: ScenarioOptions): ScenarioRun<S>
   /** Judged at the end of every run, in this order. */
   readonly expectations: readonly Expectation<S>[]

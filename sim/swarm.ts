@@ -62,5 +62,11 @@ export function swarmArbitrary(eligible: readonly FaultKind[], maxFaults: number
 
 /** The schedule with only the faults of the draw's kinds (how a drawn mix leaves the others out). */
 export function inMix(faults: FaultSchedule, draw: SwarmDraw): FaultSchedule {
-  return faults.filter((fault) => draw.faultKinds.includes(fault.kind))
+  return faults.filter((fault) => draw.faultKinds.includes(fault.kind) || NODE_ADDING_KINDS.includes(fault.kind))
 }
+
+/**
+ * Kinds no mix leaves out: they add the nodes (twins, Sybils) that other faults of the schedule name,
+ * so dropping them would leave those faults naming nobody. They are the adversary, not the environment.
+ */
+export const NODE_ADDING_KINDS: readonly FaultKind[] = ['twin', 'sybil']

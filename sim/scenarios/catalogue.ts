@@ -50,6 +50,20 @@ export const DISK_FAULTS_TIMELINE = {
   readWindowMs: 5_000,
 } as const
 
+/** The vote scenarios' round: a leader's proposal and the votes fit in it many times over (10 ms latency at most). */
+export const VOTE_ROUND_MS = 500
+
+/**
+ * Every voter sends every other its votes, so the heap grows as n², not n: measured, 117 KiB a voter at
+ * 50 voters and 245 KiB at 100 (24 MiB), about 2.4 KiB × n a voter. A constant per node cannot follow
+ * that; this one is the extrapolation at 1,300 voters, where the run would fill a 4 GiB heap, so the
+ * up-front refusal refuses from there (and overestimates smaller runs, which it then admits anyway).
+ */
+const BYTES_PER_VOTER = 3 * 2 ** 20
+
+const voteDescription = (flaw: string) =>
+  `BFT voters (quorum 2f+1 of 3f+1) decide each ${VOTE_ROUND_MS} ms round what a rotating leader proposes (whom it heard); ${flaw}`
+
 const eclipseDescription = (defended: boolean) =>
   `${ECLIPSE_SYBILS} Sybils (a sybil fault) with ids ground near a victim join through it and collude, answering lookups with each other; ${defended ? 'buckets take at most 2 contacts per network group' : 'no diversity limit (the plain paper)'}`
 
@@ -132,9 +146,30 @@ const entries = {
     minNodes: 6,
     bytesPerNode: 88 * 1024,
   },
+  vote: {
+    name: 'vote',
+    description: voteDescription('one vote a round, kept in storage'),
+    defaults: { nodes: 4, untilMs: 10_000 },
+    minNodes: 4,
+    bytesPerNode: BYTES_PER_VOTER,
+  },
+  voteUnsafe: {
+    name: 'vote-unsafe',
+    description: voteDescription('planted bug: a voter votes for every proposal'),
+    defaults: { nodes: 4, untilMs: 10_000 },
+    minNodes: 4,
+    bytesPerNode: BYTES_PER_VOTER,
+  },
+  voteForgetful: {
+    name: 'vote-forgetful',
+    description: voteDescription('planted bug: a voter forgets its vote when it restarts'),
+    defaults: { nodes: 4, untilMs: 10_000 },
+    minNodes: 4,
+    bytesPerNode: BYTES_PER_VOTER,
+  },
 } as const satisfies Record<string, ScenarioEntry>
 
 export const CATALOGUE: { readonly [K in keyof typeof entries]: ScenarioEntry } = entries
 
 /** Every scenario the CLI knows, in the order `vain list` shows them. */
-export const SCENARIO_ENTRIES: readonly ScenarioEntry[] = [entries.gossip, entries.replication, entries.replicationUnsafe, entries.rotation, entries.node, entries.dht, entries.churn, entries.diskFaults, entries.eclipse, entries.eclipseUndefended]
+export const SCENARIO_ENTRIES: readonly ScenarioEntry[] = [entries.gossip, entries.replication, entries.replicationUnsafe, entries.rotation, entries.node, entries.dht, entries.churn, entries.diskFaults, entries.eclipse, entries.eclipseUndefended, entries.vote, entries.voteUnsafe, entries.voteForgetful]

@@ -8,9 +8,10 @@ import { gossip } from './gossip.ts'
 import { node } from './node.ts'
 import { replication, replicationUnsafe } from './replication.ts'
 import { rotation } from './rotation.ts'
+import { vote, voteForgetful, voteUnsafe } from './vote.ts'
 
 /** Every scenario the CLI knows, by name. */
-export const scenarios: ReadonlyMap<string, Scenario> = new Map([gossip, replication, replicationUnsafe, rotation, node, dht, churn, diskFaults, eclipse, eclipseUndefended].map((s) => [s.name, s]))
+export const scenarios: ReadonlyMap<string, Scenario> = new Map([gossip, replication, replicationUnsafe, rotation, node, dht, churn, diskFaults, eclipse, eclipseUndefended, vote, voteUnsafe, voteForgetful].map((s) => [s.name, s]))
 
 export function scenarioNamed(name: string): Scenario {
   const scenario = scenarios.get(name)
