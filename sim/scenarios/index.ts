@@ -1,5 +1,6 @@
 import { ConfigError } from '../../core/errors.ts'
 import type { Scenario } from '../scenario.ts'
+import { bft, bftUnsafe } from './bft.ts'
 import { churn } from './churn.ts'
 import { dht } from './dht.ts'
 import { eclipse, eclipseUndefended } from './eclipse.ts'
@@ -9,7 +10,7 @@ import { replication, replicationUnsafe } from './replication.ts'
 import { rotation } from './rotation.ts'
 
 /** Every scenario the CLI knows, by name. */
-export const scenarios: ReadonlyMap<string, Scenario> = new Map([gossip, replication, replicationUnsafe, rotation, node, dht, churn, eclipse, eclipseUndefended].map((s) => [s.name, s]))
+export const scenarios: ReadonlyMap<string, Scenario> = new Map([gossip, replication, replicationUnsafe, rotation, node, dht, churn, eclipse, eclipseUndefended, bft, bftUnsafe].map((s) => [s.name, s]))
 
 export function scenarioNamed(name: string): Scenario {
   const scenario = scenarios.get(name)
