@@ -19,7 +19,8 @@ export function lieAbout(message: unknown, lies: LieContext, secretKey: Uint8Arr
   const decoded = validate(message, BftMessage)
   if (Result.isFailure(decoded)) return undefined
   const m = decoded.success
-  if (m.t === 'commit') return undefined // a certificate cannot be forged with one key
+  // A certificate cannot be forged with one key; a request has nothing to lie about.
+  if (m.t === 'commit' || m.t === 'need') return undefined
   if (m.t === 'proposal') {
     const b = twin(m.b, lies.shared)
     return { ...m, b, sig: sign(secretKey, proposalPayload(m.h, m.r, m.vr, blockHash(b))) }

@@ -12,6 +12,7 @@ import { Signature, exactBytes } from '../../core/schemas.ts'
  * - `prevote`, `precommit`: a vote for the block hash `x` at (h, r), or for nothing (`x: null`, nil).
  * - `commit`: block `b` and the precommits of round `r` that decided it (a quorum certificate), sent to
  *   a member that is behind so it catches up without trusting the sender.
+ * - `need`: a member asks for the commit of a height it is stuck at.
  * Every field is bounded by the schema: what a stranger sends is refused before it costs memory.
  */
 
@@ -42,8 +43,6 @@ export const Block = Schema.Struct({
 })
 export type Block = typeof Block.Type
 
-export const Proposal = Schema.Struct({ t: Schema.Literal('proposal'), h: Height, r: Round, vr: ValidRound, b: Block, s: Member, sig: Signature })
-export type Proposal = typeof Proposal.Type
 
 export const VoteKind = Schema.Literals(['prevote', 'precommit'])
 export type VoteKind = typeof VoteKind.Type
@@ -55,10 +54,35 @@ export type Vote = typeof Vote.Type
 export const Signed = Schema.Struct({ s: Member, sig: Signature })
 export type Signed = typeof Signed.Type
 
+/**
+ * A proposal. With `vr` ≥ 0 it carries `pol`, the prevotes of round `vr` for the block (its proof of
+ * lock): members that missed them still see why the block may unlock them, with no gossip layer to
+ * resend lost votes. Empty for a fresh block.
+ */
+export const Proposal = Schema.Struct({
+  t: Schema.Literal('proposal'),
+  h: Height,
+  r: Round,
+  vr: ValidRound,
+  b: Block,
+  pol: Schema.Array(Signed).check(Schema.isMaxLength(MAX_COMMITTEE)),
+  s: Member,
+  sig: Signature,
+})
+export type Proposal = typeof Proposal.Type
+
 export const Commit = Schema.Struct({ t: Schema.Literal('commit'), r: Round, b: Block, votes: Schema.Array(Signed).check(Schema.isMaxLength(MAX_COMMITTEE)) })
 export type Commit = typeof Commit.Type
 
-export const BftMessage = Schema.Union([Proposal, Vote, Commit])
+/**
+ * A request for the commit of height `h`, from a member that knows it is behind (it saw a quorum it
+ * cannot decide, or messages of a later height). Unsigned: the answer is a certificate checked on
+ * arrival, and answers are rate-limited per member, so a forged request costs one message at most.
+ */
+export const Need = Schema.Struct({ t: Schema.Literal('need'), h: Height })
+export type Need = typeof Need.Type
+
+export const BftMessage = Schema.Union([Proposal, Vote, Commit, Need])
 export type BftMessage = typeof BftMessage.Type
 
 /** The zero hash: the parent of the block at height 0. */

@@ -4,66 +4,79 @@ import type { Committee } from './committee.ts'
 /** The tally key of a nil vote (a hash's key is its hex, never this). */
 export const NIL = 'nil'
 
-/** What adding a vote did: counted, a repeat of the member's vote, or a second, different vote (equivocation). */
+/**
+ * Values one member's votes are counted for in one round. An honest member signs one; a second is
+ * equivocation, and it is counted too: a quorum is a set of signatures, and two quorums for different
+ * values overlap in more than a third of the weight, all of it members that signed both (so Byzantine),
+ * whatever this node heard first. Counting only the first would let the order of arrival hide a quorum
+ * (a twin's nil vote arriving before its proof-of-lock vote stalled a height). Past two, a member's
+ * further values are dropped: bounded memory, and only its own quorums lose by it.
+ */
+export const MAX_VALUES_PER_MEMBER = 2
+
+/** What adding a vote did: counted, a repeat of a vote counted already, or a different vote (equivocation). */
 export type Added = 'counted' | 'repeat' | 'conflict'
 
+interface Value {
+  weight: number
+  readonly signatures: Map<number, Uint8Array>
+}
+
 /**
- * The votes of one kind in one round: at most one per member (its first; a different second one is
- * equivocation, reported and not counted), the weight behind each value, and the weight that voted at
- * all. Bounded by the committee: one slot per member, one weight per distinct value.
+ * The votes of one kind in one round: the signatures behind each value and their weight, and the weight
+ * that voted at all. Bounded by the committee: at most MAX_VALUES_PER_MEMBER values per member.
  */
 export class RoundTally {
-  /** Each member's value key, or undefined when it has not voted. */
-  private readonly votes: (string | undefined)[]
-  /** The signature of each counted vote, for certificates. */
-  readonly signatures: (Uint8Array | undefined)[]
-  private readonly weightOf = new Map<string, number>()
-  /** The weight of every member that voted, whatever for. */
+  private readonly values = new Map<string, Value>()
+  /** How many values each member's votes are counted for. */
+  private readonly counted: Uint8Array
+  /** The weight of every member that voted, whatever for, each once. */
   any = 0
 
   constructor(private readonly committee: Committee) {
-    this.votes = new Array<string | undefined>(committee.size)
-    this.signatures = new Array<Uint8Array | undefined>(committee.size)
+    this.counted = new Uint8Array(committee.size)
   }
 
   add(member: number, hash: Uint8Array | null, signature: Uint8Array): Added {
     const key = hash === null ? NIL : toHex(hash)
-    const earlier = this.votes[member]
-    if (earlier !== undefined) return earlier === key ? 'repeat' : 'conflict'
+    let value = this.values.get(key)
+    if (value?.signatures.has(member) === true) return 'repeat'
+    const earlier = this.counted[member] as number
+    if (earlier >= MAX_VALUES_PER_MEMBER) return 'conflict'
+    if (value === undefined) this.values.set(key, (value = { weight: 0, signatures: new Map() }))
     const weight = this.committee.weights[member] as number
-    this.votes[member] = key
-    this.signatures[member] = signature
-    this.weightOf.set(key, (this.weightOf.get(key) ?? 0) + weight)
+    value.signatures.set(member, signature)
+    value.weight += weight
+    this.counted[member] = earlier + 1
+    if (earlier > 0) return 'conflict'
     this.any += weight
     return 'counted'
   }
 
   /** The weight behind `key` (a hash's hex, or NIL). */
   weight(key: string): number {
-    return this.weightOf.get(key) ?? 0
+    return this.values.get(key)?.weight ?? 0
   }
 
-  /** The value with a quorum behind it, if one has. */
+  /** A value with a quorum behind it, if one has. */
   quorumValue(): string | undefined {
-    for (const [key, weight] of this.weightOf) if (this.committee.isQuorum(weight)) return key
+    for (const [key, value] of this.values) if (this.committee.isQuorum(value.weight)) return key
     return undefined
   }
 
   /** The members that voted at all. */
   voters(): number[] {
     const out: number[] = []
-    this.votes.forEach((v, s) => {
-      if (v !== undefined) out.push(s)
+    this.counted.forEach((n, s) => {
+      if (n > 0) out.push(s)
     })
     return out
   }
 
-  /** The members that voted for `key`, with their signatures (a certificate). */
+  /** The members that voted for `key`, with their signatures, in member order (a certificate). */
   signers(key: string): { s: number; sig: Uint8Array }[] {
-    const out: { s: number; sig: Uint8Array }[] = []
-    this.votes.forEach((v, s) => {
-      if (v === key) out.push({ s, sig: this.signatures[s] as Uint8Array })
-    })
-    return out
+    const signatures = this.values.get(key)?.signatures
+    if (signatures === undefined) return []
+    return [...signatures].sort(([a], [b]) => a - b).map(([s, sig]) => ({ s, sig }))
   }
 }

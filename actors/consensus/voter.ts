@@ -9,20 +9,26 @@ import { SignatureVerifier, sign } from '../../core/sign.ts'
 import { Committee, type Member, type PlantedBug } from './committee.ts'
 import { ConsensusError, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE, chainLog, committedAt, freshState, loadState, saveState, signingVerdict, type VoterState } from './durable.ts'
 import { lieAbout } from './lies.ts'
-import { BftMessage, GENESIS_PARENT, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind } from './messages.ts'
+import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind } from './messages.ts'
 import { NIL, RoundTally } from './tally.ts'
 
 /**
  * How long a round waits for its proposal, then for a prevote and a precommit quorum, at round 0: about
  * 10× the simulator's median one-way delay (20 ms), so an honest leader's round rarely times out, and
- * well under a second so a dead leader costs little. Each later round of the same height doubles them
- * (exponential back-off), up to 2^DEFAULT_MAX_BACKOFF times: after global stabilisation some round's
- * timeouts exceed the true delay, which is what liveness needs.
+ * well under a second so a dead leader costs little. Each later round of the same height multiplies
+ * them by DEFAULT_BACKOFF_FACTOR (exponential back-off), at most DEFAULT_MAX_BACKOFF times: after global
+ * stabilisation some round's timeouts exceed the true delay, which is what liveness needs.
  */
 export const DEFAULT_TIMEOUT_PROPOSE_MS = 300
 export const DEFAULT_TIMEOUT_VOTE_MS = 200
-/** Back-off stops doubling after 2^6 = 64×: 19 s for a proposal, long enough for any real link. */
-export const DEFAULT_MAX_BACKOFF = 6
+/**
+ * 1.5, not 2: a height whose first leaders are down or cut off (a partition moves, twins split the
+ * committee) needs a few rounds, and doubling made round 4 wait 5 s for a proposal, longer than the
+ * outage it waits out (measured: a twin scenario committed 2 blocks in 10 s with 2, 20+ with 1.5).
+ */
+export const DEFAULT_BACKOFF_FACTOR = 1.5
+/** Back-off stops growing after 1.5^10 ≈ 58×: 17 s for a proposal, long enough for any real link. */
+export const DEFAULT_MAX_BACKOFF = 10
 /**
  * The pause after a commit before the next height starts (Tendermint's timeout_commit): it lets entries
  * gather into the next block and late precommits arrive. 100 ms: a few network delays.
@@ -107,9 +113,13 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private precommits = new Map<number, RoundTally>()
   /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer). */
   private fired = new Map<number, number>()
-  private future: BftMessage[] = []
+  private future: (Proposal | Vote)[] = []
+  /** Members seen at the next height (a blocking weight of them means this node is behind). */
+  private ahead = new Set<number>()
   private readonly pending: Uint8Array[] = []
-  private readonly lastCatchUp = new Map<number, number>()
+  /** When each member was last sent a commit, and last asked for one (bounded by the committee). */
+  private readonly answered = new Map<number, number>()
+  private readonly asked = new Map<number, number>()
   /** Equivocations seen (two different signed messages for one height, round and step). */
   equivocations = 0
 
@@ -163,13 +173,19 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return this.pending.length
   }
 
-  receive(message: BftMessage, _from: Address, ctx: Context): void {
+  receive(message: BftMessage, from: Address, ctx: Context): void {
+    if (message.t === 'need') return this.answerNeed(message.h, from, ctx)
     if (this.handle(message, ctx)) this.progress(ctx)
   }
 
   timer(tag: TimerTag, ctx: Context): void {
     const [kind, h, r] = String(tag).split(':').map((part, i) => (i === 0 ? part : Number(part))) as [string, number, number]
     if (h !== this.state.h) return
+    if (kind === 'behind') {
+      // Still at this height an interval after a member showed it is past it: ask.
+      for (const member of this.ahead) this.ask(member, ctx)
+      return ctx.setTimer(DEFAULT_CATCH_UP_INTERVAL_MS, `behind:${h}:0`), undefined
+    }
     if (kind === 'next') {
       this.startRound(0)
       // What arrived for this height while the last one finished.
@@ -184,23 +200,31 @@ export class BftVoter implements Component<BftMessage>, Liar {
   }
 
   /** Takes in one message; true when it may have changed what the round rules see. */
-  private handle(message: BftMessage, ctx: Context): boolean {
+  private handle(message: Exclude<BftMessage, Need>, ctx: Context): boolean {
     if (message.t === 'commit') {
       this.onCommit(message, ctx)
       return false
     }
     const h = message.h
     if (h < this.state.h) {
-      this.sendCatchUp(message, ctx)
+      this.catchUpStuck(message, ctx)
       return false
     }
-    if (h === this.state.h + 1) {
-      if (this.future.length < FUTURE_MESSAGES_PER_MEMBER * this.committee.size) this.future.push(message)
+    if (h === this.state.h + 1 && this.future.length < FUTURE_MESSAGES_PER_MEMBER * this.committee.size) {
+      this.future.push(message)
+      this.noteAhead(message.s, ctx)
+      return false
+    }
+    // Two heights ahead (or more than a height's worth of messages ahead): this node missed a commit.
+    if (h > this.state.h) {
+      this.ask(message.s, ctx)
       return false
     }
     if (h !== this.state.h || !this.verified(message)) return false
-    if (message.t === 'proposal') this.onProposal(message, ctx)
-    else this.onVote(message, ctx)
+    if (message.t === 'proposal') {
+      this.onProposal(message, ctx)
+      this.takeProofOfLock(message, ctx)
+    } else this.onVote(message, ctx)
     return true
   }
 
@@ -211,6 +235,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   // ---- rounds
 
   private resetHeight(): void {
+    this.ahead = new Set()
     this.proposals = new Map()
     this.prevotes = new Map()
     this.precommits = new Map()
@@ -232,8 +257,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   private propose(ctx: Context): void {
     const { h, r, validRound, valid } = this.state
-    const block: Block = validRound >= 0 && valid !== null ? valid : { h, parent: this.parent, by: this.me, entries: this.pending.slice(0, this.maxBlockEntries) }
-    const vr = validRound >= 0 && valid !== null ? validRound : -1
+    // The valid block, re-proposed with its round, when there is one from an earlier round.
+    const again = validRound >= 0 && validRound < r && valid !== null
+    const block: Block = again ? valid : { h, parent: this.parent, by: this.me, entries: this.pending.slice(0, this.maxBlockEntries) }
+    const vr = again ? validRound : -1
     const hash = blockHash(block)
     const verdict = signingVerdict(this.state.signed, h, r, STEP_PROPOSE)
     if (verdict === 'refuse') return
@@ -241,7 +268,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
     const signed = verdict === 'same' && this.state.signed?.b != null ? this.state.signed : { h, r, step: STEP_PROPOSE, x: hash, vr, b: block }
     this.state = { ...this.state, signed }
     saveState(ctx.storage, this.state)
-    const proposal: Proposal = { t: 'proposal', h, r, vr: signed.vr, b: signed.b as Block, s: this.me, sig: sign(this.options.key.secretKey, proposalPayload(h, r, signed.vr, signed.x as Uint8Array)) }
+    const pol = signed.vr >= 0 ? this.tally(this.prevotes, signed.vr).signers(toHex(signed.x as Uint8Array)) : []
+    const proposal: Proposal = { t: 'proposal', h, r, vr: signed.vr, b: signed.b as Block, pol, s: this.me, sig: sign(this.options.key.secretKey, proposalPayload(h, r, signed.vr, signed.x as Uint8Array)) }
     this.onProposal(proposal, ctx)
     this.broadcast(proposal, ctx)
   }
@@ -311,9 +339,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
       for (const tally of [this.prevotes.get(round), this.precommits.get(round)]) tally?.voters().forEach((m) => seen.add(m))
       const proposer = this.proposals.get(round)
       if (proposer !== undefined) seen.add(this.committee.proposer(this.state.h, round))
-      let weight = 0
-      for (const m of seen) weight += this.committee.weights[m] as number
-      if (this.committee.isBlocking(weight)) {
+      if (this.committee.isBlocking(this.weightOf(seen))) {
         this.startRound(round)
         return true
       }
@@ -324,8 +350,15 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private decideIfQuorum(ctx: Context): boolean {
     for (const [round, tally] of this.precommits) {
       const key = tally.quorumValue()
+      if (key === undefined || key === NIL) continue
       const proposal = this.proposals.get(round)
-      if (key === undefined || key === NIL || proposal === undefined || proposal.hex !== key || !this.isValid(proposal.block)) continue
+      // The others decided a block this node never saw: ask one of them for it.
+      if (proposal === undefined || proposal.hex !== key) {
+        const signer = tally.signers(key).find((v) => v.s !== this.me)
+        if (signer !== undefined) this.ask(signer.s, ctx)
+        continue
+      }
+      if (!this.isValid(proposal.block)) continue
       this.decide({ t: 'commit', r: round, b: proposal.block, votes: tally.signers(key) }, ctx)
       return true
     }
@@ -365,6 +398,26 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (added === 'conflict') this.noteEquivocation(vote.s, vote.r, vote.t, ctx)
   }
 
+  /**
+   * The prevotes a re-proposal carries, each checked like any vote, into the tally of round `vr`. When
+   * they make a quorum for a round later than this node's valid round, the block becomes its valid
+   * block: as a leader it re-proposes that block (with the proof), which is what unlocks the members
+   * locked on it. Which block a leader proposes never touches safety (the prevote rules do), so taking
+   * a proven block from any round is safe; without it, members that never saw the quorum kept proposing
+   * fresh blocks that the locked members refused, round after round (a twin scenario stalled 20 s).
+   */
+  private takeProofOfLock(proposal: Proposal, ctx: Context): void {
+    if (proposal.vr < 0 || proposal.vr < this.state.r - DEFAULT_ROUNDS_KEPT) return
+    const hash = blockHash(proposal.b)
+    const payload = votePayload('prevote', proposal.h, proposal.vr, hash)
+    for (const { s, sig } of proposal.pol) {
+      const member = this.committee.members[s]
+      if (member !== undefined && this.verifier.verify(member.publicKey, payload, sig)) this.onVote({ t: 'prevote', h: proposal.h, r: proposal.vr, x: hash, s, sig }, ctx)
+    }
+    const proven = this.committee.isQuorum(this.tally(this.prevotes, proposal.vr).weight(toHex(hash)))
+    if (proven && proposal.vr > this.state.validRound && this.isValid(proposal.b)) this.state = { ...this.state, validRound: proposal.vr, valid: proposal.b }
+  }
+
   /** A certificate from a member that is ahead: checked signature by signature, never trusted. */
   private onCommit(commit: Commit, ctx: Context): void {
     if (commit.b.h !== this.state.h || !this.isValid(commit.b)) return
@@ -387,14 +440,55 @@ export class BftVoter implements Component<BftMessage>, Liar {
    * stuck there: a round past the deciding one (it timed out waiting). A late precommit of the deciding
    * round is the normal tail of a height and gets nothing, so catch-up costs nothing when all is well.
    */
-  private sendCatchUp(message: Proposal | Vote, ctx: Context): void {
-    const member = this.committee.members[message.s]
-    const last = this.lastCatchUp.get(message.s)
-    if (member === undefined || (last !== undefined && ctx.now() - last < DEFAULT_CATCH_UP_INTERVAL_MS)) return
-    const commit = committedAt(ctx.storage, message.h)
-    if (commit === undefined || message.r <= commit.r) return
-    this.lastCatchUp.set(message.s, ctx.now())
-    ctx.send(member.address, commit)
+  private catchUpStuck(message: Proposal | Vote, ctx: Context): void {
+    const commit = this.committee.members[message.s] === undefined ? undefined : committedAt(ctx.storage, message.h)
+    if (commit !== undefined && message.r > commit.r) this.sendCommit(message.s, commit, ctx)
+  }
+
+  /** A member asked for the commit of `height`. */
+  private answerNeed(height: number, from: Address, ctx: Context): void {
+    const member = this.committee.indexOf(from)
+    const commit = member === undefined || height >= this.state.h ? undefined : committedAt(ctx.storage, height)
+    if (member !== undefined && commit !== undefined) this.sendCommit(member, commit, ctx)
+  }
+
+  private sendCommit(member: number, commit: Commit, ctx: Context): void {
+    if (!this.mayContact(this.answered, member, ctx)) return
+    ctx.send(this.committee.members[member]!.address, commit)
+  }
+
+  /**
+   * `member` sent a message of the next height: it says it committed this one. After
+   * DEFAULT_CATCH_UP_INTERVAL_MS (at a height's normal end the missing precommits arrive sooner) this
+   * node asks the members ahead for the commit, and again every interval until it has it. One member
+   * is enough to ask: the answer is a certificate checked on arrival, so a liar costs a message.
+   */
+  private noteAhead(member: number, ctx: Context): void {
+    if (member >= this.committee.size || this.ahead.has(member)) return
+    if (this.ahead.size === 0) ctx.setTimer(DEFAULT_CATCH_UP_INTERVAL_MS, `behind:${this.state.h}:0`)
+    this.ahead.add(member)
+  }
+
+  private weightOf(members: Iterable<number>): number {
+    let weight = 0
+    for (const m of members) weight += this.committee.weights[m] as number
+    return weight
+  }
+
+  /** Asks `member` for the commit of this node's height (it showed it is past it). */
+  private ask(member: number, ctx: Context): void {
+    const address = this.committee.members[member]?.address
+    if (address === undefined || member === this.me || !this.mayContact(this.asked, member, ctx)) return
+    const need: Need = { t: 'need', h: this.state.h }
+    ctx.send(address, need)
+  }
+
+  /** At most one catch-up message to (or request of) a member per DEFAULT_CATCH_UP_INTERVAL_MS. */
+  private mayContact(last: Map<number, number>, member: number, ctx: Context): boolean {
+    const at = last.get(member)
+    if (at !== undefined && ctx.now() - at < DEFAULT_CATCH_UP_INTERVAL_MS) return false
+    last.set(member, ctx.now())
+    return true
   }
 
   /** Whether a proposal or vote is signed by the member it names (and a proposal by the round's leader). */
@@ -441,7 +535,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   }
 
   private backedOff(baseMs: number): number {
-    return baseMs * 2 ** Math.min(this.state.r, DEFAULT_MAX_BACKOFF)
+    return baseMs * DEFAULT_BACKOFF_FACTOR ** Math.min(this.state.r, DEFAULT_MAX_BACKOFF)
   }
 
   private broadcast(message: BftMessage, ctx: Context): void {
