@@ -6,6 +6,7 @@ import type { Component } from '../../core/component.ts'
 import { Composite } from '../../core/composite.ts'
 import { ed25519FromSeed, type Ed25519KeyPair } from '../../core/keys.ts'
 import { Random } from '../../core/random.ts'
+import type { AppendLog } from '../../core/storage.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import type { Member, PlantedBug } from '../../actors/consensus/committee.ts'
 import { blockHash, type Commit } from '../../actors/consensus/messages.ts'
@@ -91,6 +92,7 @@ function build(options: ScenarioOptions, plantedBug?: PlantedBug): ScenarioRun<B
   let fork: string | undefined
   // Blocks each node has reported committed (its chain's length then), for the durability invariant.
   const highest = new Map<Address, number>()
+  const chains = new Map<Address, AppendLog>()
 
   const onCommit = (commit: Commit, ctx: Context) => {
     commits.push({ address: ctx.self, height: commit.b.h, round: commit.r, hex: toHex(blockHash(commit.b)) })
@@ -125,7 +127,10 @@ function build(options: ScenarioOptions, plantedBug?: PlantedBug): ScenarioRun<B
         check: (view) => {
           for (const a of addresses) {
             if (sim.isByzantine(a)) continue
-            const kept = view.storage(a).log(CHAIN).length
+            // A log view reads the live image at each call (a crash replaces it), so one view per node serves the run.
+            let chain = chains.get(a)
+            if (chain === undefined) chains.set(a, (chain = view.storage(a).log(CHAIN)))
+            const kept = chain.length
             const committed = highest.get(a) ?? 0
             if (kept < committed) return `${a} committed ${committed} blocks but its storage keeps ${kept}`
           }
