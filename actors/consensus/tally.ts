@@ -64,6 +64,15 @@ export class RoundTally {
     return undefined
   }
 
+  /** The first value `member`'s votes are counted for, with its signature (undefined when it has not voted). */
+  voteOf(member: number): { key: string; sig: Uint8Array } | undefined {
+    for (const [key, value] of this.values) {
+      const sig = value.signatures.get(member)
+      if (sig !== undefined) return { key, sig }
+    }
+    return undefined
+  }
+
   /** The members that voted at all. */
   voters(): number[] {
     const out: number[] = []

@@ -1,6 +1,6 @@
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
 import type { LieContext, Liar } from '../../core/byzantine.ts'
-import { bytesEqual, toHex } from '../../core/bytes.ts'
+import { bytesEqual, fromHex, toHex } from '../../core/bytes.ts'
 import type { Component } from '../../core/component.ts'
 import { encode } from '../../core/codec.ts'
 import { ConfigError } from '../../core/errors.ts'
@@ -195,7 +195,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
     } else if (r !== this.state.r || !this.running) return
     else if (kind === 'propose' && this.step === STEP_PROPOSE) this.vote('prevote', null, ctx)
     else if (kind === 'prevote' && this.step === STEP_PREVOTE) this.vote('precommit', null, ctx)
-    else if (kind === 'precommit' || kind === 'round') this.startRound(r + 1)
+    else if (kind === 'precommit' || kind === 'round') {
+      this.resendVotes(r, ctx)
+      this.startRound(r + 1)
+    }
     this.progress(ctx)
   }
 
@@ -292,7 +295,38 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /** Tendermint's `upon` rules for the current round, applied until none fires. */
   private progress(ctx: Context): void {
     for (let changed = true; changed && this.running; ) {
+      this.updateValid()
       changed = this.decideIfQuorum(ctx) || this.skipRound() || this.roundRules(ctx)
+    }
+  }
+
+  /**
+   * The latest round's proposal with a prevote quorum becomes the valid block, whichever round it is
+   * (Tendermint takes only the current round's, counting on gossip to deliver every prevote in time).
+   * A leader re-proposes its valid block with its proof, and that is what unlocks the members locked on
+   * it; which block a leader proposes never touches safety, only the prevote rules do.
+   */
+  private updateValid(): void {
+    for (const [round, proposal] of this.proposals) {
+      if (round <= this.state.validRound || round > this.state.r) continue
+      if (this.committee.isQuorum(this.tally(this.prevotes, round).weight(proposal.hex)) && this.isValid(proposal.block)) {
+        this.state = { ...this.state, validRound: round, valid: proposal.block }
+      }
+    }
+  }
+
+  /**
+   * A round ended without a decision: this node's votes of it go out once more. The voter has no
+   * gossip layer, so a lost vote would otherwise stay lost, and a member that missed one prevote of a
+   * quorum never learns the block others locked on (measured: a height with two members down waited
+   * seven rounds, 20 s, for the one leader that had the proof). Only failed rounds pay for it.
+   */
+  private resendVotes(round: number, ctx: Context): void {
+    for (const kind of ['prevote', 'precommit'] as const) {
+      const mine = this.tally(kind === 'prevote' ? this.prevotes : this.precommits, round).voteOf(this.me)
+      if (mine === undefined) continue
+      const vote: Vote = { t: kind, h: this.state.h, r: round, x: mine.key === NIL ? null : fromHex(mine.key), s: this.me, sig: mine.sig }
+      this.broadcast(vote, ctx)
     }
   }
 

@@ -6,7 +6,7 @@ import { Commit, blockHash } from '../../actors/consensus/messages.ts'
 import { checkScenario } from '../check.ts'
 import type { FaultSchedule } from '../faults.ts'
 import { runScenario } from '../scenario.ts'
-import { bft, bftUnsafe } from './bft.ts'
+import { bft, bftUnsafe, buildBft } from './bft.ts'
 
 const SECONDS = 1000
 const CHAIN = 'bft/chain'
@@ -118,6 +118,28 @@ describe('the bft scenario', () => {
     expect(run.violations).toEqual([])
     expect(run.commits).toBe(0)
     expect(run.expectations[0]).toMatchObject({ held: false })
+  })
+})
+
+describe('weights, not head counts, decide', () => {
+  // n0 holds 4 of 9: a quorum is 7 (3w > 18), a blocking set 4.
+  const weights = [4, 1, 1, 1, 1, 1]
+  // At 1 ms, once the nodes have booted.
+  const crash = (...nodes: string[]): FaultSchedule => nodes.map((node) => ({ at: 1, kind: 'crash', node }))
+  const commitsWith = (faults: FaultSchedule) => {
+    const run = buildBft({ seed: 1, nodes: 6, untilMs: 10 * SECONDS, faults }, { weights })
+    const result = run.sim.run({ untilMs: 10 * SECONDS })
+    expect(result.violations).toEqual([])
+    return run.summarize(result).commits
+  }
+
+  it('two light validators down of six: 7 of 9 is a quorum though 4 of 6 heads is not', () => {
+    // Two of nine leader slots are dead, so some heights need a second or third round.
+    expect(commitsWith(crash('n4', 'n5'))).toBeGreaterThan(8)
+  })
+
+  it('the heavy validator down: 5 of 9 is no quorum though 5 of 6 heads would be', () => {
+    expect(commitsWith(crash('n0'))).toBe(0)
   })
 })
 

@@ -54,7 +54,7 @@ interface Committed {
   readonly hex: string
 }
 
-type BftFigures = {
+export type BftFigures = {
   readonly commits: number
   readonly commitsPerSecond: number
   readonly entries: number
@@ -78,10 +78,19 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number)
 }
 
-function build(options: ScenarioOptions, plantedBug?: PlantedBug): ScenarioRun<BftFigures> {
+/** What a run of the scenario may change beyond the options every scenario takes (for tests). */
+export interface BftSettings {
+  /** Each validator's weight, in address order (default: 1 each). */
+  readonly weights?: readonly number[]
+  readonly plantedBug?: PlantedBug
+}
+
+/** Builds a run of the bft scenario; `settings` give unequal weights or the planted bug. */
+export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): ScenarioRun<BftFigures> {
+  const { plantedBug } = settings
   const addresses = Array.from({ length: options.nodes }, (_, i) => address(i))
   const keys = genesisKeys(options.seed, options.nodes)
-  const members: Member[] = addresses.map((a, i) => ({ address: a, weight: 1, publicKey: (keys[i] as Ed25519KeyPair).publicKey }))
+  const members: Member[] = addresses.map((a, i) => ({ address: a, weight: settings.weights?.[i] ?? 1, publicKey: (keys[i] as Ed25519KeyPair).publicKey }))
   // One verifier for the run, as one node's components share theirs: its memo checks each signature once.
   const verifier = new SignatureVerifier()
   const commits: Committed[] = []
@@ -170,7 +179,7 @@ function build(options: ScenarioOptions, plantedBug?: PlantedBug): ScenarioRun<B
         viewChanges: [...reference.values()].filter((c) => c.round > 0).length,
         equivocations,
         committee: members.length,
-        byzantineWeight: (members.length - honest.length) / members.length,
+        byzantineWeight: members.reduce((sum, m) => sum + (sim.isByzantine(m.address) ? m.weight : 0), 0) / members.reduce((sum, m) => sum + m.weight, 0),
       }
     },
   }
@@ -200,6 +209,6 @@ const common = {
   },
 }
 
-export const bft: Scenario<BftFigures> = { ...common, ...CATALOGUE.bft, build: (options) => build(options) }
+export const bft: Scenario<BftFigures> = { ...common, ...CATALOGUE.bft, build: (options) => buildBft(options) }
 
-export const bftUnsafe: Scenario<BftFigures> = { ...common, ...CATALOGUE.bftUnsafe, build: (options) => build(options, 'half-quorum') }
+export const bftUnsafe: Scenario<BftFigures> = { ...common, ...CATALOGUE.bftUnsafe, build: (options) => buildBft(options, { plantedBug: 'half-quorum' }) }
