@@ -49,6 +49,13 @@ describe('the bft scenario', () => {
     for (const chain of chains) expect(chain.length).toBeGreaterThan(summary.commits - 3)
   })
 
+  it('replays exactly: the same seed and faults give the same trace hash', () => {
+    const faults: FaultSchedule = [{ at: 500, kind: 'crash', node: 'n2', torn: true }, { at: 900, kind: 'restart', node: 'n2' }]
+    const hashes = [1, 1, 2].map((seed) => runScenario(bft, { seed, nodes: 4, untilMs: 3 * SECONDS, faults }).traceHash)
+    expect(hashes[0]).toBe(hashes[1])
+    expect(hashes[0]).not.toBe(hashes[2])
+  })
+
   it('keeps safety and every committed block through crashes and torn restarts, and the restarted catch up', () => {
     const faults: FaultSchedule = [
       { at: 1500, kind: 'crash', node: 'n1', torn: true },
