@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Result } from 'effect'
 import { toHex } from '../../core/bytes.ts'
@@ -126,6 +127,52 @@ describe('the bft scenario', () => {
     expect(run.commits).toBe(0)
     expect(run.expectations[0]).toMatchObject({ held: false })
   })
+})
+
+/**
+ * Twins as a property (Bano et al.): one of four validators has a twin, and a few times over the run the
+ * five copies are split into two random sides; crashes and restarts of honest nodes on top. Safety must
+ * hold whatever the splits; fast-check shrinks a failure to the fewest splits.
+ */
+const twinsSchedule = fc
+  .record({
+    twinned: fc.integer({ min: 0, max: 3 }),
+    splits: fc.array(fc.record({ at: fc.integer({ min: 0, max: 4000 }), side: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }) }), { minLength: 1, maxLength: 4 }),
+    crash: fc.option(fc.record({ node: fc.integer({ min: 0, max: 3 }), at: fc.integer({ min: 0, max: 4000 }), torn: fc.boolean(), downMs: fc.integer({ min: 0, max: 1500 }) }), { nil: undefined }),
+  })
+  .map(({ twinned, splits, crash }): FaultSchedule => {
+    const copies = ['n0', 'n1', 'n2', 'n3', `n${twinned}'`]
+    const faults: FaultSchedule[number][] = [{ at: 0, kind: 'twin', node: `n${twinned}` }]
+    splits.forEach(({ at, side }, i) => {
+      faults.push({ at, kind: 'heal' }, { at, kind: 'partition', id: `s${i}`, groups: [copies.filter((_, c) => side[c])] })
+    })
+    // A crash of an honest node (a twinned one's crash is the adversary's business).
+    if (crash !== undefined && crash.node !== twinned) {
+      faults.push({ at: crash.at, kind: 'crash', node: `n${crash.node}`, torn: crash.torn }, { at: crash.at + crash.downMs, kind: 'restart', node: `n${crash.node}` })
+    }
+    faults.push({ at: 5000, kind: 'heal' })
+    return faults.sort((a, b) => a.at - b.at)
+  })
+
+describe('Twins', () => {
+  it('a twinned validator of four, under random splits of the copies, crashes and restarts: honest nodes never disagree', () => {
+    fc.assert(
+      fc.property(twinsSchedule, fc.nat(1000), (faults, seed) => {
+        const run = runScenario(bft, { seed, nodes: 4, untilMs: 7 * SECONDS, faults })
+        expect(run.violations).toEqual([])
+        expect(run.byzantineWeight).toBe(0.25)
+      }),
+      { numRuns: Number(process.env.BFT_TWINS_RUNS ?? 15), seed: Number(process.env.BFT_TWINS_SEED ?? 5) },
+    )
+  }, 120_000)
+
+  it('the same property finds the planted half-quorum bug', () => {
+    const details = fc.check(
+      fc.property(twinsSchedule, fc.nat(1000), (faults, seed) => runScenario(bftUnsafe, { seed, nodes: 4, untilMs: 7 * SECONDS, faults }).violations.length === 0),
+      { numRuns: 15, seed: 5, endOnFailure: true },
+    )
+    expect(details.failed).toBe(true)
+  }, 120_000)
 })
 
 describe('weights, not head counts, decide', () => {
