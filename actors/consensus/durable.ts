@@ -1,9 +1,9 @@
 import { Result, Schema } from 'effect'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ReasonedError } from '../../core/errors.ts'
+import { exactBytes } from '../../core/schemas.ts'
 import type { Storage } from '../../core/storage.ts'
 import { Block, Commit, HASH_BYTES, MAX_HEIGHT, MAX_ROUND } from './messages.ts'
-import { exactBytes } from '../../core/schemas.ts'
 
 /**
  * What a voter keeps on disk, and the rule that makes a restart safe. The committed chain is an
@@ -90,9 +90,10 @@ export function committedAt(storage: Storage, height: number): Commit | undefine
 }
 
 /**
- * Whether signing (h, r, step) for `x` is consistent with what was last signed: a later
+ * Whether signing at (h, r, step) is consistent with what was last signed: a later
  * height/round/step may be signed, the same one only for the same value (a resend), an earlier one never.
- * Returns 'sign' for a new message, 'resend' for the same one, 'refuse' otherwise.
+ * Returns 'sign' for a later one, 'same' for the one last signed (the caller re-sends what it signed),
+ * 'refuse' for an earlier one.
  */
 export function signingVerdict(last: LastSigned | null, h: number, r: number, step: number): 'sign' | 'same' | 'refuse' {
   if (last === null) return 'sign'

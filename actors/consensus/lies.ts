@@ -1,7 +1,7 @@
+import { Result } from 'effect'
 import type { LieContext } from '../../core/byzantine.ts'
 import { encode, validate } from '../../core/codec.ts'
 import { sign } from '../../core/sign.ts'
-import { Result } from 'effect'
 import { BftMessage, MAX_BLOCK_ENTRIES, blockHash, proposalPayload, votePayload, type Block } from './messages.ts'
 
 /**

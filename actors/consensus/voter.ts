@@ -114,7 +114,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer). */
   private fired = new Map<number, number>()
   private future: (Proposal | Vote)[] = []
-  /** Members seen at the next height (a blocking weight of them means this node is behind). */
+  /** Members whose messages of the next height arrived: they say they committed this one. */
   private ahead = new Set<number>()
   private readonly pending: Uint8Array[] = []
   /** When each member was last sent a commit, and last asked for one (bounded by the committee). */
@@ -182,9 +182,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
     const [kind, h, r] = String(tag).split(':').map((part, i) => (i === 0 ? part : Number(part))) as [string, number, number]
     if (h !== this.state.h) return
     if (kind === 'behind') {
-      // Still at this height an interval after a member showed it is past it: ask.
+      // Still at this height an interval after a member showed it is past it: ask, and again later.
       for (const member of this.ahead) this.ask(member, ctx)
-      return ctx.setTimer(DEFAULT_CATCH_UP_INTERVAL_MS, `behind:${h}:0`), undefined
+      ctx.setTimer(DEFAULT_CATCH_UP_INTERVAL_MS, `behind:${h}:0`)
+      return
     }
     if (kind === 'next') {
       this.startRound(0)
