@@ -225,9 +225,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
       return false
     }
     if (h !== this.state.h || !this.verified(message)) return false
+    // The proof of lock is checked for a round's first proposal only: a leader that sends many cannot
+    // make this node verify a committee's worth of signatures for each.
     if (message.t === 'proposal') {
-      this.onProposal(message, ctx)
-      this.takeProofOfLock(message, ctx)
+      if (this.onProposal(message, ctx)) this.takeProofOfLock(message, ctx)
     } else this.onVote(message, ctx)
     return true
   }
@@ -418,14 +419,16 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   // ---- inputs
 
-  private onProposal(proposal: Proposal, ctx: Context): void {
+  /** Keeps the round's first proposal; true when this one is it. */
+  private onProposal(proposal: Proposal, ctx: Context): boolean {
     const hash = blockHash(proposal.b)
     const earlier = this.proposals.get(proposal.r)
     if (earlier !== undefined) {
       if (!bytesEqual(hash, earlier.hash)) this.noteEquivocation(proposal.s, proposal.r, 'proposal', ctx)
-      return
+      return false
     }
     this.proposals.set(proposal.r, { block: proposal.b, hash, hex: toHex(hash), vr: proposal.vr })
+    return true
   }
 
   private onVote(vote: Vote, ctx: Context): void {
