@@ -373,8 +373,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
       if (round <= r) continue
       const seen = new Set<number>()
       for (const tally of [this.prevotes.get(round), this.precommits.get(round)]) tally?.voters().forEach((m) => seen.add(m))
-      const proposer = this.proposals.get(round)
-      if (proposer !== undefined) seen.add(this.committee.proposer(this.state.h, round))
+      // A proposal of that round (checked to come from its leader) places its leader there too.
+      if (this.proposals.has(round)) seen.add(this.committee.proposer(this.state.h, round))
       if (this.committee.isBlocking(this.weightOf(seen))) {
         this.startRound(round)
         return true
