@@ -1,0 +1,589 @@
+import type { Address, Context, TimerTag } from '../../core/actor.ts'
+import type { LieContext, Liar } from '../../core/byzantine.ts'
+import { bytesEqual, fromHex, toHex } from '../../core/bytes.ts'
+import type { Component } from '../../core/component.ts'
+import { encode } from '../../core/codec.ts'
+import { ConfigError } from '../../core/errors.ts'
+import type { Ed25519KeyPair } from '../../core/keys.ts'
+import { SignatureVerifier, sign } from '../../core/sign.ts'
+import { Committee, type Member, type PlantedBug } from './committee.ts'
+import { ConsensusError, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE, chainLog, committedAt, freshState, loadState, saveState, signingVerdict, type VoterState } from './durable.ts'
+import { lieAbout } from './lies.ts'
+import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind } from './messages.ts'
+import { NIL, RoundTally } from './tally.ts'
+
+/**
+ * How long a round waits for its proposal, then for a prevote and a precommit quorum, at round 0: about
+ * 10× the simulator's median one-way delay (20 ms), so an honest leader's round rarely times out, and
+ * well under a second so a dead leader costs little. Each later round of the same height multiplies
+ * them by DEFAULT_BACKOFF_FACTOR (exponential back-off), at most DEFAULT_MAX_BACKOFF times: after global
+ * stabilisation some round's timeouts exceed the true delay, which is what liveness needs.
+ */
+export const DEFAULT_TIMEOUT_PROPOSE_MS = 300
+export const DEFAULT_TIMEOUT_VOTE_MS = 200
+/**
+ * 1.5, not 2: a height whose first leaders are down or cut off (a partition moves, twins split the
+ * committee) needs a few rounds, and doubling made round 4 wait 5 s for a proposal, longer than the
+ * outage it waits out (measured: a twin scenario committed 2 blocks in 10 s with 2, 20+ with 1.5).
+ */
+export const DEFAULT_BACKOFF_FACTOR = 1.5
+/** Back-off stops growing after 1.5^10 ≈ 58×: 17 s for a proposal, long enough for any real link. */
+export const DEFAULT_MAX_BACKOFF = 10
+/**
+ * The pause after a commit before the next height starts (Tendermint's timeout_commit): it lets entries
+ * gather into the next block and late precommits arrive. 100 ms: a few network delays.
+ */
+export const DEFAULT_BLOCK_INTERVAL_MS = 100
+/** Entries submitted here and not yet committed; past it `submit` refuses (backpressure, not loss). */
+export const DEFAULT_MAX_PENDING_ENTRIES = 4096
+/** Messages for the next height kept while this one finishes: a proposal and two votes per member, twice. */
+export const FUTURE_MESSAGES_PER_MEMBER = 6
+/** Rounds of the current height whose votes are kept below the current round (a valid round older than this is not provable; liveness only). */
+export const DEFAULT_ROUNDS_KEPT = 64
+/** Rounds ahead of ours whose messages are kept (to notice that a blocking weight moved on). */
+export const DEFAULT_ROUNDS_AHEAD = 16
+/**
+ * A round that has not ended by the time of its proposal timeout and this many vote timeouts ends
+ * anyway. Tendermint ends a round only on a precommit quorum's timeout and counts on gossip resending
+ * lost votes; this voter does not gossip, so a member that lost the precommits of a height could wait
+ * for a quorum that never comes, and the rest for it. Moving on is always safe (locks carry over), and
+ * its next round's votes tell the members ahead that it is behind (they send it the commit).
+ */
+export const ROUND_TIMEOUT_VOTES = 3
+/** A member that is behind gets one catch-up commit at most this often (it asks again by voting). */
+export const DEFAULT_CATCH_UP_INTERVAL_MS = 100
+
+export interface BftOptions {
+  /** The committee (genesis, until the ledger provides it), in order; this node must be a member. */
+  readonly committee: readonly Member[]
+  /** This validator's signing key: the one the committee lists for it. */
+  readonly key: Ed25519KeyPair
+  readonly timeoutProposeMs?: number
+  readonly timeoutVoteMs?: number
+  readonly blockIntervalMs?: number
+  readonly maxBlockEntries?: number
+  readonly maxPendingEntries?: number
+  /** A bug planted for testing the checker (committee.ts); never in a real node. */
+  readonly plantedBug?: PlantedBug
+  /** Called once per committed block, after it is durable, in height order: where a ledger applies entries. */
+  readonly onCommit?: (commit: Commit, ctx: Context) => void
+}
+
+export interface BftDependencies {
+  /** The node's signature verifier (shared by its components; its memo makes a repeated check cheap). */
+  readonly verifier?: SignatureVerifier
+}
+
+type Step = typeof STEP_PROPOSE | typeof STEP_PREVOTE | typeof STEP_PRECOMMIT
+interface Proposed {
+  readonly block: Block
+  readonly hash: Uint8Array
+  readonly hex: string
+  readonly vr: number
+}
+
+/**
+ * The weighted BFT voter, component `bft`, protocol `bft/1`: Tendermint's rounds (Buchman, Kwon and
+ * Milosevic, *The latest gossip on BFT consensus*, 2018, Algorithm 1) with weighted quorums, durable
+ * locks and signed votes. docs/consensus.md explains the choice and the rules.
+ */
+export class BftVoter implements Component<BftMessage>, Liar {
+  readonly name = 'bft'
+  readonly protocol = 'bft/1'
+  readonly inbox = BftMessage
+  readonly committee: Committee
+  /** This node's index in the committee. */
+  readonly me: number
+  private readonly verifier: SignatureVerifier
+  private readonly timeoutProposeMs: number
+  private readonly timeoutVoteMs: number
+  private readonly blockIntervalMs: number
+  private readonly maxBlockEntries: number
+  /** The most entries `submit` queues. */
+  readonly maxPending: number
+
+  private ctx: Context | undefined
+  private state: VoterState = freshState(0, null)
+  private step: Step = STEP_PROPOSE
+  /** False during the pause between a commit and the next height's round 0. */
+  private running = false
+  private parent: Uint8Array = GENESIS_PARENT
+  private proposals = new Map<number, Proposed>()
+  private prevotes = new Map<number, RoundTally>()
+  private precommits = new Map<number, RoundTally>()
+  /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer). */
+  private fired = new Map<number, number>()
+  private future: (Proposal | Vote)[] = []
+  /** Members whose messages of the next height arrived: they say they committed this one. */
+  private ahead = new Set<number>()
+  private readonly pending: Uint8Array[] = []
+  /** When each member was last sent a commit, and last asked for one (bounded by the committee). */
+  private readonly answered = new Map<number, number>()
+  private readonly asked = new Map<number, number>()
+  /** Equivocations seen (two different signed messages for one height, round and step). */
+  equivocations = 0
+
+  constructor(
+    private readonly options: BftOptions,
+    dependencies: BftDependencies = {},
+  ) {
+    this.committee = new Committee(options.committee, options.plantedBug)
+    const me = options.committee.findIndex((m) => bytesEqual(m.publicKey, options.key.publicKey))
+    if (me < 0) throw new ConfigError('this node is not in the committee: its key is not among the members (a follower that only checks certificates is not built yet)')
+    this.me = me
+    this.verifier = dependencies.verifier ?? new SignatureVerifier()
+    this.timeoutProposeMs = options.timeoutProposeMs ?? DEFAULT_TIMEOUT_PROPOSE_MS
+    this.timeoutVoteMs = options.timeoutVoteMs ?? DEFAULT_TIMEOUT_VOTE_MS
+    this.blockIntervalMs = options.blockIntervalMs ?? DEFAULT_BLOCK_INTERVAL_MS
+    this.maxBlockEntries = Math.min(options.maxBlockEntries ?? MAX_BLOCK_ENTRIES, MAX_BLOCK_ENTRIES)
+    this.maxPending = options.maxPendingEntries ?? DEFAULT_MAX_PENDING_ENTRIES
+  }
+
+  /** The next height to decide: how many blocks this node has committed. */
+  get height(): number {
+    return this.state.h
+  }
+
+  get round(): number {
+    return this.state.r
+  }
+
+  start(ctx: Context): void {
+    this.ctx = ctx
+    const height = chainLog(ctx.storage).length
+    this.parent = height === 0 ? GENESIS_PARENT : blockHash((committedAt(ctx.storage, height - 1) as Commit).b)
+    this.state = loadState(ctx.storage, height)
+    this.resetHeight()
+    this.startRound(this.state.r)
+    this.progress(ctx)
+  }
+
+  /**
+   * Queues `entry` for a block this node proposes. Throws ConsensusError (and queues nothing) when it is
+   * too large or the queue is full. Entries of other members reach the log through their own blocks.
+   */
+  submit(entry: Uint8Array): void {
+    if (this.ctx === undefined) throw new ConsensusError('not-started', 'submit before the voter started')
+    if (entry.length > MAX_ENTRY_BYTES) throw new ConsensusError('entry-too-large', `an entry is at most ${MAX_ENTRY_BYTES} bytes, got ${entry.length}`)
+    if (this.pending.length >= this.maxPending) throw new ConsensusError('queue-full', `${this.maxPending} entries wait already; retry after a commit`)
+    this.pending.push(entry.slice())
+  }
+
+  get pendingEntries(): number {
+    return this.pending.length
+  }
+
+  receive(message: BftMessage, from: Address, ctx: Context): void {
+    if (message.t === 'need') return this.answerNeed(message.h, from, ctx)
+    if (this.handle(message, ctx)) this.progress(ctx)
+  }
+
+  timer(tag: TimerTag, ctx: Context): void {
+    const [kind, h, r] = String(tag).split(':').map((part, i) => (i === 0 ? part : Number(part))) as [string, number, number]
+    if (h !== this.state.h) return
+    if (kind === 'behind') {
+      // Still at this height an interval after a member showed it is past it: ask, and again later.
+      for (const member of this.ahead) this.ask(member, ctx)
+      ctx.setTimer(DEFAULT_CATCH_UP_INTERVAL_MS, `behind:${h}:0`)
+      return
+    }
+    if (kind === 'next') {
+      this.startRound(0)
+      // What arrived for this height while the last one finished.
+      const future = this.future
+      this.future = []
+      for (const message of future) this.handle(message, ctx)
+    } else if (r !== this.state.r || !this.running) return
+    else if (kind === 'propose' && this.step === STEP_PROPOSE) this.vote('prevote', null, ctx)
+    else if (kind === 'prevote' && this.step === STEP_PREVOTE) this.vote('precommit', null, ctx)
+    else if (kind === 'precommit' || kind === 'round') {
+      this.resendVotes(r, ctx)
+      this.startRound(r + 1)
+    }
+    this.progress(ctx)
+  }
+
+  /** Takes in one message; true when it may have changed what the round rules see. */
+  private handle(message: Exclude<BftMessage, Need>, ctx: Context): boolean {
+    if (message.t === 'commit') {
+      this.onCommit(message, ctx)
+      return false
+    }
+    const h = message.h
+    if (h < this.state.h) {
+      this.catchUpStuck(message, ctx)
+      return false
+    }
+    if (h === this.state.h + 1 && this.future.length < FUTURE_MESSAGES_PER_MEMBER * this.committee.size) {
+      this.future.push(message)
+      this.noteAhead(message.s, ctx)
+      return false
+    }
+    // Two heights ahead (or more than a height's worth of messages ahead): this node missed a commit.
+    if (h > this.state.h) {
+      this.ask(message.s, ctx)
+      return false
+    }
+    if (h !== this.state.h || !this.verified(message)) return false
+    // The proof of lock is checked for a round's first proposal only: a leader that sends many cannot
+    // make this node verify a committee's worth of signatures for each.
+    if (message.t === 'proposal') {
+      if (this.onProposal(message, ctx)) this.takeProofOfLock(message, ctx)
+    } else this.onVote(message, ctx)
+    return true
+  }
+
+  lie(message: unknown, _to: Address, lies: LieContext): unknown {
+    return lieAbout(message, lies, this.options.key.secretKey, (round) => this.proposals.get(round)?.block)
+  }
+
+  // ---- rounds
+
+  private resetHeight(): void {
+    this.ahead = new Set()
+    this.proposals = new Map()
+    this.prevotes = new Map()
+    this.precommits = new Map()
+    this.fired = new Map()
+  }
+
+  private startRound(round: number): void {
+    const ctx = this.context()
+    this.running = true
+    this.state = { ...this.state, r: round }
+    this.step = STEP_PROPOSE
+    this.prune()
+    saveState(ctx.storage, this.state)
+    const { h } = this.state
+    if (this.committee.proposer(h, round) === this.me) this.propose(ctx)
+    ctx.setTimer(this.backedOff(this.timeoutProposeMs), `propose:${h}:${round}`)
+    ctx.setTimer(this.backedOff(this.timeoutProposeMs + ROUND_TIMEOUT_VOTES * this.timeoutVoteMs), `round:${h}:${round}`)
+  }
+
+  private propose(ctx: Context): void {
+    const { h, r, validRound, valid } = this.state
+    // The valid block, re-proposed with its round, when there is one from an earlier round.
+    const again = validRound >= 0 && validRound < r && valid !== null
+    const block: Block = again ? valid : { h, parent: this.parent, by: this.me, entries: this.pending.slice(0, this.maxBlockEntries) }
+    const vr = again ? validRound : -1
+    const hash = blockHash(block)
+    const verdict = signingVerdict(this.state.signed, h, r, STEP_PROPOSE)
+    if (verdict === 'refuse') return
+    // A restart inside the round resends the proposal it signed, never a second one.
+    const signed = verdict === 'same' && this.state.signed?.b != null ? this.state.signed : { h, r, step: STEP_PROPOSE, x: hash, vr, b: block }
+    this.state = { ...this.state, signed }
+    saveState(ctx.storage, this.state)
+    const pol = signed.vr >= 0 ? this.tally(this.prevotes, signed.vr).signers(toHex(signed.x as Uint8Array)) : []
+    const proposal: Proposal = { t: 'proposal', h, r, vr: signed.vr, b: signed.b as Block, pol, s: this.me, sig: sign(this.options.key.secretKey, proposalPayload(h, r, signed.vr, signed.x as Uint8Array)) }
+    this.onProposal(proposal, ctx)
+    this.broadcast(proposal, ctx)
+  }
+
+  /** Signs and sends a vote, unless this node signed something later; at the same step it resends what it signed. */
+  private vote(kind: VoteKind, hash: Uint8Array | null, ctx: Context): void {
+    const step = kind === 'prevote' ? STEP_PREVOTE : STEP_PRECOMMIT
+    this.step = step
+    const { h, r } = this.state
+    const verdict = signingVerdict(this.state.signed, h, r, step)
+    if (verdict === 'refuse') return
+    const x = verdict === 'same' ? (this.state.signed?.x ?? null) : hash
+    this.state = { ...this.state, signed: { h, r, step, x, vr: -1, b: null } }
+    saveState(ctx.storage, this.state)
+    const vote: Vote = { t: kind, h, r, x, s: this.me, sig: sign(this.options.key.secretKey, votePayload(kind, h, r, x)) }
+    this.onVote(vote, ctx)
+    this.broadcast(vote, ctx)
+  }
+
+  /** Tendermint's `upon` rules for the current round, applied until none fires. */
+  private progress(ctx: Context): void {
+    for (let changed = true; changed && this.running; ) {
+      this.updateValid()
+      changed = this.decideIfQuorum(ctx) || this.skipRound() || this.roundRules(ctx)
+    }
+  }
+
+  /**
+   * The latest round's proposal with a prevote quorum becomes the valid block, whichever round it is
+   * (Tendermint takes only the current round's, counting on gossip to deliver every prevote in time).
+   * A leader re-proposes its valid block with its proof, and that is what unlocks the members locked on
+   * it; which block a leader proposes never touches safety, only the prevote rules do.
+   */
+  private updateValid(): void {
+    for (const [round, proposal] of this.proposals) {
+      if (round <= this.state.validRound || round > this.state.r) continue
+      if (this.committee.isQuorum(this.tally(this.prevotes, round).weight(proposal.hex)) && this.isValid(proposal.block)) {
+        this.state = { ...this.state, validRound: round, valid: proposal.block }
+      }
+    }
+  }
+
+  /**
+   * A round ended without a decision: this node's votes of it go out once more. The voter has no
+   * gossip layer, so a lost vote would otherwise stay lost, and a member that missed one prevote of a
+   * quorum never learns the block others locked on (measured: a height with two members down waited
+   * seven rounds, 20 s, for the one leader that had the proof). Only failed rounds pay for it.
+   */
+  private resendVotes(round: number, ctx: Context): void {
+    for (const kind of ['prevote', 'precommit'] as const) {
+      const mine = this.tally(kind === 'prevote' ? this.prevotes : this.precommits, round).voteOf(this.me)
+      if (mine === undefined) continue
+      const vote: Vote = { t: kind, h: this.state.h, r: round, x: mine.key === NIL ? null : fromHex(mine.key), s: this.me, sig: mine.sig }
+      this.broadcast(vote, ctx)
+    }
+  }
+
+  private roundRules(ctx: Context): boolean {
+    const { r, lockedRound, locked } = this.state
+    const proposal = this.proposals.get(r)
+    const prevotes = this.tally(this.prevotes, r)
+    if (this.step === STEP_PROPOSE && proposal !== undefined) {
+      const lockedHex = locked === null ? undefined : toHex(blockHash(locked))
+      // A fresh proposal: prevote it unless locked on another block.
+      if (proposal.vr === -1) return this.vote('prevote', this.isValid(proposal.block) && (lockedRound === -1 || lockedHex === proposal.hex) ? proposal.hash : null, ctx), true
+      // A re-proposal of a block that had a prevote quorum in round vr: it may unlock an older lock.
+      if (proposal.vr < r && this.committee.isQuorum(this.tally(this.prevotes, proposal.vr).weight(proposal.hex))) {
+        return this.vote('prevote', this.isValid(proposal.block) && (lockedRound <= proposal.vr || lockedHex === proposal.hex) ? proposal.hash : null, ctx), true
+      }
+    }
+    if (this.step === STEP_PREVOTE && this.committee.isQuorum(prevotes.any) && this.fireOnce(r, 0)) {
+      ctx.setTimer(this.backedOff(this.timeoutVoteMs), `prevote:${this.state.h}:${r}`)
+    }
+    if (proposal !== undefined && this.step >= STEP_PREVOTE && this.committee.isQuorum(prevotes.weight(proposal.hex)) && this.isValid(proposal.block) && this.fireOnce(r, 1)) {
+      if (this.step === STEP_PREVOTE) {
+        // Lock before the precommit leaves: `vote` saves the state, lock included, then sends.
+        this.state = { ...this.state, lockedRound: r, locked: proposal.block, validRound: r, valid: proposal.block }
+        this.vote('precommit', proposal.hash, ctx)
+      } else {
+        this.state = { ...this.state, validRound: r, valid: proposal.block }
+        saveState(ctx.storage, this.state)
+      }
+      return true
+    }
+    if (this.step === STEP_PREVOTE && this.committee.isQuorum(prevotes.weight(NIL))) return this.vote('precommit', null, ctx), true
+    if (this.committee.isQuorum(this.tally(this.precommits, r).any) && this.fireOnce(r, 2)) {
+      ctx.setTimer(this.backedOff(this.timeoutVoteMs), `precommit:${this.state.h}:${r}`)
+    }
+    return false
+  }
+
+  /** A blocking weight of members is in a later round: at least one honest member is, so follow it. */
+  private skipRound(): boolean {
+    const { r } = this.state
+    for (const round of new Set([...this.prevotes.keys(), ...this.precommits.keys(), ...this.proposals.keys()])) {
+      if (round <= r) continue
+      const seen = new Set<number>()
+      for (const tally of [this.prevotes.get(round), this.precommits.get(round)]) tally?.voters().forEach((m) => seen.add(m))
+      // A proposal of that round (checked to come from its leader) places its leader there too.
+      if (this.proposals.has(round)) seen.add(this.committee.proposer(this.state.h, round))
+      if (this.committee.isBlocking(this.weightOf(seen))) {
+        this.startRound(round)
+        return true
+      }
+    }
+    return false
+  }
+
+  private decideIfQuorum(ctx: Context): boolean {
+    for (const [round, tally] of this.precommits) {
+      const key = tally.quorumValue()
+      if (key === undefined || key === NIL) continue
+      const proposal = this.proposals.get(round)
+      // The others decided a block this node never saw: ask one of them for it.
+      if (proposal === undefined || proposal.hex !== key) {
+        const signer = tally.signers(key).find((v) => v.s !== this.me)
+        if (signer !== undefined) this.ask(signer.s, ctx)
+        continue
+      }
+      if (!this.isValid(proposal.block)) continue
+      this.decide({ t: 'commit', r: round, b: proposal.block, votes: tally.signers(key) }, ctx)
+      return true
+    }
+    return false
+  }
+
+  /** Commits `commit`'s block: durable first, then the ledger hears of it, then the next height. */
+  private decide(commit: Commit, ctx: Context): void {
+    const { h } = this.state
+    chainLog(ctx.storage).append(encode(commit))
+    this.state = freshState(h + 1, this.state.signed)
+    saveState(ctx.storage, this.state)
+    this.parent = blockHash(commit.b)
+    const included = new Set(commit.b.entries.map(toHex))
+    for (let i = this.pending.length - 1; i >= 0; i--) if (included.has(toHex(this.pending[i] as Uint8Array))) this.pending.splice(i, 1)
+    this.running = false
+    this.resetHeight()
+    ctx.trace({ event: 'commit', height: h, round: commit.r, entries: commit.b.entries.length })
+    this.options.onCommit?.(commit, ctx)
+    ctx.setTimer(this.blockIntervalMs, `next:${h + 1}:0`)
+  }
+
+  // ---- inputs
+
+  /** Keeps the round's first proposal; true when this one is it. */
+  private onProposal(proposal: Proposal, ctx: Context): boolean {
+    const hash = blockHash(proposal.b)
+    const earlier = this.proposals.get(proposal.r)
+    if (earlier !== undefined) {
+      if (!bytesEqual(hash, earlier.hash)) this.noteEquivocation(proposal.s, proposal.r, 'proposal', ctx)
+      return false
+    }
+    this.proposals.set(proposal.r, { block: proposal.b, hash, hex: toHex(hash), vr: proposal.vr })
+    return true
+  }
+
+  private onVote(vote: Vote, ctx: Context): void {
+    const added = this.tally(vote.t === 'prevote' ? this.prevotes : this.precommits, vote.r).add(vote.s, vote.x, vote.sig)
+    if (added === 'conflict') this.noteEquivocation(vote.s, vote.r, vote.t, ctx)
+  }
+
+  /**
+   * The prevotes a re-proposal carries, each checked like any vote, into the tally of round `vr`. When
+   * they make a quorum for a round later than this node's valid round, the block becomes its valid
+   * block: as a leader it re-proposes that block (with the proof), which is what unlocks the members
+   * locked on it. Which block a leader proposes never touches safety (the prevote rules do), so taking
+   * a proven block from any round is safe; without it, members that never saw the quorum kept proposing
+   * fresh blocks that the locked members refused, round after round (a twin scenario stalled 20 s).
+   */
+  private takeProofOfLock(proposal: Proposal, ctx: Context): void {
+    if (proposal.vr < 0 || proposal.vr < this.state.r - DEFAULT_ROUNDS_KEPT) return
+    const hash = blockHash(proposal.b)
+    const payload = votePayload('prevote', proposal.h, proposal.vr, hash)
+    for (const { s, sig } of proposal.pol) {
+      const member = this.committee.members[s]
+      if (member !== undefined && this.verifier.verify(member.publicKey, payload, sig)) this.onVote({ t: 'prevote', h: proposal.h, r: proposal.vr, x: hash, s, sig }, ctx)
+    }
+    const proven = this.committee.isQuorum(this.tally(this.prevotes, proposal.vr).weight(toHex(hash)))
+    if (proven && proposal.vr > this.state.validRound && this.isValid(proposal.b)) this.state = { ...this.state, validRound: proposal.vr, valid: proposal.b }
+  }
+
+  /** A certificate from a member that is ahead: checked signature by signature, never trusted. */
+  private onCommit(commit: Commit, ctx: Context): void {
+    if (commit.b.h !== this.state.h || !this.isValid(commit.b)) return
+    const hash = blockHash(commit.b)
+    const payload = votePayload('precommit', commit.b.h, commit.r, hash)
+    const counted = new Set<number>()
+    let weight = 0
+    for (const { s, sig } of commit.votes) {
+      const member = this.committee.members[s]
+      if (member === undefined || counted.has(s) || !this.verifier.verify(member.publicKey, payload, sig)) continue
+      counted.add(s)
+      weight += this.committee.weights[s] as number
+    }
+    if (!this.committee.isQuorum(weight)) return
+    this.decide({ ...commit, votes: commit.votes.filter((v) => counted.has(v.s)) }, ctx)
+  }
+
+  /**
+   * A member still at a height this node has committed gets the commit, when the message shows it is
+   * stuck there: a round past the deciding one (it timed out waiting). A late precommit of the deciding
+   * round is the normal tail of a height and gets nothing, so catch-up costs nothing when all is well.
+   */
+  private catchUpStuck(message: Proposal | Vote, ctx: Context): void {
+    const commit = this.committee.members[message.s] === undefined ? undefined : committedAt(ctx.storage, message.h)
+    if (commit !== undefined && message.r > commit.r) this.sendCommit(message.s, commit, ctx)
+  }
+
+  /** A member asked for the commit of `height`. */
+  private answerNeed(height: number, from: Address, ctx: Context): void {
+    const member = this.committee.indexOf(from)
+    const commit = member === undefined || height >= this.state.h ? undefined : committedAt(ctx.storage, height)
+    if (member !== undefined && commit !== undefined) this.sendCommit(member, commit, ctx)
+  }
+
+  private sendCommit(member: number, commit: Commit, ctx: Context): void {
+    if (!this.mayContact(this.answered, member, ctx)) return
+    ctx.send(this.committee.members[member]!.address, commit)
+  }
+
+  /**
+   * `member` sent a message of the next height: it says it committed this one. After
+   * DEFAULT_CATCH_UP_INTERVAL_MS (at a height's normal end the missing precommits arrive sooner) this
+   * node asks the members ahead for the commit, and again every interval until it has it. One member
+   * is enough to ask: the answer is a certificate checked on arrival, so a liar costs a message.
+   */
+  private noteAhead(member: number, ctx: Context): void {
+    if (member >= this.committee.size || this.ahead.has(member)) return
+    if (this.ahead.size === 0) ctx.setTimer(DEFAULT_CATCH_UP_INTERVAL_MS, `behind:${this.state.h}:0`)
+    this.ahead.add(member)
+  }
+
+  private weightOf(members: Iterable<number>): number {
+    let weight = 0
+    for (const m of members) weight += this.committee.weights[m] as number
+    return weight
+  }
+
+  /** Asks `member` for the commit of this node's height (it showed it is past it). */
+  private ask(member: number, ctx: Context): void {
+    const address = this.committee.members[member]?.address
+    if (address === undefined || member === this.me || !this.mayContact(this.asked, member, ctx)) return
+    const need: Need = { t: 'need', h: this.state.h }
+    ctx.send(address, need)
+  }
+
+  /** At most one catch-up message to (or request of) a member per DEFAULT_CATCH_UP_INTERVAL_MS. */
+  private mayContact(last: Map<number, number>, member: number, ctx: Context): boolean {
+    const at = last.get(member)
+    if (at !== undefined && ctx.now() - at < DEFAULT_CATCH_UP_INTERVAL_MS) return false
+    last.set(member, ctx.now())
+    return true
+  }
+
+  /** Whether a proposal or vote is signed by the member it names (and a proposal by the round's leader). */
+  private verified(message: Proposal | Vote): boolean {
+    const member = this.committee.members[message.s]
+    if (member === undefined) return false
+    if (message.r > this.state.r + DEFAULT_ROUNDS_AHEAD || message.r < this.state.r - DEFAULT_ROUNDS_KEPT) return false
+    if (message.t === 'proposal') {
+      if (message.s !== this.committee.proposer(message.h, message.r) || message.vr >= message.r) return false
+      return this.verifier.verify(member.publicKey, proposalPayload(message.h, message.r, message.vr, blockHash(message.b)), message.sig)
+    }
+    return this.verifier.verify(member.publicKey, votePayload(message.t, message.h, message.r, message.x), message.sig)
+  }
+
+  /** A block may be decided here: this height, on this node's last block, by a member. */
+  private isValid(block: Block): boolean {
+    return block.h === this.state.h && bytesEqual(block.parent, this.parent) && block.by < this.committee.size
+  }
+
+  private noteEquivocation(member: number, round: number, kind: string, ctx: Context): void {
+    this.equivocations++
+    ctx.trace({ event: 'equivocation', member, height: this.state.h, round, kind })
+  }
+
+  // ---- helpers
+
+  private tally(map: Map<number, RoundTally>, round: number): RoundTally {
+    let tally = map.get(round)
+    if (tally === undefined) map.set(round, (tally = new RoundTally(this.committee)))
+    return tally
+  }
+
+  private fireOnce(round: number, bit: number): boolean {
+    const flags = this.fired.get(round) ?? 0
+    if ((flags & (1 << bit)) !== 0) return false
+    this.fired.set(round, flags | (1 << bit))
+    return true
+  }
+
+  /** Drops what is kept of rounds too far below the current one (bounded memory under a long outage). */
+  private prune(): void {
+    const floor = this.state.r - DEFAULT_ROUNDS_KEPT
+    for (const map of [this.proposals, this.prevotes, this.precommits, this.fired]) for (const round of map.keys()) if (round < floor) map.delete(round)
+  }
+
+  private backedOff(baseMs: number): number {
+    return baseMs * DEFAULT_BACKOFF_FACTOR ** Math.min(this.state.r, DEFAULT_MAX_BACKOFF)
+  }
+
+  private broadcast(message: BftMessage, ctx: Context): void {
+    this.committee.members.forEach((m, i) => {
+      if (i !== this.me) ctx.send(m.address, message)
+    })
+  }
+
+  private context(): Context {
+    if (this.ctx === undefined) throw new ConsensusError('not-started', 'the voter was used before start(ctx)')
+    return this.ctx
+  }
+}

@@ -1,0 +1,209 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { Result } from 'effect'
+import { toHex } from '../../core/bytes.ts'
+import { decodeFrame } from '../../core/codec.ts'
+import { Commit, blockHash } from '../../actors/consensus/messages.ts'
+import { checkScenario } from '../check.ts'
+import type { FaultSchedule } from '../faults.ts'
+import { runScenario } from '../scenario.ts'
+import { bft, bftUnsafe, buildBft } from './bft.ts'
+
+const SECONDS = 1000
+const CHAIN = 'bft/chain'
+
+/** Runs the scenario and returns its summary with every node's committed chain, record by record. */
+function runWithChains(nodes: number, untilMs: number, faults: FaultSchedule = [], seed = 1) {
+  const run = bft.build({ seed, nodes, untilMs, faults })
+  const result = run.sim.run({ untilMs })
+  const chains = run.sim.addresses().map((a) => {
+    const log = run.sim.storage(a).log(CHAIN)
+    // A node's record holds the block and the certificate it saw; the block's hash is what must agree.
+    return Array.from({ length: log.length }, (_, i) => {
+      const decoded = decodeFrame(log.get(i) as Uint8Array, Commit)
+      if (Result.isFailure(decoded)) throw decoded.failure
+      return toHex(blockHash(decoded.success.b))
+    })
+  })
+  return { result, summary: run.summarize(result), chains, sim: run.sim }
+}
+
+/** Every honest chain is a prefix of the longest honest one: they agree on every height two of them committed. */
+function expectPrefixes(chains: readonly (readonly string[])[], honest: (i: number) => boolean = () => true): void {
+  const mine = chains.filter((_, i) => honest(i))
+  const longest = mine.reduce((a, b) => (b.length > a.length ? b : a))
+  mine.forEach((chain, i) => expect(chain, `honest node ${i}`).toEqual(longest.slice(0, chain.length)))
+}
+
+const collude = (node: string) => ({ at: 0, kind: 'byzantine' as const, node, behaviour: { kind: 'collude' as const } })
+
+describe('the bft scenario', () => {
+  it.each([4, 7])('%i honest validators commit blocks steadily and agree on every one', (nodes) => {
+    const { result, summary, chains } = runWithChains(nodes, 10 * SECONDS)
+    expect(result.violations).toEqual([])
+    // A block every few hundred ms with honest leaders (3 network delays and the 100 ms pause).
+    expect(summary.commits).toBeGreaterThan(20)
+    expect(summary.entries).toBeGreaterThan(0)
+    expect(summary.safetyViolations).toBe(0)
+    expectPrefixes(chains)
+    // All but the last few heights are on every node.
+    for (const chain of chains) expect(chain.length).toBeGreaterThan(summary.commits - 3)
+  })
+
+  it('replays exactly: the same seed and faults give the same trace hash', () => {
+    const faults: FaultSchedule = [{ at: 500, kind: 'crash', node: 'n2', torn: true }, { at: 900, kind: 'restart', node: 'n2' }]
+    const hashes = [1, 1, 2].map((seed) => runScenario(bft, { seed, nodes: 4, untilMs: 3 * SECONDS, faults }).traceHash)
+    expect(hashes[0]).toBe(hashes[1])
+    expect(hashes[0]).not.toBe(hashes[2])
+  })
+
+  it('keeps safety and every committed block through crashes and torn restarts, and the restarted catch up', () => {
+    const faults: FaultSchedule = [
+      { at: 1500, kind: 'crash', node: 'n1', torn: true },
+      { at: 2500, kind: 'restart', node: 'n1' },
+      { at: 4000, kind: 'crash', node: 'n2' },
+      { at: 4100, kind: 'restart', node: 'n2' },
+      { at: 6000, kind: 'crash', node: 'n3', torn: true },
+      { at: 6000, kind: 'crash', node: 'n0', torn: true },
+      { at: 6300, kind: 'restart', node: 'n3' },
+      { at: 6400, kind: 'restart', node: 'n0' },
+    ]
+    const { result, summary, chains } = runWithChains(4, 12 * SECONDS, faults)
+    expect(result.violations).toEqual([])
+    expectPrefixes(chains)
+    // Two of four down stops commits for a while; afterwards every node is back within a few heights.
+    expect(summary.commits).toBeGreaterThan(20)
+    for (const chain of chains) expect(chain.length).toBeGreaterThan(summary.commits - 3)
+  })
+
+  it('passes vain check: generated crashes, torn writes, partitions, clogs and skews break no invariant', () => {
+    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: 12, checkSeed: 13 })
+    expect(report).toEqual({ ok: true, runs: 12 })
+  }, 120_000)
+
+  it('passes vain check with one Byzantine validator of four (f = 1) of any behaviour', () => {
+    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: 10, checkSeed: 7, byzantine: { maxNodes: 1 } })
+    expect(report).toEqual({ ok: true, runs: 10 })
+  }, 120_000)
+
+  it.each([
+    ['a twin of n1 on the other side of a partition', 4, [{ at: 0, kind: 'twin', node: 'n1' }, { at: 0, kind: 'partition', groups: [['n0', 'n1'], ["n1'", 'n2', 'n3']] }]],
+    ['a twin of n1 that moves between sides', 4, [
+      { at: 0, kind: 'twin', node: 'n1' },
+      { at: 0, kind: 'partition', id: 'p', groups: [['n0', 'n1', 'n2'], ["n1'", 'n3']] },
+      { at: 3000, kind: 'heal', id: 'p' },
+      { at: 3000, kind: 'partition', id: 'q', groups: [['n0', 'n1'], ["n1'", 'n2', 'n3']] },
+      // Liveness is promised after the network heals; a partition that cuts off an honest node while
+      // a twin fills its place can hold the two remaining honest nodes a round apart for good.
+      { at: 6000, kind: 'heal', id: 'q' },
+    ]],
+    ['twins of n1 and n2 among seven', 7, [
+      { at: 0, kind: 'twin', node: 'n1' },
+      { at: 0, kind: 'twin', node: 'n2' },
+      { at: 0, kind: 'partition', groups: [['n0', 'n1', 'n2', 'n3'], ["n1'", "n2'", 'n4', 'n5', 'n6']] },
+    ]],
+    ['n1 equivocating', 4, [{ at: 0, kind: 'byzantine', node: 'n1', behaviour: { kind: 'equivocate' } }]],
+    ['n1 lying', 4, [{ at: 0, kind: 'byzantine', node: 'n1', behaviour: { kind: 'lie' } }]],
+    ['n1 and n4 colluding among seven', 7, [collude('n1'), collude('n4')]],
+  ] as [string, number, FaultSchedule][])('stays safe and live with f Byzantine validators: %s', (_name, nodes, faults) => {
+    const { result, summary, chains, sim } = runWithChains(nodes, 10 * SECONDS, faults)
+    expect(result.violations).toEqual([])
+    expect(summary.byzantineWeight).toBeLessThan(1 / 3)
+    expect(summary.commits).toBeGreaterThan(5)
+    expectPrefixes(chains, (i) => !sim.isByzantine(`n${i}`))
+  })
+
+  it('the bound is tight: two colluders of four (half the weight) fork the honest nodes', () => {
+    const run = runScenario(bft, { seed: 1, nodes: 4, untilMs: 10 * SECONDS, faults: [collude('n1'), collude('n3')] })
+    expect(run.byzantineWeight).toBe(0.5)
+    expect(run.violations.map((v) => v.invariant)).toEqual(['honest nodes agree on every height'])
+  })
+
+  it('the bound is tight: a silent third of the weight stops every commit (liveness)', () => {
+    const silent = (node: string) => ({ at: 0, kind: 'byzantine' as const, node, behaviour: { kind: 'silent' as const } })
+    const run = runScenario(bft, { seed: 1, nodes: 6, untilMs: 5 * SECONDS, faults: [silent('n1'), silent('n4')] })
+    expect(run.byzantineWeight).toBeCloseTo(1 / 3)
+    expect(run.violations).toEqual([])
+    expect(run.commits).toBe(0)
+    expect(run.expectations[0]).toMatchObject({ held: false })
+  })
+})
+
+/**
+ * Twins as a property (Bano et al.): one of four validators has a twin, and a few times over the run the
+ * five copies are split into two random sides; crashes and restarts of honest nodes on top. Safety must
+ * hold whatever the splits; fast-check shrinks a failure to the fewest splits.
+ */
+const twinsSchedule = fc
+  .record({
+    twinned: fc.integer({ min: 0, max: 3 }),
+    splits: fc.array(fc.record({ at: fc.integer({ min: 0, max: 4000 }), side: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }) }), { minLength: 1, maxLength: 4 }),
+    crash: fc.option(fc.record({ node: fc.integer({ min: 0, max: 3 }), at: fc.integer({ min: 0, max: 4000 }), torn: fc.boolean(), downMs: fc.integer({ min: 0, max: 1500 }) }), { nil: undefined }),
+  })
+  .map(({ twinned, splits, crash }): FaultSchedule => {
+    const copies = ['n0', 'n1', 'n2', 'n3', `n${twinned}'`]
+    const faults: FaultSchedule[number][] = [{ at: 0, kind: 'twin', node: `n${twinned}` }]
+    splits.forEach(({ at, side }, i) => {
+      faults.push({ at, kind: 'heal' }, { at, kind: 'partition', id: `s${i}`, groups: [copies.filter((_, c) => side[c])] })
+    })
+    // A crash of an honest node (a twinned one's crash is the adversary's business).
+    if (crash !== undefined && crash.node !== twinned) {
+      faults.push({ at: crash.at, kind: 'crash', node: `n${crash.node}`, torn: crash.torn }, { at: crash.at + crash.downMs, kind: 'restart', node: `n${crash.node}` })
+    }
+    faults.push({ at: 5000, kind: 'heal' })
+    return faults.sort((a, b) => a.at - b.at)
+  })
+
+describe('Twins', () => {
+  it('a twinned validator of four, under random splits of the copies, crashes and restarts: honest nodes never disagree', () => {
+    fc.assert(
+      fc.property(twinsSchedule, fc.nat(1000), (faults, seed) => {
+        const run = runScenario(bft, { seed, nodes: 4, untilMs: 7 * SECONDS, faults })
+        expect(run.violations).toEqual([])
+        expect(run.byzantineWeight).toBe(0.25)
+      }),
+      { numRuns: Number(process.env.BFT_TWINS_RUNS ?? 15), seed: Number(process.env.BFT_TWINS_SEED ?? 5) },
+    )
+  }, 120_000)
+
+  it('the same property finds the planted half-quorum bug', () => {
+    const details = fc.check(
+      fc.property(twinsSchedule, fc.nat(1000), (faults, seed) => runScenario(bftUnsafe, { seed, nodes: 4, untilMs: 7 * SECONDS, faults }).violations.length === 0),
+      { numRuns: 15, seed: 5, endOnFailure: true },
+    )
+    expect(details.failed).toBe(true)
+  }, 120_000)
+})
+
+describe('weights, not head counts, decide', () => {
+  // n0 holds 4 of 9: a quorum is 7 (3w > 18), a blocking set 4.
+  const weights = [4, 1, 1, 1, 1, 1]
+  // At 1 ms, once the nodes have booted.
+  const crash = (...nodes: string[]): FaultSchedule => nodes.map((node) => ({ at: 1, kind: 'crash', node }))
+  const commitsWith = (faults: FaultSchedule) => {
+    const run = buildBft({ seed: 1, nodes: 6, untilMs: 10 * SECONDS, faults }, { weights })
+    const result = run.sim.run({ untilMs: 10 * SECONDS })
+    expect(result.violations).toEqual([])
+    return run.summarize(result).commits
+  }
+
+  it('two light validators down of six: 7 of 9 is a quorum though 4 of 6 heads is not', () => {
+    // Two of nine leader slots are dead, so some heights need a second or third round.
+    expect(commitsWith(crash('n4', 'n5'))).toBeGreaterThan(8)
+  })
+
+  it('the heavy validator down: 5 of 9 is no quorum though 5 of 6 heads would be', () => {
+    expect(commitsWith(crash('n0'))).toBe(0)
+  })
+})
+
+describe('the bft-unsafe scenario (a quorum of half the weight)', () => {
+  it('vain check finds the fork and shrinks it to a single partition', () => {
+    const report = checkScenario({ scenario: bftUnsafe, nodes: 4, untilMs: 8 * SECONDS, runs: 40, checkSeed: 3 })
+    expect(report.ok).toBe(false)
+    if (report.ok) return
+    expect(report.summary.violations[0]?.invariant).toBe('honest nodes agree on every height')
+    expect(report.minimal.faults.length).toBeLessThanOrEqual(report.firstFailure.faults.length)
+    expect(report.minimal.faults.map((f) => f.kind)).toEqual(['partition'])
+  }, 180_000)
+})
