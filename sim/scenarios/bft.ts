@@ -193,6 +193,8 @@ const commitsSomething: Expectation<BftFigures> = {
 
 const common = {
   faultTargets: (nodes: number) => Array.from({ length: nodes }, (_, i) => address(i)),
+  // Equal weights: f = ⌊(n−1)/3⌋ validators may be the adversary's, so `vain check` twins up to f of them.
+  byzantine: { maxFaulty: (nodes: number) => Math.floor((nodes - 1) / 3) },
   expectations: [commitsSomething],
   units: {
     commits: 'blocks',
