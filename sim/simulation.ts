@@ -8,6 +8,7 @@ import { Random, type Seed } from '../core/random.ts'
 import { verify } from '../core/sign.ts'
 import { MemoryStorage } from '../core/storage.ts'
 import { EventQueue } from './event-queue.ts'
+import { EventTable } from './event-table.ts'
 import { faultNodes, type Fault, type FaultSchedule } from './faults.ts'
 import type { Invariant, SimulationView, Violation } from './invariants.ts'
 import { freezeForSharing, type Isolation } from './isolation.ts'
@@ -104,22 +105,6 @@ interface Computed {
   readonly outcome: ComputeOutcome
 }
 
-/** One scheduled event. A single class for every kind keeps the queue's items one shape for V8. */
-class SimEvent {
-  constructor(
-    readonly kind: number,
-    /** DELIVER/LOOPBACK: receiver; TIMER/BOOT/COMPUTED: the node. */
-    readonly node: number,
-    /** DELIVER: sender; TIMER/LOOPBACK/COMPUTED: incarnation that set, sent or asked it. */
-    readonly source: number,
-    /** DELIVER/LOOPBACK: the message (bytes when `encoded`); TIMER: the tag; FAULT: the fault; COMPUTED: a Computed. */
-    readonly body: unknown,
-    /** DELIVER/LOOPBACK: encoded size; TIMER: timer id; COMPUTED: computation id. */
-    readonly size: number,
-    readonly encoded: boolean,
-  ) {}
-}
-
 class SimNode {
   actor: Actor<unknown> | undefined = undefined
   up = false
@@ -131,7 +116,8 @@ class SimNode {
   sent = false
   /** The identity key the node proved it holds (see NodeOptions.identity). */
   key: Uint8Array | undefined = undefined
-  readonly storage = new MemoryStorage()
+  /** The node's storage once anything asked for it: most actors of a large run never do, and it is the biggest part of an idle node. */
+  stored: MemoryStorage | undefined = undefined
   readonly context: NodeContext
 
   constructor(
@@ -148,12 +134,15 @@ class SimNode {
   ) {
     this.context = new NodeContext(sim, this)
   }
+
+  get storage(): MemoryStorage {
+    return (this.stored ??= new MemoryStorage())
+  }
 }
 
 class NodeContext implements Context {
   readonly self: Address
   readonly random: Random
-  readonly storage: MemoryStorage
 
   constructor(
     private readonly sim: Simulation,
@@ -161,7 +150,10 @@ class NodeContext implements Context {
   ) {
     this.self = node.address
     this.random = node.random
-    this.storage = node.storage
+  }
+
+  get storage(): MemoryStorage {
+    return this.node.storage
   }
 
   now(): number {
@@ -227,12 +219,23 @@ export class Simulation implements SimulationView {
   private readonly faults: FaultSchedule
   private readonly alwaysInvariants: readonly Invariant[]
   private readonly endInvariants: readonly Invariant[]
-  private readonly queue = new EventQueue<SimEvent>()
-  /** Messages nodes sent themselves, delivered in order before the queue's next event (see loopback). */
-  private readonly loopbacks: SimEvent[] = []
+  /** Scheduled events: slots of `table`, ordered by (time, sequence). */
+  private readonly queue = new EventQueue()
+  private readonly table = new EventTable()
+  /** Messages nodes sent themselves (slots of `table`), delivered in order before the queue's next event (see loopback). */
+  private readonly loopbacks: number[] = []
   private readonly nodes: SimNode[] = []
   private readonly names: Address[] = []
-  private readonly byAddress = new Map<Address, SimNode>()
+  /** Each node's region, by index: the send path reads the receiver's without touching its SimNode. */
+  private readonly regions: number[] = []
+  /** Node indexes by address: a number, so that resolving a receiver does not touch its SimNode. */
+  private readonly indexOf = new Map<Address, number>()
+  /**
+   * The last sender a message was handed from, by address and index: answering the sender is the most
+   * common send, and this skips the map for it. Names never change, so the pair is never stale.
+   */
+  private lastFromName: Address | undefined = undefined
+  private lastFrom = -1
   private readonly lans = new Map<string, number[]>()
   private readonly trace: Trace
   private readonly liveTimers = new Set<TimerId>()
@@ -254,12 +257,12 @@ export class Simulation implements SimulationView {
     this.alwaysInvariants = (options.invariants ?? []).filter((i) => (i.when ?? 'always') === 'always')
     this.endInvariants = options.invariants ?? []
     this.trace = new Trace(this.names, options.onTrace)
-    for (const fault of this.faults) this.queue.push(fault.at, new SimEvent(FAULT, 0, 0, fault, 0, false))
+    for (const fault of this.faults) this.schedule(fault.at, FAULT, 0, 0, fault, 0, false)
   }
 
   /** Adds a node whose actor `factory` builds (again after each crash). It boots at `bootAt` (default: now). */
   addNode<A extends Actor<any>>(address: Address, factory: (self: Address) => A, options: NodeOptions<A> = {}): void {
-    if (this.byAddress.has(address)) throw new ConfigError(`node ${address} already exists`)
+    if (this.indexOf.has(address)) throw new ConfigError(`node ${address} already exists`)
     const index = this.nodes.length
     const lanName = options.lan ?? 'default'
     let lan = this.lans.get(lanName)
@@ -278,9 +281,10 @@ export class Simulation implements SimulationView {
     lan.push(index)
     this.nodes.push(node)
     this.names.push(address)
-    this.byAddress.set(address, node)
+    this.regions.push(node.region)
+    this.indexOf.set(address, index)
     this.trace.node(this.now, index)
-    this.queue.push(Math.max(this.now, options.bootAt ?? this.now), new SimEvent(BOOT, index, 0, undefined, 0, false))
+    this.schedule(Math.max(this.now, options.bootAt ?? this.now), BOOT, index, 0, undefined, 0, false)
   }
 
   /** Runs until the queue is empty, a limit is reached or an invariant breaks. */
@@ -309,10 +313,11 @@ export class Simulation implements SimulationView {
         stoppedBy = 'events'
         break
       }
-      const event = looping ? this.loopbacks.shift()! : (queue.pop() as SimEvent)
+      const event = looping ? (this.loopbacks.shift() as number) : queue.pop()
       this.now = t
       this.events++
       this.dispatch(event)
+      this.table.release(event)
       if (this.alwaysInvariants.length > 0) this.checkInvariants(this.alwaysInvariants)
       if (limits.onProgress !== undefined && this.events % progressEvery === 0) limits.onProgress(this.now, this.events)
     }
@@ -350,15 +355,15 @@ export class Simulation implements SimulationView {
   // ---- called by node contexts
 
   sendFrom(node: SimNode, to: Address, message: unknown): void {
-    const target = this.byAddress.get(to)
+    const target = to === this.lastFromName ? this.lastFrom : this.indexOf.get(to)
     this.prepare(message)
     if (target === undefined) {
       this.stats.dropped['unknown-address']++
       this.trace.drop(this.now, node.index, node.index, this.wireBytes, 'unknown-address')
       return
     }
-    if (target === node) return this.loopback(node)
-    this.route(node, target.index)
+    if (target === node.index) return this.loopback(node)
+    this.route(node, target)
   }
 
   broadcastFrom(node: SimNode, message: unknown): void {
@@ -372,7 +377,7 @@ export class Simulation implements SimulationView {
     this.liveTimers.add(id)
     // A drifting clock runs its timers at its own rate.
     const realDelay = delayMs / (1 + node.clockDriftPpm / 1e6)
-    this.queue.push(this.now + realDelay, new SimEvent(TIMER, node.index, node.incarnation, tag, id, false))
+    this.schedule(this.now + realDelay, TIMER, node.index, node.incarnation, tag, id, false)
     return id
   }
 
@@ -385,7 +390,8 @@ export class Simulation implements SimulationView {
   }
 
   keyOf(address: Address): Uint8Array | undefined {
-    return this.byAddress.get(address)?.key
+    const index = this.indexOf.get(address)
+    return index === undefined ? undefined : (this.nodes[index] as SimNode).key
   }
 
   /**
@@ -401,15 +407,20 @@ export class Simulation implements SimulationView {
     const { outcome, afterMs } = simulateJob(accepted)
     this.trace.compute(this.now, node.index, id, accepted.costMs)
     const computed: Computed = { tag, outcome }
-    this.queue.push(this.now + afterMs, new SimEvent(COMPUTED, node.index, node.incarnation, computed, id, false))
+    this.schedule(this.now + afterMs, COMPUTED, node.index, node.incarnation, computed, id, false)
   }
 
   // ---- internals
 
   private nodeAt(address: Address): SimNode {
-    const node = this.byAddress.get(address)
-    if (node === undefined) throw new ConfigError(`no node ${address}`)
-    return node
+    const index = this.indexOf.get(address)
+    if (index === undefined) throw new ConfigError(`no node ${address}`)
+    return this.nodes[index] as SimNode
+  }
+
+  /** Puts an event in the table and the queue (see EventTable for the fields). */
+  private schedule(time: number, kind: number, node: number, source: number, body: unknown, size: number, encoded: boolean): void {
+    this.queue.push(time, this.table.add(kind, node, source, body, size, encoded))
   }
 
   /**
@@ -434,7 +445,7 @@ export class Simulation implements SimulationView {
     this.stats.sent++
     this.stats.bytesSent += this.wireBytes
     this.trace.send(this.now, node.index, node.index, this.wireBytes)
-    this.loopbacks.push(new SimEvent(LOOPBACK, node.index, node.incarnation, this.wireBody, this.wireBytes, this.wireEncoded))
+    this.loopbacks.push(this.table.add(LOOPBACK, node.index, node.incarnation, this.wireBody, this.wireBytes, this.wireEncoded))
   }
 
   private travel(body: unknown, size: number, encoded: boolean): void {
@@ -464,12 +475,11 @@ export class Simulation implements SimulationView {
       this.trace.drop(now, from.index, to, size, 'loss')
       return
     }
-    const event = new SimEvent(DELIVER, to, from.index, this.wireBody, size, this.wireEncoded)
-    this.queue.push(this.arrival(from, to), event)
+    this.schedule(this.arrival(from, to), DELIVER, to, from.index, this.wireBody, size, this.wireEncoded)
     if (config.duplicate > 0 && net.next() < config.duplicate) {
       stats.duplicated++
       this.trace.duplicate(now, from.index, to, size)
-      this.queue.push(this.arrival(from, to), event)
+      this.schedule(this.arrival(from, to), DELIVER, to, from.index, this.wireBody, size, this.wireEncoded)
     }
   }
 
@@ -478,21 +488,23 @@ export class Simulation implements SimulationView {
     const config = network.config
     const net = from.net
     const leaves = Math.max(this.now, network.clearAfter(from.index, to))
-    let latency = sampleLatency(config.latency, net) + network.regionLatency(from.region, (this.nodes[to] as SimNode).region)
+    let latency = sampleLatency(config.latency, net) + network.regionLatency(from.region, this.regions[to] as number)
     if (config.reorder > 0 && net.next() < config.reorder) latency += net.next() * config.reorderDelayMs
     return leaves + latency
   }
 
-  private dispatch(event: SimEvent): void {
-    switch (event.kind) {
+  /** Handles the event in slot `event` of the table (the caller frees the slot afterwards). */
+  private dispatch(event: number): void {
+    const table = this.table
+    switch (table.kinds[event]) {
       case DELIVER:
         return this.deliver(event)
       case TIMER:
         return this.fireTimer(event)
       case FAULT:
-        return this.applyFault(event.body as Fault)
+        return this.applyFault(table.bodies[event] as Fault)
       case BOOT:
-        return this.boot(this.nodes[event.node] as SimNode)
+        return this.boot(this.nodes[table.nodes[event] as number] as SimNode)
       case LOOPBACK:
         return this.deliverToSelf(event)
       case COMPUTED:
@@ -500,38 +512,42 @@ export class Simulation implements SimulationView {
     }
   }
 
-  private deliver(event: SimEvent): void {
-    const node = this.nodes[event.node] as SimNode
-    const from = event.source
+  private deliver(event: number): void {
+    const table = this.table
+    const node = this.nodes[table.nodes[event] as number] as SimNode
+    const from = table.sources[event] as number
     if (!node.up) {
       this.stats.dropped.down++
-      this.trace.drop(this.now, from, node.index, event.size, 'down')
+      this.trace.drop(this.now, from, node.index, table.sizes[event] as number, 'down')
       return
     }
     if (this.network.partitioned && this.network.separated(from, node.index)) {
       this.stats.dropped.partition++
-      this.trace.drop(this.now, from, node.index, event.size, 'partition')
+      this.trace.drop(this.now, from, node.index, table.sizes[event] as number, 'partition')
       return
     }
     this.hand(node, from, event)
   }
 
-  private deliverToSelf(event: SimEvent): void {
-    const node = this.nodes[event.node] as SimNode
-    if (!node.up || node.incarnation !== event.source) {
+  private deliverToSelf(event: number): void {
+    const table = this.table
+    const node = this.nodes[table.nodes[event] as number] as SimNode
+    if (!node.up || node.incarnation !== table.sources[event]) {
       this.stats.dropped.down++
-      this.trace.drop(this.now, node.index, node.index, event.size, 'down')
+      this.trace.drop(this.now, node.index, node.index, table.sizes[event] as number, 'down')
       return
     }
     this.hand(node, node.index, event)
   }
 
-  /** Decodes a message that reached `node` from node `from` and gives it to the actor. */
-  private hand(node: SimNode, from: number, event: SimEvent): void {
+  /** Decodes a message (slot `event`) that reached `node` from node `from` and gives it to the actor. */
+  private hand(node: SimNode, from: number, event: number): void {
+    const table = this.table
     const actor = node.actor as Actor<unknown>
-    let message = event.body
-    if (event.encoded) {
-      const decoded = decodeFrame(event.body as Uint8Array, actor.inbox)
+    const size = table.sizes[event] as number
+    let message = table.bodies[event]
+    if (table.encoded[event] === 1) {
+      const decoded = decodeFrame(message as Uint8Array, actor.inbox)
       if (Result.isFailure(decoded)) {
         this.stats.rejected++
         this.trace.reject(this.now, from, node.index, decoded.failure.reason, decoded.failure.message)
@@ -540,10 +556,13 @@ export class Simulation implements SimulationView {
       message = decoded.success
     }
     this.stats.delivered++
-    this.stats.bytesDelivered += event.size
-    this.trace.deliver(this.now, from, node.index, event.size)
+    this.stats.bytesDelivered += size
+    this.trace.deliver(this.now, from, node.index, size)
+    const fromName = this.names[from] as Address
+    this.lastFromName = fromName
+    this.lastFrom = from
     try {
-      actor.receive(message, this.names[from] as Address, node.context)
+      actor.receive(message, fromName, node.context)
     } catch (error) {
       this.actorFailed(node, error)
     }
@@ -559,7 +578,8 @@ export class Simulation implements SimulationView {
   private commit(node: SimNode): void {
     if (!node.sent) return
     node.sent = false
-    if (node.storage.unsyncedWrites > 0) node.storage.sync()
+    const storage = node.stored
+    if (storage !== undefined && storage.unsyncedWrites > 0) storage.sync()
   }
 
   private signal(node: SimNode, signal: PeerSignal): void {
@@ -571,12 +591,13 @@ export class Simulation implements SimulationView {
     this.commit(node)
   }
 
-  private fireTimer(event: SimEvent): void {
-    const id = event.size
+  private fireTimer(event: number): void {
+    const table = this.table
+    const id = table.sizes[event] as number
     if (!this.liveTimers.delete(id)) return
-    const node = this.nodes[event.node] as SimNode
-    if (!node.up || node.incarnation !== event.source) return
-    const tag = event.body as TimerTag
+    const node = this.nodes[table.nodes[event] as number] as SimNode
+    if (!node.up || node.incarnation !== table.sources[event]) return
+    const tag = table.bodies[event] as TimerTag
     this.trace.timer(this.now, node.index, id, tag)
     try {
       node.actor?.timer?.(tag, node.context)
@@ -586,11 +607,12 @@ export class Simulation implements SimulationView {
     this.commit(node)
   }
 
-  private completeComputation(event: SimEvent): void {
-    const node = this.nodes[event.node] as SimNode
-    if (!node.up || node.incarnation !== event.source) return
-    const { tag, outcome } = event.body as Computed
-    this.trace.computed(this.now, node.index, event.size, outcome.ok)
+  private completeComputation(event: number): void {
+    const table = this.table
+    const node = this.nodes[table.nodes[event] as number] as SimNode
+    if (!node.up || node.incarnation !== table.sources[event]) return
+    const { tag, outcome } = table.bodies[event] as Computed
+    this.trace.computed(this.now, node.index, table.sizes[event] as number, outcome.ok)
     try {
       node.actor?.computed?.(tag, outcome, node.context)
     } catch (error) {
@@ -697,7 +719,7 @@ export class Simulation implements SimulationView {
     this.faultsChecked = true
     for (const fault of this.faults) {
       for (const address of faultNodes(fault)) {
-        if (!this.byAddress.has(address)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${address}`)
+        if (!this.indexOf.has(address)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${address}`)
       }
     }
   }
