@@ -56,15 +56,18 @@ const scratch: (Buffer | undefined)[] = []
 
 /**
  * Unpacks a frame. msgpackr caches a DataView on the buffer it reads (a new DataView and a new
- * property on every fresh frame: as much as the rest of a small frame's unpacking), so a small frame
- * is first copied into the reused buffer of its exact length, whose view is made once. The result is
- * the same: it depends on the bytes alone (same length, same content, nothing readable past the end),
- * and nothing decoded aliases the buffer (copyBuffers copies binary fields out; strings are copies).
+ * property on every fresh frame: as much as the rest of a small frame's unpacking), so a small Buffer
+ * is first copied into the reused Buffer of its exact length, whose view is made once. The result is
+ * the same: it depends on the bytes and the class alone (same length, same content, nothing readable
+ * past the end), and nothing decoded aliases the buffer (copyBuffers copies binary fields out;
+ * strings are copies).
  * unpack is done with the buffer when it returns: a nested decodeFrame (from a schema) may reuse it.
  */
 function unpackFrame(bytes: Uint8Array): unknown {
   const length = bytes.byteLength
-  if (length > DEFAULT_SCRATCH_FRAME_BYTES || length === 0) return unpackr.unpack(bytes)
+  // Binary fields come out as slices of the frame, of its class: only a Buffer (every frame encode
+  // makes, every frame a transport reads) may be read from a Buffer instead.
+  if (length > DEFAULT_SCRATCH_FRAME_BYTES || length === 0 || !Buffer.isBuffer(bytes)) return unpackr.unpack(bytes)
   let buffer = scratch[length]
   if (buffer === undefined) scratch[length] = buffer = Buffer.alloc(length)
   buffer.set(bytes)
