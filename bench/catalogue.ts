@@ -13,7 +13,7 @@ export interface BenchEntry {
 export const BLOB_SLOW_READ_MS = 20
 
 const entries = {
-  simThroughput: { name: 'sim-throughput', description: 'simulator deliveries per second on ping-pong actors at 1k, 10k and 100k nodes, beside a bare event loop' },
+  simThroughput: { name: 'sim-throughput', description: 'simulator deliveries per second on ping-pong actors at 1k, 10k and 100k nodes, beside a bare loop over a typed heap and @sinonjs/fake-timers' },
   ed25519: { name: 'ed25519', description: 'Ed25519 sign and verify per second, sodium-native beside node:crypto, and the verification memo' },
   secureLink: { name: 'secure-link', description: 'one ws link on loopback: full stack (TLS 1.3 + identity binding + msgpackr + schema) beside raw ws, 64 B and 64 KiB messages' },
   storage: { name: 'storage', description: 'durable (fsynced) writes per second and the open time of 10,000 keys: FileStorage beside LevelDB (classic-level, sync: true)' },

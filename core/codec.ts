@@ -17,6 +17,13 @@ export function encode(value: unknown): Uint8Array {
 }
 
 /**
+ * Frames up to this size are unpacked from a reused buffer of their exact length (see unpackFrame):
+ * small enough that the buffers, one per length, stay a few hundred KiB in all; large enough for the
+ * messages that dominate a run (requests, acknowledgements, gossip).
+ */
+export const DEFAULT_SCRATCH_FRAME_BYTES = 1024
+
+/**
  * Decodes one frame through `schema`. Any input, however malformed, yields either the decoded message
  * or a DecodeError: never a thrown exception.
  */
@@ -30,7 +37,7 @@ export function decodeFrame<A>(
   }
   let raw: unknown
   try {
-    raw = unpackr.unpack(bytes)
+    raw = unpackFrame(bytes)
   } catch (cause) {
     return Result.fail(new DecodeError('malformed', `not a MessagePack frame: ${describe(cause)}`))
   }
@@ -40,21 +47,49 @@ export function decodeFrame<A>(
 /** Checks already-unpacked plain data against `schema`, with the same error type as decodeFrame. */
 export function validate<A>(raw: unknown, schema: Schema.Decoder<A>): Result.Result<A, DecodeError> {
   const decoded = decoderFor(schema)(raw)
-  return Result.isSuccess(decoded)
-    ? Result.succeed(decoded.success)
-    : Result.fail(new DecodeError('schema', decoded.failure.message))
+  // A success carries no error, so it passes as it is: one allocation less per message.
+  return Result.isSuccess(decoded) ? (decoded as Result.Result<A, never>) : Result.fail(new DecodeError('schema', decoded.failure.message))
+}
+
+/** Reused frames by length; a slot is filled on first use (Buffer.alloc: its own ArrayBuffer, nothing past its end). */
+const scratch: (Buffer | undefined)[] = []
+
+/**
+ * Unpacks a frame. msgpackr caches a DataView on the buffer it reads (a new DataView and a new
+ * property on every fresh frame: as much as the rest of a small frame's unpacking), so a small Buffer
+ * is first copied into the reused Buffer of its exact length, whose view is made once. The result is
+ * the same: it depends on the bytes and the class alone (same length, same content, nothing readable
+ * past the end), and nothing decoded aliases the buffer (copyBuffers copies binary fields out;
+ * strings are copies).
+ * unpack is done with the buffer when it returns: a nested decodeFrame (from a schema) may reuse it.
+ */
+function unpackFrame(bytes: Uint8Array): unknown {
+  const length = bytes.byteLength
+  // Binary fields come out as slices of the frame, of its class: only a Buffer (every frame encode
+  // makes, every frame a transport reads) may be read from a Buffer instead.
+  if (length > DEFAULT_SCRATCH_FRAME_BYTES || length === 0 || !Buffer.isBuffer(bytes)) return unpackr.unpack(bytes)
+  let buffer = scratch[length]
+  if (buffer === undefined) scratch[length] = buffer = Buffer.alloc(length)
+  buffer.set(bytes)
+  return unpackr.unpack(buffer)
 }
 
 type DecodeFn = (input: unknown) => Result.Result<unknown, Schema.SchemaError>
 const decoders = new WeakMap<object, DecodeFn>()
+// The last schema asked for and its decoder: a run of frames for one inbox skips the WeakMap.
+let lastSchema: object | undefined
+let lastDecode: DecodeFn | undefined
 
 // Building a decoder walks the schema's AST; do it once per schema, not once per frame.
 function decoderFor<A>(schema: Schema.Decoder<A>): (input: unknown) => Result.Result<A, Schema.SchemaError> {
+  if (schema === lastSchema) return lastDecode as (input: unknown) => Result.Result<A, Schema.SchemaError>
   let decode = decoders.get(schema)
   if (decode === undefined) {
     decode = Schema.decodeUnknownResult(schema as Schema.Decoder<unknown>, { errors: 'first' })
     decoders.set(schema, decode)
   }
+  lastSchema = schema
+  lastDecode = decode
   return decode as (input: unknown) => Result.Result<A, Schema.SchemaError>
 }
 

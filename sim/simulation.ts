@@ -13,6 +13,7 @@ import type { Behaviour } from './adversaries/behaviours.ts'
 import { Collusion } from './adversaries/collusion.ts'
 import { syncCostOf, withEnvironment, type Environment } from './environment.ts'
 import { EventQueue } from './event-queue.ts'
+import { EventTable } from './event-table.ts'
 import { faultAddedNodes, faultNodes, sybilName, twinName, type Fault, type FaultSchedule } from './faults.ts'
 import type { Invariant, SimulationView, Violation } from './invariants.ts'
 import { freezeForSharing, type Isolation } from './isolation.ts'
@@ -127,22 +128,6 @@ interface Computed {
   readonly outcome: ComputeOutcome
 }
 
-/** One scheduled event. A single class for every kind keeps the queue's items one shape for V8. */
-class SimEvent {
-  constructor(
-    readonly kind: number,
-    /** DELIVER/LOOPBACK: receiver; TIMER/BOOT/COMPUTED: the node. */
-    readonly node: number,
-    /** DELIVER: sender; TIMER/LOOPBACK/COMPUTED: incarnation that set, sent or asked it. */
-    readonly source: number,
-    /** DELIVER/LOOPBACK: the message (bytes when `encoded`); TIMER: the tag; FAULT: the fault; COMPUTED: a Computed. */
-    readonly body: unknown,
-    /** DELIVER/LOOPBACK: encoded size; TIMER: timer id; COMPUTED: computation id. */
-    readonly size: number,
-    readonly encoded: boolean,
-  ) {}
-}
-
 class SimNode {
   actor: Actor<unknown> | undefined = undefined
   /** Set while a Byzantine behaviour is active on the node (sim/adversaries). */
@@ -163,7 +148,8 @@ class SimNode {
   diskFreeAt = 0
   /** The identity key the node proved it holds (see NodeOptions.identity). */
   key: Uint8Array | undefined = undefined
-  readonly storage = new MemoryStorage()
+  /** The node's storage once anything asked for it: most actors of a large run never do, and it is the biggest part of an idle node. */
+  stored: MemoryStorage | undefined = undefined
   readonly context: NodeContext
 
   constructor(
@@ -182,12 +168,15 @@ class SimNode {
   ) {
     this.context = new NodeContext(sim, this)
   }
+
+  get storage(): MemoryStorage {
+    return (this.stored ??= new MemoryStorage())
+  }
 }
 
 class NodeContext implements Context {
   readonly self: Address
   readonly random: Random
-  readonly storage: MemoryStorage
 
   constructor(
     private readonly sim: Simulation,
@@ -195,7 +184,10 @@ class NodeContext implements Context {
   ) {
     this.self = node.address
     this.random = node.random
-    this.storage = node.storage
+  }
+
+  get storage(): MemoryStorage {
+    return this.node.storage
   }
 
   now(): number {
@@ -266,16 +258,33 @@ export class Simulation implements SimulationView {
   private readonly faults: FaultSchedule
   private readonly alwaysInvariants: readonly Invariant[]
   private readonly endInvariants: readonly Invariant[]
-  private readonly queue = new EventQueue<SimEvent>()
-  /** Messages nodes sent themselves, delivered in order before the queue's next event (see loopback). */
-  private readonly loopbacks: SimEvent[] = []
+  /** Scheduled events: slots of `table`, ordered by (time, sequence). */
+  private readonly queue = new EventQueue()
+  private readonly table = new EventTable()
+  /** Messages nodes sent themselves (slots of `table`), delivered in order before the queue's next event (see loopback). */
+  private readonly loopbacks: number[] = []
   private readonly nodes: SimNode[] = []
   /** Every node's label by index (twins' included), for the trace. */
   private readonly labels: string[] = []
+  /** Every node's address by index (a twin's is its original's): what its messages come from. */
+  private readonly addressOf: Address[] = []
+  /** Each node's region, by index: the send path reads the receiver's without touching its SimNode. */
+  private readonly regions: number[] = []
   /** The addresses of the nodes added (a twin shares its original's). */
   private readonly originals: Address[] = []
-  private readonly byAddress = new Map<Address, SimNode>()
-  private readonly byLabel = new Map<string, SimNode>()
+  /** Node indexes by address: a number, so that resolving a receiver does not touch its SimNode. */
+  private readonly indexOf = new Map<Address, number>()
+  /** Twins' indexes by their labels (an original's label is its address, in indexOf). */
+  private readonly twinIndex = new Map<string, number>()
+  /** Whether any node has a twin: only then does a send look for the receiver's copies. */
+  private twinned = false
+  /**
+   * The last sender a message was handed from, by address and the index that address resolves to:
+   * answering the sender is the most common send, and this skips the map for it. Addresses never
+   * change, so the pair is never stale.
+   */
+  private lastFromName: Address | undefined = undefined
+  private lastFrom = -1
   private readonly collusion: Collusion
   private readonly lans = new Map<string, number[]>()
   private readonly trace: Trace
@@ -310,20 +319,20 @@ export class Simulation implements SimulationView {
     this.trace = new Trace(this.labels, options.onTrace)
     this.collusion = new Collusion(this.root.split('adversary:collusion'))
     this.sybil = options.sybil
-    for (const fault of this.faults) this.queue.push(fault.at, new SimEvent(FAULT, 0, 0, fault, 0, false))
+    for (const fault of this.faults) this.schedule(fault.at, FAULT, 0, 0, fault, 0, false)
   }
 
   /** Adds a node whose actor `factory` builds (again after each crash). It boots at `bootAt` (default: now). */
   addNode<A extends Actor<any>>(address: Address, factory: (self: Address) => A, options: NodeOptions<A> = {}): void {
-    if (this.byAddress.has(address) || this.byLabel.has(address)) throw new ConfigError(`node ${address} already exists`)
+    if (this.indexOf.has(address) || this.twinIndex.has(address)) throw new ConfigError(`node ${address} already exists`)
     const lanName = options.lan ?? 'default'
     let lan = this.lans.get(lanName)
     if (lan === undefined) this.lans.set(lanName, (lan = []))
     const identity = options.identity as ((actor: Actor<unknown>) => KeyHolder) | undefined
     const node = this.place(address, address, factory, this.network.region(options.region ?? 'default'), lan, identity)
     this.originals.push(address)
-    this.byAddress.set(address, node)
-    this.queue.push(Math.max(this.now, options.bootAt ?? this.now), new SimEvent(BOOT, node.index, 0, undefined, 0, false))
+    this.indexOf.set(address, node.index)
+    this.schedule(Math.max(this.now, options.bootAt ?? this.now), BOOT, node.index, 0, undefined, 0, false)
   }
 
   /**
@@ -337,7 +346,8 @@ export class Simulation implements SimulationView {
     lan.push(index)
     this.nodes.push(node)
     this.labels.push(label)
-    this.byLabel.set(label, node)
+    this.addressOf.push(address)
+    this.regions.push(region)
     this.trace.node(this.now, index)
     return node
   }
@@ -368,10 +378,11 @@ export class Simulation implements SimulationView {
         stoppedBy = 'events'
         break
       }
-      const event = looping ? this.loopbacks.shift()! : (queue.pop() as SimEvent)
+      const event = looping ? (this.loopbacks.shift() as number) : queue.pop()
       this.now = t
       this.events++
       this.dispatch(event)
+      this.table.release(event)
       if (this.alwaysInvariants.length > 0) this.checkInvariants(this.alwaysInvariants)
       if (limits.onProgress !== undefined && this.events % progressEvery === 0) limits.onProgress(this.now, this.events)
     }
@@ -424,22 +435,22 @@ export class Simulation implements SimulationView {
   // ---- called by node contexts
 
   sendFrom(node: SimNode, to: Address, message: unknown): void {
-    const target = this.byAddress.get(to)
+    const target = to === this.lastFromName ? this.lastFrom : this.indexOf.get(to)
     this.prepare(message)
     if (target === undefined) {
       this.stats.dropped['unknown-address']++
       this.trace.drop(this.now, node.index, node.index, this.wireBytes, 'unknown-address')
       return
     }
-    if (target === node.primary) return this.loopback(node)
+    if (target === node.primary.index) return this.loopback(node)
     this.routeToAll(node, target)
   }
 
   /** Sends `frame` as it is, to be decoded by the receiver as any frame (an adversary's garbage). */
   sendFrameFrom(node: SimNode, to: Address, frame: Uint8Array): void {
-    const target = this.byAddress.get(to)
+    const target = this.indexOf.get(to)
     this.travel(frame, frame.length, true)
-    if (target === undefined || target === node.primary) return
+    if (target === undefined || target === node.primary.index) return
     this.routeToAll(node, target)
   }
 
@@ -459,9 +470,11 @@ export class Simulation implements SimulationView {
   }
 
   // To the node at an address and to each of its twins: the network decides which copies hear it.
-  private routeToAll(from: SimNode, target: SimNode): void {
-    this.out(from, target.index)
-    if (target.twins !== undefined) for (const twin of target.twins) if (twin !== from) this.out(from, twin.index)
+  private routeToAll(from: SimNode, target: number): void {
+    this.out(from, target)
+    if (!this.twinned) return
+    const twins = (this.nodes[target] as SimNode).twins
+    if (twins !== undefined) for (const twin of twins) if (twin !== from) this.out(from, twin.index)
   }
 
   // The prepared message leaves now, or once the event's syncs are done when they cost time.
@@ -476,7 +489,7 @@ export class Simulation implements SimulationView {
     this.liveTimers.add(id)
     // A drifting clock runs its timers at its own rate.
     const realDelay = delayMs / (1 + node.clockDriftPpm / 1e6)
-    this.queue.push(this.now + realDelay, new SimEvent(TIMER, node.index, node.incarnation, tag, id, false))
+    this.schedule(this.now + realDelay, TIMER, node.index, node.incarnation, tag, id, false)
     return id
   }
 
@@ -489,7 +502,8 @@ export class Simulation implements SimulationView {
   }
 
   keyOf(address: Address): Uint8Array | undefined {
-    return this.byAddress.get(address)?.key
+    const index = this.indexOf.get(address)
+    return index === undefined ? undefined : (this.nodes[index] as SimNode).key
   }
 
   /**
@@ -505,16 +519,21 @@ export class Simulation implements SimulationView {
     const { outcome, afterMs } = simulateJob(accepted)
     this.trace.compute(this.now, node.index, id, accepted.costMs)
     const computed: Computed = { tag, outcome }
-    this.queue.push(this.now + afterMs, new SimEvent(COMPUTED, node.index, node.incarnation, computed, id, false))
+    this.schedule(this.now + afterMs, COMPUTED, node.index, node.incarnation, computed, id, false)
   }
 
   // ---- internals
 
   // By label: an original's address, or a twin's name.
   private nodeAt(label: string): SimNode {
-    const node = this.byLabel.get(label)
-    if (node === undefined) throw new ConfigError(`no node ${label}`)
-    return node
+    const index = this.indexOf.get(label) ?? this.twinIndex.get(label)
+    if (index === undefined) throw new ConfigError(`no node ${label}`)
+    return this.nodes[index] as SimNode
+  }
+
+  /** Puts an event in the table and the queue (see EventTable for the fields). */
+  private schedule(time: number, kind: number, node: number, source: number, body: unknown, size: number, encoded: boolean): void {
+    this.queue.push(time, this.table.add(kind, node, source, body, size, encoded))
   }
 
   /**
@@ -539,7 +558,7 @@ export class Simulation implements SimulationView {
     this.stats.sent++
     this.stats.bytesSent += this.wireBytes
     this.trace.send(this.now, node.index, node.index, this.wireBytes)
-    this.loopbacks.push(new SimEvent(LOOPBACK, node.index, node.incarnation, this.wireBody, this.wireBytes, this.wireEncoded))
+    this.loopbacks.push(this.table.add(LOOPBACK, node.index, node.incarnation, this.wireBody, this.wireBytes, this.wireEncoded))
   }
 
   private travel(body: unknown, size: number, encoded: boolean): void {
@@ -569,12 +588,11 @@ export class Simulation implements SimulationView {
       this.trace.drop(now, from.index, to, size, 'loss')
       return
     }
-    const event = new SimEvent(DELIVER, to, from.index, this.wireBody, size, this.wireEncoded)
-    this.queue.push(this.arrival(from, to), event)
+    this.schedule(this.arrival(from, to), DELIVER, to, from.index, this.wireBody, size, this.wireEncoded)
     if (config.duplicate > 0 && net.next() < config.duplicate) {
       stats.duplicated++
       this.trace.duplicate(now, from.index, to, size)
-      this.queue.push(this.arrival(from, to), event)
+      this.schedule(this.arrival(from, to), DELIVER, to, from.index, this.wireBody, size, this.wireEncoded)
     }
   }
 
@@ -583,80 +601,91 @@ export class Simulation implements SimulationView {
     const config = network.config
     const net = from.net
     const leaves = Math.max(this.now + this.departureDelay, network.clearAfter(from.index, to))
-    let latency = sampleLatency(config.latency, net) + network.regionLatency(from.region, (this.nodes[to] as SimNode).region)
+    let latency = sampleLatency(config.latency, net) + network.regionLatency(from.region, this.regions[to] as number)
     if (config.reorder > 0 && net.next() < config.reorder) latency += net.next() * config.reorderDelayMs
     return leaves + latency
   }
 
-  private dispatch(event: SimEvent): void {
-    switch (event.kind) {
+  /** Handles the event in slot `event` of the table (the caller frees the slot afterwards). */
+  private dispatch(event: number): void {
+    const table = this.table
+    switch (table.kinds[event]) {
       case DELIVER:
         return this.deliver(event)
       case TIMER:
         return this.fireTimer(event)
       case FAULT:
-        return this.applyFault(event.body as Fault)
+        return this.applyFault(table.bodies[event] as Fault)
       case BOOT:
-        return this.boot(this.nodes[event.node] as SimNode)
+        return this.boot(this.nodes[table.nodes[event] as number] as SimNode)
       case LOOPBACK:
         return this.deliverToSelf(event)
       case COMPUTED:
         return this.completeComputation(event)
       case CALL: {
-        const node = this.nodes[event.node] as SimNode
+        const node = this.nodes[table.nodes[event] as number] as SimNode
+        const source = table.sources[event] as number
         // An action bound to an incarnation (source ≥ 0) dies with it; an unbound one (-1) always runs.
-        if (event.source < 0 || (node.up && node.incarnation === event.source)) (event.body as () => void)()
+        if (source < 0 || (node.up && node.incarnation === source)) (table.bodies[event] as () => void)()
         // What the action sent leaves like any event's output (after the node's syncs, when they cost time).
         return this.commit(node)
       }
     }
   }
 
-  private deliver(event: SimEvent): void {
-    const node = this.nodes[event.node] as SimNode
-    const from = event.source
+  private deliver(event: number): void {
+    const table = this.table
+    const node = this.nodes[table.nodes[event] as number] as SimNode
+    const from = table.sources[event] as number
     if (!node.up) {
       this.stats.dropped.down++
-      this.trace.drop(this.now, from, node.index, event.size, 'down')
+      this.trace.drop(this.now, from, node.index, table.sizes[event] as number, 'down')
       return
     }
     if (this.network.partitioned && this.network.separated(from, node.index)) {
       this.stats.dropped.partition++
-      this.trace.drop(this.now, from, node.index, event.size, 'partition')
+      this.trace.drop(this.now, from, node.index, table.sizes[event] as number, 'partition')
       return
     }
     this.hand(node, from, event)
   }
 
-  private deliverToSelf(event: SimEvent): void {
-    const node = this.nodes[event.node] as SimNode
-    if (!node.up || node.incarnation !== event.source) {
+  private deliverToSelf(event: number): void {
+    const table = this.table
+    const node = this.nodes[table.nodes[event] as number] as SimNode
+    if (!node.up || node.incarnation !== table.sources[event]) {
       this.stats.dropped.down++
-      this.trace.drop(this.now, node.index, node.index, event.size, 'down')
+      this.trace.drop(this.now, node.index, node.index, table.sizes[event] as number, 'down')
       return
     }
     this.hand(node, node.index, event)
   }
 
-  /** Decodes a message that reached `node` from node `from` and gives it to the actor. */
-  private hand(node: SimNode, from: number, event: SimEvent): void {
+  /** Decodes a message (slot `event`) that reached `node` from node `from` and gives it to the actor. */
+  private hand(node: SimNode, from: number, event: number): void {
+    const table = this.table
     const actor = node.actor as Actor<unknown>
-    let message = event.body
-    if (event.encoded) {
-      const decoded = decodeFrame(event.body as Uint8Array, actor.inbox)
+    const size = table.sizes[event] as number
+    const fromName = this.addressOf[from] as Address
+    let message = table.bodies[event]
+    if (table.encoded[event] === 1) {
+      const decoded = decodeFrame(message as Uint8Array, actor.inbox)
       if (Result.isFailure(decoded)) {
         this.stats.rejected++
         this.trace.reject(this.now, from, node.index, decoded.failure.reason, decoded.failure.message)
-        return this.signal(node, { peer: (this.nodes[from] as SimNode).address, reason: decoded.failure.reason, detail: decoded.failure.message })
+        return this.signal(node, { peer: fromName, reason: decoded.failure.reason, detail: decoded.failure.message })
       }
       message = decoded.success
     }
     this.stats.delivered++
-    this.stats.bytesDelivered += event.size
-    this.trace.deliver(this.now, from, node.index, event.size)
-    node.adversary?.heard((this.nodes[from] as SimNode).address, message)
+    this.stats.bytesDelivered += size
+    this.trace.deliver(this.now, from, node.index, size)
+    node.adversary?.heard(fromName, message)
+    this.lastFromName = fromName
+    // A twin's messages come from its original's address, which resolves to the original.
+    this.lastFrom = this.twinned ? (this.nodes[from] as SimNode).primary.index : from
     try {
-      actor.receive(message, (this.nodes[from] as SimNode).address, node.context)
+      actor.receive(message, fromName, node.context)
     } catch (error) {
       this.actorFailed(node, error)
     }
@@ -673,7 +702,8 @@ export class Simulation implements SimulationView {
     if (this.syncCostMs > 0) return this.commitAfterSyncs(node)
     if (!node.sent) return
     node.sent = false
-    if (node.storage.unsyncedWrites > 0) node.storage.sync()
+    const storage = node.stored
+    if (storage !== undefined && storage.unsyncedWrites > 0) storage.sync()
   }
 
   /**
@@ -685,9 +715,10 @@ export class Simulation implements SimulationView {
    * later departure, so a crash before they leave does not recall them (what they follow is durable).
    */
   private commitAfterSyncs(node: SimNode): void {
-    if (node.sent && node.storage.unsyncedWrites > 0) node.storage.sync()
+    const storage = node.stored
+    if (node.sent && storage !== undefined && storage.unsyncedWrites > 0) storage.sync()
     node.sent = false
-    const syncs = node.storage.syncs
+    const syncs = storage?.syncs ?? 0
     if (syncs > node.syncsCharged) {
       node.diskFreeAt = Math.max(this.now, node.diskFreeAt) + (syncs - node.syncsCharged) * this.syncCostMs
       node.syncsCharged = syncs
@@ -716,12 +747,13 @@ export class Simulation implements SimulationView {
     this.commit(node)
   }
 
-  private fireTimer(event: SimEvent): void {
-    const id = event.size
+  private fireTimer(event: number): void {
+    const table = this.table
+    const id = table.sizes[event] as number
     if (!this.liveTimers.delete(id)) return
-    const node = this.nodes[event.node] as SimNode
-    if (!node.up || node.incarnation !== event.source) return
-    const tag = event.body as TimerTag
+    const node = this.nodes[table.nodes[event] as number] as SimNode
+    if (!node.up || node.incarnation !== table.sources[event]) return
+    const tag = table.bodies[event] as TimerTag
     this.trace.timer(this.now, node.index, id, tag)
     try {
       node.actor?.timer?.(tag, node.context)
@@ -731,11 +763,12 @@ export class Simulation implements SimulationView {
     this.commit(node)
   }
 
-  private completeComputation(event: SimEvent): void {
-    const node = this.nodes[event.node] as SimNode
-    if (!node.up || node.incarnation !== event.source) return
-    const { tag, outcome } = event.body as Computed
-    this.trace.computed(this.now, node.index, event.size, outcome.ok)
+  private completeComputation(event: number): void {
+    const table = this.table
+    const node = this.nodes[table.nodes[event] as number] as SimNode
+    if (!node.up || node.incarnation !== table.sources[event]) return
+    const { tag, outcome } = table.bodies[event] as Computed
+    this.trace.computed(this.now, node.index, table.sizes[event] as number, outcome.ok)
     try {
       node.actor?.computed?.(tag, outcome, node.context)
     } catch (error) {
@@ -823,7 +856,7 @@ export class Simulation implements SimulationView {
       case 'byzantine': {
         const node = this.nodeAt(fault.node)
         const remove = this.behave(node, fault.behaviour)
-        if (fault.durationMs !== undefined) this.queue.push(this.now + fault.durationMs, new SimEvent(CALL, node.index, -1, remove, 0, false))
+        if (fault.durationMs !== undefined) this.schedule(this.now + fault.durationMs, CALL, node.index, -1, remove, 0, false)
         return
       }
       case 'twin':
@@ -854,7 +887,7 @@ export class Simulation implements SimulationView {
       address: node.address,
       send: (to, message) => this.sendFrom(node, to, message),
       sendFrame: (to, frame) => this.sendFrameFrom(node, to, frame),
-      later: (delayMs, action) => this.queue.push(this.now + delayMs, new SimEvent(CALL, node.index, node.incarnation, action, 0, false)),
+      later: (delayMs, action) => this.schedule(this.now + delayMs, CALL, node.index, node.incarnation, action, 0, false),
       broadcastTargets: () => this.broadcastTargets(node),
       liar: () => liarOf(node.actor),
     }
@@ -864,6 +897,8 @@ export class Simulation implements SimulationView {
   private addTwin(original: SimNode, label: string): void {
     if (original.primary !== original) throw new ConfigError(`${original.label} is a twin: twin its original, ${original.primary.label}`)
     const twin = this.place(original.address, label, original.factory, original.region, original.lan, original.identity)
+    this.twinIndex.set(label, twin.index)
+    this.twinned = true
     twin.primary = original
     ;(original.twins ??= []).push(twin)
     this.byzantine.add(original.address)
@@ -918,7 +953,7 @@ export class Simulation implements SimulationView {
     if (this.faultsChecked) return
     this.faultsChecked = true
     // Faults may name the twins and Sybils that earlier faults add (the schedule is sorted by time).
-    const known = new Set(this.byLabel.keys())
+    const known = new Set([...this.indexOf.keys(), ...this.twinIndex.keys()])
     for (const fault of [...this.faults].sort((a, b) => a.at - b.at)) {
       for (const label of faultNodes(fault)) {
         if (!known.has(label)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${label}`)
