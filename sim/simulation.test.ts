@@ -222,6 +222,22 @@ describe('Simulation', () => {
     expect(sim.run().stats.dropped.down).toBe(1)
   })
 
+  it('keeps a node crashed at its boot time down until a restart', () => {
+    const sim = new Simulation({
+      seed: 1,
+      network: constant(10),
+      faults: [
+        { at: 0, kind: 'crash', node: 'b' },
+        { at: 100, kind: 'restart', node: 'b' },
+      ],
+    })
+    sim.addNode('a', () => new Recorder((ctx) => ctx.send('b', { n: 1, list: [] })))
+    sim.addNode('b', () => new Recorder((ctx) => ctx.send('a', { n: 2, list: [] })))
+    const result = sim.run()
+    expect(result.stats.dropped.down).toBe(1) // a's message at 10 ms found b down
+    expect(sim.actor<Recorder>('a')!.received.map((r) => r.at)).toEqual([110]) // b spoke once, after its restart
+  })
+
   it('skews a node clock', () => {
     const seen: number[] = []
     const sim = new Simulation({ seed: 1, network: constant(10), faults: [{ at: 100, kind: 'skew', node: 'a', offsetMs: 5000, driftPpm: 1e5 }] })

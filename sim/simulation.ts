@@ -137,6 +137,9 @@ class SimNode {
   /** The twins of an original (faults `twin`), which get every message sent to its address. */
   twins: SimNode[] | undefined = undefined
   up = false
+  /** Whether the node ever booted; a crash before then holds its first boot until a restart. */
+  booted = false
+  bootHeld = false
   incarnation = 0
   clockOffset = 0
   clockDriftPpm = 0
@@ -616,8 +619,10 @@ export class Simulation implements SimulationView {
         return this.fireTimer(event)
       case FAULT:
         return this.applyFault(table.bodies[event] as Fault)
-      case BOOT:
-        return this.boot(this.nodes[table.nodes[event] as number] as SimNode)
+      case BOOT: {
+        const node = this.nodes[table.nodes[event] as number] as SimNode
+        return node.bootHeld ? undefined : this.boot(node)
+      }
       case LOOPBACK:
         return this.deliverToSelf(event)
       case COMPUTED:
@@ -780,6 +785,8 @@ export class Simulation implements SimulationView {
   private boot(node: SimNode): void {
     if (node.up) return
     node.up = true
+    node.booted = true
+    node.bootHeld = false
     const actor = node.factory(node.address)
     node.actor = actor
     this.trace.boot(this.now, node.index)
@@ -814,6 +821,11 @@ export class Simulation implements SimulationView {
     switch (fault.kind) {
       case 'crash': {
         const node = this.nodeAt(fault.node)
+        // A crash before the node's first boot (at its boot time, say) keeps it down until a restart.
+        if (!node.up && !node.booted) {
+          node.bootHeld = true
+          return this.trace.crash(this.now, node.index, 0)
+        }
         if (!node.up) return
         node.up = false
         node.incarnation++
