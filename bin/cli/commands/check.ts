@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto'
 import { Random, type Seed } from '../../../core/random.ts'
 import { ConfigError } from '../../../core/errors.ts'
 import { BEHAVIOUR_KINDS } from '../../../sim/adversaries/arbitrary.ts'
+import { byzantineCount } from '../../../sim/adversaries/preset.ts'
 import type { BehaviourKind } from '../../../sim/adversaries/behaviours.ts'
 import { checkScenario, type ByzantineOption } from '../../../sim/check.ts'
 import { counted } from '../../../sim/format.ts'
@@ -21,7 +22,7 @@ export function checkCommand(argv: readonly string[]): number {
     untilMs: untilArg(scenario, values.until),
     runs: values.runs === undefined ? DEFAULT_CHECK_RUNS : parsePositiveInt(values.runs, '--runs'),
     checkSeed,
-    ...byzantineArgs(values.byzantine, values.behaviours),
+    ...byzantineArgs(values.byzantine, values.behaviours, scenario.faultTargets(nodesArg(scenario, values.nodes)).length),
     swarm: values.swarm === true,
     disk: values['disk-faults'] === true,
   })
@@ -42,12 +43,12 @@ export function checkCommand(argv: readonly string[]): number {
 }
 
 /** `--byzantine N [--behaviours k1,k2]` as the check's option; --behaviours alone is a mistake worth saying. */
-function byzantineArgs(maxNodes: string | undefined, kinds: string | undefined): { byzantine?: ByzantineOption } {
+function byzantineArgs(maxNodes: string | undefined, kinds: string | undefined, targets: number): { byzantine?: ByzantineOption } {
   if (maxNodes === undefined) {
     if (kinds !== undefined) throw new ConfigError('--behaviours chooses among Byzantine behaviours: give --byzantine N as well')
     return {}
   }
-  const byzantine = { maxNodes: parsePositiveInt(maxNodes, '--byzantine') }
+  const byzantine = { maxNodes: byzantineCount(maxNodes, targets) }
   return { byzantine: kinds === undefined ? byzantine : { ...byzantine, kinds: parseBehaviours(kinds) } }
 }
 

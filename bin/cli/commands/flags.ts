@@ -1,3 +1,4 @@
+import { PRESET_ADVERSARIES } from '../../../sim/adversaries/preset.ts'
 import type { FlagTable } from '../args.ts'
 
 /** The flags of `vain sim`; `vain replay` adds --trace, and needs --seed. */
@@ -8,6 +9,8 @@ export const SIM_FLAGS = {
   faults: { type: 'string', value: 'JSON|@FILE', default: 'none', help: 'fault schedule, inline or from a file: [{"at":ms,"kind":"crash","node":"n3"}, …]' },
   isolation: { type: 'string', value: 'bytes|frozen', default: 'bytes', help: 'how messages are isolated between actors: encoded bytes, or frozen objects (faster)' },
   env: { type: 'string', value: 'JSON', default: "the scenario's", help: 'network and disk over the scenario\'s: {"loss":0.1,"duplicate":0,"reorder":0,"reorderDelayMs":100,"latency":{"kind":"constant","ms":5},"syncCostMs":0.25}' },
+  byzantine: { type: 'string', value: 'FRACTION|N', default: 'none', help: "make that share (0.3) or number (3) of the scenario's nodes the adversary's from the start, chosen by the seed; added to --faults" },
+  adversary: { type: 'string', value: 'KIND', default: 'collude', help: `what the --byzantine nodes do: ${PRESET_ADVERSARIES.join(', ')}` },
   json: { type: 'boolean', help: 'print the summary as one JSON object on the last line of stdout' },
 } as const satisfies FlagTable
 
@@ -25,7 +28,7 @@ export const CHECK_FLAGS = {
   seed: { type: 'string', value: 'SEED', default: 'a fresh one, printed', help: 'seed of the search itself: an integer or any text; same seed, same runs' },
   nodes: SIM_FLAGS.nodes,
   until: SIM_FLAGS.until,
-  byzantine: { type: 'string', value: 'N', default: 'none', help: 'mix Byzantine nodes into the schedules: at most N of them per run' },
+  byzantine: { type: 'string', value: 'FRACTION|N', default: 'none', help: 'mix Byzantine nodes into the schedules: at most that share (0.3) or number (3) of the nodes per run' },
   behaviours: { type: 'string', value: 'KIND,…', default: 'all', help: 'the Byzantine behaviours drawn (with --byzantine): silent, delay, drop-some, duplicate, replay, garbage, equivocate, lie, collude' },
   swarm: { type: 'boolean', help: "swarm testing: each run draws its network (loss, duplication, latency, reordering), sync cost and fault mix from its seed" },
   'disk-faults': { type: 'boolean', help: 'generate disk faults too (corrupt-read, bad-sector, lying-sync)' },

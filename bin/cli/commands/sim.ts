@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { ConfigError } from '../../../core/errors.ts'
 import { parseEnvironment } from '../../../sim/environment.ts'
 import { parseFaultSchedule, type Fault, type FaultSchedule } from '../../../sim/faults.ts'
-import type { ScenarioOptions } from '../../../sim/scenario.ts'
+import type { Scenario, ScenarioOptions } from '../../../sim/scenario.ts'
+import { byzantineCount, parseAdversary, presetFaults } from '../../../sim/adversaries/preset.ts'
 import { formatDuration } from '../../../sim/format.ts'
 import { parse, parseIsolation, parseSeed } from '../args.ts'
 import { printSummary } from '../output.ts'
@@ -20,7 +21,7 @@ export function simCommand(argv: readonly string[], replay: boolean): number {
     seed: parseSeed(values.seed ?? SIM_FLAGS.seed.default),
     nodes: nodesArg(scenario, values.nodes),
     untilMs: untilArg(scenario, values.until),
-    ...(values.faults === undefined ? {} : { faults: parseFaults(values.faults) }),
+    ...faultsArg(values, scenario, values.seed),
     ...(values.isolation === undefined ? {} : { isolation: parseIsolation(values.isolation) }),
     ...(values.env === undefined ? {} : { environment: withFlag('--env', () => parseEnvironment(values.env!)) }),
   }
@@ -35,6 +36,22 @@ export function simCommand(argv: readonly string[], replay: boolean): number {
   writer?.close()
   printSummary(report, json)
   return simExitStatus(report)
+}
+
+/**
+ * The schedule: --faults, plus the faults that --byzantine and --adversary stand for (a twin or the
+ * behaviour on each chosen node, from the start), so the replay command names them all.
+ */
+function faultsArg(values: { faults?: string; byzantine?: string; adversary?: string; nodes?: string }, scenario: Scenario, seed: string | undefined): { faults?: FaultSchedule } {
+  const given = values.faults === undefined ? [] : parseFaults(values.faults)
+  if (values.byzantine === undefined) {
+    if (values.adversary !== undefined) throw new ConfigError('--adversary says what the Byzantine nodes do: give --byzantine FRACTION|N as well')
+    return values.faults === undefined ? {} : { faults: given }
+  }
+  const targets = scenario.faultTargets(nodesArg(scenario, values.nodes))
+  const adversary = parseAdversary(values.adversary ?? SIM_FLAGS.adversary.default)
+  const preset = presetFaults(adversary, targets, byzantineCount(values.byzantine, targets.length), parseSeed(seed ?? SIM_FLAGS.seed.default))
+  return { faults: [...preset, ...given] }
 }
 
 // Why a --faults @FILE could not be read, in words; another code is shown as it is.
