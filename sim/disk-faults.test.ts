@@ -35,6 +35,19 @@ describe('sync() costs virtual time (output commit)', () => {
     expect(arrivals).toEqual([{ n: 1, at: 15 }])
   })
 
+  it('a message sent outside any event (by a test holding a context) leaves from its own sender', () => {
+    let held: Context | undefined
+    const from: string[] = []
+    const sim = new Simulation({ seed: 1, network: constant(10), syncCostMs: 0.25 })
+    sim.addNode('a', () => ({ inbox: Msg, start: (ctx: Context) => void (held = ctx), receive() {} }))
+    sim.addNode('b', () => ({ inbox: Msg, start: (ctx: Context) => ctx.setTimer(50, 'tick'), receive() {}, timer: (_t, ctx) => ctx.send('c', { n: 1 }) }))
+    sim.addNode('c', () => ({ inbox: Msg, receive: (m: Msg, sender: Address) => void from.push(`${sender}:${m.n}`) }))
+    sim.run({ untilMs: 10 })
+    held!.send('c', { n: 42 })
+    sim.run()
+    expect(from).toEqual(['a:42', 'b:1'])
+  })
+
   it('an event that wrote nothing sends at once, and a cost of 0 (the default) changes nothing', () => {
     const noWrite = pair((ctx) => ctx.send('b', { n: 1 }), { syncCostMs: 5 })
     noWrite.sim.run()

@@ -119,6 +119,12 @@ const LOOPBACK = 4
 /** A computation's outcome, due when its virtual cost has passed. */
 const COMPUTED = 5
 
+/**
+ * The most `byzantine` faults a schedule may give one node: behaviours stack, and a few already mix
+ * every kind of misbehaviour; more is a schedule error, not an attack.
+ */
+export const MAX_BEHAVIOURS_PER_NODE = 8
+
 /** An adversary's action, due after the delay it asked for (sim/adversaries), or a behaviour's window ending. */
 const CALL = 6
 
@@ -305,7 +311,7 @@ export class Simulation implements SimulationView {
   private readonly violations: Violation[] = []
   private readonly syncCostMs: number
   /** With a sync cost: the messages of the current event, held until its syncs are done (see commit). */
-  private readonly held: { readonly to: number; readonly body: unknown; readonly size: number; readonly encoded: boolean }[] = []
+  private readonly held: { readonly from: SimNode; readonly to: number; readonly body: unknown; readonly size: number; readonly encoded: boolean }[] = []
   /** How long after now the messages being released leave (the rest of the time: 0). */
   private departureDelay = 0
 
@@ -320,7 +326,7 @@ export class Simulation implements SimulationView {
     this.alwaysInvariants = (options.invariants ?? []).filter((i) => (i.when ?? 'always') === 'always')
     this.endInvariants = options.invariants ?? []
     this.trace = new Trace(this.labels, options.onTrace)
-    this.collusion = new Collusion(this.root.split('adversary:collusion'))
+    this.collusion = new Collusion(this.root.split('adversary:collusion'), (address) => this.indexOf.has(address))
     this.sybil = options.sybil
     for (const fault of this.faults) this.schedule(fault.at, FAULT, 0, 0, fault, 0, false)
   }
@@ -409,9 +415,10 @@ export class Simulation implements SimulationView {
     return this.originals
   }
 
-  /** Whether the node at `address` is the adversary's: a Byzantine behaviour was set on it, it has a twin, or it is a Sybil. */
-  isByzantine(address: Address): boolean {
-    return this.byzantine.has(address)
+  /** Whether the node at `label` (an address, or a twin's name) is the adversary's: a Byzantine behaviour was set on it, it has a twin, or it is a Sybil. */
+  isByzantine(label: string): boolean {
+    const index = this.indexOf.get(label) ?? this.twinIndex.get(label)
+    return index !== undefined && this.byzantine.has(this.addressOf[index] as Address)
   }
 
   /** What the Byzantine behaviours did, summed over the nodes (for tests and reports). */
@@ -477,12 +484,13 @@ export class Simulation implements SimulationView {
     this.out(from, target)
     if (!this.twinned) return
     const twins = (this.nodes[target] as SimNode).twins
-    if (twins !== undefined) for (const twin of twins) if (twin !== from) this.out(from, twin.index)
+    // A copy never sends to its own address here: that is a loopback (sendFrom).
+    if (twins !== undefined) for (const twin of twins) this.out(from, twin.index)
   }
 
   // The prepared message leaves now, or once the event's syncs are done when they cost time.
   private out(from: SimNode, to: number): void {
-    if (this.syncCostMs > 0) this.hold(to)
+    if (this.syncCostMs > 0) this.hold(from, to)
     else this.route(from, to)
   }
 
@@ -730,17 +738,20 @@ export class Simulation implements SimulationView {
     }
     if (this.held.length === 0) return
     this.departureDelay = Math.max(0, node.diskFreeAt - this.now)
+    const delay = this.departureDelay
     for (const message of this.held) {
       this.travel(message.body, message.size, message.encoded)
-      this.route(node, message.to)
+      // Held by another node (a send made outside any event, by a test or a tool): it waits for nothing.
+      this.departureDelay = message.from === node ? delay : 0
+      this.route(message.from, message.to)
     }
     this.held.length = 0
     this.departureDelay = 0
   }
 
   /** Keeps the prepared message to `to` until the event's syncs are done (see commitAfterSyncs). */
-  private hold(to: number): void {
-    this.held.push({ to, body: this.wireBody, size: this.wireBytes, encoded: this.wireEncoded })
+  private hold(from: SimNode, to: number): void {
+    this.held.push({ from, to, body: this.wireBody, size: this.wireBytes, encoded: this.wireEncoded })
   }
 
   private signal(node: SimNode, signal: PeerSignal): void {
@@ -902,6 +913,8 @@ export class Simulation implements SimulationView {
       later: (delayMs, action) => this.schedule(this.now + delayMs, CALL, node.index, node.incarnation, action, 0, false),
       broadcastTargets: () => this.broadcastTargets(node),
       liar: () => liarOf(node.actor),
+      knows: (address) => this.indexOf.has(address),
+      capture: (message) => (this.isolation === 'frozen' && freezeForSharing(message) ? message : structuredClone(message)),
     }
   }
 
@@ -966,9 +979,18 @@ export class Simulation implements SimulationView {
     this.faultsChecked = true
     // Faults may name the twins and Sybils that earlier faults add (the schedule is sorted by time).
     const known = new Set([...this.indexOf.keys(), ...this.twinIndex.keys()])
+    const twins = new Set(this.twinIndex.keys())
+    const behaviours = new Map<string, number>()
     for (const fault of [...this.faults].sort((a, b) => a.at - b.at)) {
       for (const label of faultNodes(fault)) {
         if (!known.has(label)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${label}`)
+      }
+      if (fault.kind === 'twin' && twins.has(fault.node)) throw new ConfigError(`fault at ${fault.at} ms twins ${fault.node}, a twin: twin its original`)
+      if (fault.kind === 'twin') twins.add(twinName(fault))
+      if (fault.kind === 'byzantine') {
+        const count = (behaviours.get(fault.node) ?? 0) + 1
+        if (count > MAX_BEHAVIOURS_PER_NODE) throw new ConfigError(`fault at ${fault.at} ms gives ${fault.node} its ${count}th Byzantine behaviour: at most ${MAX_BEHAVIOURS_PER_NODE} a node`)
+        behaviours.set(fault.node, count)
       }
       if (fault.kind === 'sybil' && this.sybil === undefined) {
         throw new ConfigError(`a sybil fault at ${fault.at} ms, but this scenario has no Sybil actor for it to run (SimulationOptions.sybil)`)

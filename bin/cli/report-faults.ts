@@ -103,7 +103,9 @@ const DID: Readonly<Record<BehaviourKind, string>> = {
 
 /** What the Byzantine nodes did: `12 garbled, 3 replayed` (or that their behaviours never acted). */
 export function adversaryLine(counts: AdversaryCounts): string {
-  const acted = (Object.entries(counts) as [BehaviourKind, number][]).filter(([, n]) => n > 0)
-  if (acted.length === 0) return 'its behaviours never acted (nothing sent, or no lie for what was sent)'
-  return `${acted.map(([kind, n]) => `${formatNumber(n)} ${DID[kind]}`).join(', ')} (messages the Byzantine nodes sent)`
+  const { noLieHook, ...byKind } = counts
+  const acted = (Object.entries(byKind) as [BehaviourKind, number][]).filter(([, n]) => n > 0)
+  const untold = noLieHook > 0 ? `; ${formatNumber(noLieHook)} lies not told: the actor has no lie hook (core/byzantine.ts)` : ''
+  if (acted.length === 0) return `its behaviours never acted (nothing sent, or no lie for what was sent)${untold}`
+  return `${acted.map(([kind, n]) => `${formatNumber(n)} ${DID[kind]}`).join(', ')} (messages the Byzantine nodes sent)${untold}`
 }

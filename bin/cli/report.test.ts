@@ -95,6 +95,7 @@ describe('vain sim report', () => {
     expect(describeFault({ at: 1, kind: 'sybil', count: 50, prefix: 's' })).toBe('50 Sybils join (s0 … s49): colludes: one controller splits the honest nodes and every colluder lies alike')
     expect(adversaryLine({ ...emptyCounts(), garbage: 12, replay: 3 })).toBe('3 replayed, 12 garbled (messages the Byzantine nodes sent)')
     expect(adversaryLine(emptyCounts())).toMatch(/never acted/)
+    expect(adversaryLine({ ...emptyCounts(), noLieHook: 4 })).toMatch(/never acted .*; 4 lies not told: the actor has no lie hook/)
     const many: FaultSchedule = Array.from({ length: 12 }, (_, i) => ({ at: (12 - i) * 1000, kind: 'crash', node: `n${i}` }))
     const lines = faultLines(many, 11_500)
     expect(lines).toHaveLength(11)

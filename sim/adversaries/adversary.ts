@@ -6,6 +6,7 @@ import type { Behaviour, BehaviourKind } from './behaviours.ts'
 import type { Collusion } from './collusion.ts'
 import { mutateFrame } from './garbage.ts'
 import { Ring } from './ring.ts'
+import { Sides } from './sides.ts'
 
 /** The messages `replay` picks from: the node's last ones (older ones are as good, and memory is bounded). */
 export const DEFAULT_REPLAY_MEMORY = 64
@@ -23,10 +24,23 @@ export interface AdversaryPort {
   broadcastTargets(): readonly Address[]
   /** The lie hook of the node's running actor, if it has one. */
   liar(): Liar | undefined
+  /** Whether `address` is a node of the run. */
+  knows(address: Address): boolean
+  /**
+   * The message as it is now, for later: a copy, or the message frozen (frozen isolation). A behaviour
+   * may send it later or again, and the actor may reuse its object once it is sent.
+   */
+  capture(message: unknown): unknown
 }
 
-/** What each behaviour did to a message, counted per node (for tests and reports). */
-export type AdversaryCounts = Record<BehaviourKind, number>
+/** Messages one send may become through every stage (stacked duplicates multiply): a bound, not a flood. */
+export const MAX_COPIES_PER_MESSAGE = 64
+
+/**
+ * What each behaviour did to a message, counted per node (for tests and reports), and the lies a lie
+ * behaviour could not tell because the actor has no lie hook (core/byzantine.ts).
+ */
+export type AdversaryCounts = Record<BehaviourKind, number> & { noLieHook: number }
 
 export const emptyCounts = (): AdversaryCounts => ({
   silent: 0,
@@ -38,6 +52,7 @@ export const emptyCounts = (): AdversaryCounts => ({
   equivocate: 0,
   lie: 0,
   collude: 0,
+  noLieHook: 0,
 })
 
 interface Outgoing {
@@ -57,9 +72,10 @@ export class NodeAdversary {
   readonly counts = emptyCounts()
   private readonly active: Behaviour[] = []
   private readonly history = new Ring<Outgoing>(DEFAULT_REPLAY_MEMORY)
-  // One entry per peer this node ever addressed: bounded by the run's nodes.
-  private readonly sides = new Map<Address, boolean>()
+  private readonly sides: Sides
   private readonly ownShared: number
+  /** What the message being passed through the stages has become so far (see MAX_COPIES_PER_MESSAGE). */
+  private copies = 0
 
   constructor(
     private readonly port: AdversaryPort,
@@ -67,6 +83,7 @@ export class NodeAdversary {
     private readonly collusion: Collusion,
   ) {
     this.ownShared = random.int(2 ** 31)
+    this.sides = new Sides(random, (address) => port.knows(address))
   }
 
   get idle(): boolean {
@@ -80,12 +97,15 @@ export class NodeAdversary {
     return () => {
       const at = this.active.indexOf(behaviour)
       if (at >= 0) this.active.splice(at, 1)
+      if (behaviour.kind === 'collude' && !this.active.some((b) => b.kind === 'collude')) this.collusion.leave(this.port.address)
     }
   }
 
   send(to: Address, message: unknown): void {
-    this.overhear(this.port.address, to, message)
-    this.pass({ to, message, frame: undefined, delayMs: 0 }, 0)
+    const captured = this.port.capture(message)
+    this.overhear(this.port.address, to, captured)
+    this.copies = 0
+    this.pass({ to, message: captured, frame: undefined, delayMs: 0 }, 0)
   }
 
   broadcast(message: unknown): void {
@@ -98,7 +118,7 @@ export class NodeAdversary {
   }
 
   private overhear(from: Address, to: Address, message: unknown): void {
-    if (this.collusion.has(this.port.address)) this.collusion.overhear({ from, to, message })
+    if (this.collusion.has(this.port.address)) this.collusion.overhear({ from, to, message: this.port.capture(message) })
   }
 
   // Hands `out` to the behaviour at `stage`, which passes what it makes of it to the next.
@@ -136,7 +156,7 @@ export class NodeAdversary {
         this.counts.garbage++
         return next({ ...out, frame: mutateFrame(out.frame ?? encode(out.message), random) })
       case 'equivocate':
-        return next(this.lieTo(out, this.sideOf(out.to), 'equivocate', this.alone))
+        return next(this.lieTo(out, this.sides.deceived(out.to), 'equivocate', this.alone))
       case 'lie':
         return next(this.lieTo(out, random.next() < (behaviour.rate ?? 1), 'lie', this.alone))
       case 'collude':
@@ -155,19 +175,19 @@ export class NodeAdversary {
   private lieTo(out: Outgoing, deceive: boolean, kind: BehaviourKind, company: typeof this.alone): Outgoing {
     if (!deceive || out.frame !== undefined) return out
     const lies: LieContext = { random: this.random, accomplices: company.accomplices(), shared: company.shared(), overheard: company.overheard }
-    const lied = this.port.liar()?.lie(out.message, out.to, lies)
+    const liar = this.port.liar()
+    if (liar === undefined) {
+      this.counts.noLieHook++
+      return out
+    }
+    const lied = liar.lie(out.message, out.to, lies)
     if (lied === undefined) return out
     this.counts[kind]++
     return { ...out, message: lied }
   }
 
-  private sideOf(peer: Address): boolean {
-    let side = this.sides.get(peer)
-    if (side === undefined) this.sides.set(peer, (side = this.random.next() < 0.5))
-    return side
-  }
-
   private emit(out: Outgoing): void {
+    if (++this.copies > MAX_COPIES_PER_MESSAGE) return
     if (out.frame === undefined) this.history.push(out)
     const port = this.port
     const go = out.frame === undefined ? () => port.send(out.to, out.message) : () => port.sendFrame(out.to, out.frame as Uint8Array)

@@ -5,7 +5,8 @@ import type { LieContext, Liar } from '../../core/byzantine.ts'
 import { ConfigError } from '../../core/errors.ts'
 import type { FaultSchedule } from '../faults.ts'
 import { RELIABLE_NETWORK, type NetworkConfig } from '../network.ts'
-import { Simulation } from '../simulation.ts'
+import { MAX_BEHAVIOURS_PER_NODE, Simulation } from '../simulation.ts'
+import { MAX_COPIES_PER_MESSAGE } from './adversary.ts'
 import type { Behaviour } from './behaviours.ts'
 
 const Msg = Schema.Struct({ n: Schema.Int })
@@ -175,6 +176,81 @@ describe('Byzantine behaviours (faults of kind byzantine)', () => {
     const hash = (seed: number) => world(faults, { count: 40, seed }).run().traceHash
     expect(hash(7)).toBe(hash(7))
     expect(hash(7)).not.toBe(hash(8))
+  })
+})
+
+/** Sends one object three times, changing it after each send (as an actor that reuses a buffer may). */
+class Reuser implements Actor<Msg> {
+  readonly inbox = Msg
+  private readonly message = { n: 0 }
+  start(ctx: Context): void {
+    for (let i = 0; i < 3; i++) {
+      ctx.send('b', this.message)
+      if (!Object.isFrozen(this.message)) this.message.n++
+    }
+  }
+  receive(): void {}
+}
+
+describe('what a Byzantine node sends is what it sent', () => {
+  for (const isolation of ['bytes', 'frozen'] as const) {
+    it(`delay and replay send the message as it was when sent, not as it is when it leaves (${isolation})`, () => {
+      const sent = (behaviour: Behaviour) => {
+        const sim = new Simulation({ seed: 1, network: constant(10), isolation, faults: [byzantine('a', behaviour)] })
+        sim.addNode('a', () => new Reuser())
+        sim.addNode('b', () => new Talker())
+        const result = sim.run()
+        return { ns: heard(sim, 'b').map((r) => r.n), violations: result.violations }
+      }
+      if (isolation === 'bytes') {
+        expect(sent({ kind: 'delay', ms: 100 }).ns).toEqual([0, 1, 2])
+        for (const n of sent({ kind: 'replay' }).ns) expect(n).toBeLessThanOrEqual(2)
+      } else {
+        // Frozen isolation freezes what is sent: the reuse is refused at once, however late it leaves.
+        expect(sent({ kind: 'delay', ms: 100 }).ns).toEqual([0, 0, 0])
+      }
+    })
+  }
+
+  it('caps the copies one message becomes, however many duplicates stack', () => {
+    const faults = Array.from({ length: 4 }, () => byzantine('a', { kind: 'duplicate', copies: 16 }))
+    const sim = world(faults, { count: 1 })
+    sim.run()
+    expect(heard(sim, 'b').length).toBe(MAX_COPIES_PER_MESSAGE)
+  })
+
+  it('counts the lies it could not tell for want of a lie hook', () => {
+    const sim = new Simulation({ seed: 1, network: constant(10), faults: [byzantine('a', { kind: 'lie' })] })
+    sim.addNode('a', () => new Reuser())
+    sim.addNode('b', () => new Talker())
+    expect(sim.run().adversary).toMatchObject({ lie: 0, noLieHook: 3 })
+  })
+
+  it('leaves the collusion when its collude window ends: no longer an accomplice', () => {
+    const sim = new Simulation({
+      seed: 1,
+      network: constant(10),
+      faults: [byzantine('x', { kind: 'collude', deceive: 'all' }, { durationMs: 5 }), byzantine('y', { kind: 'collude', deceive: 'all' })],
+    })
+    sim.addNode('x', () => new Talker(['h'], 3))
+    sim.addNode('y', () => new Talker(['h'], 3))
+    sim.addNode('h', () => new Talker())
+    sim.run()
+    const lies = sim.actor<Talker>('y')!.lies
+    expect(lies[0]!.accomplices).toEqual(['x']) // at 0 ms, x colludes
+    expect(lies.at(-1)!.accomplices).toEqual([]) // at 20 ms, its window is over
+  })
+
+  it('refuses up front more than MAX_BEHAVIOURS_PER_NODE behaviours on one node, and a twin of a twin', () => {
+    const many = Array.from({ length: MAX_BEHAVIOURS_PER_NODE + 1 }, () => byzantine('a', { kind: 'delay', ms: 1 }))
+    expect(() => world(many).run()).toThrow(/at most 8 a node/)
+    const twinOfTwin: FaultSchedule = [
+      { at: 100, kind: 'twin', node: 'b' },
+      { at: 1e6, kind: 'twin', node: "b'" },
+    ]
+    const sim = world(twinOfTwin)
+    expect(() => sim.run()).toThrow(/twins b', a twin/)
+    expect(sim.now).toBe(0) // refused before the run began
   })
 })
 

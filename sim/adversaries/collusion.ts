@@ -2,6 +2,7 @@ import type { Address } from '../../core/actor.ts'
 import type { Overheard } from '../../core/byzantine.ts'
 import type { Random } from '../../core/random.ts'
 import { Ring } from './ring.ts'
+import { Sides } from './sides.ts'
 
 /** What the controller remembers of its colluders' traffic: enough for a lie about the current round. */
 export const DEFAULT_COLLUSION_MEMORY = 256
@@ -14,19 +15,26 @@ export const DEFAULT_COLLUSION_MEMORY = 256
 export class Collusion {
   private readonly members: Address[] = []
   private readonly memberSet = new Set<Address>()
-  // One entry per honest node a colluder ever addressed: bounded by the run's nodes.
-  private readonly sides = new Map<Address, boolean>()
+  private readonly sides: Sides
   private readonly overheard = new Ring<Overheard>(DEFAULT_COLLUSION_MEMORY)
   readonly shared: number
 
-  constructor(private readonly random: Random) {
+  /** `known`: whether an address is a node of the run (see Sides). */
+  constructor(random: Random, known: (address: Address) => boolean) {
     this.shared = random.int(2 ** 31)
+    this.sides = new Sides(random, known)
   }
 
   join(address: Address): void {
     if (this.memberSet.has(address)) return
     this.memberSet.add(address)
     this.members.push(address)
+  }
+
+  /** A colluder whose last collude window ended: honest again, no accomplice, and lied to like any node. */
+  leave(address: Address): void {
+    if (!this.memberSet.delete(address)) return
+    this.members.splice(this.members.indexOf(address), 1)
   }
 
   has(address: Address): boolean {
@@ -42,9 +50,7 @@ export class Collusion {
   deceives(honest: Address, whom: 'half' | 'all' = 'half'): boolean {
     if (this.memberSet.has(honest)) return false
     if (whom === 'all') return true
-    let side = this.sides.get(honest)
-    if (side === undefined) this.sides.set(honest, (side = this.random.next() < 0.5))
-    return side
+    return this.sides.deceived(honest)
   }
 
   overhear(entry: Overheard): void {
