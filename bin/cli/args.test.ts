@@ -6,7 +6,8 @@ import { scenarioNamed } from '../../sim/scenarios/index.ts'
 import { DURATION_UNIT_MS, exactDuration, formatDuration } from '../../sim/format.ts'
 import { parse, parseDuration, parsePositiveDuration, parsePositiveInt, parseSeed } from './args.ts'
 import { searchSeed } from './commands/check.ts'
-import { nodesArg } from './commands/scenario-args.ts'
+import { nodesArg, refuseAddedNodes } from './commands/scenario-args.ts'
+import type { FaultSchedule } from '../../sim/faults.ts'
 
 const FLAGS = {
   name: { type: 'string' },
@@ -122,6 +123,14 @@ describe('nodesArg', () => {
         else expect(() => nodesArg(dht, String(nodes), limit, 2 ** 50)).toThrow(/NODE_OPTIONS=--max-old-space-size=\d+/)
       }),
     )
+  })
+
+  it('counts the nodes a schedule adds (twins and Sybils) against the same limit', () => {
+    const eclipse = scenarioNamed('eclipse')
+    const sybils = (count: number): FaultSchedule => [{ at: 5001, kind: 'sybil', count, prefix: 'x' }]
+    const limit = estimatedHeapBytes(eclipse, 1_200)
+    expect(() => refuseAddedNodes(eclipse, 200, sybils(1_000), limit)).not.toThrow()
+    expect(() => refuseAddedNodes(eclipse, 200, sybils(1_001), limit)).toThrow(/^--faults adds 1,001 nodes \(twins and Sybils\) to the 200: /)
   })
 
   it("beyond the machine's memory it says too large, and advises no heap the machine cannot give", () => {

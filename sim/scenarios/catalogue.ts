@@ -67,7 +67,7 @@ const voteDescription = (flaw: string) =>
   `BFT voters (quorum 2f+1 of 3f+1) decide each ${VOTE_ROUND_MS} ms round what a rotating leader proposes (whom it heard); ${flaw}`
 
 const eclipseDescription = (defended: boolean) =>
-  `${ECLIPSE_SYBILS} Sybils (a sybil fault) with ids ground near a victim join through it and collude, answering lookups with each other; ${defended ? 'buckets take at most 2 contacts per network group' : 'no diversity limit (the plain paper)'}`
+  `${ECLIPSE_SYBILS} Sybils (a sybil fault) with ids ground near a victim join through it and collude (a lookup that asks one is answered with the others; in this run the victim's table fills as they join); ${defended ? 'buckets take at most 2 contacts per network group' : 'no diversity limit (the plain paper)'}`
 
 const entries = {
   gossip: {

@@ -1,6 +1,7 @@
 import { totalmem } from 'node:os'
 import { getHeapStatistics } from 'node:v8'
 import { ConfigError } from '../../../core/errors.ts'
+import { faultAddedNodes, type FaultSchedule } from '../../../sim/faults.ts'
 import { formatNumber } from '../../../sim/format.ts'
 import { estimatedHeapBytes, type Scenario } from '../../../sim/scenario.ts'
 import { scenarioNamed, scenarios } from '../../../sim/scenarios/index.ts'
@@ -32,6 +33,20 @@ export function nodesArg(scenario: Scenario, text: string | undefined, heapLimit
     )
   }
   return nodes
+}
+
+/**
+ * The nodes a schedule adds (twins, Sybils) count like any: a run whose estimate with them exceeds
+ * the heap limit is refused up front, as --nodes is.
+ */
+export function refuseAddedNodes(scenario: Scenario, nodes: number, faults: FaultSchedule, heapLimitBytes = getHeapStatistics().heap_size_limit): void {
+  const added = faults.reduce((sum, fault) => sum + faultAddedNodes(fault).length, 0)
+  const needed = estimatedHeapBytes(scenario, nodes + added)
+  if (added === 0 || needed <= heapLimitBytes) return
+  throw new ConfigError(
+    `--faults adds ${formatNumber(added)} nodes (twins and Sybils) to the ${formatNumber(nodes)}: scenario ${scenario.name} would need about ${gib(needed)} of heap at ${kib(scenario)} a node, ` +
+      `over this process's limit of ${gib(heapLimitBytes)} (at most ${formatNumber(maxNodes(scenario, heapLimitBytes))} nodes in all)`,
+  )
 }
 
 /** --until, or the scenario's default duration. */

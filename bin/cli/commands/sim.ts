@@ -10,7 +10,7 @@ import { printSummary } from '../output.ts'
 import { runSim, simExitStatus } from '../report.ts'
 import { TraceWriter } from '../trace-writer.ts'
 import { REPLAY_FLAGS, SIM_FLAGS } from './flags.ts'
-import { nodesArg, scenarioArg, untilArg } from './scenario-args.ts'
+import { nodesArg, refuseAddedNodes, scenarioArg, untilArg } from './scenario-args.ts'
 
 /** `vain sim` and `vain replay` (the same run, with its trace written out); resolves with the exit status. */
 export function simCommand(argv: readonly string[], replay: boolean): number {
@@ -26,6 +26,7 @@ export function simCommand(argv: readonly string[], replay: boolean): number {
     ...(values.env === undefined ? {} : { environment: withFlag('--env', () => parseEnvironment(values.env!)) }),
   }
   refuseFaultsAfterUntil(options)
+  refuseAddedNodes(scenario, options.nodes, options.faults ?? [])
   const trace = replay ? (values as { trace?: string }).trace : undefined
   // Opened last: every argument has been checked, so bad usage leaves no empty trace file behind.
   const writer = replay ? new TraceWriter(trace) : undefined
