@@ -6,6 +6,7 @@ import { decodeFrame, encode } from './codec.ts'
 import type { Component } from './component.ts'
 import { Composite, CompositionError } from './composite.ts'
 import { ManualContext } from './manual-context.ts'
+import { Random } from './random.ts'
 
 const Note = Schema.Struct({ note: Schema.String })
 type Note = typeof Note.Type
@@ -168,5 +169,30 @@ describe('Composite', () => {
     const node = new Composite([new Probe('a', 'a/1')])
     node.start(new ManualContext('n'))
     expect(() => node.receive({ p: 'a/1', m: { note: 'x' } }, 'peer', new ManualContext('n'))).toThrow(/one context per incarnation/)
+  })
+})
+
+describe('Composite.lie', () => {
+  const lies = { random: Random.fromSeed(1), accomplices: [], shared: 0, overheard: () => [] }
+
+  /** A component whose lie is its note shouted; it has no lie for an empty note. */
+  class Liar extends Probe {
+    lie(message: unknown): unknown {
+      const { note } = message as Note
+      return note === '' ? undefined : { note: note.toUpperCase() }
+    }
+  }
+
+  it('routes a lie to the component whose protocol the message carries, and wraps it under that protocol', () => {
+    const node = new Composite([new Probe('honest', 'honest/1'), new Liar('liar', 'liar/1')])
+    expect(node.lie({ p: 'liar/1', m: { note: 'hi' } }, 'peer', lies)).toEqual({ p: 'liar/1', m: { note: 'HI' } })
+  })
+
+  it('tells the truth (undefined) for a component without a lie, an unknown protocol, or a message it has no lie for', () => {
+    const node = new Composite([new Probe('honest', 'honest/1'), new Liar('liar', 'liar/1')])
+    expect(node.lie({ p: 'honest/1', m: { note: 'hi' } }, 'peer', lies)).toBeUndefined()
+    expect(node.lie({ p: 'ghost/1', m: { note: 'hi' } }, 'peer', lies)).toBeUndefined()
+    expect(node.lie({ p: 'liar/1', m: { note: '' } }, 'peer', lies)).toBeUndefined()
+    expect(node.lie('not routed', 'peer', lies)).toBeUndefined()
   })
 })

@@ -18,7 +18,7 @@ const Duplicate = Schema.Struct({
   kind: Schema.Literal('duplicate'),
   copies: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MAX_DUPLICATE_COPIES }))),
 })
-/** With probability `rate` (default 1), a message is followed by one the node sent earlier, to the same peer. */
+/** With probability `rate` (default 1), a message is followed, to the same peer, by one of the last 64 the node sent earlier (to anyone). */
 const Replay = Schema.Struct({ kind: Schema.Literal('replay'), rate: Schema.optionalKey(Rate) })
 /** With probability `rate` (default 1), a message goes out as a mutated frame: bytes flipped, cut or added. */
 const Garbage = Schema.Struct({ kind: Schema.Literal('garbage'), rate: Schema.optionalKey(Rate) })

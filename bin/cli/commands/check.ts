@@ -35,7 +35,7 @@ export function checkCommand(argv: readonly string[]): number {
     console.log(`shrunk in ${counted(report.shrinks, 'steps')} to ${counted(report.minimal.faults.length, 'faults')} (seed ${report.minimal.seed}):`)
     console.log(`  ${JSON.stringify(report.minimal.faults)}`)
     const swarm = report.minimal.swarm
-    if (swarm !== undefined) console.log(`in the drawn environment ${JSON.stringify(swarm.environment)}, fault mix ${swarm.faultKinds.join(', ') || 'none'}`)
+    if (swarm !== undefined) console.log(`in the drawn environment ${JSON.stringify(swarm.environment)}, fault mix ${swarm.faultKinds.join(', ') || 'none'} (twins and Sybils are always kept)`)
     console.log(`violation of '${violation?.invariant}': ${violation?.message}`)
     console.log(`replay with:\n  ${report.replay}`)
   }

@@ -30,7 +30,7 @@ export const CHECK_FLAGS = {
   until: SIM_FLAGS.until,
   byzantine: { type: 'string', value: 'FRACTION|N', default: 'none', help: 'mix Byzantine nodes into the schedules: at most that share (0.3) or number (3) of the nodes per run' },
   behaviours: { type: 'string', value: 'KIND,…', default: 'all', help: 'the Byzantine behaviours drawn (with --byzantine): silent, delay, drop-some, duplicate, replay, garbage, equivocate, lie, collude' },
-  swarm: { type: 'boolean', help: "swarm testing: each run draws its network (loss, duplication, latency, reordering), sync cost and fault mix from its seed" },
+  swarm: { type: 'boolean', help: 'swarm testing: each generated run also draws its network (loss, duplication, latency, reordering), sync cost and fault mix; a failure prints them, and its replay command carries them as --env' },
   'disk-faults': { type: 'boolean', help: 'generate disk faults too (corrupt-read, bad-sector, lying-sync)' },
   json: { type: 'boolean', help: 'print the report as one JSON object' },
 } as const satisfies FlagTable
