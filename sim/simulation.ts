@@ -915,6 +915,7 @@ export class Simulation implements SimulationView {
       liar: () => liarOf(node.actor),
       knows: (address) => this.indexOf.has(address),
       capture: (message) => (this.isolation === 'frozen' && freezeForSharing(message) ? message : structuredClone(message)),
+      trace: (fields) => this.trace.user(this.now, node.index, fields),
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Address } from '../../core/actor.ts'
+import type { Address, TraceFields } from '../../core/actor.ts'
 import type { LieContext, Liar, Overheard } from '../../core/byzantine.ts'
 import { encode } from '../../core/codec.ts'
 import type { Random } from '../../core/random.ts'
@@ -31,6 +31,8 @@ export interface AdversaryPort {
    * may send it later or again, and the actor may reuse its object once it is sent.
    */
   capture(message: unknown): unknown
+  /** Records what the adversary did in the run's trace, as the node's. */
+  trace(fields: TraceFields): void
 }
 
 /** Messages one send may become through every stage (stacked duplicates multiply): a bound, not a flood. */
@@ -129,17 +131,16 @@ export class NodeAdversary {
     const random = this.random
     switch (behaviour.kind) {
       case 'silent':
-        this.counts.silent++
-        return
+        return this.acted('silent', out.to)
       case 'delay':
-        if (behaviour.ms > 0) this.counts.delay++
+        if (behaviour.ms > 0) this.acted('delay', out.to)
         return next({ ...out, delayMs: out.delayMs + behaviour.ms })
       case 'drop-some':
-        if (random.next() < behaviour.rate) return void this.counts['drop-some']++
+        if (random.next() < behaviour.rate) return this.acted('drop-some', out.to)
         return next(out)
       case 'duplicate': {
         const copies = behaviour.copies ?? 1
-        this.counts.duplicate += copies
+        this.acted('duplicate', out.to, copies)
         for (let i = 0; i <= copies; i++) next(out)
         return
       }
@@ -148,12 +149,12 @@ export class NodeAdversary {
         const old = this.history.size > 0 && random.next() < (behaviour.rate ?? 1) ? this.history.at(random.int(this.history.size)) : undefined
         next(out)
         if (old === undefined) return
-        this.counts.replay++
+        this.acted('replay', out.to)
         return next({ ...old, to: out.to, delayMs: out.delayMs })
       }
       case 'garbage':
         if (random.next() >= (behaviour.rate ?? 1)) return next(out)
-        this.counts.garbage++
+        this.acted('garbage', out.to)
         return next({ ...out, frame: mutateFrame(out.frame ?? encode(out.message), random) })
       case 'equivocate':
         return next(this.lieTo(out, this.sides.deceived(out.to), 'equivocate', this.alone))
@@ -177,13 +178,19 @@ export class NodeAdversary {
     const lies: LieContext = { random: this.random, accomplices: company.accomplices(), shared: company.shared(), overheard: company.overheard }
     const liar = this.port.liar()
     if (liar === undefined) {
-      this.counts.noLieHook++
+      this.acted('noLieHook', out.to)
       return out
     }
     const lied = liar.lie(out.message, out.to, lies)
     if (lied === undefined) return out
-    this.counts[kind]++
+    this.acted(kind, out.to)
     return { ...out, message: lied }
+  }
+
+  /** Counts what a behaviour did to a message to `to`, and traces it, so a replay shows which message it changed. */
+  private acted(kind: keyof AdversaryCounts, to: Address, times = 1): void {
+    this.counts[kind] += times
+    this.port.trace({ adversary: kind, to, ...(times === 1 ? {} : { times }) })
   }
 
   private emit(out: Outgoing): void {

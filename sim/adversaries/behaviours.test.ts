@@ -8,6 +8,7 @@ import { RELIABLE_NETWORK, type NetworkConfig } from '../network.ts'
 import { MAX_BEHAVIOURS_PER_NODE, Simulation } from '../simulation.ts'
 import { MAX_COPIES_PER_MESSAGE } from './adversary.ts'
 import type { Behaviour } from './behaviours.ts'
+import type { TraceEvent } from '../trace.ts'
 
 const Msg = Schema.Struct({ n: Schema.Int })
 type Msg = typeof Msg.Type
@@ -169,6 +170,18 @@ describe('Byzantine behaviours (faults of kind byzantine)', () => {
     sim.run()
     // Sent at 0..190 every 10 ms; those sent in [45, 145) are silenced.
     expect(heard(sim, 'b').map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 15, 16, 17, 18, 19])
+  })
+
+  it("traces what it did, as the node's, so a replay shows which message was changed", () => {
+    const events: TraceEvent[] = []
+    const sim = new Simulation({ seed: 1, network: constant(10), faults: [byzantine('a', { kind: 'duplicate', copies: 2 })], onTrace: (e) => events.push(e) })
+    sim.addNode('a', () => new Talker(['b'], 2))
+    sim.addNode('b', () => new Talker())
+    sim.run()
+    expect(events.filter((e) => e.kind === 'user')).toEqual([
+      { t: 0, kind: 'user', node: 'a', adversary: 'duplicate', to: 'b', times: 2 },
+      { t: 10, kind: 'user', node: 'a', adversary: 'duplicate', to: 'b', times: 2 },
+    ])
   })
 
   it('replays byte for byte from the seed', () => {
