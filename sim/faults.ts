@@ -2,7 +2,7 @@ import { Result, Schema } from 'effect'
 import { validate } from '../core/codec.ts'
 import { ConfigError } from '../core/errors.ts'
 import { MAX_VIRTUAL_TIME_MS } from './format.ts'
-import { BehaviourSchema } from './adversaries/behaviours.ts'
+import { BEHAVIOURS, BehaviourSchema, MAX_DUPLICATE_COPIES } from './adversaries/behaviours.ts'
 
 /** The longest node or partition name in a schedule (a name is data, not a story). */
 const MAX_NAME_LENGTH = 256
@@ -201,11 +201,48 @@ const FIELD_TAKES: Readonly<Record<string, string>> = {
   prefix: `the start of item paths, such as "kv/dht/record/", "log/ledger/" or "blob/" (text of at most ${MAX_NAME_LENGTH} characters)`,
 }
 
+function refuseUnknownFields(raw: object, fields: object, which: string): void {
+  const known = Object.keys(fields)
+  const unknown = Object.keys(raw).find((key) => !known.includes(key))
+  if (unknown !== undefined) throw new ConfigError(`${which} has an unknown field ${JSON.stringify(unknown)} (its fields: ${known.join(', ')})`)
+}
+
+// What each behaviour's parameters take, as the messages say it.
+const BEHAVIOUR_FIELD_TAKES: Readonly<Record<string, string>> = {
+  ms: `a delay in ms from 0 to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
+  rate: 'a probability from 0 to 1',
+  copies: `a whole number of extra copies from 1 to ${MAX_DUPLICATE_COPIES}`,
+  deceive: '"half" or "all"',
+}
+
+/** Checks a behaviour with a message naming its kind and the field that is wrong. */
+function parseBehaviour(raw: unknown, which: string): void {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${which} must be an object such as {"kind":"drop-some","rate":0.5}`)
+  const kind = (raw as { kind?: unknown }).kind
+  if (typeof kind !== 'string' || !Object.hasOwn(BEHAVIOURS, kind)) {
+    throw new ConfigError(`${which} has ${kind === undefined ? 'no "kind"' : `an unknown kind ${JSON.stringify(kind)}`} (expected one of ${Object.keys(BEHAVIOURS).join(', ')})`)
+  }
+  const schema = BEHAVIOURS[kind as keyof typeof BEHAVIOURS]
+  refuseUnknownFields(raw, schema.fields, `${which} ${kind}`)
+  const decoded = validate(raw, schema as Schema.Decoder<unknown>)
+  if (Result.isSuccess(decoded)) return
+  const field = /\["([^"]+)"\]/.exec(decoded.failure.message)?.[1] ?? ''
+  const takes = BEHAVIOUR_FIELD_TAKES[field]
+  const value = (raw as Record<string, unknown>)[field]
+  if (takes === undefined) throw new ConfigError(`${which} ${kind}: ${decoded.failure.message.split('\n')[0]}`)
+  if (value === undefined) throw new ConfigError(`${which} ${kind} has no "${field}": it takes ${takes}`)
+  throw new ConfigError(`${which} ${kind}: "${field}" must be ${takes}, got ${JSON.stringify(value)}`)
+}
+
 function parseFault(raw: unknown, which: string): Fault {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${which} is not an object`)
   const kind = (raw as { kind?: unknown }).kind
   if (kind === undefined) throw new ConfigError(`${which} has no "kind" (expected one of ${KIND_NAMES})`)
   if (typeof kind !== 'string' || !Object.hasOwn(KINDS, kind)) throw new ConfigError(`${which} has an unknown kind ${JSON.stringify(kind)} (expected one of ${KIND_NAMES})`)
+  // A misspelt field would be dropped and its default used: a different run from the one written.
+  refuseUnknownFields(raw as object, KINDS[kind as keyof typeof KINDS].fields, `${which} (${kind})`)
+  const behaviour = (raw as { behaviour?: unknown }).behaviour
+  if (behaviour !== undefined) parseBehaviour(behaviour, `${which} (${kind}): "behaviour"`)
   const decoded = validate(raw, KINDS[kind as keyof typeof KINDS] as Schema.Decoder<Fault>)
   if (Result.isSuccess(decoded)) return decoded.success
   // The schema's message is `<problem>\n  at ["field"]…`: name the field and what it takes instead.

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Actor, Address, Context, PeerSignal } from '../../core/actor.ts'
 import type { LieContext, Liar } from '../../core/byzantine.ts'
 import { ConfigError } from '../../core/errors.ts'
-import type { FaultSchedule } from '../faults.ts'
+import { parseFaultSchedule, type FaultSchedule } from '../faults.ts'
 import { RELIABLE_NETWORK, type NetworkConfig } from '../network.ts'
 import { MAX_BEHAVIOURS_PER_NODE, Simulation } from '../simulation.ts'
 import { MAX_COPIES_PER_MESSAGE } from './adversary.ts'
@@ -321,5 +321,17 @@ describe('Sybils (faults of kind sybil)', () => {
     const sim = new Simulation({ seed: 1, faults: [{ at: 0, kind: 'sybil', count: 1 }] })
     sim.addNode('h', () => new Talker())
     expect(() => sim.run()).toThrow(/has no Sybil actor/)
+  })
+})
+
+describe('parsing Byzantine faults', () => {
+  const parse = (fault: unknown) => () => parseFaultSchedule(JSON.stringify([fault]))
+  it('refuses a misspelt field rather than run with its default, and names what is wrong', () => {
+    expect(parse({ at: 0, kind: 'byzantine', node: 'a', behaviour: { kind: 'garbage', prob: 0.5 } })).toThrow(/"behaviour" garbage has an unknown field "prob" \(its fields: kind, rate\)/)
+    expect(parse({ at: 0, kind: 'byzantine', node: 'a', durationMS: 5, behaviour: { kind: 'silent' } })).toThrow(/unknown field "durationMS"/)
+    expect(parse({ at: 0, kind: 'byzantine', node: 'a', behaviour: { kind: 'delay' } })).toThrow(/"behaviour" delay has no "ms"/)
+    expect(parse({ at: 0, kind: 'byzantine', node: 'a', behaviour: { kind: 'drop-some', rate: 5 } })).toThrow(/"rate" must be a probability from 0 to 1, got 5/)
+    expect(parse({ at: 0, kind: 'byzantine', node: 'a', behaviour: { kind: 'nope' } })).toThrow(/unknown kind "nope" \(expected one of silent, delay/)
+    expect(parseFaultSchedule(JSON.stringify([{ at: 0, kind: 'byzantine', node: 'a', behaviour: { kind: 'duplicate', copies: 2 } }]))).toHaveLength(1)
   })
 })
