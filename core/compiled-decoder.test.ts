@@ -125,7 +125,8 @@ function mutate(message: unknown, m: Mutation): unknown {
   const key = path[path.length - 1]!
   if (m.kind === 'set') parent[key] = m.replace(parent[key])
   else if (m.kind === 'delete') delete parent[key]
-  else if (typeof parent[key] === 'object' && parent[key] !== null && !(parent[key] instanceof Uint8Array)) parent[key][m.key] = m.value
+  // Extra keys go on objects (a struct's excess keys): an array's or a byte string's own keys are not for setting.
+  else if (typeof parent[key] === 'object' && parent[key] !== null && !Array.isArray(parent[key]) && !(parent[key] instanceof Uint8Array)) parent[key][m.key] = m.value
   return root.v
 }
 

@@ -37,6 +37,9 @@ export const DECODE_OPTIONS: SchemaAST.ParseOptions = { errors: 'first' }
 // Effect's Uint8Array declaration: checks added to it (exactBytes, boundedBytes) keep its run.
 const UINT8ARRAY_RUN = (Schema.Uint8Array.ast as SchemaAST.Declaration).run
 
+// An optional key's slot before it is read: distinct from every decoded value, undefined included.
+const ABSENT = Symbol('absent')
+
 const compiled = new WeakMap<SchemaAST.AST, CompiledDecode | null>()
 
 /** The compiled decoder of `ast`, or undefined when any part of it is outside the subset above. */
@@ -96,13 +99,14 @@ function flattenChecks(checks: readonly SchemaAST.Check<unknown>[]): Filter[] {
 }
 
 function withChecks(base: CompiledDecode, ast: SchemaAST.AST, filters: readonly Filter[]): CompiledDecode {
-  const count = filters.length
-  return (input) => {
-    const value = base(input)
+  const names = filters.map((_, i) => `f${i}`)
+  return generate(
+    { base, ast, options: DECODE_OPTIONS, ...Object.fromEntries(filters.map((filter, i) => [names[i], filter])) },
+    `const value = base(input)
     if (value === INVALID) return INVALID
-    for (let i = 0; i < count; i++) if (filters[i]!.run(value, ast, DECODE_OPTIONS) !== undefined) return INVALID
-    return value
-  }
+    ${names.map((f) => `if (${f}.run(value, ast, options) !== undefined) return INVALID`).join('\n')}
+    return value`,
+  )
 }
 
 interface Field {
@@ -122,25 +126,35 @@ function compileStruct(ast: SchemaAST.Objects): CompiledDecode | undefined {
     if (decode === undefined) return undefined
     fields.push({ name: property.name, decode, optional: SchemaAST.isOptional(property.type) })
   }
-  const count = fields.length
-  return (input) => {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) return INVALID
-    const record = input as Record<string, unknown>
-    // Only declared keys are copied: effect strips excess keys by default (onExcessProperty: 'ignore').
-    const out: Record<string, unknown> = {}
-    for (let i = 0; i < count; i++) {
-      const field = fields[i]!
-      // `in`, as effect tests a key (inherited keys count).
-      if (!(field.name in record)) {
-        if (field.optional) continue
-        return INVALID
-      }
-      const value = field.decode(record[field.name])
-      if (value === INVALID) return INVALID
-      out[field.name] = value
-    }
-    return out
-  }
+  // Generated per struct, so that each field is read with a constant key and each field decoder is
+  // called from a call site of its own (both stay monomorphic: one shared loop over the fields made
+  // every struct's reads and calls megamorphic and cost as much as effect's parser).
+  const reads = fields.map(({ name, optional }, i) => {
+    const key = JSON.stringify(name)
+    // `in`, as effect tests a key (inherited keys count).
+    return optional
+      ? `let v${i} = ABSENT
+    if (${key} in input) {
+      v${i} = d${i}(input[${key}])
+      if (v${i} === INVALID) return INVALID
+    }`
+      : `if (!(${key} in input)) return INVALID
+    const v${i} = d${i}(input[${key}])
+    if (v${i} === INVALID) return INVALID`
+  })
+  // Only declared keys are copied, in the schema's order: effect strips excess keys by default
+  // (onExcessProperty: 'ignore'). An absent optional key stays absent.
+  const build = fields.some((field) => field.optional)
+    ? `const out = {}
+    ${fields.map(({ name, optional }, i) => (optional ? `if (v${i} !== ABSENT) out[${JSON.stringify(name)}] = v${i}` : `out[${JSON.stringify(name)}] = v${i}`)).join('\n')}
+    return out`
+    : `return { ${fields.map(({ name }, i) => `${JSON.stringify(name)}: v${i}`).join(', ')} }`
+  return generate(
+    { ABSENT, ...Object.fromEntries(fields.map((field, i) => [`d${i}`, field.decode])) },
+    `if (typeof input !== 'object' || input === null || Array.isArray(input)) return INVALID
+    ${reads.join('\n')}
+    ${build}`,
+  )
 }
 
 function compileArray(ast: SchemaAST.Arrays): CompiledDecode | undefined {
@@ -148,17 +162,18 @@ function compileArray(ast: SchemaAST.Arrays): CompiledDecode | undefined {
   if (ast.elements.length === 0 && ast.rest.length === 1) {
     const element = compileDecoder(ast.rest[0]!)
     if (element === undefined) return undefined
-    return (input) => {
-      if (!Array.isArray(input)) return INVALID
+    return generate(
+      { element },
+      `if (!Array.isArray(input)) return INVALID
       const length = input.length
-      const out: unknown[] = new Array(length)
+      const out = new Array(length)
       for (let i = 0; i < length; i++) {
         const value = element(input[i])
         if (value === INVALID) return INVALID
         out[i] = value
       }
-      return out
-    }
+      return out`,
+    )
   }
   if (ast.rest.length > 0) return undefined // tuples with a rest part: not in any inbox
   const elements: CompiledDecode[] = []
@@ -167,25 +182,21 @@ function compileArray(ast: SchemaAST.Arrays): CompiledDecode | undefined {
     if (decode === undefined) return undefined
     elements.push(decode)
   }
-  const length = elements.length
-  return (input) => {
-    // A tuple refuses missing and extra elements alike.
-    if (!Array.isArray(input) || input.length !== length) return INVALID
-    const out: unknown[] = new Array(length)
-    for (let i = 0; i < length; i++) {
-      const value = elements[i]!(input[i])
-      if (value === INVALID) return INVALID
-      out[i] = value
-    }
-    return out
-  }
+  // A tuple refuses missing and extra elements alike.
+  return generate(
+    Object.fromEntries(elements.map((decode, i) => [`d${i}`, decode])),
+    `if (!Array.isArray(input) || input.length !== ${elements.length}) return INVALID
+    ${elements.map((_, i) => `const v${i} = d${i}(input[${i}])\n    if (v${i} === INVALID) return INVALID`).join('\n')}
+    return [${elements.map((_, i) => `v${i}`).join(', ')}]`,
+  )
 }
 
 /**
  * An `anyOf` union takes the first member that accepts the value, in the members' order (effect's
  * candidate index only skips members that would refuse it). A nested `anyOf` union with no checks is
  * the same as its members in its place, so members are flattened. When every member is a struct
- * with a required string literal under one common key, the value's key picks the members to try.
+ * with a required string literal (or union of them) under one common key, the value's key picks the
+ * members to try, in their order.
  */
 function compileUnion(ast: SchemaAST.Union): CompiledDecode | undefined {
   if (ast.options?.mode === 'oneOf') return undefined
@@ -198,18 +209,18 @@ function compileUnion(ast: SchemaAST.Union): CompiledDecode | undefined {
   }
   const discriminant = commonDiscriminant(members)
   if (discriminant === undefined) return firstAccepting(decoders)
-  const byLiteral = new Map<string, CompiledDecode>()
-  for (const literal of new Set(discriminant.literals)) {
-    byLiteral.set(literal, firstAccepting(decoders.filter((_, i) => discriminant.literals[i] === literal)))
-  }
-  const key = discriminant.key
-  return (input) => {
-    if (typeof input !== 'object' || input === null || !(key in input)) return INVALID
-    const tag = (input as Record<string, unknown>)[key]
-    // Every member is a struct whose key holds a string literal: another tag matches none of them.
-    const decode = typeof tag === 'string' ? byLiteral.get(tag) : undefined
-    return decode === undefined ? INVALID : decode(input)
-  }
+  const literals = [...new Set(discriminant.literals.flat())]
+  const byLiteral = literals.map((literal) => firstAccepting(decoders.filter((_, i) => discriminant.literals[i]!.includes(literal))))
+  const key = JSON.stringify(discriminant.key)
+  // Every member is a struct whose key holds a string literal: another tag, or none, matches none of them.
+  return generate(
+    Object.fromEntries(byLiteral.map((decode, i) => [`d${i}`, decode])),
+    `if (typeof input !== 'object' || input === null || !(${key} in input)) return INVALID
+    switch (input[${key}]) {
+      ${literals.map((literal, i) => `case ${JSON.stringify(literal)}: return d${i}(input)`).join('\n')}
+      default: return INVALID
+    }`,
+  )
 }
 
 function flattenUnion(ast: SchemaAST.Union): SchemaAST.AST[] {
@@ -222,33 +233,53 @@ function flattenUnion(ast: SchemaAST.Union): SchemaAST.AST[] {
 
 function firstAccepting(decoders: readonly CompiledDecode[]): CompiledDecode {
   if (decoders.length === 1) return decoders[0]!
-  const count = decoders.length
-  return (input) => {
-    for (let i = 0; i < count; i++) {
-      const value = decoders[i]!(input)
-      if (value !== INVALID) return value
-    }
-    return INVALID
-  }
+  return generate(
+    Object.fromEntries(decoders.map((decode, i) => [`d${i}`, decode])),
+    `let value
+    ${decoders.map((_, i) => `if ((value = d${i}(input)) !== INVALID) return value`).join('\n')}
+    return INVALID`,
+  )
 }
 
-/** The key under which every member (a struct) requires a string literal, and each member's literal. */
-function commonDiscriminant(members: readonly SchemaAST.AST[]): { key: string; literals: string[] } | undefined {
+/**
+ * A function `(input) => …` with `body`, over `values` by name (decoders, checks, constants): one per
+ * node, so that its reads and calls get feedback of their own. Only identifiers made here and keys
+ * quoted by JSON.stringify reach the source.
+ */
+function generate(values: Record<string, unknown>, body: string): CompiledDecode {
+  const names = ['INVALID', ...Object.keys(values)]
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from the schema's keys, quoted
+  const make = new Function(...names, `return function decode(input) {\n${body}\n}`) as (...args: unknown[]) => CompiledDecode
+  return make(INVALID, ...Object.values(values))
+}
+
+/**
+ * The key under which every member (a struct) requires a string literal, or one of a union of them
+ * (`Schema.Literals`), and each member's literals.
+ */
+function commonDiscriminant(members: readonly SchemaAST.AST[]): { key: string; literals: string[][] } | undefined {
   const first = members[0]
   if (members.length < 2 || first === undefined || !SchemaAST.isObjects(first)) return undefined
   for (const candidate of first.propertySignatures) {
     if (typeof candidate.name !== 'string') continue
-    const literals = members.map((member) => literalUnder(member, candidate.name as string))
-    if (literals.every((literal) => literal !== undefined)) return { key: candidate.name, literals: literals as string[] }
+    const literals = members.map((member) => literalsUnder(member, candidate.name as string))
+    if (literals.every((l) => l !== undefined)) return { key: candidate.name, literals: literals as string[][] }
   }
   return undefined
 }
 
-// The string literal a struct requires under `key`, with no checks or encoding that could change it.
-function literalUnder(member: SchemaAST.AST, key: string): string | undefined {
+// The string literals a struct requires under `key`, with no checks or encoding that could change them.
+function literalsUnder(member: SchemaAST.AST, key: string): string[] | undefined {
   if (!SchemaAST.isObjects(member)) return undefined
   const type = member.propertySignatures.find((property) => property.name === key)?.type
-  if (type === undefined || !SchemaAST.isLiteral(type) || SchemaAST.isOptional(type)) return undefined
-  if (type.checks !== undefined || type.encoding !== undefined || typeof type.literal !== 'string') return undefined
-  return type.literal
+  if (type === undefined || SchemaAST.isOptional(type)) return undefined
+  return stringLiterals(type)
+}
+
+function stringLiterals(ast: SchemaAST.AST): string[] | undefined {
+  if (ast.checks !== undefined || ast.encoding !== undefined) return undefined
+  if (SchemaAST.isLiteral(ast)) return typeof ast.literal === 'string' ? [ast.literal] : undefined
+  if (!SchemaAST.isUnion(ast) || ast.options?.mode === 'oneOf') return undefined
+  const literals = ast.types.map(stringLiterals)
+  return literals.every((l) => l !== undefined) ? (literals as string[][]).flat() : undefined
 }
