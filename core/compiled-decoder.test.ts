@@ -180,6 +180,25 @@ describe('compiled decoder', () => {
     }
   })
 
+  it('agrees with effect on the edges of the subset: undefined, absent keys, tuples, literal unions', () => {
+    const leaf = Schema.Union([Schema.Literals(['a', 'b']), Schema.Null, Schema.Int.check(Schema.isBetween({ minimum: -1, maximum: 1 }))])
+    const edges: Schema.Decoder<unknown>[] = [
+      Schema.Struct({ a: Schema.UndefinedOr(Schema.Number), b: Schema.optionalKey(Schema.String), c: Schema.optional(Schema.Boolean) }),
+      Schema.Tuple([Schema.String, Schema.NullOr(Schema.Uint8Array.check(Schema.isMaxLength(2)))]),
+      Schema.Array(leaf).check(Schema.isMinLength(1), Schema.isMaxLength(2)),
+      Schema.Union([Schema.Struct({ k: Schema.Literals(['x', 'y']), v: leaf }), Schema.Struct({ k: Schema.Literal('x'), w: Schema.Number }), Schema.Struct({ k: Schema.Literal('z') })]),
+      Schema.Union([Schema.Struct({ a: Schema.Number }), Schema.Struct({ b: Schema.String }), Schema.Array(Schema.Number)]),
+    ]
+    const atom = fc.constantFrom<unknown>(undefined, null, 0, -0, 1, -1, 2, 1.5, NaN, 'a', 'b', 'x', 'y', 'z', '', true, new Uint8Array(2), new Uint8Array(3), [], {})
+    const value = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, atom, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b', 'c', 'k', 'v', 'w', 'z'), tie('value'), { maxKeys: 4 })),
+    })).value
+    for (const schema of edges) {
+      expect(compileDecoder(schema.ast)).toBeDefined()
+      fc.assert(fc.property(value, (v) => agree(schema, v)), { numRuns: RUNS * 5 })
+    }
+  })
+
   it('keeps effect for what it does not cover, and decodes it as before', () => {
     class Point extends Schema.Class<Point>('Point')({ x: Schema.Number }) {}
     interface Tree {
