@@ -3,7 +3,7 @@ import { Schema, SchemaAST } from 'effect'
 /**
  * A schema's decoding, compiled to plain functions for the subset the project's inboxes use, so that a
  * valid message costs a few property reads instead of effect's parser (its Exit values, issue
- * bookkeeping and generic walk: most of the simulator's time in `bytes` mode).
+ * bookkeeping and generic walk: 0.1–1 µs a message, 14% of the simulator's time in `bytes` mode).
  *
  * The compiled function only *accepts*: given a value it either returns what effect's
  * `decodeUnknownResult(schema)` would return (the same structure, excess struct keys stripped, leaves
@@ -15,7 +15,7 @@ import { Schema, SchemaAST } from 'effect'
  * Covered: String, Number, Boolean, Null, Undefined, Never, literals; Uint8Array (effect's own
  * declaration, recognised by identity); structs with required and optional (`optionalKey`) string keys
  * and no index signatures; arrays (`Schema.Array`) and tuples of required elements; `anyOf` unions,
- * with nested unions flattened and a lookup on a common string discriminant. Checks (`isInt`,
+ * with nested unions flattened and a switch on a common string discriminant. Checks (`isInt`,
  * `isBetween`, `isMaxLength`, `isPattern`, …) on any of these run through each check's own `run`, so
  * their rules cannot drift from effect's. Not covered (undefined): transformations and encodings,
  * declarations other than Uint8Array (classes, instanceOf of other types), Suspend, index signatures
@@ -248,7 +248,6 @@ function firstAccepting(decoders: readonly CompiledDecode[]): CompiledDecode {
  */
 function generate(values: Record<string, unknown>, body: string): CompiledDecode {
   const names = ['INVALID', ...Object.keys(values)]
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the source is built from the schema's keys, quoted
   const make = new Function(...names, `return function decode(input) {\n${body}\n}`) as (...args: unknown[]) => CompiledDecode
   return make(INVALID, ...Object.values(values))
 }
