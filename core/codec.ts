@@ -1,5 +1,6 @@
 import { Result, Schema } from 'effect'
 import { Packr, Unpackr } from 'msgpackr'
+import { compileDecoder, DECODE_OPTIONS, INVALID } from './compiled-decoder.ts'
 import { DecodeError } from './errors.ts'
 
 /** The largest frame any decoder accepts unless told otherwise (1 MiB). */
@@ -81,16 +82,32 @@ let lastSchema: object | undefined
 let lastDecode: DecodeFn | undefined
 
 // Building a decoder walks the schema's AST; do it once per schema, not once per frame.
+// A schema in the compiled subset (core/compiled-decoder.ts) accepts through its compiled function;
+// what that refuses, effect's decoder decodes again, so a refusal carries effect's message.
 function decoderFor<A>(schema: Schema.Decoder<A>): (input: unknown) => Result.Result<A, Schema.SchemaError> {
   if (schema === lastSchema) return lastDecode as (input: unknown) => Result.Result<A, Schema.SchemaError>
   let decode = decoders.get(schema)
   if (decode === undefined) {
-    decode = Schema.decodeUnknownResult(schema as Schema.Decoder<unknown>, { errors: 'first' })
+    decode = withCompiled(schema.ast, Schema.decodeUnknownResult(schema as Schema.Decoder<unknown>, DECODE_OPTIONS))
     decoders.set(schema, decode)
   }
   lastSchema = schema
   lastDecode = decode
   return decode as (input: unknown) => Result.Result<A, Schema.SchemaError>
+}
+
+function withCompiled(ast: Schema.Decoder<unknown>['ast'], decode: DecodeFn): DecodeFn {
+  const compiled = compileDecoder(ast)
+  if (compiled === undefined) return decode
+  return (input) => {
+    let value: unknown
+    try {
+      value = compiled(input)
+    } catch {
+      value = INVALID // a check that throws: effect's decoder reports it as it always did
+    }
+    return value === INVALID ? decode(input) : Result.succeed(value)
+  }
 }
 
 function describe(cause: unknown): string {
