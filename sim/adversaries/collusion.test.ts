@@ -90,6 +90,6 @@ describe('collude: Kademlia colluders coordinated by one controller', () => {
   it("a schedule names it as data: collude's deceive is 'half' or 'all', and nothing else", () => {
     const sybils = (behaviour: string) => `[{"at":0,"kind":"sybil","count":2,"behaviour":${behaviour}}]`
     expect(parseFaultSchedule(sybils('{"kind":"collude","deceive":"all"}'))[0]).toMatchObject({ behaviour: { kind: 'collude', deceive: 'all' } })
-    expect(() => parseFaultSchedule(sybils('{"kind":"collude","deceive":"most"}'))).toThrow(/fault 1 of 1 \(sybil\): "behaviour" must be/)
+    expect(() => parseFaultSchedule(sybils('{"kind":"collude","deceive":"most"}'))).toThrow(/fault 1 of 1 \(sybil\): "behaviour" collude: "deceive" must be "half" or "all", got "most"/)
   })
 })
