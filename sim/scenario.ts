@@ -71,6 +71,12 @@ export interface Scenario<S extends Figures = Figures> {
    * twinned, with partitions and crashes that name the twins. Absent: no twins are generated.
    */
   readonly byzantine?: { maxFaulty(nodes: number): number }
+  /**
+   * Whether its actors tell lies (core/byzantine.ts `Liar`): only then do the `lie`, `equivocate` and
+   * `collude` behaviours change what a Byzantine node sends. The CLI refuses them, and `vain check`
+   * does not draw them, for a scenario without lies.
+   */
+  readonly lies?: boolean
   build(options: ScenarioOptions): ScenarioRun<S>
   /** Judged at the end of every run, in this order. */
   readonly expectations: readonly Expectation<S>[]

@@ -107,6 +107,11 @@ export interface RunResult {
   readonly adversary?: AdversaryCounts
 }
 
+/** Names shown in a message, a few of them, then a count: a run can have a million nodes. */
+function someOf(names: readonly string[], shown = 8): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`
+}
+
 /** What a node signs to prove the key bound to its name (see Simulation.bindKey). */
 const KEY_BINDING_DOMAIN = 'vain/sim-key-binding/1\0'
 
@@ -984,7 +989,7 @@ export class Simulation implements SimulationView {
     const behaviours = new Map<string, number>()
     for (const fault of [...this.faults].sort((a, b) => a.at - b.at)) {
       for (const label of faultNodes(fault)) {
-        if (!known.has(label)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${label}`)
+        if (!known.has(label)) throw new ConfigError(`fault at ${fault.at} ms names unknown node ${label} (the run's nodes: ${someOf([...known])})`)
       }
       if (fault.kind === 'twin' && twins.has(fault.node)) throw new ConfigError(`fault at ${fault.at} ms twins ${fault.node}, a twin: twin its original`)
       if (fault.kind === 'twin') twins.add(twinName(fault))
@@ -994,7 +999,7 @@ export class Simulation implements SimulationView {
         behaviours.set(fault.node, count)
       }
       if (fault.kind === 'sybil' && this.sybil === undefined) {
-        throw new ConfigError(`a sybil fault at ${fault.at} ms, but this scenario has no Sybil actor for it to run (SimulationOptions.sybil)`)
+        throw new ConfigError(`a sybil fault at ${fault.at} ms, but this scenario has no Sybil actor for it to run: sybil faults need a scenario that defines one, as eclipse does (in the API: SimulationOptions.sybil)`)
       }
       for (const label of faultAddedNodes(fault)) {
         if (known.has(label)) throw new ConfigError(`fault at ${fault.at} ms adds node ${label}, which already exists`)

@@ -59,7 +59,7 @@ describe('vain CLI', () => {
   it('check without --seed prints the search seed it drew, and that seed repeats the search', async () => {
     const fresh = await vain('check', 'replication', '--runs', '2', '--nodes', '5', '--until', '5s')
     expect(fresh.code, fresh.stderr).toBe(0)
-    const seed = /^replication: 2 runs under generated fault schedules \(search seed (\d+)\), no violation$/m.exec(fresh.stdout)?.[1]
+    const seed = /^replication: 2 runs under generated schedules of crashes, .*\(search seed (\d+)\), no violation$/m.exec(fresh.stdout)?.[1]
     expect(seed, fresh.stdout).toBeDefined()
     const [again, json] = await Promise.all([
       vain('check', 'replication', '--runs', '2', '--nodes', '5', '--until', '5s', '--seed', seed!),
@@ -181,7 +181,7 @@ describe('vain CLI: help, version and usage errors', () => {
     expect(lastJson((await vain('sim', 'replication', '--seed', '-7', '--json')).stdout).seed).toBe(-7)
     const [a, b] = await Promise.all([vain('check', 'replication', '--runs', '3', '--seed', 'abc', '--json'), vain('check', 'replication', '--runs', '3', '--seed', 'abc', '--json')])
     expect(a.code, a.stderr).toBe(0)
-    expect(lastJson(a.stdout)).toEqual({ ok: true, runs: 3, checkSeed: searchSeed('abc') })
+    expect(lastJson(a.stdout)).toMatchObject({ ok: true, runs: 3, checkSeed: searchSeed('abc'), searched: expect.stringMatching(/^crashes, restarts, partitions/) })
     expect(b.stdout).toBe(a.stdout)
   })
 

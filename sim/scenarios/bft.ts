@@ -195,6 +195,8 @@ const common = {
   faultTargets: (nodes: number) => Array.from({ length: nodes }, (_, i) => address(i)),
   // Equal weights: f = ⌊(n−1)/3⌋ validators may be the adversary's, so `vain check` twins up to f of them.
   byzantine: { maxFaulty: (nodes: number) => Math.floor((nodes - 1) / 3) },
+  // The voter lies (actors/consensus/lies.ts): a signed vote or proposal for another block.
+  lies: true,
   expectations: [commitsSomething],
   units: {
     commits: 'blocks',

@@ -91,6 +91,8 @@ function build(options: ScenarioOptions): ScenarioRun<ChurnFigures> {
 }
 
 export const churn: Scenario<ChurnFigures> = {
+  // Kademlia lies (actors/peer/kademlia-lie.ts): routing answers full of the adversary's identities.
+  lies: true,
   ...CATALOGUE.churn,
   faultTargets: (nodes) => Array.from({ length: nodes - BOOTSTRAP.length }, (_, i) => `n${i + BOOTSTRAP.length}`),
   build,

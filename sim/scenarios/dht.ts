@@ -103,6 +103,8 @@ function build(options: ScenarioOptions): ScenarioRun<DhtFigures> {
 }
 
 export const dht: Scenario<DhtFigures> = {
+  // Kademlia lies (actors/peer/kademlia-lie.ts): routing answers full of the adversary's identities.
+  lies: true,
   ...CATALOGUE.dht,
   faultTargets: (nodes) => Array.from({ length: nodes - BOOTSTRAP_NODES }, (_, i) => address(i + BOOTSTRAP_NODES)),
   build,

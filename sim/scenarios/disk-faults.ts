@@ -142,6 +142,8 @@ function build(options: ScenarioOptions): ScenarioRun<DiskFigures> {
 }
 
 export const diskFaults: Scenario<DiskFigures> = {
+  // Kademlia lies (actors/peer/kademlia-lie.ts): routing answers full of the adversary's identities.
+  lies: true,
   ...CATALOGUE.diskFaults,
   faultTargets: (nodes) => Array.from({ length: nodes - BOOTSTRAP.length }, (_, i) => `n${i + BOOTSTRAP.length}`),
   build,

@@ -106,6 +106,8 @@ function build(options: ScenarioOptions, maxPerGroup: number): ScenarioRun<Eclip
 const sybilsInTable = (s: EclipseFigures) => `${s.sybilContacts} of ${s.tableSize} contacts are Sybils`
 
 export const eclipse: Scenario<EclipseFigures> = {
+  // Kademlia lies (actors/peer/kademlia-lie.ts): routing answers full of the adversary's identities.
+  lies: true,
   ...CATALOGUE.eclipse,
   faultTargets: (nodes) => Array.from({ length: nodes - 3 }, (_, i) => address(i + 3)).filter((a) => a !== VICTIM),
   build: (options) => build(options, DEFENDED_MAX_PER_GROUP),

@@ -78,6 +78,8 @@ function build(options: ScenarioOptions): ScenarioRun<NodeFigures> {
 }
 
 export const node: Scenario<NodeFigures> = {
+  // Kademlia lies (actors/peer/kademlia-lie.ts): routing answers full of the adversary's identities.
+  lies: true,
   ...CATALOGUE.node,
   faultTargets: (nodes) => Array.from({ length: nodes }, (_, i) => address(i)).filter((m, i) => i !== 0 && i !== PUBLISHER && i !== nodes - 1),
   build,

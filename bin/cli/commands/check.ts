@@ -1,10 +1,8 @@
 import { randomInt } from 'node:crypto'
 import { Random, type Seed } from '../../../core/random.ts'
 import { ConfigError } from '../../../core/errors.ts'
-import { BEHAVIOUR_KINDS } from '../../../sim/adversaries/arbitrary.ts'
-import { byzantineCount } from '../../../sim/adversaries/preset.ts'
-import type { BehaviourKind } from '../../../sim/adversaries/behaviours.ts'
-import { checkScenario, type ByzantineOption } from '../../../sim/check.ts'
+import { checkScenario, type CheckOptions } from '../../../sim/check.ts'
+import { checkByzantineArgs } from './adversary-args.ts'
 import { counted } from '../../../sim/format.ts'
 import { DEFAULT_CHECK_RUNS, CHECK_FLAGS } from './flags.ts'
 import { parse, parsePositiveInt, parseSeed } from '../args.ts'
@@ -16,21 +14,24 @@ export function checkCommand(argv: readonly string[]): number {
   const scenario = scenarioArg(positionals)
   // Without --seed, a fresh search seed: printed, so a passing search can be repeated too.
   const checkSeed = values.seed === undefined ? randomInt(FRESH_SEED_BELOW) : searchSeed(parseSeed(values.seed))
-  const report = checkScenario({
+  const nodes = nodesArg(scenario, values.nodes)
+  const options = {
     scenario,
-    nodes: nodesArg(scenario, values.nodes),
+    nodes,
     untilMs: untilArg(scenario, values.until),
     runs: values.runs === undefined ? DEFAULT_CHECK_RUNS : parsePositiveInt(values.runs, '--runs'),
     checkSeed,
-    ...byzantineArgs(values.byzantine, values.behaviours, scenario.faultTargets(nodesArg(scenario, values.nodes)).length),
+    ...checkByzantineArgs(values.byzantine, values.behaviours, scenario, nodes),
     swarm: values.swarm === true,
     disk: values['disk-faults'] === true,
-  })
-  if (values.json === true) console.log(JSON.stringify({ ...report, checkSeed }))
-  else if (report.ok) console.log(`${scenario.name}: ${counted(report.runs, 'runs')} under generated fault schedules${values.swarm === true ? ' in drawn environments (swarm)' : ''} (search seed ${checkSeed}), no violation`)
+  }
+  const report = checkScenario(options)
+  const searched = searchedFaults(options)
+  if (values.json === true) console.log(JSON.stringify({ ...report, checkSeed, searched }))
+  else if (report.ok) console.log(`${scenario.name}: ${counted(report.runs, 'runs')} under generated schedules of ${searched} (search seed ${checkSeed}), no violation`)
   else {
     const violation = report.summary.violations[0]
-    console.log(`${scenario.name}: FAILED on generated run ${report.runs} (search seed ${checkSeed})`)
+    console.log(`${scenario.name}: FAILED on generated run ${report.runs} of schedules of ${searched} (search seed ${checkSeed})`)
     console.log(`first failing schedule: ${counted(report.firstFailure.faults.length, 'faults')} (seed ${report.firstFailure.seed})`)
     console.log(`shrunk in ${counted(report.shrinks, 'steps')} to ${counted(report.minimal.faults.length, 'faults')} (seed ${report.minimal.seed}):`)
     console.log(`  ${JSON.stringify(report.minimal.faults)}`)
@@ -42,22 +43,17 @@ export function checkCommand(argv: readonly string[]): number {
   return report.ok ? 0 : 1
 }
 
-/** `--byzantine N [--behaviours k1,k2]` as the check's option; --behaviours alone is a mistake worth saying. */
-function byzantineArgs(maxNodes: string | undefined, kinds: string | undefined, targets: number): { byzantine?: ByzantineOption } {
-  if (maxNodes === undefined) {
-    if (kinds !== undefined) throw new ConfigError('--behaviours chooses among Byzantine behaviours: give --byzantine N as well')
-    return {}
+/** What the generated schedules hold, in words, so a reader knows what a pass covers. */
+function searchedFaults({ scenario, nodes, byzantine, swarm, disk }: CheckOptions): string {
+  const parts = [`crashes, restarts, partitions (some one way), clogs and clock skews${disk === true ? ', disk faults' : ''}`]
+  const twins = scenario.byzantine?.maxFaulty(nodes)
+  if (twins !== undefined) parts.push(`Twins of up to ${counted(twins, 'nodes')}`)
+  if (byzantine !== undefined) {
+    const cap = twins === undefined ? '' : ', twins included'
+    parts.push(`up to ${counted(twins === undefined ? byzantine.maxNodes : Math.min(byzantine.maxNodes, twins), 'Byzantine nodes')}${cap} (${(byzantine.kinds ?? []).join(', ')})`)
   }
-  const byzantine = { maxNodes: byzantineCount(maxNodes, targets) }
-  return { byzantine: kinds === undefined ? byzantine : { ...byzantine, kinds: parseBehaviours(kinds) } }
-}
-
-function parseBehaviours(text: string): BehaviourKind[] {
-  const kinds = text.split(',').map((k) => k.trim())
-  for (const kind of kinds) {
-    if (!(BEHAVIOUR_KINDS as string[]).includes(kind)) throw new ConfigError(`--behaviours: unknown behaviour ${JSON.stringify(kind)} (expected some of ${BEHAVIOUR_KINDS.join(', ')}, comma-separated)`)
-  }
-  return kinds as BehaviourKind[]
+  if (swarm === true) parts.push('the network and fault mix drawn for each run (swarm)')
+  return parts.join('; ')
 }
 
 // A fresh search seed is below 2^31: a non-negative 32-bit integer, as fast-check takes it.

@@ -3,7 +3,6 @@ import { ConfigError } from '../../../core/errors.ts'
 import { parseEnvironment } from '../../../sim/environment.ts'
 import { parseFaultSchedule, type Fault, type FaultSchedule } from '../../../sim/faults.ts'
 import type { Scenario, ScenarioOptions } from '../../../sim/scenario.ts'
-import { byzantineCount, parseAdversary, presetFaults } from '../../../sim/adversaries/preset.ts'
 import { formatDuration } from '../../../sim/format.ts'
 import { parse, parseIsolation, parseSeed } from '../args.ts'
 import { printSummary } from '../output.ts'
@@ -11,6 +10,7 @@ import { runSim, simExitStatus } from '../report.ts'
 import { TraceWriter } from '../trace-writer.ts'
 import { REPLAY_FLAGS, SIM_FLAGS } from './flags.ts'
 import { nodesArg, refuseAddedNodes, scenarioArg, untilArg } from './scenario-args.ts'
+import { presetArgs } from './adversary-args.ts'
 
 /** `vain sim` and `vain replay` (the same run, with its trace written out); resolves with the exit status. */
 export function simCommand(argv: readonly string[], replay: boolean): number {
@@ -39,20 +39,11 @@ export function simCommand(argv: readonly string[], replay: boolean): number {
   return simExitStatus(report)
 }
 
-/**
- * The schedule: --faults, plus the faults that --byzantine and --adversary stand for (a twin or the
- * behaviour on each chosen node, from the start), so the replay command names them all.
- */
+/** The schedule: --faults, after the faults that --byzantine and --adversary stand for (so the replay command names them all). */
 function faultsArg(values: { faults?: string; byzantine?: string; adversary?: string; nodes?: string }, scenario: Scenario, seed: string | undefined): { faults?: FaultSchedule } {
+  const preset = presetArgs(values.byzantine, values.adversary, scenario, nodesArg(scenario, values.nodes), parseSeed(seed ?? SIM_FLAGS.seed.default))
   const given = values.faults === undefined ? [] : parseFaults(values.faults)
-  if (values.byzantine === undefined) {
-    if (values.adversary !== undefined) throw new ConfigError('--adversary says what the Byzantine nodes do: give --byzantine FRACTION|N as well')
-    return values.faults === undefined ? {} : { faults: given }
-  }
-  const targets = scenario.faultTargets(nodesArg(scenario, values.nodes))
-  const adversary = parseAdversary(values.adversary ?? SIM_FLAGS.adversary.default)
-  const preset = presetFaults(adversary, targets, byzantineCount(values.byzantine, targets.length), parseSeed(seed ?? SIM_FLAGS.seed.default))
-  return { faults: [...preset, ...given] }
+  return preset.length === 0 && values.faults === undefined ? {} : { faults: [...preset, ...given] }
 }
 
 // Why a --faults @FILE could not be read, in words; another code is shown as it is.
