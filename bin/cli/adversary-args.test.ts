@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { scenarioNamed } from '../../sim/scenarios/index.ts'
+import { PRESET_ADVERSARIES } from '../../sim/adversaries/preset.ts'
 import { checkByzantineArgs, presetArgs } from './commands/adversary-args.ts'
+import { ADVERSARIES_TEXT } from './commands/flags.ts'
 
 describe('--byzantine and --adversary on the command line', () => {
   const replication = scenarioNamed('replication')
@@ -16,6 +18,10 @@ describe('--byzantine and --adversary on the command line', () => {
     expect(() => checkByzantineArgs('1', 'garbage,lie', replication, 3)).toThrow(/--behaviours lie/)
     expect(checkByzantineArgs('1', undefined, replication, 3).byzantine?.kinds).not.toContain('collude')
     expect(checkByzantineArgs('1', undefined, bft, 4).byzantine?.kinds).toContain('collude')
+  })
+
+  it('are named in the help as the presets are', () => {
+    expect(ADVERSARIES_TEXT).toBe(PRESET_ADVERSARIES.join(', '))
   })
 
   it('refuse a share that rounds to no node, and --adversary or --behaviours alone', () => {

@@ -10,7 +10,7 @@ describe('vain check --swarm', () => {
   it("prints the failing run's drawn environment, and its replay command reproduces the run exactly", async () => {
     const text = await vain('check', 'replication-unsafe', '--swarm', '--runs', '40', '--seed', '2')
     expect(text.code).toBe(1)
-    expect(text.stdout).toMatch(/^in the drawn environment \{"loss":[^\n]*\}, fault mix [a-z, -]+$/m)
+    expect(text.stdout).toMatch(/^in the drawn environment \{"loss":[^\n]*\}, fault mix [a-z, -]+ \(twins and Sybils are always kept\)$/m)
     const report = lastJson((await vain('check', 'replication-unsafe', '--swarm', '--runs', '40', '--seed', '2', '--json')).stdout)
     expect(report.replay).toContain(`--env '${JSON.stringify(report.minimal.swarm.environment)}'`)
     const [, , , ...args] = words(report.replay) // npx vain replay <args>

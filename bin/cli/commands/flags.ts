@@ -1,5 +1,10 @@
-import { PRESET_ADVERSARIES } from '../../../sim/adversaries/preset.ts'
 import type { FlagTable } from '../args.ts'
+
+/**
+ * The presets of sim/adversaries/preset.ts, as the help names them: written out, since `--help` loads
+ * nothing of the simulator (adversary-args.test checks that the two agree).
+ */
+export const ADVERSARIES_TEXT = 'twins, silent, duplicate, replay, garbage, equivocate, lie, collude'
 
 /** The flags of `vain sim`; `vain replay` adds --trace, and needs --seed. */
 export const SIM_FLAGS = {
@@ -10,7 +15,7 @@ export const SIM_FLAGS = {
   isolation: { type: 'string', value: 'bytes|frozen', default: 'bytes', help: 'how messages are isolated between actors: encoded bytes, or frozen objects (faster)' },
   env: { type: 'string', value: 'JSON', default: "the scenario's", help: 'network and disk over the scenario\'s: {"loss":0.1,"duplicate":0,"reorder":0,"reorderDelayMs":100,"latency":{"kind":"constant","ms":5},"syncCostMs":0.25}' },
   byzantine: { type: 'string', value: 'FRACTION|N', default: 'none', help: "make that share (0.3) or number (3) of the scenario's nodes the adversary's from the start, chosen by the seed; added to --faults" },
-  adversary: { type: 'string', value: 'KIND', default: "collude where the scenario's actors lie, else twins", help: `what the --byzantine nodes do: ${PRESET_ADVERSARIES.join(', ')}` },
+  adversary: { type: 'string', value: 'KIND', default: "collude where the scenario's actors lie, else twins", help: `what the --byzantine nodes do: ${ADVERSARIES_TEXT}` },
   json: { type: 'boolean', help: 'print the summary as one JSON object on the last line of stdout' },
 } as const satisfies FlagTable
 
