@@ -1,6 +1,7 @@
 import { Result, Schema } from 'effect'
 import { validate } from '../core/codec.ts'
 import { ConfigError } from '../core/errors.ts'
+import { parseConfigJson, refuseUnknownFields } from './config-json.ts'
 import type { LatencyModel } from './latency.ts'
 import type { NetworkConfig } from './network.ts'
 
@@ -64,15 +65,9 @@ export function syncCostOf(environment: Environment | undefined, own: number | u
 
 /** Parses an environment from JSON text (`--env`); a ConfigError says in one line what is wrong. */
 export function parseEnvironment(json: string): Environment {
-  let raw: unknown
-  try {
-    raw = JSON.parse(json)
-  } catch (cause) {
-    throw new ConfigError(`not valid JSON: ${(cause as Error).message.replace(/\s+/g, ' ')}`)
-  }
+  const raw = parseConfigJson(json)
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('expected a JSON object, like {"loss":0.1,"syncCostMs":0.25}')
-  const unknown = Object.keys(raw).find((key) => !Object.hasOwn(EnvironmentSchema.fields, key))
-  if (unknown !== undefined) throw new ConfigError(`unknown field ${JSON.stringify(unknown)} (expected ${Object.keys(EnvironmentSchema.fields).join(', ')})`)
+  refuseUnknownFields(raw, EnvironmentSchema.fields, 'the environment')
   const decoded = validate(raw, EnvironmentSchema)
   if (Result.isFailure(decoded)) throw new ConfigError(decoded.failure.message.replace(/\s+/g, ' ').trim())
   return decoded.success

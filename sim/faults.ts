@@ -2,6 +2,7 @@ import { Result, Schema } from 'effect'
 import { validate } from '../core/codec.ts'
 import { ConfigError } from '../core/errors.ts'
 import { MAX_VIRTUAL_TIME_MS } from './format.ts'
+import { parseConfigJson, refuseUnknownFields } from './config-json.ts'
 import { BEHAVIOURS, BehaviourSchema, MAX_DUPLICATE_COPIES } from './adversaries/behaviours.ts'
 
 /** The longest node or partition name in a schedule (a name is data, not a story). */
@@ -166,13 +167,7 @@ export function faultAddedNodes(fault: Fault): readonly string[] {
 
 /** Parses a fault schedule from JSON text; a ConfigError says in one line what is wrong, and where. */
 export function parseFaultSchedule(json: string): FaultSchedule {
-  let raw: unknown
-  try {
-    raw = JSON.parse(json)
-  } catch (cause) {
-    // JSON.parse quotes the text, newlines and all: one line, whatever the file holds.
-    throw new ConfigError(`not valid JSON: ${(cause as Error).message.replace(/\s+/g, ' ')}`)
-  }
+  const raw = parseConfigJson(json)
   if (!Array.isArray(raw)) throw new ConfigError(`expected a JSON array of faults, like [{"at":100,"kind":"crash","node":"n3"}]`)
   return raw.map((fault, i) => parseFault(fault, `fault ${i + 1} of ${raw.length}`))
 }
@@ -199,12 +194,6 @@ const FIELD_TAKES: Readonly<Record<string, string>> = {
   items: `a whole number of items from 1 to ${MAX_DISK_FAULT_COUNT}`,
   syncs: `a whole number of syncs from 1 to ${MAX_DISK_FAULT_COUNT}`,
   prefix: `the start of item paths, such as "kv/dht/record/", "log/ledger/" or "blob/" (text of at most ${MAX_NAME_LENGTH} characters)`,
-}
-
-function refuseUnknownFields(raw: object, fields: object, which: string): void {
-  const known = Object.keys(fields)
-  const unknown = Object.keys(raw).find((key) => !known.includes(key))
-  if (unknown !== undefined) throw new ConfigError(`${which} has an unknown field ${JSON.stringify(unknown)} (its fields: ${known.join(', ')})`)
 }
 
 // What each behaviour's parameters take, as the messages say it.
