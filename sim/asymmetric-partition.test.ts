@@ -47,6 +47,13 @@ describe('an asymmetric partition', () => {
     expect(heard('c')).toEqual({}) // the rest, last, hears no one
   })
 
+  it('cuts one link alone when the rest is untouched: b does not hear a, and everyone else hears everyone', () => {
+    const heard = run('[{"at":0,"kind":"partition","groups":[["a"],["b"]],"oneWay":true,"rest":"untouched"}]')
+    expect(heard('a')).toEqual({ b: 10, c: 10 })
+    expect(heard('b')).toEqual({ c: 10 })
+    expect(heard('c')).toEqual({ a: 10, b: 10 })
+  })
+
   it('is symmetric without oneWay, and healed like any partition', () => {
     const heard = run('[{"at":0,"kind":"partition","groups":[["a"]]},{"at":550,"kind":"heal"}]')
     expect(heard('a')).toEqual({ b: 5, c: 5 })

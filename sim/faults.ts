@@ -19,6 +19,8 @@ const Restart = Schema.Struct({ at: At, kind: Schema.Literal('restart'), node: N
  * Messages cannot cross between the groups (nodes in no group form one more group, the last) until
  * healed. With `oneWay`, only messages from a group to a later one are cut: `groups: [["a"]]` makes `a`
  * mute to everyone while it still hears them (an asymmetric partition: b hears nothing of a, a hears b).
+ * With `rest: "untouched"`, the nodes in no group are not cut from anyone by this partition, so
+ * `{"groups":[["a"],["b"]],"oneWay":true,"rest":"untouched"}` cuts the one link a → b.
  */
 const Partition = Schema.Struct({
   at: At,
@@ -26,6 +28,7 @@ const Partition = Schema.Struct({
   id: Schema.optionalKey(Name),
   groups: Schema.Array(Schema.Array(Name)),
   oneWay: Schema.optionalKey(Schema.Boolean),
+  rest: Schema.optionalKey(Schema.Literals(['group', 'untouched'])),
 })
 /** Ends the partition named `id`, or every partition. */
 const Heal = Schema.Struct({ at: At, kind: Schema.Literal('heal'), id: Schema.optionalKey(Name) })
@@ -182,6 +185,7 @@ const FIELD_TAKES: Readonly<Record<string, string>> = {
   peer: `a node name such as "n3" (text of at most ${MAX_NAME_LENGTH} characters)`,
   id: `a partition name (text of at most ${MAX_NAME_LENGTH} characters)`,
   groups: 'a list of groups of node names, such as [["n1","n2"],["n3"]]',
+  rest: '"group" (the default: the nodes in no group form the last group) or "untouched" (they are cut from no one)',
   torn: 'true or false',
   offsetMs: `a number of ms from -${MAX_VIRTUAL_TIME_MS} to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
   driftPpm: 'parts per million from -100000 to 100000',

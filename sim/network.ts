@@ -35,6 +35,9 @@ export const RELIABLE_NETWORK: NetworkConfig = {
   reorderDelayMs: 0,
 }
 
+/** The group of a slot a partition leaves alone (in no group, with `rest: "untouched"`). */
+const UNTOUCHED = -1
+
 /**
  * The mutable state of the simulated network: regions, active partitions and clogs. Nodes are numbered
  * slots; draws come from the caller's (the sender's) random stream.
@@ -81,14 +84,15 @@ export class NetworkState {
 
   /**
    * Cuts the network into `groups` (slot lists); slots in no group form one more group together, the
-   * last. With `oneWay`, only messages from a group to a later group are cut.
+   * last, or with `restUntouched` are cut from no one. With `oneWay`, only messages from a group to a
+   * later group are cut.
    */
-  partition(id: string, groups: readonly (readonly number[])[], slotCount: number, oneWay = false): void {
-    const membership = new Int32Array(slotCount).fill(groups.length)
+  partition(id: string, groups: readonly (readonly number[])[], slotCount: number, oneWay = false, restUntouched = false): void {
+    const membership = new Int32Array(slotCount).fill(restUntouched ? UNTOUCHED : groups.length)
     groups.forEach((group, g) => {
       for (const slot of group) membership[slot] = g
     })
-    this.partitions.set(id, { membership, oneWay, rest: groups.length })
+    this.partitions.set(id, { membership, oneWay, rest: restUntouched ? UNTOUCHED : groups.length })
   }
 
   /** Heals one partition, or all of them when `id` is undefined. */
@@ -103,6 +107,7 @@ export class NetworkState {
       // A slot added after the partition began is in no group: with the rest.
       const gFrom = from < membership.length ? membership[from]! : rest
       const gTo = to < membership.length ? membership[to]! : rest
+      if (gFrom === UNTOUCHED || gTo === UNTOUCHED) continue
       if (oneWay ? gFrom < gTo : gFrom !== gTo) return true
     }
     return false

@@ -859,7 +859,7 @@ export class Simulation implements SimulationView {
       }
       case 'partition': {
         const groups = fault.groups.map((group) => group.map((address) => this.nodeAt(address).index))
-        return this.network.partition(fault.id ?? 'default', groups, this.nodes.length, fault.oneWay === true)
+        return this.network.partition(fault.id ?? 'default', groups, this.nodes.length, fault.oneWay === true, fault.rest === 'untouched')
       }
       case 'heal':
         return this.network.heal(fault.id)

@@ -17,7 +17,7 @@ export function describeFault(fault: Fault): string {
       return `restart ${fault.node}`
     case 'partition':
       // Nodes in no group form one more group (sim/faults.ts).
-      return `partition${fault.id === undefined ? '' : ` '${fault.id}'`}: ${[...fault.groups.map(names), 'the rest'].join(fault.oneWay === true ? ' → ' : ' | ')}${fault.oneWay === true ? ' (one way: each hears the later groups, they do not hear it)' : ''}`
+      return `partition${fault.id === undefined ? '' : ` '${fault.id}'`}: ${[...fault.groups.map(names), ...(fault.rest === 'untouched' ? [] : ['the rest'])].join(fault.oneWay === true ? ' → ' : ' | ')}${fault.oneWay === true ? ' (one way: each hears the later groups, they do not hear it)' : ''}${fault.rest === 'untouched' ? ' (the others untouched)' : ''}`
     case 'heal':
       return fault.id === undefined ? 'heal every partition' : `heal partition '${fault.id}'`
     case 'skew':
