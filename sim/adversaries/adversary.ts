@@ -1,5 +1,5 @@
 import type { Address, TraceFields } from '../../core/actor.ts'
-import type { LieContext, Liar, Overheard } from '../../core/byzantine.ts'
+import type { LieContext, Liar } from '../../core/byzantine.ts'
 import { encode } from '../../core/codec.ts'
 import type { Random } from '../../core/random.ts'
 import type { Behaviour, BehaviourKind } from './behaviours.ts'
@@ -157,34 +157,32 @@ export class NodeAdversary {
         this.acted('garbage', out.to)
         return next({ ...out, frame: mutateFrame(out.frame ?? encode(out.message), random) })
       case 'equivocate':
-        return next(this.lieTo(out, this.sides.deceived(out.to), 'equivocate', this.alone))
+        return next(this.lieTo(out, this.sides.deceived(out.to), 'equivocate'))
       case 'lie':
-        return next(this.lieTo(out, random.next() < (behaviour.rate ?? 1), 'lie', this.alone))
+        return next(this.lieTo(out, random.next() < (behaviour.rate ?? 1), 'lie'))
       case 'collude':
-        return next(this.lieTo(out, this.collusion.deceives(out.to, behaviour.deceive ?? 'half'), 'collude', this.together))
+        return next(this.lieTo(out, this.collusion.deceives(out.to, behaviour.deceive ?? 'half'), 'collude'))
     }
   }
 
-  // What a lone liar's lie draws on, and what a colluder's does.
-  private readonly alone = { accomplices: (): readonly Address[] => [], shared: (): number => this.ownShared, overheard: (): readonly Overheard[] => [] }
-  private readonly together = {
-    accomplices: () => this.collusion.accomplicesOf(this.port.address),
-    shared: () => this.collusion.shared,
-    overheard: () => this.collusion.recent(),
-  }
-
-  private lieTo(out: Outgoing, deceive: boolean, kind: BehaviourKind, company: typeof this.alone): Outgoing {
+  private lieTo(out: Outgoing, deceive: boolean, kind: 'equivocate' | 'lie' | 'collude'): Outgoing {
     if (!deceive || out.frame !== undefined) return out
-    const lies: LieContext = { random: this.random, accomplices: company.accomplices(), shared: company.shared(), overheard: company.overheard }
     const liar = this.port.liar()
     if (liar === undefined) {
       this.acted('noLieHook', out.to)
       return out
     }
-    const lied = liar.lie(out.message, out.to, lies)
+    const lied = liar.lie(out.message, out.to, this.lieContext(kind === 'collude'))
     if (lied === undefined) return out
     this.acted(kind, out.to)
     return { ...out, message: lied }
+  }
+
+  /** What a lie draws on: a lone liar's own number, or a colluder's accomplices, shared number and what the controller overheard. */
+  private lieContext(colluding: boolean): LieContext {
+    if (!colluding) return { random: this.random, accomplices: [], shared: this.ownShared, overheard: () => [] }
+    const collusion = this.collusion
+    return { random: this.random, accomplices: collusion.accomplicesOf(this.port.address), shared: collusion.shared, overheard: () => collusion.recent() }
   }
 
   /** Counts what a behaviour did to a message to `to`, and traces it, so a replay shows which message it changed. */
