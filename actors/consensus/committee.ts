@@ -12,10 +12,12 @@ import { MAX_COMMITTEE } from './messages.ts'
 export const MAX_MEMBER_WEIGHT = 2 ** 32
 
 /**
- * A bug planted on purpose, for testing the checker (sim/scenarios/bft.ts, `bft-unsafe`): `half-quorum`
- * counts half the weight as a quorum, so two disjoint halves can each decide. Never set in a real node.
+ * A bug planted on purpose, for testing the checker (sim/scenarios/bft.ts): `half-quorum` (`bft-unsafe`)
+ * counts half the weight as a quorum, so two disjoint halves can each decide; `forget-lock`
+ * (`bft-forgetful`) boots without the lock and votes it persisted, so after a restart it may vote
+ * against what it voted before. Never set in a real node.
  */
-export type PlantedBug = 'half-quorum'
+export type PlantedBug = 'half-quorum' | 'forget-lock'
 
 /** One validator of the committee, as genesis (or, later, the ledger at an epoch boundary) says. */
 export interface Member {

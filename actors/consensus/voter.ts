@@ -152,7 +152,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     this.ctx = ctx
     const height = chainLog(ctx.storage).length
     this.parent = height === 0 ? GENESIS_PARENT : blockHash((committedAt(ctx.storage, height - 1) as Commit).b)
-    this.state = loadState(ctx.storage, height)
+    this.state = this.options.plantedBug === 'forget-lock' ? freshState(height, null) : loadState(ctx.storage, height)
     this.resetHeight()
     this.startRound(this.state.r)
     this.progress(ctx)

@@ -216,3 +216,5 @@ const common = {
 export const bft: Scenario<BftFigures> = { ...common, ...CATALOGUE.bft, build: (options) => buildBft(options) }
 
 export const bftUnsafe: Scenario<BftFigures> = { ...common, ...CATALOGUE.bftUnsafe, build: (options) => buildBft(options, { plantedBug: 'half-quorum' }) }
+
+export const bftForgetful: Scenario<BftFigures> = { ...common, ...CATALOGUE.bftForgetful, build: (options) => buildBft(options, { plantedBug: 'forget-lock' }) }

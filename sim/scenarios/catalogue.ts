@@ -178,6 +178,13 @@ const entries = {
     // keeps its chain, blocks and certificates, in a durable and a live image; it grows with the run).
     bytesPerNode: 1536 * 1024,
   },
+  bftForgetful: {
+    name: 'bft-forgetful',
+    description: 'the same committee with a planted bug: a validator forgets its lock and its votes when it restarts',
+    defaults: { nodes: 4, untilMs: 30_000 },
+    minNodes: 1,
+    bytesPerNode: 1536 * 1024,
+  },
   bftUnsafe: {
     name: 'bft-unsafe',
     description: 'the same committee with a planted bug: a quorum of half the weight, so two halves of a partition each decide',
@@ -190,4 +197,4 @@ const entries = {
 export const CATALOGUE: { readonly [K in keyof typeof entries]: ScenarioEntry } = entries
 
 /** Every scenario the CLI knows, in the order `vain list` shows them. */
-export const SCENARIO_ENTRIES: readonly ScenarioEntry[] = [entries.gossip, entries.replication, entries.replicationUnsafe, entries.rotation, entries.node, entries.dht, entries.churn, entries.diskFaults, entries.eclipse, entries.eclipseUndefended, entries.vote, entries.voteUnsafe, entries.voteForgetful, entries.bft, entries.bftUnsafe]
+export const SCENARIO_ENTRIES: readonly ScenarioEntry[] = [entries.gossip, entries.replication, entries.replicationUnsafe, entries.rotation, entries.node, entries.dht, entries.churn, entries.diskFaults, entries.eclipse, entries.eclipseUndefended, entries.vote, entries.voteUnsafe, entries.voteForgetful, entries.bft, entries.bftUnsafe, entries.bftForgetful]

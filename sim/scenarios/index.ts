@@ -1,6 +1,6 @@
 import { ConfigError } from '../../core/errors.ts'
 import type { Scenario } from '../scenario.ts'
-import { bft, bftUnsafe } from './bft.ts'
+import { bft, bftForgetful, bftUnsafe } from './bft.ts'
 import { churn } from './churn.ts'
 import { dht } from './dht.ts'
 import { diskFaults } from './disk-faults.ts'
@@ -12,7 +12,7 @@ import { rotation } from './rotation.ts'
 import { vote, voteForgetful, voteUnsafe } from './vote.ts'
 
 /** Every scenario the CLI knows, by name. */
-export const scenarios: ReadonlyMap<string, Scenario> = new Map([gossip, replication, replicationUnsafe, rotation, node, dht, churn, diskFaults, eclipse, eclipseUndefended, vote, voteUnsafe, voteForgetful, bft, bftUnsafe].map((s) => [s.name, s]))
+export const scenarios: ReadonlyMap<string, Scenario> = new Map([gossip, replication, replicationUnsafe, rotation, node, dht, churn, diskFaults, eclipse, eclipseUndefended, vote, voteUnsafe, voteForgetful, bft, bftUnsafe, bftForgetful].map((s) => [s.name, s]))
 
 export function scenarioNamed(name: string): Scenario {
   const scenario = scenarios.get(name)
