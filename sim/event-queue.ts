@@ -1,3 +1,5 @@
+import { grownTo } from './typed-arrays.ts'
+
 /** The first capacity of a queue: enough for a small run without regrowing; it doubles when full. */
 export const DEFAULT_EVENT_QUEUE_CAPACITY = 1024
 
@@ -98,14 +100,8 @@ export class EventQueue {
 
   private grow(): void {
     const capacity = this.times.length * 2
-    const times = new Float64Array(capacity)
-    const seqs = new Float64Array(capacity)
-    const payloads = new Int32Array(capacity)
-    times.set(this.times)
-    seqs.set(this.seqs)
-    payloads.set(this.payloads)
-    this.times = times
-    this.seqs = seqs
-    this.payloads = payloads
+    this.times = grownTo(this.times, capacity)
+    this.seqs = grownTo(this.seqs, capacity)
+    this.payloads = grownTo(this.payloads, capacity)
   }
 }

@@ -1,3 +1,5 @@
+import { grownTo } from './typed-arrays.ts'
+
 /** The first number of slots of a table: enough for a small run without regrowing; it doubles when full. */
 export const DEFAULT_EVENT_TABLE_CAPACITY = 1024
 
@@ -66,16 +68,11 @@ export class EventTable {
 
   private grow(): void {
     const capacity = this.kinds.length * 2
-    this.kinds = grown(new Uint8Array(capacity), this.kinds)
-    this.nodes = grown(new Int32Array(capacity), this.nodes)
-    this.sources = grown(new Int32Array(capacity), this.sources)
-    this.sizes = grown(new Float64Array(capacity), this.sizes)
-    this.encoded = grown(new Uint8Array(capacity), this.encoded)
-    this.free = grown(new Int32Array(capacity), this.free)
+    this.kinds = grownTo(this.kinds, capacity)
+    this.nodes = grownTo(this.nodes, capacity)
+    this.sources = grownTo(this.sources, capacity)
+    this.sizes = grownTo(this.sizes, capacity)
+    this.encoded = grownTo(this.encoded, capacity)
+    this.free = grownTo(this.free, capacity)
   }
-}
-
-function grown<T extends Uint8Array | Int32Array | Float64Array>(into: T, from: T): T {
-  into.set(from as never)
-  return into
 }

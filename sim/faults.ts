@@ -189,7 +189,6 @@ const FIELD_TAKES: Readonly<Record<string, string>> = {
   torn: 'true or false',
   offsetMs: `a number of ms from -${MAX_VIRTUAL_TIME_MS} to ${MAX_VIRTUAL_TIME_MS} (1000y)`,
   driftPpm: 'parts per million from -100000 to 100000',
-  behaviour: 'a behaviour such as {"kind":"drop-some","rate":0.5}: silent, delay (ms), drop-some (rate), duplicate (copies), replay (rate), garbage (rate), equivocate, lie (rate) or collude',
   twin: `the copy's name (text of at most ${MAX_NAME_LENGTH} characters)`,
   count: `a whole number of Sybils from 1 to ${MAX_SYBILS_PER_FAULT}`,
   'sybil.prefix': `the Sybils' name prefix (text of at most ${MAX_NAME_LENGTH} characters)`,
