@@ -1,3 +1,4 @@
+import { Result } from 'effect'
 import type { Address, Context, TimerTag } from '../../core/actor.ts'
 import type { LieContext, Liar } from '../../core/byzantine.ts'
 import { bytesEqual, fromHex, toHex } from '../../core/bytes.ts'
@@ -6,6 +7,7 @@ import { encode } from '../../core/codec.ts'
 import { ConfigError } from '../../core/errors.ts'
 import type { Ed25519KeyPair } from '../../core/keys.ts'
 import { SignatureVerifier, sign } from '../../core/sign.ts'
+import { checkCommit, type CertificateError } from './certificate.ts'
 import { Committee, type Member, type PlantedBug } from './committee.ts'
 import { ConsensusError, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE, chainLog, committedAt, freshState, loadState, saveState, signingVerdict, type VoterState } from './durable.ts'
 import { lieAbout } from './lies.ts'
@@ -129,7 +131,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   ) {
     this.committee = new Committee(options.committee, options.plantedBug)
     const me = options.committee.findIndex((m) => bytesEqual(m.publicKey, options.key.publicKey))
-    if (me < 0) throw new ConfigError('this node is not in the committee: its key is not among the members (a follower that only checks certificates is not built yet)')
+    if (me < 0) throw new ConfigError('this node is not in the committee: its key is not among the members (a node outside it follows the chain with BftFollower, follower.ts)')
     this.me = me
     this.verifier = dependencies.verifier ?? new SignatureVerifier()
     this.timeoutProposeMs = options.timeoutProposeMs ?? DEFAULT_TIMEOUT_PROPOSE_MS
@@ -173,6 +175,23 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return this.pending.length
   }
 
+  /**
+   * Commits `commit` exactly as a `commit` message would (certificate.ts checks it: this height, on
+   * this node's last block, a quorum's valid precommits; never trusted), or says why not and changes
+   * nothing. The in-node API of range catch-up (sync.ts): it feeds a voter that is far behind.
+   */
+  acceptCommit(commit: Commit): Result.Result<void, CertificateError> {
+    const checked = checkCommit(commit, { height: this.state.h, parent: this.parent }, this.committee, this.verifier)
+    if (Result.isFailure(checked)) return Result.fail(checked.failure)
+    this.decide(checked.success, this.context())
+    return Result.succeed(undefined)
+  }
+
+  /** The commit (block and certificate) of `height` from this node's durable chain, or undefined past its end. */
+  committedAt(height: number): Commit | undefined {
+    return committedAt(this.context().storage, height)
+  }
+
   receive(message: BftMessage, from: Address, ctx: Context): void {
     if (message.t === 'need') return this.answerNeed(message.h, from, ctx)
     if (this.handle(message, ctx)) this.progress(ctx)
@@ -206,7 +225,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /** Takes in one message; true when it may have changed what the round rules see. */
   private handle(message: Exclude<BftMessage, Need>, ctx: Context): boolean {
     if (message.t === 'commit') {
-      this.onCommit(message, ctx)
+      this.acceptCommit(message)
       return false
     }
     const h = message.h
@@ -454,23 +473,6 @@ export class BftVoter implements Component<BftMessage>, Liar {
     }
     const proven = this.committee.isQuorum(this.tally(this.prevotes, proposal.vr).weight(toHex(hash)))
     if (proven && proposal.vr > this.state.validRound && this.isValid(proposal.b)) this.state = { ...this.state, validRound: proposal.vr, valid: proposal.b }
-  }
-
-  /** A certificate from a member that is ahead: checked signature by signature, never trusted. */
-  private onCommit(commit: Commit, ctx: Context): void {
-    if (commit.b.h !== this.state.h || !this.isValid(commit.b)) return
-    const hash = blockHash(commit.b)
-    const payload = votePayload('precommit', commit.b.h, commit.r, hash)
-    const counted = new Set<number>()
-    let weight = 0
-    for (const { s, sig } of commit.votes) {
-      const member = this.committee.members[s]
-      if (member === undefined || counted.has(s) || !this.verifier.verify(member.publicKey, payload, sig)) continue
-      counted.add(s)
-      weight += this.committee.weights[s] as number
-    }
-    if (!this.committee.isQuorum(weight)) return
-    this.decide({ ...commit, votes: commit.votes.filter((v) => counted.has(v.s)) }, ctx)
   }
 
   /**
