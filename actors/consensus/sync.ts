@@ -1,12 +1,15 @@
 import { Result } from 'effect'
 import type { Address, Context, TimerId, TimerTag } from '../../core/actor.ts'
+import type { LieContext, Liar } from '../../core/byzantine.ts'
+import { validate } from '../../core/codec.ts'
 import type { Component } from '../../core/component.ts'
 import { ReasonedError } from '../../core/errors.ts'
 import type { CertificateError, CertificateFailure } from './certificate.ts'
 import type { Committee } from './committee.ts'
+import { twin } from './lies.ts'
 import type { Commit } from './messages.ts'
 import { RangeServer, type RangeServerOptions, type ServedChain } from './range-server.ts'
-import { MAX_RANGE_COMMITS, SyncMessage, type RangeReply, type RangeRequest } from './sync-messages.ts'
+import { MAX_RANGE_COMMITS, RangeReply, SyncMessage, type RangeRequest } from './sync-messages.ts'
 
 /**
  * Range sync, component `bft-sync`, protocol `bft-sync/1` (docs/consensus.md, *Light clients and range
@@ -75,7 +78,7 @@ interface Asked {
 
 const POLL = 'poll'
 
-export class BftSync implements Component<SyncMessage> {
+export class BftSync implements Component<SyncMessage>, Liar {
   readonly name = 'bft-sync'
   readonly protocol = 'bft-sync/1'
   readonly inbox = SyncMessage
@@ -136,6 +139,17 @@ export class BftSync implements Component<SyncMessage> {
     if (asked === undefined || tag !== `wait:${asked.seq}`) return
     this.asked = undefined
     this.refuse(asked.member, new SyncError('timeout', `no answer in ${this.requestTimeoutMs} ms`), this.timeoutPenaltyMs, ctx)
+  }
+
+  /**
+   * The lie of a Byzantine member's sync (core/byzantine.ts; the simulator's `lie`, `equivocate` and
+   * `collude`): an answer whose blocks are their twins (lies.ts), each under the real block's certificate.
+   * It cannot forge the others' signatures; this is what it can send, and what a light client refuses.
+   */
+  lie(message: unknown, _to: Address, lies: LieContext): unknown {
+    const decoded = validate(message, RangeReply)
+    if (Result.isFailure(decoded) || decoded.success.commits.length === 0) return undefined
+    return { ...decoded.success, commits: decoded.success.commits.map((c) => ({ ...c, b: twin(c.b, lies.shared) })) }
   }
 
   private serve(request: RangeRequest, from: Address, ctx: Context): void {

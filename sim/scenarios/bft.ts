@@ -10,6 +10,8 @@ import type { AppendLog } from '../../core/storage.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import type { Member, PlantedBug } from '../../actors/consensus/committee.ts'
 import { blockHash, type Commit } from '../../actors/consensus/messages.ts'
+import { lightClient } from '../../actors/consensus/follower.ts'
+import { BftSync } from '../../actors/consensus/sync.ts'
 import { BftVoter } from '../../actors/consensus/voter.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Expectation, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
@@ -25,7 +27,10 @@ import { BFT_ENTRY_EVERY_MS as ENTRY_EVERY_MS, CATALOGUE } from './catalogue.ts'
 
 /** The chain log as the simulator's storage names it: the component's namespace, then the log. */
 const CHAIN = 'bft/chain'
+/** A light client's chain, in its own component's namespace. */
+const FOLLOWER_CHAIN = 'bft-follower/chain'
 const address = (i: number) => `n${i}`
+const followerAddress = (i: number) => `f${i}`
 /** What the load submits: its node's name and the time, so the commit tells the latency. */
 const LoadEntry = Schema.Tuple([Schema.String, Schema.Number])
 
@@ -83,12 +88,23 @@ export interface BftSettings {
   /** Each validator's weight, in address order (default: 1 each). */
   readonly weights?: readonly number[]
   readonly plantedBug?: PlantedBug
+  /** Light clients beside the committee (`f0`, `f1`, …): each follows the chain by range sync and certificates. */
+  readonly followers?: number
+  /**
+   * Whether validators run range sync (actors/consensus/sync.ts): they serve ranges, and one far behind
+   * catches up by them. Implied by `followers` (light clients need members that serve).
+   */
+  readonly rangeSync?: boolean
 }
 
 /** Builds a run of the bft scenario; `settings` give unequal weights or the planted bug. */
 export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): ScenarioRun<BftFigures> {
   const { plantedBug } = settings
   const addresses = Array.from({ length: options.nodes }, (_, i) => address(i))
+  const followers = Array.from({ length: settings.followers ?? 0 }, (_, i) => followerAddress(i))
+  const syncing = settings.rangeSync === true || followers.length > 0
+  // Whose durable chain the invariants watch: every validator's and every light client's.
+  const chainOf = new Map<Address, string>([...addresses.map((a): [Address, string] => [a, CHAIN]), ...followers.map((f): [Address, string] => [f, FOLLOWER_CHAIN])])
   const keys = genesisKeys(options.seed, options.nodes)
   const members: Member[] = addresses.map((a, i) => ({ address: a, weight: settings.weights?.[i] ?? 1, publicKey: (keys[i] as Ed25519KeyPair).publicKey }))
   // One verifier for the run, as one node's components share theirs: its memo checks each signature once.
@@ -116,6 +132,7 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
     network: DEFAULT_NETWORK,
     invariants: [
       {
+        // Light clients are honest nodes too: one that committed another block than the validators is a fork.
         name: 'honest nodes agree on every height',
         check: () => {
           for (; checked < commits.length; checked++) {
@@ -134,11 +151,11 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
       {
         name: 'no committed block is lost',
         check: (view) => {
-          for (const a of addresses) {
+          for (const [a, name] of chainOf) {
             if (sim.isByzantine(a)) continue
             // A log view reads the live image at each call (a crash replaces it), so one view per node serves the run.
             let chain = chains.get(a)
-            if (chain === undefined) chains.set(a, (chain = view.storage(a).log(CHAIN)))
+            if (chain === undefined) chains.set(a, (chain = view.storage(a).log(name)))
             const kept = chain.length
             const committed = highest.get(a) ?? 0
             if (kept < committed) return `${a} committed ${committed} blocks but its storage keeps ${kept}`
@@ -155,9 +172,10 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   addresses.forEach((a, i) => {
     sim.addNode(a, () => {
       const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }) }, { verifier })
-      return new Composite([voter, new Load(voter)])
+      return new Composite([voter, new Load(voter), ...(syncing ? [new BftSync({}, { chain: voter })] : [])])
     })
   })
+  for (const f of followers) sim.addNode(f, () => new Composite(lightClient({ committee: members, onCommit: record }, { verifier })))
 
   return {
     sim,
