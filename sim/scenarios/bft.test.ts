@@ -7,7 +7,9 @@ import { Commit, blockHash } from '../../actors/consensus/messages.ts'
 import { checkScenario } from '../check.ts'
 import type { FaultSchedule } from '../faults.ts'
 import { runScenario } from '../scenario.ts'
-import { bft, bftForgetful, bftUnsafe, buildBft } from './bft.ts'
+import { Composite } from '../../core/composite.ts'
+import { BftSync } from '../../actors/consensus/sync.ts'
+import { bft, bftForgetful, bftUnsafe, buildBft, type BftSettings } from './bft.ts'
 
 const SECONDS = 1000
 const CHAIN = 'bft/chain'
@@ -235,4 +237,71 @@ describe('the bft-unsafe scenario (a quorum of half the weight)', () => {
     expect(report.minimal.faults).toHaveLength(1)
     expect(['partition', 'twin']).toContain(report.minimal.faults[0]?.kind)
   }, 180_000)
+})
+
+describe('light clients and range catch-up (actors/consensus/sync.ts)', () => {
+  /** Runs the scenario with these settings; each node's chain (validators' and followers' logs), by block hash. */
+  function runSynced(settings: BftSettings, untilMs: number, faults: FaultSchedule = [], seed = 1) {
+    const run = buildBft({ seed, nodes: 4, untilMs, faults }, settings)
+    const result = run.sim.run({ untilMs })
+    const chainOf = (a: string) => {
+      const log = run.sim.storage(a).log(a.startsWith('f') ? 'bft-follower/chain' : CHAIN)
+      return Array.from({ length: log.length }, (_, i) => {
+        const decoded = decodeFrame(log.get(i) as Uint8Array, Commit)
+        if (Result.isFailure(decoded)) throw decoded.failure
+        return toHex(blockHash(decoded.success.b))
+      })
+    }
+    return { result, summary: run.summarize(result), sim: run.sim, chainOf }
+  }
+  const syncOf = (sim: ReturnType<typeof runSynced>['sim'], a: string) => sim.actor<Composite>(a)!.component<BftSync>('bft-sync')!
+
+  it('followers end with the same chain as the validators, a block or two behind at most', () => {
+    const { result, summary, sim, chainOf } = runSynced({ followers: 3 }, 10 * SECONDS)
+    expect(result.violations).toEqual([])
+    const members = ['n0', 'n1', 'n2', 'n3'].map(chainOf)
+    const longest = members.reduce((a, b) => (b.length > a.length ? b : a))
+    for (const f of ['f0', 'f1', 'f2']) {
+      const chain = chainOf(f)
+      expect(chain, f).toEqual(longest.slice(0, chain.length))
+      expect(chain.length, f).toBeGreaterThan(summary.commits - 3)
+      expect(syncOf(sim, f).refused.get('no-quorum')).toBeUndefined()
+    }
+  })
+
+  it('followers never trust a single member: a lying validator\'s ranges are refused and they keep up from the others', () => {
+    const faults: FaultSchedule = [{ at: 0, kind: 'byzantine', node: 'n3', behaviour: { kind: 'lie' } }]
+    const { result, summary, sim, chainOf } = runSynced({ followers: 2 }, 10 * SECONDS, faults)
+    // The agreement invariant covers the followers: not one block of theirs differs from the honest validators'.
+    expect(result.violations).toEqual([])
+    expect(summary.safetyViolations).toBe(0)
+    const honest = chainOf('n0')
+    for (const f of ['f0', 'f1']) {
+      const chain = chainOf(f)
+      expect(chain.length, f).toBeGreaterThan(summary.commits - 3)
+      expect(chain).toEqual(honest.slice(0, chain.length))
+      // The liar was asked, refused (twin blocks under real certificates) and passed over.
+      expect(syncOf(sim, f).refused.get('no-quorum'), f).toBeGreaterThan(0)
+    }
+  })
+
+  it('a validator down for 30 s catches up by ranges within a second of its restart; without them it takes many', () => {
+    const faults: FaultSchedule = [{ at: 2 * SECONDS, kind: 'crash', node: 'n3' }, { at: 32 * SECONDS, kind: 'restart', node: 'n3' }]
+    const behindAfter = (rangeSync: boolean) => {
+      const run = buildBft({ seed: 1, nodes: 4, untilMs: 33 * SECONDS, faults }, { rangeSync })
+      run.sim.run({ untilMs: 32 * SECONDS })
+      const height = (a: string) => run.sim.storage(a).log(CHAIN).length
+      const target = height('n0')
+      const missed = target - height('n3')
+      const result = run.sim.run({ untilMs: 33 * SECONDS })
+      expect(result.violations).toEqual([])
+      return { missed, behind: target - height('n3') }
+    }
+    const ranges = behindAfter(true)
+    // Thirty seconds down: some 60 blocks committed without it (3 of 4 is a quorum).
+    expect(ranges.missed).toBeGreaterThan(40)
+    expect(ranges.behind).toBeLessThanOrEqual(0)
+    // The contrast: one commit per request, one request per 100 ms per member, waits on every height.
+    expect(behindAfter(false).behind).toBeGreaterThan(20)
+  })
 })
