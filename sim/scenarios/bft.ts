@@ -97,7 +97,7 @@ export interface BftSettings {
   readonly rangeSync?: boolean
 }
 
-/** Builds a run of the bft scenario; `settings` give unequal weights or the planted bug. */
+/** Builds a run of the bft scenario; `settings` give unequal weights, the planted bug, light clients or range sync. */
 export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): ScenarioRun<BftFigures> {
   const { plantedBug } = settings
   const addresses = Array.from({ length: options.nodes }, (_, i) => address(i))
