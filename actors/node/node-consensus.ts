@@ -91,7 +91,7 @@ export class NodeConsensus {
             committee: committeeOf(genesis),
             key,
             onCommit: (commit, ctx) => {
-              ctx.trace({ type: 'block-committed', ...logged(describe(commit)) })
+              ctx.trace({ type: 'block-committed', ...logged(describeCommit(commit)) })
               onCommit?.(commit, ctx)
             },
           },
@@ -133,6 +133,11 @@ export class NodeConsensus {
     return entryDigest(entry)
   }
 
+  /** Blocks committed here: the next height to decide (0 outside the committee). */
+  get height(): number {
+    return this.voter?.height ?? 0
+  }
+
   status(): ConsensusStatus {
     const { genesis } = this.options
     const base = { committee: genesis.validators.length, genesis: this.digest }
@@ -146,7 +151,7 @@ export class NodeConsensus {
   committed(height: number): CommittedBlock | undefined {
     if (this.chain === undefined || !Number.isSafeInteger(height) || height < 0) return undefined
     const commit = committedAt(this.chain, height)
-    return commit === undefined ? undefined : describe(commit)
+    return commit === undefined ? undefined : describeCommit(commit)
   }
 
   private validator(): BftVoter {
@@ -155,7 +160,8 @@ export class NodeConsensus {
   }
 }
 
-function describe(commit: Commit): CommittedBlock {
+/** A commit as the node reports it: height, block hash, round, proposer, entry digests. */
+export function describeCommit(commit: Commit): CommittedBlock {
   return { height: commit.b.h, hash: toHex(blockHash(commit.b)), round: commit.r, by: commit.b.by, entries: commit.b.entries.map(entryDigest) }
 }
 
