@@ -20,13 +20,11 @@ export const NODE_TOOL_FLAGS = {
   from: { type: 'string', value: 'HEIGHT', default: '0', help: 'chain: the first height to print' },
 } as const satisfies FlagTable
 
-export const NODE_TOOLS = new Set(['identity', 'submit', 'status', 'chain'])
-
 const TOOL_FLAGS = { 'data-dir': NODE_FLAGS['data-dir'], kdf: NODE_FLAGS.kdf, ...NODE_TOOL_FLAGS } as const
 /** Which flags each tool takes (beside --data-dir). */
 const TAKES: Readonly<Record<string, readonly string[]>> = { identity: ['kdf'], submit: ['wait'], status: [], chain: ['from'] }
 
-/** Runs the tool `tool` (one of NODE_TOOLS); resolves with its exit status. */
+/** Runs the tool `tool` (identity, submit, status or chain; commands/index.ts dispatches); resolves with its exit status. */
 export async function nodeToolCommand(tool: string, argv: readonly string[]): Promise<number> {
   const { values, positionals } = parse(argv, TOOL_FLAGS)
   const dir = values['data-dir']

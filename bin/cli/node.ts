@@ -18,7 +18,6 @@ import { WsTransport } from '../../transports/ws/ws-transport.ts'
 import { nodeConfig, repairRequest, type NodeConfig } from './node-config.ts'
 import { ControlServer, controlSocketPath, type ControlTarget } from './node-control.ts'
 import { openSeed } from './node-identity.ts'
-import { NODE_TOOLS, nodeToolCommand } from './node-tools.ts'
 import { NODE_EXIT, startupFailure } from './node-failure.ts'
 import { logWriter, withPeerIdentities } from './node-log.ts'
 import { counted } from '../../sim/format.ts'
@@ -36,7 +35,6 @@ import { counted } from '../../sim/format.ts'
  * with the exit status `startupFailure` gives it (NODE_EXIT). Resolves with the exit status.
  */
 export async function nodeCommand(argv: readonly string[]): Promise<number> {
-  if (NODE_TOOLS.has(argv[0] ?? '')) return nodeToolCommand(argv[0]!, argv.slice(1))
   const repairDir = repairRequest(argv)
   if (repairDir !== undefined) return repairCommand(repairDir)
   const config = nodeConfig(argv)
