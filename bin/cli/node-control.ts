@@ -167,9 +167,10 @@ export class ControlServer {
     try {
       digest = target.submit(fromHex(request.entry))
     } catch (error) {
+      // A typed refusal (ConsensusError, NodeConsensusError) names its reason; anything else is a bug,
+      // answered as such rather than thrown out of a socket handler, which would end the node.
       const reason = (error as { reason?: unknown }).reason
-      if (typeof reason !== 'string') throw error
-      return write({ ...id, ok: false, error: reason, detail: (error as Error).message })
+      return write({ ...id, ok: false, error: typeof reason === 'string' ? reason : 'internal', detail: error instanceof Error ? error.message : String(error) })
     }
     write({ ...id, ok: true, queued: digest })
     if (request.wait !== true) return
