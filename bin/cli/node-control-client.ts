@@ -39,7 +39,15 @@ export class ControlClient {
   private closed: ControlError | undefined
 
   private constructor(private readonly socket: Socket) {
-    createInterface({ input: socket }).on('line', (line) => this.answer(JSON.parse(line) as Answer))
+    createInterface({ input: socket }).on('line', (line) => {
+      let answer: Answer
+      try {
+        answer = JSON.parse(line) as Answer
+      } catch {
+        return // not an answer of this protocol: nothing waits for it
+      }
+      this.answer(answer)
+    })
     socket.on('error', () => undefined) // reported through 'close'
     socket.on('close', () => {
       this.closed = new ControlError('closed', 'the node closed its control socket (it stopped) before answering')

@@ -4,6 +4,7 @@ import { MemoryKeyStore, ROOT_KEY } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
 import { NodeConsensusError, describeCommit } from '../../actors/node/node-consensus.ts'
 import { rootKeyPair } from '../../actors/node/validator-key.ts'
+import type { Commit } from '../../actors/consensus/messages.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
 import type { RoutingTable } from '../../actors/peer/routing-table.ts'
 import { toHex } from '../../core/bytes.ts'
@@ -112,7 +113,7 @@ async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
     genesis: config.genesis,
     key: rootKeyPair(seed),
     blockIntervalMs: config.blockIntervalMs,
-    onCommit: (commit: Parameters<typeof describeCommit>[0]) => control?.committed(describeCommit(commit)),
+    onCommit: (commit: Commit) => control?.committed(describeCommit(commit)),
   }
   const actor = (node = new VainNode({
     identity: { keys },
@@ -136,8 +137,7 @@ async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
   // A component that throws in start is fatal: the runtime closes what it opened and rejects (NodeStartError).
   await runtime.start()
   opened.add(() => runtime.stop())
-  const running = node
-  const opening = await ControlServer.open(config.dir, controlTarget(running, { identity: toHex(transport.identity), url: announced }))
+  const opening = await ControlServer.open(config.dir, controlTarget(actor, { identity: toHex(transport.identity), url: announced }))
   control = opening
   opened.add(() => opening.close())
   log({ event: 'control', socket: controlSocketPath(config.dir) })
