@@ -1,13 +1,17 @@
 import type { Address, Context } from '../../core/actor.ts'
 import type { Component } from '../../core/component.ts'
 import { BlobTransfer, type BlobTransferOptions } from '../blob/blob-transfer.ts'
+import { bytesEqual } from '../../core/bytes.ts'
 import { Composite } from '../../core/composite.ts'
+import { ConfigError } from '../../core/errors.ts'
 import { identityStack, type IdentityStack, type IdentityStackInit } from '../identity/identity-stack.ts'
+import { ROOT_KEY } from '../identity/key-store.ts'
 import type { Resources } from '../peer/announcement.ts'
 import { DEFAULT_TIER } from '../peer/introductions.ts'
 import { KademliaNode, type KademliaOptions } from '../peer/kademlia.ts'
 import { idHex, idsEqual, nodeIdOf, type NodeId } from '../peer/node-id.ts'
 import type { DhtRecord } from '../peer/record.ts'
+import { NodeConsensus, type NodeConsensusOptions } from './node-consensus.ts'
 import { OperatorRecords, type OperatorRecordsInit, type Search } from './operator-records.ts'
 import { PeerStatus, type PeerStatusInit } from './peer-status.ts'
 import { migrateStoreLayout } from './store-layout.ts'
@@ -50,6 +54,14 @@ export interface VainNodeOptions extends OperatorRecordsInit, PeerStatusInit {
   readonly components?: readonly Component[]
   /** Limits of the blob transfer component (`blob/1`: chunked, content-addressed payloads such as model weights). */
   readonly blob?: BlobTransferOptions
+  /**
+   * A committee this node may vote in (docs/consensus.md, *Real nodes*): its genesis and this node's
+   * root key pair. When the genesis lists the key, the voter joins the node (component `bft`,
+   * `bft/1`); when not, the node runs none and says so (`bft-not-member`). The other validators' URLs
+   * are dialled at start, as bootstrap peers. The key must be the identity's root key (checked when
+   * `identity.keys` is given): a peer's address is the key its link proved.
+   */
+  readonly consensus?: NodeConsensusOptions
   /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers, diversity limits). */
   readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'keys' | 'announce' | 'isBlocked' | 'tierOf' | 'groupOf' | 'acceptAddress'>>
 }
@@ -70,8 +82,9 @@ export const DEFAULT_MAX_PER_GROUP_IN_TABLE = 10
  * What `vain node` runs: a composite (core/composite.ts) of the node's one identity stack (`identity`), the peer component (announcements on the
  * LAN and to the bootstrap nodes, the Kademlia DHT, PEX, heartbeats, under `kad/1`), the operator's
  * records to publish and find (`records`), the peer status reports and saved contacts (`status`),
- * and the chunked transfer of content-addressed blobs (`blob`, `blob/1`).
- * Later subsystems (reputation, consensus, learning) join the node as components here.
+ * the chunked transfer of content-addressed blobs (`blob`, `blob/1`), and, in a committee's
+ * validator, the BFT voter (`bft`, `bft/1`). Later subsystems (reputation, learning) join the node as
+ * components here.
  */
 export class VainNode extends Composite {
   /** The node's one identity stack, which every subsystem is given. */
@@ -79,19 +92,23 @@ export class VainNode extends Composite {
   /** Serves this node's blobs and fetches others' (`blob/1`). */
   readonly blobs: BlobTransfer
   readonly peer: KademliaNode
+  /** The node's part in its committee, when it was given a genesis. */
+  readonly consensus: NodeConsensus | undefined
   private readonly records: OperatorRecords
 
   constructor(options: VainNodeOptions) {
+    checkValidatorKey(options)
     const blocked = new Set((options.blocked ?? []).map((key) => idHex(nodeIdOf(key))))
     const tiers = new Map((options.trusted ?? []).map((t) => [idHex(nodeIdOf(t.identity)), t.tier]))
     const identity = identityStack(options.identity)
+    const consensus = options.consensus === undefined ? undefined : new NodeConsensus(options.consensus, identity.verifier)
     const kad = new KademliaNode({
       maxPerGroup: DEFAULT_MAX_PER_GROUP,
       maxPerGroupInTable: DEFAULT_MAX_PER_GROUP_IN_TABLE,
       ...options.peer,
       ...(options.groupOf && { groupOf: options.groupOf }),
       ...(options.acceptAddress && { acceptAddress: options.acceptAddress }),
-      bootstrap: options.bootstrap,
+      bootstrap: [...new Set([...options.bootstrap, ...(consensus?.peerUrls ?? [])])],
       identity,
       ...(blocked.size > 0 && { isBlocked: (id: NodeId) => blocked.has(idHex(id)) }),
       tierOf: (id) => (idsEqual(id, kad.id) ? (options.tier ?? DEFAULT_TIER) : (tiers.get(idHex(id)) ?? DEFAULT_TIER)),
@@ -105,7 +122,9 @@ export class VainNode extends Composite {
     const records = new OperatorRecords(options, { kad, identity })
     // Sessions are shared out by network group, as the routing table's slots are.
     const blobs = new BlobTransfer({ ...options.blob, ...(options.groupOf && { groupOf: options.groupOf }) })
-    super([identity, kad, records, new PeerStatus(options, { kad }), blobs, ...(options.components ?? [])])
+    const voter = consensus?.voter === undefined ? [] : [consensus.voter]
+    super([identity, kad, records, new PeerStatus(options, { kad }), blobs, ...voter, ...(options.components ?? [])])
+    this.consensus = consensus
     this.blobs = blobs
     this.identity = identity
     this.peer = kad
@@ -116,10 +135,18 @@ export class VainNode extends Composite {
     const moved = migrateStoreLayout(ctx.storage)
     if (moved > 0) ctx.trace({ type: 'store-migrated', keys: moved })
     super.start(ctx)
+    this.consensus?.started(ctx)
   }
 
   /** What the operator's searches found (since the last start). */
   get found(): ReadonlyMap<Search, DhtRecord> {
     return this.records.found
   }
+}
+
+// The voter signs with the key the genesis lists; peers know this node by its identity's root key.
+function checkValidatorKey(options: VainNodeOptions): void {
+  const key = options.consensus?.key.publicKey
+  const root = key === undefined ? undefined : options.identity.keys?.publicKey(ROOT_KEY)
+  if (root !== undefined && !bytesEqual(root, key!)) throw new ConfigError("the consensus key is not this node's root key: a validator signs with its identity's root key")
 }

@@ -1,14 +1,16 @@
-import { existsSync, realpathSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import sodium from 'sodium-native'
 import { MODERATE_COST, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
 import type { Publication, Search } from '../../actors/node/vain-node.ts'
+import { parseGenesis, type Genesis } from '../../actors/node/genesis.ts'
 import { MAX_RECORD_NAME_BYTES, MAX_RECORD_VALUE_BYTES } from '../../actors/peer/record.ts'
 import { fromHex } from '../../core/bytes.ts'
 import { dialProblem, type DialRules } from '../../core/dial-policy.ts'
 import { hostScope, parseHost } from '../../core/network-address.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { parse, parsePositiveDuration, type FlagTable } from './args.ts'
+import { controlSocketPath } from './node-control.ts'
 
 const INTERACTIVE_COST: PassphraseCost = { opslimit: sodium.crypto_pwhash_OPSLIMIT_INTERACTIVE, memlimit: sodium.crypto_pwhash_MEMLIMIT_INTERACTIVE }
 const WSS_URL = /^wss:\/\/([\w.-]+|\[[0-9a-f:]+\]):\d{1,5}$/i
@@ -34,7 +36,18 @@ export interface NodeConfig {
   readonly find: readonly Search[]
   readonly statusEveryMs: number
   readonly jsonLogs: boolean
+  /** The committee this node may vote in (--genesis), checked; none: the node runs no voter. */
+  readonly genesis: Genesis | undefined
+  /** The pause after each committed block (--block-interval). */
+  readonly blockIntervalMs: number
 }
+
+/**
+ * A real committee's pause between blocks: 1 s, CometBFT's default timeout_commit. The voter's own
+ * default (100 ms) suits the simulator's virtual time; a real node makes a block at every pause even
+ * when idle, each a few fsyncs per validator, so a second keeps an idle committee at one block a second.
+ */
+export const DEFAULT_NODE_BLOCK_INTERVAL = '1s'
 
 /** `vain node`'s flags: they parse the command line and print `vain node --help`. */
 export const NODE_FLAGS = {
@@ -51,6 +64,8 @@ export const NODE_FLAGS = {
   find: { type: 'string', value: 'PUBLISHER/NAME', multiple: true, help: 'looks up the record NAME that the identity PUBLISHER published' },
   'status-every': { type: 'string', value: 'DURATION', default: '5s', help: 'how often the status line is logged' },
   'json-logs': { type: 'boolean', help: 'logs as JSON lines' },
+  genesis: { type: 'string', value: 'FILE', default: 'none: no voter', help: "the committee's genesis (JSON: validators' identity, weight, url); a node it lists runs the BFT voter" },
+  'block-interval': { type: 'string', value: 'DURATION', default: DEFAULT_NODE_BLOCK_INTERVAL, help: 'the pause after each committed block, in which entries gather (with --genesis)' },
   kdf: { type: 'string', value: 'interactive|moderate', default: 'moderate', help: "cost of the passphrase's key derivation (interactive: faster, weaker)" },
 } as const satisfies FlagTable
 
@@ -68,6 +83,7 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const passphrase = env.VAIN_PASSPHRASE
   if (passphrase === undefined || passphrase === '') throw new ConfigError('set VAIN_PASSPHRASE: it seals the node identity in DATA-DIR/identity.key')
   checkDataDir(values['data-dir'])
+  controlSocketPath(values['data-dir']) // a data dir too deep for its control socket is refused before anything starts
   // The rules the runtime's dial policy applies (node.ts gives it the same allowLoopback): a URL it
   // would refuse at every dial is refused here, once, naming the flag.
   const rules: DialRules = { allowLoopback: hostScope(parseHost(host)) === 'loopback' }
@@ -94,7 +110,23 @@ export function nodeConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     find: (values.find ?? []).map(parseSearch),
     statusEveryMs: parsePositiveDuration(values['status-every'] ?? NODE_FLAGS['status-every'].default, '--status-every'),
     jsonLogs: values['json-logs'] === true,
+    genesis: values.genesis === undefined ? undefined : readGenesis(values.genesis, rules),
+    blockIntervalMs: parsePositiveDuration(values['block-interval'] ?? DEFAULT_NODE_BLOCK_INTERVAL, '--block-interval'),
   }
+}
+
+// --genesis FILE: read, checked field by field, and each validator's URL judged as --bootstrap's are
+// (the node dials them as it dials its bootstrap nodes).
+function readGenesis(file: string, rules: DialRules): Genesis {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`cannot read --genesis ${file}: ${(error as Error).message}`)
+  }
+  const genesis = parseGenesis(text, `--genesis ${file}`)
+  genesis.validators.forEach((v, i) => v.url !== undefined && checkPeerUrl(v.url, `--genesis ${file}: validators[${i}].url`, rules))
+  return genesis
 }
 
 /**
@@ -162,7 +194,7 @@ function parseIPv4(text: string, flag: string): string {
   return text
 }
 
-function parseCost(kdf: string | undefined): PassphraseCost {
+export function parseCost(kdf: string | undefined): PassphraseCost {
   if (kdf === undefined || kdf === 'moderate') return MODERATE_COST
   if (kdf === 'interactive') return INTERACTIVE_COST
   throw new ConfigError(`--kdf must be 'interactive' or 'moderate', got '${kdf}'`)

@@ -1,8 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { openSeedFile, sealSeedFile, type PassphraseCost } from '../../runtime/sealed-seed-file.ts'
-import { MemoryKeyStore, ROOT_KEY, type KeyStore } from '../../actors/identity/key-store.ts'
+import { MemoryKeyStore, ROOT_KEY } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
+import { NodeConsensusError, describeCommit } from '../../actors/node/node-consensus.ts'
+import { rootKeyPair } from '../../actors/node/validator-key.ts'
+import type { Commit } from '../../actors/consensus/messages.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
 import type { RoutingTable } from '../../actors/peer/routing-table.ts'
 import { toHex } from '../../core/bytes.ts'
@@ -10,12 +12,13 @@ import { DataDirLock } from '../../runtime/data-dir-lock.ts'
 import { FileStorage, type StoreRepair } from '../../runtime/file-storage.ts'
 import { hostProblem } from '../../core/dial-policy.ts'
 import { hostScope, parseHost } from '../../core/network-address.ts'
-import { OsRandom } from '../../runtime/os-random.ts'
 import { NodeRuntime, type LogRecord } from '../../runtime/node-runtime.ts'
 import type { FileRepair } from '../../runtime/store-repair.ts'
 import { UdpBroadcast } from '../../transports/udp.ts'
 import { WsTransport } from '../../transports/ws/ws-transport.ts'
 import { nodeConfig, repairRequest, type NodeConfig } from './node-config.ts'
+import { ControlServer, controlSocketPath, type ControlTarget } from './node-control.ts'
+import { openSeed } from './node-identity.ts'
 import { NODE_EXIT, startupFailure } from './node-failure.ts'
 import { logWriter, withPeerIdentities } from './node-log.ts'
 import { counted } from '../../sim/format.ts'
@@ -78,7 +81,9 @@ async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
   const log = (record: LogRecord) => write(withPeerIdentities(record, () => tableOf(node)?.contacts() ?? []))
   const storage = dataDir.storage
   if (storage.tornBytesCut > 0) log({ event: 'store-torn-tail-cut', bytes: storage.tornBytesCut })
-  const keys = openKeys(join(config.dir, 'identity.key'), config.passphrase, config.cost)
+  // A KeyFileError (wrong passphrase, not a key file) goes to `refused` as it is.
+  const seed = openSeed(config.dir, config.passphrase, config.cost)
+  const keys = new MemoryKeyStore(seed)
   // A node listening on loopback is a local cluster (examples/local-cluster): its peers are on this
   // machine, so it may dial loopback URLs, and each loopback peer counts as a network of its own.
   const allowLoopback = hostScope(parseHost(config.host)) === 'loopback'
@@ -102,6 +107,14 @@ async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
   // The runtime tells the actor a peer's network group and which announced URLs it would dial; it is
   // built after the actor it drives.
   let runtimeOf: NodeRuntime | undefined
+  // Each commit is answered on the control socket (opened once the node runs) to those waiting for it.
+  let control: ControlServer | undefined
+  const consensus = config.genesis && {
+    genesis: config.genesis,
+    key: rootKeyPair(seed),
+    blockIntervalMs: config.blockIntervalMs,
+    onCommit: (commit: Commit) => control?.committed(describeCommit(commit)),
+  }
   const actor = (node = new VainNode({
     identity: { keys },
     listen: announced,
@@ -114,6 +127,7 @@ async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
     statusEveryMs: config.statusEveryMs,
     groupOf: (address) => runtimeOf?.groupOf(address) ?? address,
     acceptAddress: (address) => runtimeOf?.mayDial(address) ?? false,
+    ...(consensus && { consensus }),
   }))
   const runtime = new NodeRuntime({ actor, transport, storage, log, allowLoopback, ...(lan && { lan }) })
   runtimeOf = runtime
@@ -122,10 +136,16 @@ async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
   log({ event: 'listening', url: listen, announced, identity: toHex(transport.identity), nodeId: idHex(nodeIdOf(transport.identity)), lan: lanState })
   // A component that throws in start is fatal: the runtime closes what it opened and rejects (NodeStartError).
   await runtime.start()
+  opened.add(() => runtime.stop())
+  const opening = await ControlServer.open(config.dir, controlTarget(actor, { identity: toHex(transport.identity), url: announced }))
+  control = opening
+  opened.add(() => opening.close())
+  log({ event: 'control', socket: controlSocketPath(config.dir) })
 
   const stopped = new Promise<number>((resolve) => {
     const stop = async (signal: string) => {
       log({ event: 'stopping', signal })
+      await opening.close()
       await runtime.stop()
       dataDir.close()
       log({ event: 'stopped' })
@@ -135,6 +155,20 @@ async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
     process.once('SIGTERM', () => void stop('SIGTERM'))
   })
   return { stopped }
+}
+
+// What the control socket asks of the running node: who it is, its consensus status and chain, and
+// the entries its operator submits.
+function controlTarget(node: VainNode, self: { readonly identity: string; readonly url: string }): ControlTarget {
+  return {
+    status: () => ({ ...self, consensus: node.consensus?.status() ?? null }),
+    submit: (entry) => {
+      if (node.consensus === undefined) throw new NodeConsensusError('not-a-validator', 'this node was started without --genesis: it runs no voter and takes no entries')
+      return node.consensus.submit(entry)
+    },
+    height: () => node.consensus?.height ?? 0,
+    committed: (height) => node.consensus?.committed(height),
+  }
 }
 
 // The node's routing table, once its peer component has started (before, there is none to consult).
@@ -216,13 +250,4 @@ function refused(error: unknown, dir: string): number {
   if (failure === undefined) throw error
   console.error(`vain: ${failure.message}`)
   return failure.status
-}
-
-// The identity: opened from its sealed file, or made and sealed on first start. A KeyFileError (wrong
-// passphrase, not a key file) goes to `refused` as it is.
-function openKeys(path: string, passphrase: string, cost: PassphraseCost): KeyStore {
-  if (existsSync(path)) return new MemoryKeyStore(openSeedFile(path, passphrase))
-  const seed = new OsRandom().bytes(32)
-  sealSeedFile(path, passphrase, seed, cost)
-  return new MemoryKeyStore(seed)
 }

@@ -1,20 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createSocket } from 'node:dgram'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-
-const VAIN = fileURLToPath(new URL('../../bin/vain.js', import.meta.url))
-const LOOPBACK_BROADCAST = '127.255.255.255'
+import { freeUdpPort, LOOPBACK_BROADCAST, spawnNode, stopAll, Waiter, type VainProcess } from './processes.ts'
 
 /** One `vain node` process and what its JSON logs have said so far. */
-interface NodeProcess {
-  readonly name: string
+interface NodeProcess extends VainProcess {
   /** How it comes to the network: UDP broadcast on the LAN, or a bootstrap address. */
   readonly via: 'lan' | 'bootstrap'
-  readonly child: ChildProcess
   url?: string
   identity?: string
   nodeId?: string
@@ -23,7 +15,6 @@ interface NodeProcess {
   published?: number
   found?: string
   stopped: boolean
-  readonly exited: Promise<number | null>
 }
 
 export interface ClusterResult {
@@ -43,33 +34,18 @@ export interface ClusterResult {
 export const GREETING = 'hello from node2, through the DHT'
 
 function startNode(name: string, via: NodeProcess['via'], dir: string, extra: readonly string[], onLine: () => void): NodeProcess {
-  const args = [VAIN, 'node', '--listen', '127.0.0.1:0', '--data-dir', join(dir, name), '--json-logs', '--kdf', 'interactive', '--status-every', '250ms', ...extra]
-  const child = spawn(process.execPath, args, { env: { ...process.env, VAIN_PASSPHRASE: `demo passphrase of ${name}` }, stdio: ['ignore', 'pipe', 'inherit'] })
-  const node: NodeProcess = { name, via, child, peers: [], stopped: false, exited: new Promise((resolve) => child.once('exit', resolve)) }
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let record: Record<string, unknown>
-    try {
-      record = JSON.parse(line)
-    } catch {
-      return
-    }
-    if (record.event === 'listening') Object.assign(node, { url: record.url, identity: record.identity, nodeId: record.nodeId })
-    if (record.event === 'trace' && record.type === 'peers') node.peers = record.peers as string[]
-    if (record.event === 'trace' && record.type === 'record-published') node.published = Number(record.holders)
-    if (record.event === 'trace' && record.type === 'record-found') node.found = String(record.value)
-    if (record.event === 'stopped') node.stopped = true
-    onLine()
-  })
+  const node: NodeProcess = Object.assign(
+    spawnNode(name, dir, ['--listen', '127.0.0.1:0', '--status-every', '250ms', ...extra], (record) => {
+      if (record.event === 'listening') Object.assign(node, { url: record.url, identity: record.identity, nodeId: record.nodeId })
+      if (record.event === 'trace' && record.type === 'peers') node.peers = record.peers as string[]
+      if (record.event === 'trace' && record.type === 'record-published') node.published = Number(record.holders)
+      if (record.event === 'trace' && record.type === 'record-found') node.found = String(record.value)
+      if (record.event === 'stopped') node.stopped = true
+      onLine()
+    }),
+    { via, peers: [], stopped: false },
+  )
   return node
-}
-
-/** A UDP port free on loopback now, for the cluster's LAN discovery. */
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true })
-  await new Promise<void>((resolve) => socket.bind(0, LOOPBACK_BROADCAST, resolve))
-  const { port } = socket.address()
-  await new Promise<void>((resolve) => socket.close(resolve))
-  return port
 }
 
 /**
@@ -83,18 +59,9 @@ async function freeUdpPort(): Promise<number> {
 export async function runLocalCluster(timeoutMs = 45_000): Promise<ClusterResult> {
   const dir = mkdtempSync(join(tmpdir(), 'vain-cluster-'))
   const nodes: NodeProcess[] = []
-  let wake: () => void = () => {}
-  const changed = () => wake()
-  const waitFor = async (condition: () => boolean, what: string) => {
-    const deadline = Date.now() + timeoutMs
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise<void>((resolve) => {
-        wake = resolve
-        setTimeout(resolve, 250)
-      })
-    }
-  }
+  const waiter = new Waiter(timeoutMs)
+  const changed = waiter.changed
+  const waitFor = (condition: () => boolean, what: string) => waiter.until(condition, what)
   const timings = { tablesCompleteMs: 0, recordFoundMs: 0 }
   const byName = (name: string) => nodes.find((n) => n.name === name)!
   const knowsEveryone = (n: NodeProcess) => nodes.every((other) => other === n || n.peers.includes(other.identity!))
@@ -117,9 +84,7 @@ export async function runLocalCluster(timeoutMs = 45_000): Promise<ClusterResult
     await waitFor(() => byName('node4').found !== undefined && byName('node2').published !== undefined, 'node4 to find the record node2 published')
     timings.recordFoundMs = Date.now() - joined
   } finally {
-    for (const node of nodes) node.child.kill('SIGTERM')
-    await Promise.all(nodes.map((n) => Promise.race([n.exited, new Promise((r) => setTimeout(r, 10_000).unref())])))
-    for (const node of nodes) if (node.child.exitCode === null) node.child.kill('SIGKILL')
+    await stopAll(nodes)
     rmSync(dir, { recursive: true, force: true })
   }
   const nameOf = new Map(nodes.map((n) => [n.identity, n.name]))

@@ -12,6 +12,9 @@ export interface Command extends CommandHelp {
   run(argv: readonly string[]): Promise<number>
 }
 
+/** `vain node`'s tools (bin/cli/node-tools.ts): a first word that names one. */
+const NODE_TOOLS = new Set(['identity', 'submit', 'status', 'chain'])
+
 const SCENARIO_NOTE = "<scenario>: a scenario's name; `vain list` lists them with their defaults."
 
 export const COMMANDS: readonly Command[] = [
@@ -49,17 +52,27 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'node',
-    summary: 'runs a real node until SIGINT/SIGTERM, or salvages its damaged store (--repair)',
-    usage: ['--listen HOST:PORT --data-dir DIR [flags]', '--data-dir DIR --repair'],
+    summary: 'runs a real node until SIGINT/SIGTERM, or salvages its damaged store (--repair); its tools: identity, submit, status, chain',
+    usage: [
+      '--listen HOST:PORT --data-dir DIR [flags]',
+      '--data-dir DIR --repair',
+      'identity --data-dir DIR [--kdf interactive|moderate]',
+      'submit --data-dir DIR [--wait] TEXT...',
+      'status --data-dir DIR',
+      'chain --data-dir DIR [--from HEIGHT]',
+    ],
     notes: [
       'The identity is sealed in DIR/identity.key with the passphrase in the environment variable VAIN_PASSPHRASE.',
       'IDENTITY: 64 hex digits, as the `listening` log gives it. See docs/cli.md and docs/runtime.md.',
+      'identity: makes (or opens) the identity in DIR and prints it, for a --genesis file; submit, status, chain: talk to the node running on DIR (DIR/control.sock).',
     ],
     flags: async () => {
       const { NODE_FLAGS, REPAIR_FLAG } = await import('../node-config.ts')
-      return [NODE_FLAGS, REPAIR_FLAG]
+      const { NODE_TOOL_FLAGS } = await import('../node-tools.ts')
+      return [NODE_FLAGS, REPAIR_FLAG, NODE_TOOL_FLAGS]
     },
-    run: async (argv) => (await import('../node.ts')).nodeCommand(argv),
+    // The tools load only what they use, not the node's actors and transports.
+    run: async (argv) => (NODE_TOOLS.has(argv[0] ?? '') ? (await import('../node-tools.ts')).nodeToolCommand(argv[0]!, argv.slice(1)) : (await import('../node.ts')).nodeCommand(argv)),
   },
   {
     name: 'list',

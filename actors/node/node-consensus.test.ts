@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { toHex } from '../../core/bytes.ts'
+import { ConfigError } from '../../core/errors.ts'
+import { ManualContext } from '../../core/manual-context.ts'
+import { ConsensusError } from '../consensus/durable.ts'
+import { MAX_ENTRY_BYTES } from '../consensus/messages.ts'
+import { MemoryKeyStore } from '../identity/key-store.ts'
+import type { Genesis } from './genesis.ts'
+import { NodeConsensusError, entryDigest } from './node-consensus.ts'
+import { rootKeyPair } from './validator-key.ts'
+import { VainNode } from './vain-node.ts'
+
+const seed = (byte: number) => new Uint8Array(32).fill(byte)
+const other = rootKeyPair(seed(9)).publicKey
+
+function node(seedByte: number, genesis: Genesis): VainNode {
+  return new VainNode({ identity: { keys: new MemoryKeyStore(seed(seedByte)) }, listen: 'me', bootstrap: [], statusEveryMs: 1_000_000, consensus: { genesis, key: rootKeyPair(seed(seedByte)) } })
+}
+
+const traced = (ctx: ManualContext, type: string) => ctx.traces.filter((t) => t.type === type)
+
+describe('a VainNode with a genesis', () => {
+  it('runs the voter when the genesis lists its key: a committee of one commits what is submitted, logs each block, and reports height and head', () => {
+    const me = rootKeyPair(seed(3)).publicKey
+    const vain = node(3, { validators: [{ identity: me, weight: 1 }] })
+    const ctx = new ManualContext(toHex(me))
+    vain.start(ctx)
+    expect(vain.component('bft')).toBe(vain.consensus!.voter)
+    // A committee of one decides its first block as it starts: its vote is a quorum.
+    expect(traced(ctx, 'bft-validator')).toEqual([expect.objectContaining({ member: 0, committee: 1, height: 1, genesis: vain.consensus!.digest })])
+    ctx.drive(vain, 2_000)
+    const digest = vain.consensus!.submit(new TextEncoder().encode('entry one'))
+    expect(digest).toBe(entryDigest(new TextEncoder().encode('entry one')))
+    ctx.drive(vain, 2_000)
+    const status = vain.consensus!.status()
+    expect(status).toMatchObject({ validator: true, member: 0, committee: 1 })
+    const blocks = Array.from({ length: status.height }, (_, h) => vain.consensus!.committed(h)!)
+    expect(blocks.filter((b) => b.entries.includes(digest))).toHaveLength(1)
+    expect(status.head).toBe(blocks.at(-1)!.hash)
+    expect(vain.consensus!.committed(status.height)).toBeUndefined()
+    // One `block-committed` line per block, with its hash and its entries' digests.
+    expect(traced(ctx, 'block-committed').map((t) => [t.height, t.hash])).toEqual(blocks.map((b) => [b.height, b.hash]))
+    expect(traced(ctx, 'block-committed').find((t) => t.hash === blocks.find((b) => b.entries.length > 0)!.hash)).toMatchObject({ entries: 1, digests: [digest] })
+  })
+
+  it('refuses an entry the voter refuses, queueing nothing', () => {
+    const me = rootKeyPair(seed(3)).publicKey
+    const vain = node(3, { validators: [{ identity: me, weight: 1 }, { identity: other, weight: 1 }] })
+    vain.start(new ManualContext(toHex(me)))
+    expect(() => vain.consensus!.submit(new Uint8Array(MAX_ENTRY_BYTES + 1))).toThrow(ConsensusError)
+    expect(vain.consensus!.status().pending).toBe(0)
+  })
+
+  it('runs no voter when the genesis does not list its key, says so in its log, and refuses entries', () => {
+    const vain = node(4, { validators: [{ identity: other, weight: 1, url: 'wss://127.0.0.1:7009' }] })
+    const ctx = new ManualContext('me')
+    vain.start(ctx)
+    expect(vain.component('bft')).toBeUndefined()
+    expect(traced(ctx, 'bft-not-member')).toHaveLength(1)
+    expect(vain.consensus!.status()).toEqual({ validator: false, committee: 1, genesis: vain.consensus!.digest, height: 0 })
+    expect(() => vain.consensus!.submit(new Uint8Array(1))).toThrow(NodeConsensusError)
+  })
+
+  it("dials the other validators' URLs at start, as bootstrap peers, never its own", () => {
+    const me = rootKeyPair(seed(3)).publicKey
+    const vain = node(3, { validators: [{ identity: me, weight: 1, url: 'wss://127.0.0.1:7003' }, { identity: other, weight: 1, url: 'wss://127.0.0.1:7009' }] })
+    const ctx = new ManualContext(toHex(me))
+    vain.start(ctx)
+    const dialled = new Set(ctx.sent.map((s) => s.to))
+    expect(dialled.has('wss://127.0.0.1:7009')).toBe(true)
+    expect(dialled.has('wss://127.0.0.1:7003')).toBe(false)
+  })
+
+  it("refuses a consensus key that is not the identity's root key", () => {
+    const me = rootKeyPair(seed(3)).publicKey
+    const options = { identity: { keys: new MemoryKeyStore(seed(3)) }, listen: 'me', bootstrap: [], consensus: { genesis: { validators: [{ identity: me, weight: 1 }] }, key: rootKeyPair(seed(5)) } }
+    expect(() => new VainNode(options)).toThrow(ConfigError)
+  })
+})
