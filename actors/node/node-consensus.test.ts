@@ -51,14 +51,41 @@ describe('a VainNode with a genesis', () => {
     expect(vain.consensus!.status().pending).toBe(0)
   })
 
-  it('runs no voter when the genesis does not list its key, says so in its log, and refuses entries', () => {
+  it('runs no voter when the genesis does not list its key: it follows as a light client, says so in its log, and refuses entries', () => {
     const vain = node(4, { validators: [{ identity: other, weight: 1, url: 'wss://127.0.0.1:7009' }] })
     const ctx = new ManualContext('me')
     vain.start(ctx)
     expect(vain.component('bft')).toBeUndefined()
-    expect(traced(ctx, 'bft-not-member')).toHaveLength(1)
+    expect(vain.component('bft-follower')).toBeDefined()
+    expect(traced(ctx, 'bft-follower')).toEqual([expect.objectContaining({ committee: 1, height: 0 })])
     expect(vain.consensus!.status()).toEqual({ validator: false, committee: 1, genesis: vain.consensus!.digest, height: 0 })
     expect(() => vain.consensus!.submit(new Uint8Array(1))).toThrow(NodeConsensusError)
+  })
+
+  it("a follower node fetches the validator's blocks by range, checks their certificates and ends on the same chain", () => {
+    const me = rootKeyPair(seed(3)).publicKey
+    const genesis: Genesis = { validators: [{ identity: me, weight: 1 }] }
+    const validator = node(3, genesis)
+    const follower = node(4, genesis)
+    const vctx = new ManualContext(toHex(me))
+    const fctx = new ManualContext('follower')
+    validator.start(vctx)
+    validator.consensus!.submit(new TextEncoder().encode('entry one'))
+    vctx.drive(validator, 3_000)
+    expect(validator.consensus!.height).toBeGreaterThan(3)
+    follower.start(fctx)
+    // Carry the follower's range requests to the validator and the answers back, a few polls' worth.
+    for (let poll = 0; poll < 5; poll++) {
+      for (const { to, message } of fctx.sent.splice(0)) if (to === toHex(me)) validator.receive(message as never, 'follower', vctx)
+      for (const { to, message } of vctx.sent.splice(0)) if (to === 'follower') follower.receive(message as never, toHex(me), fctx)
+      fctx.drive(follower, 300)
+    }
+    const height = follower.consensus!.height
+    expect(height).toBeGreaterThan(3)
+    const chain = (vain: VainNode) => Array.from({ length: height }, (_, h) => vain.consensus!.committed(h)!.hash)
+    expect(chain(follower)).toEqual(chain(validator))
+    expect(traced(fctx, 'block-committed').map((t) => t.height)).toEqual(Array.from({ length: height }, (_, h) => h))
+    expect(follower.consensus!.status()).toMatchObject({ validator: false, height, head: chain(validator).at(-1) })
   })
 
   it("dials the other validators' URLs at start, as bootstrap peers, never its own", () => {

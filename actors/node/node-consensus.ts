@@ -3,11 +3,11 @@ import { bytesEqual, toHex } from '../../core/bytes.ts'
 import { ReasonedError } from '../../core/errors.ts'
 import { blake2b } from '../../core/hash.ts'
 import type { Ed25519KeyPair } from '../../core/keys.ts'
-import { ScopedStorage } from '../../core/scoped-context.ts'
+import type { Component } from '../../core/component.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
-import type { Storage } from '../../core/storage.ts'
-import { committedAt } from '../consensus/durable.ts'
+import { lightClient } from '../consensus/follower.ts'
 import { blockHash, type Commit } from '../consensus/messages.ts'
+import { BftSync, type SyncedChain } from '../consensus/sync.ts'
 import { BftVoter, type BftOptions } from '../consensus/voter.ts'
 import { committeeOf, genesisDigest, type Genesis } from './genesis.ts'
 
@@ -50,7 +50,7 @@ export interface CommittedBlock {
 
 /** Where the node stands in its committee. */
 export interface ConsensusStatus {
-  /** Whether this node votes (its key is in the genesis). */
+  /** Whether this node votes (its key is in the genesis); a node that does not follows the chain as a light client. */
   readonly validator: boolean
   /** Its index in the committee, when it votes. */
   readonly member?: number
@@ -66,16 +66,19 @@ export interface ConsensusStatus {
 
 /**
  * A node's part in a committee (docs/consensus.md, *Real nodes*): the voter, when the genesis lists
- * this node's key, with a `block-committed` trace for each block (height, hash, round, proposer,
- * entry digests); nothing but a `bft-not-member` trace otherwise (following the chain without voting,
- * by checking certificates, is a light client's work, not built yet). It also answers the operator:
- * `submit`, `status` and `committed`.
+ * this node's key, or else a light client (actors/consensus/follower.ts) that follows the chain by
+ * checking certificates; beside either, the range sync (`bft-sync/1`) that serves the chain and
+ * catches it up. A `block-committed` trace for each block (height, hash, round, proposer, entry
+ * digests). It also answers the operator: `submit` (validators only), `status` and `committed`.
  */
 export class NodeConsensus {
   /** The voter, for a validator; undefined for a node outside the committee. */
   readonly voter: BftVoter | undefined
+  /** The components the node runs, in start order: the chain (voter or follower), then its sync. */
+  readonly components: readonly Component[]
   readonly digest: string
-  private chain: Storage | undefined
+  /** The chain this node keeps: the voter's, or the light client's. */
+  private readonly chain: SyncedChain
 
   constructor(
     private readonly options: NodeConsensusOptions,
@@ -84,20 +87,21 @@ export class NodeConsensus {
     const { genesis, key, onCommit, ...timing } = options
     this.digest = genesisDigest(genesis)
     const member = genesis.validators.some((v) => bytesEqual(v.identity, key.publicKey))
-    this.voter = member
-      ? new BftVoter(
-          {
-            ...timing,
-            committee: committeeOf(genesis),
-            key,
-            onCommit: (commit, ctx) => {
-              ctx.trace({ type: 'block-committed', ...logged(describeCommit(commit)) })
-              onCommit?.(commit, ctx)
-            },
-          },
-          { verifier },
-        )
-      : undefined
+    const committee = committeeOf(genesis)
+    const committed = (commit: Commit, ctx: Context) => {
+      ctx.trace({ type: 'block-committed', ...logged(describeCommit(commit)) })
+      onCommit?.(commit, ctx)
+    }
+    if (member) {
+      this.voter = new BftVoter({ ...timing, committee, key, onCommit: committed }, { verifier })
+      this.chain = this.voter
+      this.components = [this.voter, new BftSync({}, { chain: this.voter })]
+    } else {
+      const [follower, sync] = lightClient({ committee, onCommit: committed }, { verifier })
+      this.voter = undefined
+      this.chain = follower
+      this.components = [follower, sync]
+    }
   }
 
   /** The URLs of the other validators: the node dials them at start, as bootstrap peers. */
@@ -106,19 +110,13 @@ export class NodeConsensus {
     return genesis.validators.flatMap((v) => (v.url === undefined || bytesEqual(v.identity, key.publicKey) ? [] : [v.url]))
   }
 
-  /**
-   * Called by the node after its components started, with its own (unscoped) context: reads the chain
-   * where the voter keeps it (its component scope), and says in the log what this node is.
-   */
+  /** Called by the node after its components started: says in the log what this node is. */
   started(ctx: Context): void {
     const committee = this.options.genesis.validators.length
     if (this.voter === undefined) {
-      this.chain = undefined
-      ctx.trace({ type: 'bft-not-member', genesis: this.digest, committee, detail: "this node's identity is not among the genesis validators: it runs no voter (a follower checking certificates is not built yet)" })
+      ctx.trace({ type: 'bft-follower', genesis: this.digest, committee, height: this.chain.height, detail: "this node's identity is not among the genesis validators: it follows the chain, checking every block's certificate, and votes on nothing" })
       return
     }
-    // The voter's storage is its component scope, `bft/` (core/scoped-context.ts); read-only here.
-    this.chain = new ScopedStorage(ctx.storage, `${this.voter.name}/`)
     ctx.trace({ type: 'bft-validator', genesis: this.digest, member: this.voter.me, committee, height: this.voter.height })
   }
 
@@ -133,24 +131,25 @@ export class NodeConsensus {
     return entryDigest(entry)
   }
 
-  /** Blocks committed here: the next height to decide (0 outside the committee). */
+  /** Blocks committed (or, outside the committee, checked and appended) here: the next height. */
   get height(): number {
-    return this.voter?.height ?? 0
+    return this.chain.height
   }
 
   status(): ConsensusStatus {
     const { genesis } = this.options
-    const base = { committee: genesis.validators.length, genesis: this.digest }
+    const height = this.chain.height
+    const last = height === 0 ? undefined : this.committed(height - 1)
+    const base = { committee: genesis.validators.length, genesis: this.digest, height, ...(last && { head: last.hash }) }
     const voter = this.voter
-    if (voter === undefined) return { validator: false, ...base, height: 0 }
-    const last = voter.height === 0 ? undefined : this.committed(voter.height - 1)
-    return { validator: true, member: voter.me, ...base, height: voter.height, ...(last && { head: last.hash }), round: voter.round, pending: voter.pendingEntries }
+    if (voter === undefined) return { validator: false, ...base }
+    return { validator: true, member: voter.me, ...base, round: voter.round, pending: voter.pendingEntries }
   }
 
-  /** The block committed at `height`, or undefined past the chain's end (or outside the committee). */
+  /** The block committed at `height`, or undefined past the chain's end. */
   committed(height: number): CommittedBlock | undefined {
-    if (this.chain === undefined || !Number.isSafeInteger(height) || height < 0) return undefined
-    const commit = committedAt(this.chain, height)
+    if (!Number.isSafeInteger(height) || height < 0) return undefined
+    const commit = this.chain.committedAt(height)
     return commit === undefined ? undefined : describeCommit(commit)
   }
 

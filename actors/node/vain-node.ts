@@ -57,7 +57,8 @@ export interface VainNodeOptions extends OperatorRecordsInit, PeerStatusInit {
   /**
    * A committee this node may vote in (docs/consensus.md, *Real nodes*): its genesis and this node's
    * root key pair. When the genesis lists the key, the voter joins the node (component `bft`,
-   * `bft/1`); when not, the node runs none and says so (`bft-not-member`). The other validators' URLs
+   * `bft/1`); when not, a light client follows the chain (`bft-follower`). Either way the range sync
+   * (`bft-sync/1`) serves the chain and catches it up. The validators' URLs
    * are dialled at start, as bootstrap peers. The key must be the identity's root key (checked when
    * `identity.keys` is given): a peer's address is the key its link proved.
    */
@@ -122,8 +123,7 @@ export class VainNode extends Composite {
     const records = new OperatorRecords(options, { kad, identity })
     // Sessions are shared out by network group, as the routing table's slots are.
     const blobs = new BlobTransfer({ ...options.blob, ...(options.groupOf && { groupOf: options.groupOf }) })
-    const voter = consensus?.voter === undefined ? [] : [consensus.voter]
-    super([identity, kad, records, new PeerStatus(options, { kad }), blobs, ...voter, ...(options.components ?? [])])
+    super([identity, kad, records, new PeerStatus(options, { kad }), blobs, ...(consensus?.components ?? []), ...(options.components ?? [])])
     this.consensus = consensus
     this.blobs = blobs
     this.identity = identity
