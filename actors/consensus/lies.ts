@@ -12,6 +12,8 @@ import { BftMessage, MAX_BLOCK_ENTRIES, blockHash, proposalPayload, votePayload,
  *   `equivocate` then shows half the members one block and half the other.
  * - A vote for a block becomes a vote for that block's twin; a nil vote, a vote for the round's
  *   proposal's twin (or its proposal, when this node has seen none to twin, which is a nil vote).
+ * In the collector mode a liar's vote for a block goes to the round's collector only, lied about all the
+ * same; a liar that collects relays the quorum its members formed, whichever block it is.
  * Everything is signed with the liar's own key, so it passes every signature check: only the quorum
  * rules stand between it and a fork.
  */
@@ -19,8 +21,10 @@ export function lieAbout(message: unknown, lies: LieContext, secretKey: Uint8Arr
   const decoded = validate(message, BftMessage)
   if (Result.isFailure(decoded)) return undefined
   const m = decoded.success
-  // A certificate cannot be forged with one key; a request has nothing to lie about.
-  if (m.t === 'commit' || m.t === 'need') return undefined
+  // A certificate (a commit, a collector's votes) cannot be forged with one key: the liar could only
+  // swap its own signature in it for one over another value, which every receiver leaves out, and
+  // withholding it is the `silent` and `drop-some` behaviours' business. A request has nothing to lie about.
+  if (m.t === 'commit' || m.t === 'need' || m.t === 'votes') return undefined
   if (m.t === 'proposal') {
     const b = twin(m.b, lies.shared)
     return { ...m, b, sig: sign(secretKey, proposalPayload(m.h, m.r, m.vr, blockHash(b))) }

@@ -9,8 +9,8 @@ import { SignatureVerifier, sign } from '../../core/sign.ts'
 import { Committee, type Member, type PlantedBug } from './committee.ts'
 import { ConsensusError, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE, chainLog, committedAt, freshState, loadState, saveState, signingVerdict, type VoterState } from './durable.ts'
 import { lieAbout } from './lies.ts'
-import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind } from './messages.ts'
-import { NIL, RoundTally } from './tally.ts'
+import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
+import { NIL, RoundTally, certified } from './tally.ts'
 
 /**
  * How long a round waits for its proposal, then for a prevote and a precommit quorum, at round 0: about
@@ -53,6 +53,17 @@ export const ROUND_TIMEOUT_VOTES = 3
 /** A member that is behind gets one catch-up commit at most this often (it asks again by voting). */
 export const DEFAULT_CATCH_UP_INTERVAL_MS = 100
 
+/**
+ * Who hears a vote for a block on a round's happy path (docs/consensus.md, *Dissemination*):
+ * - `collector`: the round's leader only, which relays each kind's first quorum to everyone as one
+ *   `votes` certificate: 5 network delays and about 5n messages a height;
+ * - `all-to-all`: everyone (Tendermint's exchange): 3 network delays and about 2n² messages.
+ * The rules that count votes are the same in both; only who hears a vote differs.
+ */
+export type Dissemination = 'collector' | 'all-to-all'
+/** Linear: the committee may grow to MAX_COMMITTEE without a quadratic vote exchange. */
+export const DEFAULT_DISSEMINATION: Dissemination = 'collector'
+
 export interface BftOptions {
   /** The committee (genesis, until the ledger provides it), in order; this node must be a member. */
   readonly committee: readonly Member[]
@@ -63,6 +74,8 @@ export interface BftOptions {
   readonly blockIntervalMs?: number
   readonly maxBlockEntries?: number
   readonly maxPendingEntries?: number
+  /** Who hears a vote for a block on the happy path (default DEFAULT_DISSEMINATION). */
+  readonly dissemination?: Dissemination
   /** A bug planted for testing the checker (committee.ts); never in a real node. */
   readonly plantedBug?: PlantedBug
   /** Called once per committed block, after it is durable, in height order: where a ledger applies entries. */
@@ -75,6 +88,10 @@ export interface BftDependencies {
 }
 
 type Step = typeof STEP_PROPOSE | typeof STEP_PREVOTE | typeof STEP_PRECOMMIT
+/** Bits of `fired` the collector mode uses: a certificate of the round's prevotes (precommits) went out; the round's proposal timeout fired. */
+const CERTIFIED_PREVOTES = 3
+const CERTIFIED_PRECOMMITS = 4
+const PAST_PROPOSE_TIMEOUT = 5
 interface Proposed {
   readonly block: Block
   readonly hash: Uint8Array
@@ -99,6 +116,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private readonly timeoutVoteMs: number
   private readonly blockIntervalMs: number
   private readonly maxBlockEntries: number
+  readonly dissemination: Dissemination
   /** The most entries `submit` queues. */
   readonly maxPending: number
 
@@ -111,7 +129,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private proposals = new Map<number, Proposed>()
   private prevotes = new Map<number, RoundTally>()
   private precommits = new Map<number, RoundTally>()
-  /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer). */
+  /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer; 3 to 5 above). */
   private fired = new Map<number, number>()
   private future: (Proposal | Vote)[] = []
   /** Members whose messages of the next height arrived: they say they committed this one. */
@@ -137,6 +155,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     this.blockIntervalMs = options.blockIntervalMs ?? DEFAULT_BLOCK_INTERVAL_MS
     this.maxBlockEntries = Math.min(options.maxBlockEntries ?? MAX_BLOCK_ENTRIES, MAX_BLOCK_ENTRIES)
     this.maxPending = options.maxPendingEntries ?? DEFAULT_MAX_PENDING_ENTRIES
+    this.dissemination = options.dissemination ?? DEFAULT_DISSEMINATION
   }
 
   /** The next height to decide: how many blocks this node has committed. */
@@ -175,12 +194,14 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   receive(message: BftMessage, from: Address, ctx: Context): void {
     if (message.t === 'need') return this.answerNeed(message.h, from, ctx)
+    if (message.t === 'votes') return this.onCertificate(message, ctx)
     if (this.handle(message, ctx)) this.progress(ctx)
   }
 
   timer(tag: TimerTag, ctx: Context): void {
     const [kind, h, r] = String(tag).split(':').map((part, i) => (i === 0 ? part : Number(part))) as [string, number, number]
     if (h !== this.state.h) return
+    if (kind === 'propose') this.fireOnce(r, PAST_PROPOSE_TIMEOUT)
     if (kind === 'behind') {
       // Still at this height an interval after a member showed it is past it: ask, and again later.
       for (const member of this.ahead) this.ask(member, ctx)
@@ -195,6 +216,9 @@ export class BftVoter implements Component<BftMessage>, Liar {
       for (const message of future) this.handle(message, ctx)
     } else if (r !== this.state.r || !this.running) return
     else if (kind === 'propose' && this.step === STEP_PROPOSE) this.vote('prevote', null, ctx)
+    // The collector mode's fallback: a round still running at its proposal timeout is slow (its
+    // collector withholds, or lost votes), so the votes that went to the collector alone go to everyone.
+    else if (kind === 'propose' && this.dissemination === 'collector') this.resendVotes(r, ctx)
     else if (kind === 'prevote' && this.step === STEP_PREVOTE) this.vote('precommit', null, ctx)
     else if (kind === 'precommit' || kind === 'round') {
       this.resendVotes(r, ctx)
@@ -204,7 +228,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   }
 
   /** Takes in one message; true when it may have changed what the round rules see. */
-  private handle(message: Exclude<BftMessage, Need>, ctx: Context): boolean {
+  private handle(message: Exclude<BftMessage, Need | Votes>, ctx: Context): boolean {
     if (message.t === 'commit') {
       this.onCommit(message, ctx)
       return false
@@ -291,7 +315,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     saveState(ctx.storage, this.state)
     const vote: Vote = { t: kind, h, r, x, s: this.me, sig: sign(this.options.key.secretKey, votePayload(kind, h, r, x)) }
     this.onVote(vote, ctx)
-    this.broadcast(vote, ctx)
+    this.sendVote(vote, ctx)
   }
 
   /** Tendermint's `upon` rules for the current round, applied until none fires. */
@@ -321,7 +345,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
    * A round ended without a decision: this node's votes of it go out once more. The voter has no
    * gossip layer, so a lost vote would otherwise stay lost, and a member that missed one prevote of a
    * quorum never learns the block others locked on (measured: a height with two members down waited
-   * seven rounds, 20 s, for the one leader that had the proof). Only failed rounds pay for it.
+   * seven rounds, 20 s, for the one leader that had the proof). Only failed rounds pay for it (and, in
+   * the collector mode, rounds still running at their proposal timeout).
    */
   private resendVotes(round: number, ctx: Context): void {
     for (const kind of ['prevote', 'precommit'] as const) {
@@ -434,6 +459,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private onVote(vote: Vote, ctx: Context): void {
     const added = this.tally(vote.t === 'prevote' ? this.prevotes : this.precommits, vote.r).add(vote.s, vote.x, vote.sig)
     if (added === 'conflict') this.noteEquivocation(vote.s, vote.r, vote.t, ctx)
+    if (added !== 'repeat') this.certify(vote.t, vote.r, ctx)
   }
 
   /**
@@ -459,18 +485,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /** A certificate from a member that is ahead: checked signature by signature, never trusted. */
   private onCommit(commit: Commit, ctx: Context): void {
     if (commit.b.h !== this.state.h || !this.isValid(commit.b)) return
-    const hash = blockHash(commit.b)
-    const payload = votePayload('precommit', commit.b.h, commit.r, hash)
-    const counted = new Set<number>()
-    let weight = 0
-    for (const { s, sig } of commit.votes) {
-      const member = this.committee.members[s]
-      if (member === undefined || counted.has(s) || !this.verifier.verify(member.publicKey, payload, sig)) continue
-      counted.add(s)
-      weight += this.committee.weights[s] as number
-    }
-    if (!this.committee.isQuorum(weight)) return
-    this.decide({ ...commit, votes: commit.votes.filter((v) => counted.has(v.s)) }, ctx)
+    const votes = certified(this.committee, this.verifier, votePayload('precommit', commit.b.h, commit.r, blockHash(commit.b)), commit.votes)
+    if (votes.length > 0) this.decide({ ...commit, votes }, ctx)
   }
 
   /**
@@ -549,6 +565,52 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private noteEquivocation(member: number, round: number, kind: string, ctx: Context): void {
     this.equivocations++
     ctx.trace({ event: 'equivocation', member, height: this.state.h, round, kind })
+  }
+
+  // ---- dissemination (the collector mode)
+
+  /**
+   * Where a vote goes. In the collector mode a vote for a block, on its round's happy path (before the
+   * round's proposal timeout), goes to the round's leader only, which relays the first quorum as one
+   * certificate (`certify`). Nil votes, votes signed once the round is late and the resends
+   * (`resendVotes`: at the proposal timeout of a round still running, and at the end of a failed round)
+   * go to everyone, so a collector that withholds costs that timeout, never liveness.
+   */
+  private sendVote(vote: Vote, ctx: Context): void {
+    const late = ((this.fired.get(vote.r) ?? 0) & (1 << PAST_PROPOSE_TIMEOUT)) !== 0
+    if (this.dissemination === 'all-to-all' || vote.x === null || late) return this.broadcast(vote, ctx)
+    const collector = this.committee.proposer(vote.h, vote.r)
+    if (collector !== this.me) ctx.send(this.committee.members[collector]!.address, vote)
+  }
+
+  /**
+   * As the collector of `round` (its leader) in the collector mode: the first quorum of `kind` votes
+   * for a block goes to everyone, once, as the signatures received. Whichever block it is: a Byzantine
+   * leader whose proposal was lied about still relays the quorum its members formed.
+   */
+  private certify(kind: VoteKind, round: number, ctx: Context): void {
+    if (this.dissemination !== 'collector' || this.committee.proposer(this.state.h, round) !== this.me) return
+    const tally = this.tally(kind === 'prevote' ? this.prevotes : this.precommits, round)
+    const key = tally.quorumValue()
+    if (key === undefined || key === NIL || !this.fireOnce(round, kind === 'prevote' ? CERTIFIED_PREVOTES : CERTIFIED_PRECOMMITS)) return
+    const certificate: Votes = { t: 'votes', k: kind, h: this.state.h, r: round, x: fromHex(key), votes: tally.signers(key) }
+    this.broadcast(certificate, ctx)
+  }
+
+  /**
+   * A collector's certificate. Its signatures, checked one by one, must weigh a quorum for its value or
+   * none is taken (a short or forged certificate changes nothing); then each counts exactly as that
+   * member's vote received directly, through the same checks and rules. A certificate of a height
+   * already committed is ignored: its collector is caught up by its own proposals and votes.
+   */
+  private onCertificate(certificate: Votes, ctx: Context): void {
+    const { k, h, r, x } = certificate
+    if (h < this.state.h) return
+    let changed = false
+    for (const { s, sig } of certified(this.committee, this.verifier, votePayload(k, h, r, x), certificate.votes)) {
+      changed = this.handle({ t: k, h, r, x, s, sig }, ctx) || changed
+    }
+    if (changed) this.progress(ctx)
   }
 
   // ---- helpers

@@ -10,7 +10,7 @@ import type { AppendLog } from '../../core/storage.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import type { Member, PlantedBug } from '../../actors/consensus/committee.ts'
 import { blockHash, type Commit } from '../../actors/consensus/messages.ts'
-import { BftVoter } from '../../actors/consensus/voter.ts'
+import { BftVoter, type Dissemination } from '../../actors/consensus/voter.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Expectation, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
@@ -83,11 +83,13 @@ export interface BftSettings {
   /** Each validator's weight, in address order (default: 1 each). */
   readonly weights?: readonly number[]
   readonly plantedBug?: PlantedBug
+  /** Who hears a vote for a block (default: the voter's, the collector). */
+  readonly dissemination?: Dissemination
 }
 
 /** Builds a run of the bft scenario; `settings` give unequal weights or the planted bug. */
 export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): ScenarioRun<BftFigures> {
-  const { plantedBug } = settings
+  const { plantedBug, dissemination } = settings
   const addresses = Array.from({ length: options.nodes }, (_, i) => address(i))
   const keys = genesisKeys(options.seed, options.nodes)
   const members: Member[] = addresses.map((a, i) => ({ address: a, weight: settings.weights?.[i] ?? 1, publicKey: (keys[i] as Ed25519KeyPair).publicKey }))
@@ -154,7 +156,7 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   }
   addresses.forEach((a, i) => {
     sim.addNode(a, () => {
-      const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }) }, { verifier })
+      const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }), ...(dissemination && { dissemination }) }, { verifier })
       return new Composite([voter, new Load(voter)])
     })
   })
