@@ -35,11 +35,12 @@ describe('the collector mode', () => {
     expect(sentOf(ctx, 'prevote').every((s) => (s.message as Vote).x === null)).toBe(true)
   })
 
-  // At most: a proposal, n − 1 votes of each kind to the collector, a certificate of each kind. A member
-  // that starts a height late may find the commit certificate waiting and decide without voting.
-  it.each([4, 16])('costs at most 5(n − 1) messages a height at n = %i, where all-to-all costs more than n(n − 1)', (n) => {
+  // At most: a proposal, n − 1 votes of each kind to the collector, the precommits to the next height's
+  // leader too, a certificate of each kind. A member that starts a height late may find the commit
+  // certificate waiting and decide without voting.
+  it.each([4, 16])('costs at most 6(n − 1) messages a height at n = %i, where all-to-all costs more than n(n − 1)', (n) => {
     const collector = messagesPerHeight(n, 'collector', 4)
-    expect(collector).toBeLessThanOrEqual(5 * (n - 1))
+    expect(collector).toBeLessThanOrEqual(6 * (n - 1))
     // The proposal and both certificates reach every member.
     expect(collector).toBeGreaterThanOrEqual(3 * (n - 1))
     const allToAll = messagesPerHeight(n, 'all-to-all', 4)
@@ -67,7 +68,7 @@ describe('the collector mode', () => {
     expect(precommits()).toBe(0)
     // A whole certificate counts as the votes it carries: n3 locks and precommits.
     voter.receive(certificate([signed(0), signed(1), signed(2)]), 'n0', ctx)
-    expect(sentOf(ctx, 'precommit').map((s) => hex((s.message as Vote).x))).toEqual([hex(x)])
+    expect(new Set(sentOf(ctx, 'precommit').map((s) => hex((s.message as Vote).x)))).toEqual(new Set([hex(x)]))
   })
 
   it('a collector that withholds its certificates costs its round the proposal timeout, not the height', () => {
@@ -75,9 +76,10 @@ describe('the collector mode', () => {
     cluster.start()
     // n0 leads and collects round 0: its members prevoted its block, and heard nothing back.
     expect(cluster.voters.map((v) => v.height)).toEqual([0, 0, 0, 0])
-    cluster.advance(DEFAULT_TIMEOUT_PROPOSE_MS)
-    // At the timeout their votes went to everyone: round 0 decided n0's block all the same.
-    expect(cluster.voters.map((v) => v.height)).toEqual([1, 1, 1, 1])
+    // At the timeout their votes went to everyone: round 0 decided n0's block all the same (a member
+    // that still missed a precommit then asks for the commit, an interval into the next height).
+    cluster.advance(DEFAULT_TIMEOUT_PROPOSE_MS + 2 * DEFAULT_BLOCK_INTERVAL_MS)
+    expect(cluster.voters.every((v) => v.height >= 1)).toBe(true)
     expect(cluster.contexts.map((ctx) => committedAt(ctx.storage, 0)?.r)).toEqual([0, 0, 0, 0])
     expect(new Set(cluster.committed.map((c) => hex(blockHash(c[0]!)))).size).toBe(1)
   })

@@ -52,6 +52,13 @@ export const DEFAULT_ROUNDS_AHEAD = 16
 export const ROUND_TIMEOUT_VOTES = 3
 /** A member that is behind gets one catch-up commit at most this often (it asks again by voting). */
 export const DEFAULT_CATCH_UP_INTERVAL_MS = 100
+/**
+ * Members ahead that a member behind asks for the commit each interval, drawn at random: one answer is
+ * enough (it is a certificate, checked), two in case one lies or is cut off. Asking every member ahead
+ * made a member that lost one commit certificate draw a committee's worth of commits (measured: 25 of
+ * 812 messages a block at n = 64 in the collector mode, where a certificate names every signer ahead).
+ */
+export const CATCH_UP_ASKS = 2
 
 /**
  * Who hears a vote for a block on a round's happy path (docs/consensus.md, *Dissemination*):
@@ -203,8 +210,9 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (h !== this.state.h) return
     if (kind === 'propose') this.fireOnce(r, PAST_PROPOSE_TIMEOUT)
     if (kind === 'behind') {
-      // Still at this height an interval after a member showed it is past it: ask, and again later.
-      for (const member of this.ahead) this.ask(member, ctx)
+      // Still at this height an interval after a member showed it is past it: ask a few, and again later.
+      const ahead = [...this.ahead]
+      for (let i = 0; i < CATCH_UP_ASKS; i++) this.ask(ctx.random.pick(ahead), ctx)
       ctx.setTimer(DEFAULT_CATCH_UP_INTERVAL_MS, `behind:${h}:0`)
       return
     }
@@ -218,7 +226,9 @@ export class BftVoter implements Component<BftMessage>, Liar {
     else if (kind === 'propose' && this.step === STEP_PROPOSE) this.vote('prevote', null, ctx)
     // The collector mode's fallback: a round still running at its proposal timeout is slow (its
     // collector withholds, or lost votes), so the votes that went to the collector alone go to everyone.
-    else if (kind === 'propose' && this.dissemination === 'collector') this.resendVotes(r, ctx)
+    // Not when members showed they are past this height: this one lost the commit certificate, and
+    // asks them for the commit (`behind`); a resend would tell them nothing.
+    else if (kind === 'propose' && this.dissemination === 'collector' && this.ahead.size === 0) this.resendVotes(r, ctx)
     else if (kind === 'prevote' && this.step === STEP_PREVOTE) this.vote('precommit', null, ctx)
     else if (kind === 'precommit' || kind === 'round') {
       this.resendVotes(r, ctx)
@@ -413,9 +423,12 @@ export class BftVoter implements Component<BftMessage>, Liar {
       const key = tally.quorumValue()
       if (key === undefined || key === NIL) continue
       const proposal = this.proposals.get(round)
-      // The others decided a block this node never saw: ask one of them for it.
+      // The others decided a block this node never saw: ask one of them for it, the round's leader first
+      // (it has the block, and as the collector it decided before anyone heard of the quorum).
       if (proposal === undefined || proposal.hex !== key) {
-        const signer = tally.signers(key).find((v) => v.s !== this.me)
+        const leader = this.committee.proposer(this.state.h, round)
+        const signers = tally.signers(key).filter((v) => v.s !== this.me)
+        const signer = signers.find((v) => v.s === leader) ?? signers[0]
         if (signer !== undefined) this.ask(signer.s, ctx)
         continue
       }
@@ -581,6 +594,11 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (this.dissemination === 'all-to-all' || vote.x === null || late) return this.broadcast(vote, ctx)
     const collector = this.committee.proposer(vote.h, vote.r)
     if (collector !== this.me) ctx.send(this.committee.members[collector]!.address, vote)
+    // A precommit also goes to the next height's first leader: a member that misses the commit
+    // certificate catches up an interval later, but when that member leads the next height, the height
+    // waits for it (measured at n = 16, 1% loss: a failed round 0 every 20 heights, 2n² nil votes each).
+    const next = this.committee.proposer(vote.h + 1, 0)
+    if (vote.t === 'precommit' && next !== collector && next !== this.me) ctx.send(this.committee.members[next]!.address, vote)
   }
 
   /**

@@ -14,7 +14,7 @@ import { BftVoter, type Dissemination } from '../../actors/consensus/voter.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Expectation, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
-import { BFT_ENTRY_EVERY_MS as ENTRY_EVERY_MS, CATALOGUE } from './catalogue.ts'
+import { BFT_ENTRY_EVERY_MS as ENTRY_EVERY_MS, CATALOGUE, type ScenarioEntry } from './catalogue.ts'
 
 /**
  * A committee of `nodes` validators with equal weights runs the BFT voter (actors/consensus) under the
@@ -215,8 +215,13 @@ const common = {
   },
 }
 
-export const bft: Scenario<BftFigures> = { ...common, ...CATALOGUE.bft, build: (options) => buildBft(options) }
+/** The bft scenario (by default) or one of its planted-bug variants, with these settings: tests and `vain bench bft` pick the dissemination. */
+export function bftWith(settings: BftSettings, entry: ScenarioEntry = CATALOGUE.bft): Scenario<BftFigures> {
+  return { ...common, ...entry, build: (options) => buildBft(options, settings) }
+}
 
-export const bftUnsafe: Scenario<BftFigures> = { ...common, ...CATALOGUE.bftUnsafe, build: (options) => buildBft(options, { plantedBug: 'half-quorum' }) }
+export const bft = bftWith({})
 
-export const bftForgetful: Scenario<BftFigures> = { ...common, ...CATALOGUE.bftForgetful, build: (options) => buildBft(options, { plantedBug: 'forget-lock' }) }
+export const bftUnsafe = bftWith({ plantedBug: 'half-quorum' }, CATALOGUE.bftUnsafe)
+
+export const bftForgetful = bftWith({ plantedBug: 'forget-lock' }, CATALOGUE.bftForgetful)
