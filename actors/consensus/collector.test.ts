@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { ManualContext } from '../../core/manual-context.ts'
 import { Random } from '../../core/random.ts'
+import { verify } from '../../core/sign.ts'
 import { ManualCluster, signedProposal, signedVote, testCommittee, testKeys } from './consensus.fixtures.ts'
 import { committedAt } from './durable.ts'
-import { GENESIS_PARENT, blockHash, type Block, type Vote, type Votes } from './messages.ts'
+import { twin } from './lies.ts'
+import { GENESIS_PARENT, blockHash, votePayload, type Block, type Vote, type Votes } from './messages.ts'
 import { BftVoter, DEFAULT_BLOCK_INTERVAL_MS, DEFAULT_TIMEOUT_PROPOSE_MS, type Dissemination } from './voter.ts'
 
 const committee = testCommittee([1, 1, 1, 1])
@@ -93,15 +95,28 @@ describe('the collector mode', () => {
     expect(decided.map((c) => [c?.r, c?.b.by])).toEqual([[1, 1], [1, 1], [1, 1]])
   })
 
-  it('leaves a certificate alone when lying: one key cannot forge the others’ signatures', () => {
+  it('lies as a collector with the other block’s certificate: its own signature and what it counted, nothing it cannot sign', () => {
     const ctx = new ManualContext('n0')
-    const voter = new BftVoter({ committee, key: testKeys(0) })
-    voter.start(ctx)
-    const certificate = sentOf(ctx, 'votes')
-    expect(certificate).toEqual([])
-    const x = blockHash(block(0))
-    const votes: Votes = { t: 'votes', k: 'prevote', h: 0, r: 0, x, votes: [0, 1, 2].map((m) => ({ s: m, sig: signedVote(m, 'prevote', 0, 0, x).sig })) }
-    const lies = { random: Random.fromSeed(1), accomplices: [], shared: 42, overheard: () => [] }
-    expect(voter.lie(votes, 'n1', lies)).toBeUndefined()
+    const liar = new BftVoter({ committee, key: testKeys(0) })
+    liar.start(ctx)
+    // n0 leads round 0: its proposal went out at start; n1 prevoted the proposal's twin (a deceived member).
+    const proposed = (ctx.sent.find((s) => (s.message as { t: string }).t === 'proposal')!.message as { b: Block }).b
+    const shared = 42
+    const twinHash = blockHash(twin(proposed, shared))
+    liar.receive(signedVote(1, 'prevote', 0, 0, twinHash), 'n1', ctx)
+    const x = blockHash(proposed)
+    const truth: Votes = { t: 'votes', k: 'prevote', h: 0, r: 0, x, votes: [0, 2, 3].map((m) => ({ s: m, sig: signedVote(m, 'prevote', 0, 0, x).sig })) }
+    const lies = { random: Random.fromSeed(1), accomplices: [], shared, overheard: () => [] }
+    const lied = liar.lie(truth, 'n1', lies) as Votes
+    expect(hex(lied.x)).toBe(hex(twinHash))
+    expect(lied.votes.map((v) => v.s)).toEqual([0, 1])
+    for (const v of lied.votes) expect(verify(testKeys(v.s).publicKey, votePayload('prevote', 0, 0, twinHash), v.sig)).toBe(true)
+    // Two of four is no quorum: a member that holds the twin takes nothing from it.
+    const member = new ManualContext('n2')
+    const deceived = new BftVoter({ committee, key: testKeys(2) })
+    deceived.start(member)
+    deceived.receive(signedProposal(0, 0, 0, twin(proposed, shared)), 'n0', member)
+    deceived.receive(lied, 'n0', member)
+    expect(sentOf(member, 'precommit')).toEqual([])
   })
 })

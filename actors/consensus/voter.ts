@@ -53,7 +53,7 @@ export const ROUND_TIMEOUT_VOTES = 3
 /** A member that is behind gets one catch-up commit at most this often (it asks again by voting). */
 export const DEFAULT_CATCH_UP_INTERVAL_MS = 100
 /**
- * Members ahead that a member behind asks for the commit each interval, drawn at random: one answer is
+ * Members ahead that a member behind asks for the commit each interval, in turn: one answer is
  * enough (it is a certificate, checked), two in case one lies or is cut off. Asking every member ahead
  * made a member that lost one commit certificate draw a committee's worth of commits (measured: 25 of
  * 812 messages a block at n = 64 in the collector mode, where a certificate names every signer ahead).
@@ -145,6 +145,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /** When each member was last sent a commit, and last asked for one (bounded by the committee). */
   private readonly answered = new Map<number, number>()
   private readonly asked = new Map<number, number>()
+  /** Catch-up requests made by the `behind` timer: the members ahead are asked in turn. */
+  private asks = 0
   /** Equivocations seen (two different signed messages for one height, round and step). */
   equivocations = 0
 
@@ -212,7 +214,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (kind === 'behind') {
       // Still at this height an interval after a member showed it is past it: ask a few, and again later.
       const ahead = [...this.ahead]
-      for (let i = 0; i < CATCH_UP_ASKS; i++) this.ask(ctx.random.pick(ahead), ctx)
+      for (let i = 0; i < Math.min(CATCH_UP_ASKS, ahead.length); i++) this.ask(ahead[(this.asks++ % ahead.length)] as number, ctx)
       ctx.setTimer(DEFAULT_CATCH_UP_INTERVAL_MS, `behind:${h}:0`)
       return
     }
@@ -268,7 +270,12 @@ export class BftVoter implements Component<BftMessage>, Liar {
   }
 
   lie(message: unknown, _to: Address, lies: LieContext): unknown {
-    return lieAbout(message, lies, this.options.key.secretKey, (round) => this.proposals.get(round)?.block)
+    return lieAbout(message, lies, {
+      secretKey: this.options.key.secretKey,
+      me: this.me,
+      proposalOf: (round) => this.proposals.get(round)?.block,
+      votesFor: (kind, round, hash) => (kind === 'prevote' ? this.prevotes : this.precommits).get(round)?.signers(toHex(hash)) ?? [],
+    })
   }
 
   // ---- rounds
