@@ -10,7 +10,7 @@ import type { AppendLog } from '../../core/storage.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import type { Member, PlantedBug } from '../../actors/consensus/committee.ts'
 import { blockHash, type Commit } from '../../actors/consensus/messages.ts'
-import { BftVoter, type Dissemination } from '../../actors/consensus/voter.ts'
+import { BftVoter, DEFAULT_BLOCK_INTERVAL_MS, type Dissemination } from '../../actors/consensus/voter.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Expectation, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
@@ -61,6 +61,8 @@ export type BftFigures = {
   readonly safetyViolations: number
   readonly latencyP50Ms: number
   readonly latencyP99Ms: number
+  /** A height's time on a node, from its start (the node's last commit and the pause) to its commit: median over nodes and heights. */
+  readonly commitLatencyP50Ms: number
   readonly messagesPerCommit: number
   readonly viewChanges: number
   readonly equivocations: number
@@ -97,6 +99,9 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   const verifier = new SignatureVerifier()
   const commits: Committed[] = []
   const latencies: number[] = []
+  // When each node last committed, and how long each of its heights took after the pause.
+  const lastCommitAt = new Map<Address, number>()
+  const heightTimes: number[] = []
   const reference = new Map<number, Committed>()
   let checked = 0
   let forks = 0
@@ -152,6 +157,9 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   })
   const record = (commit: Commit, ctx: Context) => {
     highest.set(ctx.self, Math.max(highest.get(ctx.self) ?? 0, commit.b.h + 1))
+    const last = lastCommitAt.get(ctx.self)
+    if (last !== undefined) heightTimes.push(ctx.now() - last - DEFAULT_BLOCK_INTERVAL_MS)
+    lastCommitAt.set(ctx.self, ctx.now())
     onCommit(commit, ctx)
   }
   addresses.forEach((a, i) => {
@@ -177,6 +185,7 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
         safetyViolations: forks,
         latencyP50Ms: percentile(sorted, 0.5),
         latencyP99Ms: percentile(sorted, 0.99),
+        commitLatencyP50Ms: percentile(heightTimes.slice().sort((x, y) => x - y), 0.5),
         messagesPerCommit: height === 0 ? 0 : result.stats.sent / height,
         viewChanges: [...reference.values()].filter((c) => c.round > 0).length,
         equivocations,
@@ -207,6 +216,7 @@ const common = {
     safetyViolations: 'forks',
     latencyP50Ms: 'ms',
     latencyP99Ms: 'ms',
+    commitLatencyP50Ms: 'ms',
     messagesPerCommit: 'messages',
     viewChanges: 'heights',
     equivocations: 'number',
