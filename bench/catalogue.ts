@@ -22,9 +22,13 @@ const entries = {
     name: 'blob-transfer',
     description: `a 5 MB blob over ws on loopback: blob/1 pulled with its window beside pushing every chunk at once; fast and slow (${BLOB_SLOW_READ_MS} ms a frame) readers; time and peak RSS growth`,
   },
+  bft: {
+    name: 'bft',
+    description: 'the BFT voter in simulation at n = 4 … 256, leader-collected votes beside all-to-all: blocks/s (virtual and wall), messages per block beside Tendermint and HotStuff, latency in network delays, fitted growth',
+  },
 } as const satisfies Record<string, BenchEntry>
 
 export const BENCH_CATALOGUE: { readonly [K in keyof typeof entries]: BenchEntry } = entries
 
 /** Every benchmark the CLI knows, in the order `vain list` shows them. */
-export const BENCH_ENTRIES: readonly BenchEntry[] = [entries.simThroughput, entries.ed25519, entries.secureLink, entries.storage, entries.dht, entries.blobTransfer]
+export const BENCH_ENTRIES: readonly BenchEntry[] = [entries.simThroughput, entries.ed25519, entries.secureLink, entries.storage, entries.dht, entries.blobTransfer, entries.bft]

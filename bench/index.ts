@@ -1,5 +1,6 @@
 import { ConfigError } from '../core/errors.ts'
 import type { Bench } from './bench.ts'
+import { bftBench } from './bft.ts'
 import { blobTransferBench } from './blob-transfer.ts'
 import { dhtBench } from './dht.ts'
 import { ed25519Bench } from './ed25519.ts'
@@ -8,7 +9,7 @@ import { simThroughput } from './sim-throughput.ts'
 import { storageBench } from './storage.ts'
 
 /** Every benchmark `vain bench` knows, by name. */
-export const benches: ReadonlyMap<string, Bench> = new Map([simThroughput, ed25519Bench, secureLinkBench, storageBench, dhtBench, blobTransferBench].map((b) => [b.name, b as Bench]))
+export const benches: ReadonlyMap<string, Bench> = new Map([simThroughput, ed25519Bench, secureLinkBench, storageBench, dhtBench, blobTransferBench, bftBench].map((b) => [b.name, b as Bench]))
 
 export function benchNamed(name: string): Bench {
   const bench = benches.get(name)

@@ -3,7 +3,8 @@ import { bytesEqual, toHex } from '../../core/bytes.ts'
 import { ReasonedError } from '../../core/errors.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
 import type { Committee } from './committee.ts'
-import { blockHash, votePayload, type Commit, type Signed } from './messages.ts'
+import { blockHash, votePayload, type Commit } from './messages.ts'
+import { certified } from './tally.ts'
 
 /**
  * The check every node makes before it appends a commit it did not decide itself: a voter catching up,
@@ -39,19 +40,9 @@ export function checkCommit(commit: Commit, tip: ChainTip, committee: Committee,
   if (b.h !== tip.height) return Result.fail(new CertificateError('wrong-height', `a commit of height ${b.h} does not attach to a chain of ${tip.height} blocks`))
   if (!bytesEqual(b.parent, tip.parent)) return Result.fail(new CertificateError('broken-parent', `block ${b.h} names parent ${toHex(b.parent).slice(0, 16)}…, the chain ends in ${toHex(tip.parent).slice(0, 16)}…`))
   if (b.by >= committee.size) return Result.fail(new CertificateError('unknown-proposer', `block ${b.h} is by member ${b.by}, the committee has ${committee.size}`))
-  const payload = votePayload('precommit', b.h, commit.r, blockHash(b))
-  const counted = new Set<number>()
-  const kept: Signed[] = []
-  let weight = 0
-  for (const vote of commit.votes) {
-    const member = committee.members[vote.s]
-    if (member === undefined || counted.has(vote.s) || !verifier.verify(member.publicKey, payload, vote.sig)) continue
-    counted.add(vote.s)
-    kept.push(vote)
-    weight += committee.weights[vote.s] as number
-  }
-  if (!committee.isQuorum(weight)) {
-    return Result.fail(new CertificateError('no-quorum', `block ${b.h}'s certificate holds valid precommits of weight ${weight} of ${committee.total}: a quorum is more than two thirds`))
+  const kept = certified(committee, verifier, votePayload('precommit', b.h, commit.r, blockHash(b)), commit.votes)
+  if (kept.length === 0) {
+    return Result.fail(new CertificateError('no-quorum', `block ${b.h}'s certificate holds no quorum of valid precommits (more than two thirds of the weight, ${committee.total})`))
   }
   return Result.succeed(kept.length === commit.votes.length ? commit : { ...commit, votes: kept })
 }

@@ -13,6 +13,8 @@ import { Signature, exactBytes } from '../../core/schemas.ts'
  * - `commit`: block `b` and the precommits of round `r` that decided it (a quorum certificate), sent to
  *   a member that is behind so it catches up without trusting the sender.
  * - `need`: a member asks for the commit of a height it is stuck at.
+ * - `votes`: a round's collector (its leader) relays a quorum of votes of kind `k` for the block hash `x`
+ *   at (h, r), as it received them: a certificate of individual signatures, each checked on arrival.
  * Every field is bounded by the schema: what a stranger sends is refused before it costs memory.
  */
 
@@ -82,7 +84,17 @@ export type Commit = typeof Commit.Type
 export const Need = Schema.Struct({ t: Schema.Literal('need'), h: Height })
 export type Need = typeof Need.Type
 
-export const BftMessage = Schema.Union([Proposal, Vote, Commit, Need])
+/**
+ * A vote certificate (the collector mode, docs/consensus.md): a quorum of `k` votes for the block hash
+ * `x` at (h, r), each signature the voter's own over `votePayload(k, h, r, x)`. No aggregation: a
+ * receiver checks them one by one and counts each exactly as a vote it received, so a certificate can
+ * tell it nothing a relay of the same votes could not. Nil quorums are never certified (nil votes go to
+ * everyone), so `x` is a hash.
+ */
+export const Votes = Schema.Struct({ t: Schema.Literal('votes'), k: VoteKind, h: Height, r: Round, x: Hash, votes: Schema.Array(Signed).check(Schema.isMaxLength(MAX_COMMITTEE)) })
+export type Votes = typeof Votes.Type
+
+export const BftMessage = Schema.Union([Proposal, Vote, Commit, Need, Votes])
 export type BftMessage = typeof BftMessage.Type
 
 /** The zero hash: the parent of the block at height 0. */

@@ -1,5 +1,7 @@
 import { toHex } from '../../core/bytes.ts'
+import type { SignatureVerifier } from '../../core/sign.ts'
 import type { Committee } from './committee.ts'
+import type { Signed } from './messages.ts'
 
 /** The tally key of a nil vote (a hash's key is its hex, never this). */
 export const NIL = 'nil'
@@ -88,4 +90,23 @@ export class RoundTally {
     if (signatures === undefined) return []
     return [...signatures].sort(([a], [b]) => a - b).map(([s, sig]) => ({ s, sig }))
   }
+}
+
+/**
+ * What a certificate (a `commit`'s precommits, a collector's `votes`) proves: its signatures that are
+ * valid over `payload`, one per member, when together they weigh a quorum; nothing otherwise. A forged
+ * signature is left out, a repeated member counted once, and a short certificate proves nothing at all.
+ */
+export function certified(committee: Committee, verifier: SignatureVerifier, payload: Uint8Array, votes: readonly Signed[]): Signed[] {
+  const counted = new Set<number>()
+  const valid: Signed[] = []
+  let weight = 0
+  for (const vote of votes) {
+    const member = committee.members[vote.s]
+    if (member === undefined || counted.has(vote.s) || !verifier.verify(member.publicKey, payload, vote.sig)) continue
+    counted.add(vote.s)
+    valid.push(vote)
+    weight += committee.weights[vote.s] as number
+  }
+  return committee.isQuorum(weight) ? valid : []
 }

@@ -12,11 +12,11 @@ import type { Member, PlantedBug } from '../../actors/consensus/committee.ts'
 import { blockHash, type Commit } from '../../actors/consensus/messages.ts'
 import { lightClient } from '../../actors/consensus/follower.ts'
 import { BftSync } from '../../actors/consensus/sync.ts'
-import { BftVoter } from '../../actors/consensus/voter.ts'
+import { BftVoter, DEFAULT_BLOCK_INTERVAL_MS, type Dissemination } from '../../actors/consensus/voter.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
 import { runSettings, type Expectation, type Scenario, type ScenarioOptions, type ScenarioRun } from '../scenario.ts'
 import { Simulation } from '../simulation.ts'
-import { BFT_ENTRY_EVERY_MS as ENTRY_EVERY_MS, CATALOGUE } from './catalogue.ts'
+import { BFT_ENTRY_EVERY_MS as ENTRY_EVERY_MS, CATALOGUE, type ScenarioEntry } from './catalogue.ts'
 
 /**
  * A committee of `nodes` validators with equal weights runs the BFT voter (actors/consensus) under the
@@ -66,6 +66,8 @@ export type BftFigures = {
   readonly safetyViolations: number
   readonly latencyP50Ms: number
   readonly latencyP99Ms: number
+  /** A height's time on a node, from its start (the node's last commit and the pause) to its commit: median over nodes and heights. */
+  readonly commitLatencyP50Ms: number
   readonly messagesPerCommit: number
   readonly viewChanges: number
   readonly equivocations: number
@@ -95,11 +97,13 @@ export interface BftSettings {
    * catches up by them. Implied by `followers` (light clients need members that serve).
    */
   readonly rangeSync?: boolean
+  /** Who hears a vote for a block (default: the voter's, the collector). */
+  readonly dissemination?: Dissemination
 }
 
 /** Builds a run of the bft scenario; `settings` give unequal weights, the planted bug, light clients or range sync. */
 export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): ScenarioRun<BftFigures> {
-  const { plantedBug } = settings
+  const { plantedBug, dissemination } = settings
   const addresses = Array.from({ length: options.nodes }, (_, i) => address(i))
   const followers = Array.from({ length: settings.followers ?? 0 }, (_, i) => followerAddress(i))
   const syncing = settings.rangeSync === true || followers.length > 0
@@ -111,6 +115,9 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   const verifier = new SignatureVerifier()
   const commits: Committed[] = []
   const latencies: number[] = []
+  // When each node last committed, and how long each of its heights took after the pause.
+  const lastCommitAt = new Map<Address, number>()
+  const heightTimes: number[] = []
   const reference = new Map<number, Committed>()
   let checked = 0
   let forks = 0
@@ -167,11 +174,14 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   })
   const record = (commit: Commit, ctx: Context) => {
     highest.set(ctx.self, Math.max(highest.get(ctx.self) ?? 0, commit.b.h + 1))
+    const last = lastCommitAt.get(ctx.self)
+    if (last !== undefined) heightTimes.push(ctx.now() - last - DEFAULT_BLOCK_INTERVAL_MS)
+    lastCommitAt.set(ctx.self, ctx.now())
     onCommit(commit, ctx)
   }
   addresses.forEach((a, i) => {
     sim.addNode(a, () => {
-      const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }) }, { verifier })
+      const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }), ...(dissemination && { dissemination }) }, { verifier })
       return new Composite([voter, new Load(voter), ...(syncing ? [new BftSync({}, { chain: voter })] : [])])
     })
   })
@@ -193,6 +203,7 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
         safetyViolations: forks,
         latencyP50Ms: percentile(sorted, 0.5),
         latencyP99Ms: percentile(sorted, 0.99),
+        commitLatencyP50Ms: percentile(heightTimes.slice().sort((x, y) => x - y), 0.5),
         messagesPerCommit: height === 0 ? 0 : result.stats.sent / height,
         viewChanges: [...reference.values()].filter((c) => c.round > 0).length,
         equivocations,
@@ -223,6 +234,7 @@ const common = {
     safetyViolations: 'forks',
     latencyP50Ms: 'ms',
     latencyP99Ms: 'ms',
+    commitLatencyP50Ms: 'ms',
     messagesPerCommit: 'messages',
     viewChanges: 'heights',
     equivocations: 'number',
@@ -231,8 +243,13 @@ const common = {
   },
 }
 
-export const bft: Scenario<BftFigures> = { ...common, ...CATALOGUE.bft, build: (options) => buildBft(options) }
+/** The bft scenario (by default) or one of its planted-bug variants, with these settings: tests and `vain bench bft` pick the dissemination. */
+export function bftWith(settings: BftSettings, entry: ScenarioEntry = CATALOGUE.bft): Scenario<BftFigures> {
+  return { ...common, ...entry, build: (options) => buildBft(options, settings) }
+}
 
-export const bftUnsafe: Scenario<BftFigures> = { ...common, ...CATALOGUE.bftUnsafe, build: (options) => buildBft(options, { plantedBug: 'half-quorum' }) }
+export const bft = bftWith({})
 
-export const bftForgetful: Scenario<BftFigures> = { ...common, ...CATALOGUE.bftForgetful, build: (options) => buildBft(options, { plantedBug: 'forget-lock' }) }
+export const bftUnsafe = bftWith({ plantedBug: 'half-quorum' }, CATALOGUE.bftUnsafe)
+
+export const bftForgetful = bftWith({ plantedBug: 'forget-lock' }, CATALOGUE.bftForgetful)
