@@ -8,7 +8,10 @@ import { ed25519FromSeed, type Ed25519KeyPair } from '../../core/keys.ts'
 import { Random } from '../../core/random.ts'
 import type { AppendLog } from '../../core/storage.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
-import type { Member, PlantedBug } from '../../actors/consensus/committee.ts'
+import { Committee, type Member, type PlantedBug } from '../../actors/consensus/committee.ts'
+import { readEntry } from '../../actors/consensus/entries.ts'
+import { evidenceKey, verifyEvidence } from '../../actors/consensus/evidence.ts'
+import { Mempool } from '../../actors/consensus/mempool.ts'
 import { blockHash, type Commit } from '../../actors/consensus/messages.ts'
 import { BftVoter } from '../../actors/consensus/voter.ts'
 import { DEFAULT_NETWORK } from '../network.ts'
@@ -64,6 +67,7 @@ export type BftFigures = {
   readonly messagesPerCommit: number
   readonly viewChanges: number
   readonly equivocations: number
+  readonly evidenceCommitted: number
   readonly committee: number
   readonly byzantineWeight: number
 }
@@ -94,6 +98,9 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   // One verifier for the run, as one node's components share theirs: its memo checks each signature once.
   const verifier = new SignatureVerifier()
   const commits: Committed[] = []
+  const committee = new Committee(members)
+  // Offences (offender, height, round) with verified evidence in a block an honest node committed.
+  const punished = new Set<string>()
   const latencies: number[] = []
   const reference = new Map<number, Committed>()
   let checked = 0
@@ -106,6 +113,11 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   const onCommit = (commit: Commit, ctx: Context) => {
     commits.push({ address: ctx.self, height: commit.b.h, round: commit.r, hex: toHex(blockHash(commit.b)) })
     for (const entry of commit.b.entries) {
+      const reading = readEntry(entry)
+      if (reading.kind === 'evidence') {
+        if (!sim.isByzantine(ctx.self) && verifyEvidence(reading.evidence, committee, verifier)) punished.add(evidenceKey(reading.evidence))
+        continue
+      }
       const decoded = decodeFrame(entry, LoadEntry)
       if (Result.isSuccess(decoded) && decoded.success[0] === ctx.self) latencies.push(ctx.now() - decoded.success[1])
     }
@@ -154,8 +166,9 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   }
   addresses.forEach((a, i) => {
     sim.addNode(a, () => {
-      const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }) }, { verifier })
-      return new Composite([voter, new Load(voter)])
+      const mempool = new Mempool({ committee: members }, { verifier })
+      const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }) }, { verifier, mempool })
+      return new Composite([mempool, voter, new Load(voter)])
     })
   })
 
@@ -178,6 +191,7 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
         messagesPerCommit: height === 0 ? 0 : result.stats.sent / height,
         viewChanges: [...reference.values()].filter((c) => c.round > 0).length,
         equivocations,
+        evidenceCommitted: punished.size,
         committee: members.length,
         byzantineWeight: members.reduce((sum, m) => sum + (sim.isByzantine(m.address) ? m.weight : 0), 0) / members.reduce((sum, m) => sum + m.weight, 0),
       }
@@ -208,6 +222,7 @@ const common = {
     messagesPerCommit: 'messages',
     viewChanges: 'heights',
     equivocations: 'number',
+    evidenceCommitted: 'offences',
     committee: 'validators',
     byzantineWeight: 'share',
   },
