@@ -64,7 +64,8 @@ const forgery = fc.oneof(
   // Honest votes of different heights, rounds or steps, claimed as one (h, r, step).
   fc.record({ slot, x: value, y: value, dh: fc.nat(3), dr: fc.nat(3), other: fc.boolean() }).filter(({ dh, dr, other }) => dh + dr > 0 || other).map(({ slot: { h, r, member, t }, x, y, dh, dr, other }) => {
     const t2: VoteKind = other ? (t === 'prevote' ? 'precommit' : 'prevote') : t
-    return { why: 'bad-signature', evidence: fromVotes(signedVote(member, t, h, r, x), signedVote(member, t2, h + dh, r + dr, y)) }
+    // Another value too: claimed at one (h, r, step), the same value twice is one message, not a forgery that fools.
+    return { why: 'bad-signature', evidence: fromVotes(signedVote(member, t, h, r, x), signedVote(member, t2, h + dh, r + dr, same(x, y) ? hash(204) : y)) }
   }),
   // A member the committee does not have.
   fc.record({ slot, x: value }).map(({ slot: { h, r, t }, x }) => ({ why: 'unknown-member', evidence: fromVotes(signedVote(0, t, h, r, x), signedVote(0, t, h, r, hash(202))) }))

@@ -5,7 +5,7 @@ import { ManualContext } from '../../core/manual-context.ts'
 import { signedVote, testCommittee } from './consensus.fixtures.ts'
 import { evidenceEntry, evidenceOf, type SignedValue } from './evidence.ts'
 import { DEFAULT_GOSSIP_DELAY_MS, MAX_GOSSIP_ENTRIES, Mempool, type MempoolMessage, type MempoolOptions } from './mempool.ts'
-import { MAX_ENTRY_BYTES, type Vote } from './messages.ts'
+import { GENESIS_PARENT, MAX_ENTRY_BYTES, type Block, type Vote } from './messages.ts'
 
 const committee = testCommittee([1, 1, 1, 1])
 const entry = (n: number) => encode(['app', n])
@@ -20,6 +20,7 @@ function pool(self = 'n0', options: Partial<MempoolOptions> = {}) {
   mempool.start(ctx)
   return { ctx, mempool }
 }
+const block = (h: number, entries: Uint8Array[]): Block => ({ h, parent: GENESIS_PARENT, by: 0, entries })
 const gossip = (entries: Uint8Array[]): MempoolMessage => ({ t: 'entries', entries })
 
 describe('the shared mempool', () => {
@@ -39,6 +40,25 @@ describe('the shared mempool', () => {
     expect(other.mempool.take(10)).toEqual([entry(1), entry(2)])
     // Gossiped entries are not this node's: they do not count against its own submissions.
     expect(other.mempool.pending).toBe(0)
+  })
+
+  it('sends to the leaders of the height being decided and the next ones, not to the whole committee', () => {
+    const ctx = new ManualContext('n0')
+    const mempool = new Mempool({ committee: testCommittee([1, 1, 1, 1, 1, 1, 1]) })
+    mempool.start(ctx)
+    let submitted = 0
+    const sentTo = () => {
+      mempool.submit(entry(submitted++))
+      mempool.timer('gossip', ctx)
+      return ctx.sent.splice(0).map((s) => s.to)
+    }
+    // Height 0 is n0's own (it proposes its entries itself): the next three leaders.
+    expect(sentTo()).toEqual(['n1', 'n2', 'n3'])
+    mempool.committed(block(3, []))
+    expect(sentTo()).toEqual(['n4', 'n5', 'n6'])
+    // With weights, the next distinct members: n1 leads heights 1 to 4.
+    const weighted = new Mempool({ committee: testCommittee([1, 4, 1, 1]) })
+    expect(weighted.nextLeaders('n0')).toEqual(['n1', 'n2', 'n3'])
   })
 
   it('splits a large batch into messages of at most MAX_GOSSIP_ENTRIES', () => {
@@ -63,7 +83,7 @@ describe('the shared mempool', () => {
     const { ctx, mempool } = pool('n0')
     mempool.submit(entry(1))
     mempool.receive(gossip([entry(2), entry(3)]), 'n1', ctx)
-    mempool.committed([entry(1), entry(2)])
+    mempool.committed(block(0, [entry(1), entry(2)]))
     expect(mempool.take(10)).toEqual([entry(3)])
     expect(mempool.pending).toBe(0)
     mempool.receive(gossip([entry(2)]), 'n3', ctx)
@@ -84,7 +104,7 @@ describe('the shared mempool', () => {
     expect(() => mempool.submit(new Uint8Array(MAX_ENTRY_BYTES + 1))).toThrow(expect.objectContaining({ reason: 'entry-too-large' }))
     expect(mempool.take(10)).toEqual([entry(1), entry(2), entry(4), entry(6)])
     // A commit frees the sender's share.
-    mempool.committed([entry(1)])
+    mempool.committed(block(0, [entry(1)]))
     mempool.receive(gossip([entry(3)]), 'n1', ctx)
     expect(mempool.take(10)).toContainEqual(entry(3))
   })
@@ -125,9 +145,9 @@ describe('the shared mempool', () => {
             }
           } else if (o.k === 'gossip') mempool.receive(gossip(o.ns.map(entry)), o.from, ctx)
           else {
-            const block = mempool.take(o.take)
-            mempool.committed(block)
-            for (const e of block) committedKeys.add(Buffer.from(e).toString('hex'))
+            const entries = mempool.take(o.take)
+            mempool.committed(block(0, entries))
+            for (const e of entries) committedKeys.add(Buffer.from(e).toString('hex'))
           }
           const held = mempool.take(1000)
           expect(mempool.pending).toBeLessThanOrEqual(limits.maxPendingEntries)

@@ -111,7 +111,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private readonly maxBlockEntries: number
   private readonly pool: EntryPool
   /** Whether each block seen at this height holds only entries a block may hold (entries.ts), worked out once per block. */
-  private entriesChecked = new WeakMap<Block, boolean>()
+  private readonly entriesChecked = new WeakMap<Block, boolean>()
 
   private ctx: Context | undefined
   private state: VoterState = freshState(0, null)
@@ -161,7 +161,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
   start(ctx: Context): void {
     this.ctx = ctx
     const height = chainLog(ctx.storage).length
-    this.parent = height === 0 ? GENESIS_PARENT : blockHash((committedAt(ctx.storage, height - 1) as Commit).b)
+    const last = height === 0 ? undefined : (committedAt(ctx.storage, height - 1) as Commit).b
+    this.parent = last === undefined ? GENESIS_PARENT : blockHash(last)
+    // The pool learns the height (its gossip goes to the next leaders) and that the last block's entries are in.
+    if (last !== undefined) this.pool.committed(last)
     this.state = this.options.plantedBug === 'forget-lock' ? freshState(height, null) : loadState(ctx.storage, height)
     this.resetHeight()
     this.startRound(this.state.r)
@@ -424,7 +427,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     this.state = freshState(h + 1, this.state.signed)
     saveState(ctx.storage, this.state)
     this.parent = blockHash(commit.b)
-    this.pool.committed(commit.b.entries)
+    this.pool.committed(commit.b)
     this.running = false
     this.resetHeight()
     ctx.trace({ event: 'commit', height: h, round: commit.r, entries: commit.b.entries.length })

@@ -1,9 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Result } from 'effect'
+import { Result, Schema } from 'effect'
 import { toHex } from '../../core/bytes.ts'
 import { decodeFrame } from '../../core/codec.ts'
+import type { Composite } from '../../core/composite.ts'
+import { readEntry } from '../../actors/consensus/entries.ts'
+import { verifyEvidence } from '../../actors/consensus/evidence.ts'
 import { Commit, blockHash } from '../../actors/consensus/messages.ts'
+import type { BftVoter } from '../../actors/consensus/voter.ts'
 import { checkScenario } from '../check.ts'
 import type { FaultSchedule } from '../faults.ts'
 import { runScenario } from '../scenario.ts'
@@ -26,6 +30,16 @@ function runWithChains(nodes: number, untilMs: number, faults: FaultSchedule = [
     })
   })
   return { result, summary: run.summarize(result), chains, sim: run.sim }
+}
+
+/** A node's committed chain, commit by commit. */
+function commitsOf(sim: ReturnType<typeof runWithChains>['sim'], address: string): Commit[] {
+  const log = sim.storage(address).log(CHAIN)
+  return Array.from({ length: log.length }, (_, i) => {
+    const decoded = decodeFrame(log.get(i) as Uint8Array, Commit)
+    if (Result.isFailure(decoded)) throw decoded.failure
+    return decoded.success
+  })
 }
 
 /** Every honest chain is a prefix of the longest honest one: they agree on every height two of them committed. */
@@ -235,4 +249,37 @@ describe('the bft-unsafe scenario (a quorum of half the weight)', () => {
     expect(report.minimal.faults).toHaveLength(1)
     expect(['partition', 'twin']).toContain(report.minimal.faults[0]?.kind)
   }, 180_000)
+})
+
+describe('equivocation evidence and the shared mempool', () => {
+  it('an equivocating member ends up with verified evidence against it on every honest chain, and no honest member does', () => {
+    const { result, summary, sim } = runWithChains(4, 10 * SECONDS, [{ at: 0, kind: 'byzantine', node: 'n1', behaviour: { kind: 'equivocate' } }])
+    expect(result.violations).toEqual([])
+    expect(result.adversary?.equivocate).toBeGreaterThan(0)
+    expect(summary.evidenceCommitted).toBeGreaterThan(0)
+    const committee = sim.actor<Composite>('n0')!.component<BftVoter>('bft')!.committee
+    for (const address of ['n0', 'n2', 'n3']) {
+      const offenders = commitsOf(sim, address).flatMap((c) => c.b.entries.map(readEntry)).flatMap((e) => (e.kind === 'evidence' && verifyEvidence(e.evidence, committee) ? [e.evidence.s] : []))
+      expect(offenders.length, address).toBeGreaterThan(0)
+      expect(new Set(offenders), address).toEqual(new Set([1]))
+    }
+  })
+
+  it('entries reach the block of whichever member leads next, not only their own node’s', () => {
+    const { summary, sim } = runWithChains(7, 10 * SECONDS)
+    let others = 0
+    let all = 0
+    for (const { b } of commitsOf(sim, 'n0')) {
+      for (const entry of b.entries) {
+        all++
+        // The load's entries are [its node's address, the time]: count those in a block another member made.
+        const decoded = decodeFrame(entry, Schema.Tuple([Schema.String, Schema.Number]))
+        if (Result.isSuccess(decoded) && decoded.success[0] !== `n${b.by}`) others++
+      }
+    }
+    // Waiting for their own node to lead, none would be; gossiped, about six in seven are.
+    expect(others / all).toBeGreaterThan(0.6)
+    // And they wait about a block, not n/2 blocks (virtual time: the same on any machine).
+    expect(summary.latencyP50Ms).toBeLessThan((2 * 10 * SECONDS) / summary.commits)
+  })
 })
