@@ -194,6 +194,8 @@ describe('Twins', () => {
 describe('the bft-forgetful scenario (a validator that forgets its lock and votes when it restarts)', () => {
   // Found by the Twins property above with a restart in every run (run 338 at seed 5), as fast-check shrank it;
   // `vain check bft-forgetful` does not find it in 1,500 runs (it needs a twin, a restart and splits aligned).
+  // The mempool changed every run's messages: the schedule still forks the forgetful voter at run seeds 0,
+  // 8, 50, 68 and 69 of the first 70 (it was 612), so the run seed is 0.
   const found: FaultSchedule = [
     { at: 0, kind: 'twin', node: 'n2' },
     { at: 117, kind: 'partition', id: 's3', groups: [['n0', 'n1', 'n2', 'n3', "n2'"]] },
@@ -209,9 +211,9 @@ describe('the bft-forgetful scenario (a validator that forgets its lock and vote
   ]
 
   it('forks under a twin and one restart, where the correct voter keeps every honest chain agreeing', () => {
-    const forgetful = runScenario(bftForgetful, { seed: 612, nodes: 4, untilMs: 7 * SECONDS, faults: found })
+    const forgetful = runScenario(bftForgetful, { seed: 0, nodes: 4, untilMs: 7 * SECONDS, faults: found })
     expect(forgetful.violations.map((v) => v.invariant)).toEqual(['honest nodes agree on every height'])
-    const correct = runScenario(bft, { seed: 612, nodes: 4, untilMs: 7 * SECONDS, faults: found })
+    const correct = runScenario(bft, { seed: 0, nodes: 4, untilMs: 7 * SECONDS, faults: found })
     expect(correct.violations).toEqual([])
     expect(correct.commits).toBeGreaterThan(5)
   })
