@@ -35,6 +35,8 @@ const Round = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessTh
 const ValidRound = Schema.Int.check(Schema.isGreaterThanOrEqualTo(-1), Schema.isLessThanOrEqualTo(MAX_ROUND))
 const Member = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThan(MAX_COMMITTEE))
 const Entry = Schema.Uint8Array.check(Schema.isMaxLength(MAX_ENTRY_BYTES))
+/** The field schemas other consensus messages and entries reuse (evidence.ts, mempool.ts). */
+export { Entry, Hash, Height, Member as MemberIndex, Round, ValidRound }
 
 /** A block: its height, the hash of the block before it (zeros at height 0), who made it, its entries. */
 export const Block = Schema.Struct({

@@ -10,8 +10,11 @@ import { SignatureVerifier, sign } from '../../core/sign.ts'
 import { checkCommit, type CertificateError } from './certificate.ts'
 import { Committee, type Member, type PlantedBug } from './committee.ts'
 import { ConsensusError, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE, chainLog, committedAt, freshState, loadState, saveState, signingVerdict, type VoterState } from './durable.ts'
+import { entryFlaw } from './entries.ts'
+import { evidenceEntry, evidenceOf, type EvidenceStep, type SignedValue } from './evidence.ts'
 import { lieAbout } from './lies.ts'
-import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
+import { DEFAULT_MAX_PENDING_ENTRIES, Mempool, type EntryPool } from './mempool.ts'
+import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_ENTRIES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
 import { NIL, RoundTally, certified } from './tally.ts'
 
 /**
@@ -36,8 +39,6 @@ export const DEFAULT_MAX_BACKOFF = 10
  * gather into the next block and late precommits arrive. 100 ms: a few network delays.
  */
 export const DEFAULT_BLOCK_INTERVAL_MS = 100
-/** Entries submitted here and not yet committed; past it `submit` refuses (backpressure, not loss). */
-export const DEFAULT_MAX_PENDING_ENTRIES = 4096
 /** Messages for the next height kept while this one finishes: a proposal and two votes per member, twice. */
 export const FUTURE_MESSAGES_PER_MEMBER = 6
 /** Rounds of the current height whose votes are kept below the current round (a valid round older than this is not provable; liveness only). */
@@ -83,6 +84,7 @@ export interface BftOptions {
   readonly timeoutVoteMs?: number
   readonly blockIntervalMs?: number
   readonly maxBlockEntries?: number
+  /** The bound of the pool the voter makes when it is given none (mempool.ts DEFAULT_MAX_PENDING_ENTRIES). */
   readonly maxPendingEntries?: number
   /** Who hears a vote for a block on the happy path (default DEFAULT_DISSEMINATION). */
   readonly dissemination?: Dissemination
@@ -95,6 +97,12 @@ export interface BftOptions {
 export interface BftDependencies {
   /** The node's signature verifier (shared by its components; its memo makes a repeated check cheap). */
   readonly verifier?: SignatureVerifier
+  /**
+   * Where blocks take their entries from and `submit` puts them: the node's shared mempool (mempool.ts,
+   * a component of the node beside the voter). Without one the voter keeps a pool of its own that no
+   * composite starts, so it gossips nothing: entries then wait for this node to lead.
+   */
+  readonly mempool?: EntryPool
 }
 
 type Step = typeof STEP_PROPOSE | typeof STEP_PREVOTE | typeof STEP_PRECOMMIT
@@ -107,6 +115,8 @@ interface Proposed {
   readonly hash: Uint8Array
   readonly hex: string
   readonly vr: number
+  /** The leader's signature: half of the evidence should it sign another proposal in this round. */
+  readonly sig: Uint8Array
 }
 
 /**
@@ -127,8 +137,9 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private readonly blockIntervalMs: number
   private readonly maxBlockEntries: number
   readonly dissemination: Dissemination
-  /** The most entries `submit` queues. */
-  readonly maxPending: number
+  private readonly pool: EntryPool
+  /** Whether each block seen at this height holds only entries a block may hold (entries.ts), worked out once per block. */
+  private readonly entriesChecked = new WeakMap<Block, boolean>()
 
   private ctx: Context | undefined
   private state: VoterState = freshState(0, null)
@@ -144,13 +155,12 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private future: (Proposal | Vote)[] = []
   /** Members whose messages of the next height arrived: they say they committed this one. */
   private ahead = new Set<number>()
-  private readonly pending: Uint8Array[] = []
   /** When each member was last sent a commit, and last asked for one (bounded by the committee). */
   private readonly answered = new Map<number, number>()
   private readonly asked = new Map<number, number>()
   /** Catch-up requests made by the `behind` timer: the members ahead are asked in turn. */
   private asks = 0
-  /** Equivocations seen (two different signed messages for one height, round and step). */
+  /** Equivocations seen (two different signed messages for one height, round and step), each reported as evidence. */
   equivocations = 0
 
   constructor(
@@ -166,7 +176,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     this.timeoutVoteMs = options.timeoutVoteMs ?? DEFAULT_TIMEOUT_VOTE_MS
     this.blockIntervalMs = options.blockIntervalMs ?? DEFAULT_BLOCK_INTERVAL_MS
     this.maxBlockEntries = Math.min(options.maxBlockEntries ?? MAX_BLOCK_ENTRIES, MAX_BLOCK_ENTRIES)
-    this.maxPending = options.maxPendingEntries ?? DEFAULT_MAX_PENDING_ENTRIES
+    this.pool = dependencies.mempool ?? new Mempool({ committee: options.committee, maxPendingEntries: options.maxPendingEntries ?? DEFAULT_MAX_PENDING_ENTRIES }, { verifier: this.verifier })
     this.dissemination = options.dissemination ?? DEFAULT_DISSEMINATION
   }
 
@@ -182,7 +192,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
   start(ctx: Context): void {
     this.ctx = ctx
     const height = chainLog(ctx.storage).length
-    this.parent = height === 0 ? GENESIS_PARENT : blockHash((committedAt(ctx.storage, height - 1) as Commit).b)
+    const last = height === 0 ? undefined : (committedAt(ctx.storage, height - 1) as Commit).b
+    this.parent = last === undefined ? GENESIS_PARENT : blockHash(last)
+    // The pool learns the height (its gossip goes to the next leaders) and that the last block's entries are in.
+    if (last !== undefined) this.pool.committed(last)
     this.state = this.options.plantedBug === 'forget-lock' ? freshState(height, null) : loadState(ctx.storage, height)
     this.resetHeight()
     this.startRound(this.state.r)
@@ -190,18 +203,24 @@ export class BftVoter implements Component<BftMessage>, Liar {
   }
 
   /**
-   * Queues `entry` for a block this node proposes. Throws ConsensusError (and queues nothing) when it is
-   * too large or the queue is full. Entries of other members reach the log through their own blocks.
+   * Puts `entry` in the node's mempool, for whichever member leads next (mempool.ts). Throws
+   * ConsensusError (and adds nothing) when it is too large, when the pool holds too many of this node's
+   * entries, or when a block may not hold it (tagged evidence that does not verify: entries.ts). The
+   * same bytes twice are one entry.
    */
   submit(entry: Uint8Array): void {
     if (this.ctx === undefined) throw new ConsensusError('not-started', 'submit before the voter started')
-    if (entry.length > MAX_ENTRY_BYTES) throw new ConsensusError('entry-too-large', `an entry is at most ${MAX_ENTRY_BYTES} bytes, got ${entry.length}`)
-    if (this.pending.length >= this.maxPending) throw new ConsensusError('queue-full', `${this.maxPending} entries wait already; retry after a commit`)
-    this.pending.push(entry.slice())
+    this.pool.submit(entry)
   }
 
+  /** Entries this node submitted that are not committed yet. */
   get pendingEntries(): number {
-    return this.pending.length
+    return this.pool.pending
+  }
+
+  /** The most entries of this node's the pool holds. */
+  get maxPending(): number {
+    return this.pool.maxPending
   }
 
   /**
@@ -325,7 +344,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     const { h, r, validRound, valid } = this.state
     // The valid block, re-proposed with its round, when there is one from an earlier round.
     const again = validRound >= 0 && validRound < r && valid !== null
-    const block: Block = again ? valid : { h, parent: this.parent, by: this.me, entries: this.pending.slice(0, this.maxBlockEntries) }
+    const block: Block = again ? valid : { h, parent: this.parent, by: this.me, entries: this.pool.take(this.maxBlockEntries) }
     const vr = again ? validRound : -1
     const hash = blockHash(block)
     const verdict = signingVerdict(this.state.signed, h, r, STEP_PROPOSE)
@@ -473,8 +492,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     this.state = freshState(h + 1, this.state.signed)
     saveState(ctx.storage, this.state)
     this.parent = blockHash(commit.b)
-    const included = new Set(commit.b.entries.map(toHex))
-    for (let i = this.pending.length - 1; i >= 0; i--) if (included.has(toHex(this.pending[i] as Uint8Array))) this.pending.splice(i, 1)
+    this.pool.committed(commit.b)
     this.running = false
     this.resetHeight()
     ctx.trace({ event: 'commit', height: h, round: commit.r, entries: commit.b.entries.length })
@@ -489,16 +507,21 @@ export class BftVoter implements Component<BftMessage>, Liar {
     const hash = blockHash(proposal.b)
     const earlier = this.proposals.get(proposal.r)
     if (earlier !== undefined) {
-      if (!bytesEqual(hash, earlier.hash)) this.noteEquivocation(proposal.s, proposal.r, 'proposal', ctx)
+      if (!bytesEqual(hash, earlier.hash)) this.noteEquivocation('proposal', proposal.s, proposal.r, { x: earlier.hash, vr: earlier.vr, sig: earlier.sig }, { x: hash, vr: proposal.vr, sig: proposal.sig }, ctx)
       return false
     }
-    this.proposals.set(proposal.r, { block: proposal.b, hash, hex: toHex(hash), vr: proposal.vr })
+    this.proposals.set(proposal.r, { block: proposal.b, hash, hex: toHex(hash), vr: proposal.vr, sig: proposal.sig })
     return true
   }
 
   private onVote(vote: Vote, ctx: Context): void {
-    const added = this.tally(vote.t === 'prevote' ? this.prevotes : this.precommits, vote.r).add(vote.s, vote.x, vote.sig)
-    if (added === 'conflict') this.noteEquivocation(vote.s, vote.r, vote.t, ctx)
+    const tally = this.tally(vote.t === 'prevote' ? this.prevotes : this.precommits, vote.r)
+    // The member's vote counted first: the other half of the evidence should this one differ.
+    const earlier = tally.voteOf(vote.s)
+    const added = tally.add(vote.s, vote.x, vote.sig)
+    if (added === 'conflict' && earlier !== undefined) {
+      this.noteEquivocation(vote.t, vote.s, vote.r, { x: earlier.key === NIL ? null : fromHex(earlier.key), vr: -1, sig: earlier.sig }, { x: vote.x, vr: -1, sig: vote.sig }, ctx)
+    }
     if (added !== 'repeat') this.certify(vote.t, vote.r, ctx)
   }
 
@@ -590,14 +613,37 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return this.verifier.verify(member.publicKey, votePayload(message.t, message.h, message.r, message.x), message.sig)
   }
 
-  /** A block may be decided here: this height, on this node's last block, by a member. */
+  /**
+   * A block may be decided here: this height, on this node's last block, by a member, and every entry
+   * one a block may hold (entries.ts): evidence in a committed block is punished by every ledger that
+   * applies it, so a block with evidence that does not verify would punish an honest member, or be
+   * applied differently by ledgers that check it. A member prevotes nil on such a proposal.
+   */
   private isValid(block: Block): boolean {
-    return block.h === this.state.h && bytesEqual(block.parent, this.parent) && block.by < this.committee.size
+    return block.h === this.state.h && bytesEqual(block.parent, this.parent) && block.by < this.committee.size && this.entriesFit(block)
   }
 
-  private noteEquivocation(member: number, round: number, kind: string, ctx: Context): void {
+  private entriesFit(block: Block): boolean {
+    let fit = this.entriesChecked.get(block)
+    if (fit === undefined) this.entriesChecked.set(block, (fit = block.entries.every((entry) => entryFlaw(entry, this.committee, this.verifier) === undefined)))
+    return fit
+  }
+
+  /**
+   * Member `member` signed `one` and `other` for (this height, `round`, `step`): counted, traced, and
+   * reported as evidence (evidence.ts) through the mempool, so that some leader commits it. Both
+   * signatures were checked on arrival. The pool keeps one piece per offender, height and round.
+   */
+  private noteEquivocation(step: EvidenceStep, member: number, round: number, one: SignedValue, other: SignedValue, ctx: Context): void {
     this.equivocations++
-    ctx.trace({ event: 'equivocation', member, height: this.state.h, round, kind })
+    ctx.trace({ event: 'equivocation', member, height: this.state.h, round, kind: step })
+    try {
+      this.pool.submit(evidenceEntry(evidenceOf(step, this.state.h, round, member, one, other)))
+    } catch (error) {
+      // A pool full of this node's entries: the evidence waits for the next equivocation, the offence stays traced.
+      if (!(error instanceof ConsensusError)) throw error
+      ctx.trace({ event: 'evidence-dropped', member, height: this.state.h, round, reason: error.reason })
+    }
   }
 
   // ---- dissemination (the collector mode)

@@ -1,15 +1,17 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { Result } from 'effect'
+import { Result, Schema } from 'effect'
 import { toHex } from '../../core/bytes.ts'
 import { decodeFrame } from '../../core/codec.ts'
+import type { Composite } from '../../core/composite.ts'
+import { readEntry } from '../../actors/consensus/entries.ts'
+import { verifyEvidence } from '../../actors/consensus/evidence.ts'
 import { Commit, blockHash } from '../../actors/consensus/messages.ts'
+import type { BftVoter, Dissemination } from '../../actors/consensus/voter.ts'
 import { checkScenario } from '../check.ts'
 import type { FaultSchedule } from '../faults.ts'
 import { runScenario } from '../scenario.ts'
-import { Composite } from '../../core/composite.ts'
 import { BftSync } from '../../actors/consensus/sync.ts'
-import type { Dissemination } from '../../actors/consensus/voter.ts'
 import { bft, bftForgetful, bftUnsafe, bftWith, buildBft, type BftSettings } from './bft.ts'
 import { CATALOGUE } from './catalogue.ts'
 
@@ -38,6 +40,16 @@ function runWithChains(dissemination: Dissemination, nodes: number, untilMs: num
     })
   })
   return { result, summary: run.summarize(result), chains, sim: run.sim }
+}
+
+/** A node's committed chain, commit by commit. */
+function commitsOf(sim: ReturnType<typeof runWithChains>['sim'], address: string): Commit[] {
+  const log = sim.storage(address).log(CHAIN)
+  return Array.from({ length: log.length }, (_, i) => {
+    const decoded = decodeFrame(log.get(i) as Uint8Array, Commit)
+    if (Result.isFailure(decoded)) throw decoded.failure
+    return decoded.success
+  })
 }
 
 /** Every honest chain is a prefix of the longest honest one: they agree on every height two of them committed. */
@@ -192,48 +204,30 @@ describe.each(MODES)('Twins (%s)', (dissemination) => {
 })
 
 describe('the bft-forgetful scenario (a validator that forgets its lock and votes when it restarts)', () => {
-  // Each found by the Twins property above with a restart in every run, as fast-check shrank it: the
-  // messages differ between the modes, so does the schedule that lines the bug up. All-to-all: run 338
-  // at seed 5; collector: run 731 at seed 5. `vain check bft-forgetful` does not find it in 1,500 runs
-  // (it needs a twin, a restart and splits aligned).
-  const found: Record<Dissemination, { readonly seed: number; readonly faults: FaultSchedule }> = {
-    'all-to-all': {
-      seed: 612,
-      faults: [
-        { at: 0, kind: 'twin', node: 'n2' },
-        { at: 117, kind: 'partition', id: 's3', groups: [['n0', 'n1', 'n2', 'n3', "n2'"]] },
-        { at: 494, kind: 'heal' },
-        { at: 494, kind: 'partition', id: 's0', groups: [['n1', "n2'"]] },
-        { at: 1496, kind: 'crash', node: 'n0', torn: false },
-        { at: 2254, kind: 'heal' },
-        { at: 2254, kind: 'partition', id: 's1', groups: [['n0']] },
-        { at: 2580, kind: 'restart', node: 'n0' },
-        { at: 2807, kind: 'heal' },
-        { at: 2807, kind: 'partition', id: 's2', groups: [['n2']] },
-        { at: 5000, kind: 'heal' },
-      ],
-    },
-    collector: {
-      seed: 347,
-      faults: [
-        { at: 0, kind: 'twin', node: 'n1' },
-        { at: 85, kind: 'partition', id: 's0', groups: [['n1', 'n3', "n1'"]] },
-        { at: 212, kind: 'heal' },
-        { at: 212, kind: 'partition', id: 's2', groups: [['n1', 'n2', "n1'"]] },
-        { at: 1535, kind: 'heal' },
-        { at: 1535, kind: 'partition', id: 's1', groups: [['n1', 'n2', 'n3']] },
-        { at: 3450, kind: 'heal' },
-        { at: 3450, kind: 'partition', id: 's3', groups: [['n0', 'n1', 'n2', 'n3', "n1'"]] },
-        { at: 3767, kind: 'crash', node: 'n2', torn: false },
-        { at: 4190, kind: 'restart', node: 'n2' },
-        { at: 5000, kind: 'heal' },
-      ],
-    },
-  }
+  // Found by the Twins property above with a restart in every run (all-to-all, run 338 at seed 5), as
+  // fast-check shrank it. The mempool changed every run's messages: the schedule now forks the forgetful
+  // voter (and not the correct one) at run seeds 8, 18 and 50 of the first 51 (it was 612 before). In the
+  // collector mode with the mempool, the same property (a restart in every run) found no fork in 5,000
+  // runs at seed 5: no schedule is pinned there. `vain check bft-forgetful` does not find it in 4,000
+  // runs (it needs a twin, a restart and splits aligned; Twins-style splits and reboots in its
+  // generator did not change that).
+  const seed = 8
+  const faults: FaultSchedule = [
+    { at: 0, kind: 'twin', node: 'n2' },
+    { at: 117, kind: 'partition', id: 's3', groups: [['n0', 'n1', 'n2', 'n3', "n2'"]] },
+    { at: 494, kind: 'heal' },
+    { at: 494, kind: 'partition', id: 's0', groups: [['n1', "n2'"]] },
+    { at: 1496, kind: 'crash', node: 'n0', torn: false },
+    { at: 2254, kind: 'heal' },
+    { at: 2254, kind: 'partition', id: 's1', groups: [['n0']] },
+    { at: 2580, kind: 'restart', node: 'n0' },
+    { at: 2807, kind: 'heal' },
+    { at: 2807, kind: 'partition', id: 's2', groups: [['n2']] },
+    { at: 5000, kind: 'heal' },
+  ]
 
-  it.each(MODES)('%s: forks under a twin and one restart, where the correct voter keeps every honest chain agreeing', (dissemination) => {
-    const { bft, bftForgetful } = scenariosIn(dissemination)
-    const { seed, faults } = found[dissemination]
+  it('all-to-all: forks under a twin and one restart, where the correct voter keeps every honest chain agreeing', () => {
+    const { bft, bftForgetful } = scenariosIn('all-to-all')
     const forgetful = runScenario(bftForgetful, { seed, nodes: 4, untilMs: 7 * SECONDS, faults })
     expect(forgetful.violations.map((v) => v.invariant)).toEqual(['honest nodes agree on every height'])
     const correct = runScenario(bft, { seed, nodes: 4, untilMs: 7 * SECONDS, faults })
@@ -287,16 +281,14 @@ describe('linear dissemination: messages per committed block, counted in the sim
 
 describe.each(MODES)('the bft-unsafe scenario (a quorum of half the weight, %s)', (dissemination) => {
   const { bftUnsafe } = scenariosIn(dissemination)
-  // A twin: one Byzantine node is enough at half weight. Shrunk, search seed 3: all-to-all, the lone twin;
-  // collector, a twin and a clock skew of one honest node (the two halves must reach their quorums in step).
-  const shrunkTo = dissemination === 'all-to-all' ? 1 : 2
-  it(`vain check finds the fork and shrinks it to ${shrunkTo} fault(s), a twin first`, () => {
+  // A twin: one Byzantine node is enough at half weight. Shrunk, search seed 3, in both modes: the lone twin.
+  it('vain check finds the fork and shrinks it to one fault, a twin', () => {
     const report = checkScenario({ scenario: bftUnsafe, nodes: 4, untilMs: 8 * SECONDS, runs: 40, checkSeed: 3 })
     expect(report.ok).toBe(false)
     if (report.ok) return
     expect(report.summary.violations[0]?.invariant).toBe('honest nodes agree on every height')
     expect(report.minimal.faults.length).toBeLessThanOrEqual(report.firstFailure.faults.length)
-    expect(report.minimal.faults).toHaveLength(shrunkTo)
+    expect(report.minimal.faults).toHaveLength(1)
     expect(['partition', 'twin']).toContain(report.minimal.faults[0]?.kind)
   }, 180_000)
 })
@@ -365,5 +357,38 @@ describe('light clients and range catch-up (actors/consensus/sync.ts)', () => {
     expect(ranges.behind).toBeLessThanOrEqual(0)
     // The contrast: one commit per request, one request per 100 ms per member, waits on every height.
     expect(behindAfter(false).behind).toBeGreaterThan(20)
+  })
+})
+
+describe('equivocation evidence and the shared mempool', () => {
+  it.each(MODES)('%s: an equivocating member ends up with verified evidence against it on every honest chain, and no honest member does', (dissemination) => {
+    const { result, summary, sim } = runWithChains(dissemination, 4, 10 * SECONDS, [{ at: 0, kind: 'byzantine', node: 'n1', behaviour: { kind: 'equivocate' } }])
+    expect(result.violations).toEqual([])
+    expect(result.adversary?.equivocate).toBeGreaterThan(0)
+    expect(summary.evidenceCommitted).toBeGreaterThan(0)
+    const committee = sim.actor<Composite>('n0')!.component<BftVoter>('bft')!.committee
+    for (const address of ['n0', 'n2', 'n3']) {
+      const offenders = commitsOf(sim, address).flatMap((c) => c.b.entries.map(readEntry)).flatMap((e) => (e.kind === 'evidence' && verifyEvidence(e.evidence, committee) ? [e.evidence.s] : []))
+      expect(offenders.length, address).toBeGreaterThan(0)
+      expect(new Set(offenders), address).toEqual(new Set([1]))
+    }
+  })
+
+  it.each(MODES)('%s: entries reach the block of whichever member leads next, not only their own node’s', (dissemination) => {
+    const { summary, sim } = runWithChains(dissemination, 7, 10 * SECONDS)
+    let others = 0
+    let all = 0
+    for (const { b } of commitsOf(sim, 'n0')) {
+      for (const entry of b.entries) {
+        all++
+        // The load's entries are [its node's address, the time]: count those in a block another member made.
+        const decoded = decodeFrame(entry, Schema.Tuple([Schema.String, Schema.Number]))
+        if (Result.isSuccess(decoded) && decoded.success[0] !== `n${b.by}`) others++
+      }
+    }
+    // Waiting for their own node to lead, none would be; gossiped, about six in seven are.
+    expect(others / all).toBeGreaterThan(0.6)
+    // And they wait about a block, not n/2 blocks (virtual time: the same on any machine).
+    expect(summary.latencyP50Ms).toBeLessThan((2 * 10 * SECONDS) / summary.commits)
   })
 })

@@ -8,7 +8,10 @@ import { ed25519FromSeed, type Ed25519KeyPair } from '../../core/keys.ts'
 import { Random } from '../../core/random.ts'
 import type { AppendLog } from '../../core/storage.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
-import type { Member, PlantedBug } from '../../actors/consensus/committee.ts'
+import { Committee, type Member, type PlantedBug } from '../../actors/consensus/committee.ts'
+import { readEntry } from '../../actors/consensus/entries.ts'
+import { evidenceKey, verifyEvidence } from '../../actors/consensus/evidence.ts'
+import { Mempool } from '../../actors/consensus/mempool.ts'
 import { blockHash, type Commit } from '../../actors/consensus/messages.ts'
 import { lightClient } from '../../actors/consensus/follower.ts'
 import { BftSync } from '../../actors/consensus/sync.ts'
@@ -68,9 +71,13 @@ export type BftFigures = {
   readonly latencyP99Ms: number
   /** A height's time on a node, from its start (the node's last commit and the pause) to its commit: median over nodes and heights. */
   readonly commitLatencyP50Ms: number
+  /** Consensus's messages per block: every message of the run but the mempool's gossip. */
   readonly messagesPerCommit: number
+  /** The mempool's gossip per block (it grows with the load, not the protocol). */
+  readonly mempoolMessagesPerCommit: number
   readonly viewChanges: number
   readonly equivocations: number
+  readonly evidenceCommitted: number
   readonly committee: number
   readonly byzantineWeight: number
 }
@@ -114,6 +121,9 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   // One verifier for the run, as one node's components share theirs: its memo checks each signature once.
   const verifier = new SignatureVerifier()
   const commits: Committed[] = []
+  const committee = new Committee(members)
+  // Offences (offender, height, round) with verified evidence in a block an honest node committed.
+  const punished = new Set<string>()
   const latencies: number[] = []
   // When each node last committed, and how long each of its heights took after the pause.
   const lastCommitAt = new Map<Address, number>()
@@ -129,6 +139,11 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   const onCommit = (commit: Commit, ctx: Context) => {
     commits.push({ address: ctx.self, height: commit.b.h, round: commit.r, hex: toHex(blockHash(commit.b)) })
     for (const entry of commit.b.entries) {
+      const reading = readEntry(entry)
+      if (reading.kind === 'evidence') {
+        if (!sim.isByzantine(ctx.self) && verifyEvidence(reading.evidence, committee, verifier)) punished.add(evidenceKey(reading.evidence))
+        continue
+      }
       const decoded = decodeFrame(entry, LoadEntry)
       if (Result.isSuccess(decoded) && decoded.success[0] === ctx.self) latencies.push(ctx.now() - decoded.success[1])
     }
@@ -181,8 +196,9 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
   }
   addresses.forEach((a, i) => {
     sim.addNode(a, () => {
-      const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }), ...(dissemination && { dissemination }) }, { verifier })
-      return new Composite([voter, new Load(voter), ...(syncing ? [new BftSync({}, { chain: voter })] : [])])
+      const mempool = new Mempool({ committee: members }, { verifier })
+      const voter = new BftVoter({ committee: members, key: keys[i] as Ed25519KeyPair, onCommit: record, ...(plantedBug && { plantedBug }), ...(dissemination && { dissemination }) }, { verifier, mempool })
+      return new Composite([mempool, voter, new Load(voter), ...(syncing ? [new BftSync({}, { chain: voter })] : [])])
     })
   })
   for (const f of followers) sim.addNode(f, () => new Composite(lightClient({ committee: members, onCommit: record }, { verifier })))
@@ -196,6 +212,8 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
       const seconds = result.virtualTimeMs / 1000
       let equivocations = 0
       for (const a of honest) equivocations += sim.actor<Composite>(a)?.component<BftVoter>('bft')?.equivocations ?? 0
+      let gossip = 0
+      for (const a of addresses) gossip += sim.actor<Composite>(a)?.component<Mempool>('mempool')?.sent ?? 0
       return {
         commits: height,
         commitsPerSecond: seconds > 0 ? height / seconds : 0,
@@ -204,9 +222,11 @@ export function buildBft(options: ScenarioOptions, settings: BftSettings = {}): 
         latencyP50Ms: percentile(sorted, 0.5),
         latencyP99Ms: percentile(sorted, 0.99),
         commitLatencyP50Ms: percentile(heightTimes.slice().sort((x, y) => x - y), 0.5),
-        messagesPerCommit: height === 0 ? 0 : result.stats.sent / height,
+        messagesPerCommit: height === 0 ? 0 : (result.stats.sent - gossip) / height,
+        mempoolMessagesPerCommit: height === 0 ? 0 : gossip / height,
         viewChanges: [...reference.values()].filter((c) => c.round > 0).length,
         equivocations,
+        evidenceCommitted: punished.size,
         committee: members.length,
         byzantineWeight: members.reduce((sum, m) => sum + (sim.isByzantine(m.address) ? m.weight : 0), 0) / members.reduce((sum, m) => sum + m.weight, 0),
       }
@@ -236,8 +256,10 @@ const common = {
     latencyP99Ms: 'ms',
     commitLatencyP50Ms: 'ms',
     messagesPerCommit: 'messages',
+    mempoolMessagesPerCommit: 'messages',
     viewChanges: 'heights',
     equivocations: 'number',
+    evidenceCommitted: 'offences',
     committee: 'validators',
     byzantineWeight: 'share',
   },
