@@ -2,6 +2,7 @@ import sodium from 'sodium-native'
 import { BoundedMap } from './bounded-map.ts'
 import { asBuffer } from './bytes.ts'
 import { blake2b } from './hash.ts'
+import type { Signer } from './transport.ts'
 import { isPrimeOrderKey } from './keys.ts'
 
 export const PUBLIC_KEY_BYTES = 32
@@ -36,6 +37,11 @@ export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
   const signature = Buffer.alloc(SIGNATURE_BYTES)
   sodium.crypto_sign_detached(signature, asBuffer(message), asBuffer(secretKey))
   return signature
+}
+
+/** A key pair as a Signer (core/transport.ts): for code that takes a signer where the secret is at hand. */
+export function keyPairSigner(pair: { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array }): Signer {
+  return { publicKey: pair.publicKey, sign: (message) => sign(pair.secretKey, message) }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ed25519FromSeed } from '../core/keys.ts'
-import { sign } from '../core/sign.ts'
+import { keyPairSigner } from '../core/sign.ts'
 import type { Signer } from '../core/transport.ts'
 
 /**
@@ -7,6 +7,5 @@ import type { Signer } from '../core/transport.ts'
  * own, apart from the compliance suite, so that benchmarks (which the CLI loads) never import vitest.
  */
 export function testSigner(seedByte: number): Signer {
-  const keys = ed25519FromSeed(new Uint8Array(32).fill(seedByte))
-  return { publicKey: keys.publicKey, sign: (m) => sign(keys.secretKey, m) }
+  return keyPairSigner(ed25519FromSeed(new Uint8Array(32).fill(seedByte)))
 }

@@ -2,12 +2,12 @@ import { Result } from 'effect'
 import { bytesEqual } from '../../core/bytes.ts'
 import type { LieContext } from '../../core/byzantine.ts'
 import { encode, validate } from '../../core/codec.ts'
-import { sign } from '../../core/sign.ts'
+import type { Signer } from '../../core/transport.ts'
 import { BftMessage, MAX_BLOCK_ENTRIES, Vote, blockHash, proposalPayload, votePayload, type Block, type Signed, type VoteKind, type Votes } from './messages.ts'
 
 /** What the liar knows of its own voter: read only (a lie must not change the node's state). */
 export interface LieSources {
-  readonly secretKey: Uint8Array
+  readonly signer: Signer
   /** The liar's committee index. */
   readonly me: number
   /** The proposal this node holds for a round of its height. */
@@ -38,12 +38,12 @@ export function lieAbout(message: unknown, lies: LieContext, sources: LieSources
   if (m.t === 'votes') return otherCertificate(m, lies, sources)
   if (m.t === 'proposal') {
     const b = twin(m.b, lies.shared)
-    return { ...m, b, sig: sign(sources.secretKey, proposalPayload(m.h, m.r, m.vr, blockHash(b))) }
+    return { ...m, b, sig: sources.signer.sign(proposalPayload(m.h, m.r, m.vr, blockHash(b))) }
   }
   const seen = sources.proposalOf(m.r)
   if (seen === undefined) return undefined
   const x = blockHash(twin(seen, lies.shared))
-  return { ...m, x, sig: sign(sources.secretKey, votePayload(m.t, m.h, m.r, x)) }
+  return { ...m, x, sig: sources.signer.sign(votePayload(m.t, m.h, m.r, x)) }
 }
 
 /**
@@ -66,7 +66,7 @@ function otherCertificate(m: Votes, lies: LieContext, sources: LieSources): Vote
     const v = heard.success
     if (v.t === m.k && v.h === m.h && v.r === m.r && v.x !== null && bytesEqual(v.x, x)) signatures.set(v.s, v.sig)
   }
-  signatures.set(sources.me, sign(sources.secretKey, votePayload(m.k, m.h, m.r, x)))
+  signatures.set(sources.me, sources.signer.sign(votePayload(m.k, m.h, m.r, x)))
   const votes = [...signatures].sort(([a], [b]) => a - b).map(([s, sig]) => ({ s, sig }))
   return { ...m, x, votes }
 }

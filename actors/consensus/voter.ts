@@ -6,7 +6,8 @@ import type { Component } from '../../core/component.ts'
 import { encode } from '../../core/codec.ts'
 import { ConfigError } from '../../core/errors.ts'
 import type { Ed25519KeyPair } from '../../core/keys.ts'
-import { SignatureVerifier, sign } from '../../core/sign.ts'
+import { SignatureVerifier, keyPairSigner } from '../../core/sign.ts'
+import type { Signer } from '../../core/transport.ts'
 import { checkCommit, type CertificateError } from './certificate.ts'
 import { Committee, type Member, type PlantedBug } from './committee.ts'
 import { ConsensusError, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE, chainLog, committedAt, freshState, loadState, saveState, signingVerdict, type VoterState } from './durable.ts'
@@ -78,8 +79,11 @@ export const DEFAULT_DISSEMINATION: Dissemination = 'collector'
 export interface BftOptions {
   /** The committee (genesis, until the ledger provides it), in order; this node must be a member. */
   readonly committee: readonly Member[]
-  /** This validator's signing key: the one the committee lists for it. */
-  readonly key: Ed25519KeyPair
+  /**
+   * This validator's key, the one the committee lists for it: a key pair, or a signer (a node's key
+   * store, an HSM) that never gives out the secret.
+   */
+  readonly key: Signer | Ed25519KeyPair
   readonly timeoutProposeMs?: number
   readonly timeoutVoteMs?: number
   readonly blockIntervalMs?: number
@@ -132,6 +136,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /** This node's index in the committee. */
   readonly me: number
   private readonly verifier: SignatureVerifier
+  private readonly signer: Signer
   private readonly timeoutProposeMs: number
   private readonly timeoutVoteMs: number
   private readonly blockIntervalMs: number
@@ -172,6 +177,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (me < 0) throw new ConfigError('this node is not in the committee: its key is not among the members (a node outside it follows the chain with BftFollower, follower.ts)')
     this.me = me
     this.verifier = dependencies.verifier ?? new SignatureVerifier()
+    this.signer = 'sign' in options.key ? options.key : keyPairSigner(options.key)
     this.timeoutProposeMs = options.timeoutProposeMs ?? DEFAULT_TIMEOUT_PROPOSE_MS
     this.timeoutVoteMs = options.timeoutVoteMs ?? DEFAULT_TIMEOUT_VOTE_MS
     this.blockIntervalMs = options.blockIntervalMs ?? DEFAULT_BLOCK_INTERVAL_MS
@@ -310,7 +316,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   lie(message: unknown, _to: Address, lies: LieContext): unknown {
     return lieAbout(message, lies, {
-      secretKey: this.options.key.secretKey,
+      signer: this.signer,
       me: this.me,
       proposalOf: (round) => this.proposals.get(round)?.block,
       votesFor: (kind, round, hash) => (kind === 'prevote' ? this.prevotes : this.precommits).get(round)?.signers(toHex(hash)) ?? [],
@@ -354,7 +360,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     this.state = { ...this.state, signed }
     saveState(ctx.storage, this.state)
     const pol = signed.vr >= 0 ? this.tally(this.prevotes, signed.vr).signers(toHex(signed.x as Uint8Array)) : []
-    const proposal: Proposal = { t: 'proposal', h, r, vr: signed.vr, b: signed.b as Block, pol, s: this.me, sig: sign(this.options.key.secretKey, proposalPayload(h, r, signed.vr, signed.x as Uint8Array)) }
+    const proposal: Proposal = { t: 'proposal', h, r, vr: signed.vr, b: signed.b as Block, pol, s: this.me, sig: this.signer.sign(proposalPayload(h, r, signed.vr, signed.x as Uint8Array)) }
     this.onProposal(proposal, ctx)
     this.broadcast(proposal, ctx)
   }
@@ -369,7 +375,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     const x = verdict === 'same' ? (this.state.signed?.x ?? null) : hash
     this.state = { ...this.state, signed: { h, r, step, x, vr: -1, b: null } }
     saveState(ctx.storage, this.state)
-    const vote: Vote = { t: kind, h, r, x, s: this.me, sig: sign(this.options.key.secretKey, votePayload(kind, h, r, x)) }
+    const vote: Vote = { t: kind, h, r, x, s: this.me, sig: this.signer.sign(votePayload(kind, h, r, x)) }
     this.onVote(vote, ctx)
     this.sendVote(vote, ctx)
   }

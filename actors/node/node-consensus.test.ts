@@ -1,27 +1,30 @@
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../../core/bytes.ts'
 import { ConfigError } from '../../core/errors.ts'
+import { ed25519FromSeed } from '../../core/keys.ts'
+import { keyPairSigner } from '../../core/sign.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { ConsensusError } from '../consensus/durable.ts'
 import { MAX_ENTRY_BYTES } from '../consensus/messages.ts'
-import { MemoryKeyStore } from '../identity/key-store.ts'
+import { MemoryKeyStore, ROOT_KEY } from '../identity/key-store.ts'
 import type { Genesis } from './genesis.ts'
 import { NodeConsensusError, entryDigest } from './node-consensus.ts'
-import { rootKeyPair } from './validator-key.ts'
 import { VainNode } from './vain-node.ts'
 
 const seed = (byte: number) => new Uint8Array(32).fill(byte)
-const other = rootKeyPair(seed(9)).publicKey
+/** The root public key of the node whose master seed is all `byte`. */
+const rootKey = (byte: number) => new MemoryKeyStore(seed(byte)).publicKey(ROOT_KEY)
+const other = rootKey(9)
 
 function node(seedByte: number, genesis: Genesis): VainNode {
-  return new VainNode({ identity: { keys: new MemoryKeyStore(seed(seedByte)) }, listen: 'me', bootstrap: [], statusEveryMs: 1_000_000, consensus: { genesis, key: rootKeyPair(seed(seedByte)) } })
+  return new VainNode({ identity: { keys: new MemoryKeyStore(seed(seedByte)) }, listen: 'me', bootstrap: [], statusEveryMs: 1_000_000, consensus: { genesis } })
 }
 
 const traced = (ctx: ManualContext, type: string) => ctx.traces.filter((t) => t.type === type)
 
 describe('a VainNode with a genesis', () => {
   it('runs the voter when the genesis lists its key: a committee of one commits what is submitted, logs each block, and reports height and head', () => {
-    const me = rootKeyPair(seed(3)).publicKey
+    const me = rootKey(3)
     const vain = node(3, { validators: [{ identity: me, weight: 1 }] })
     const ctx = new ManualContext(toHex(me))
     vain.start(ctx)
@@ -44,7 +47,7 @@ describe('a VainNode with a genesis', () => {
   })
 
   it('refuses an entry the voter refuses, queueing nothing', () => {
-    const me = rootKeyPair(seed(3)).publicKey
+    const me = rootKey(3)
     const vain = node(3, { validators: [{ identity: me, weight: 1 }, { identity: other, weight: 1 }] })
     vain.start(new ManualContext(toHex(me)))
     expect(() => vain.consensus!.submit(new Uint8Array(MAX_ENTRY_BYTES + 1))).toThrow(ConsensusError)
@@ -63,7 +66,7 @@ describe('a VainNode with a genesis', () => {
   })
 
   it("a follower node fetches the validator's blocks by range, checks their certificates and ends on the same chain", () => {
-    const me = rootKeyPair(seed(3)).publicKey
+    const me = rootKey(3)
     const genesis: Genesis = { validators: [{ identity: me, weight: 1 }] }
     const validator = node(3, genesis)
     const follower = node(4, genesis)
@@ -89,7 +92,7 @@ describe('a VainNode with a genesis', () => {
   })
 
   it("dials the other validators' URLs at start, as bootstrap peers, never its own", () => {
-    const me = rootKeyPair(seed(3)).publicKey
+    const me = rootKey(3)
     const vain = node(3, { validators: [{ identity: me, weight: 1, url: 'wss://127.0.0.1:7003' }, { identity: other, weight: 1, url: 'wss://127.0.0.1:7009' }] })
     const ctx = new ManualContext(toHex(me))
     vain.start(ctx)
@@ -99,8 +102,8 @@ describe('a VainNode with a genesis', () => {
   })
 
   it("refuses a consensus key that is not the identity's root key", () => {
-    const me = rootKeyPair(seed(3)).publicKey
-    const options = { identity: { keys: new MemoryKeyStore(seed(3)) }, listen: 'me', bootstrap: [], consensus: { genesis: { validators: [{ identity: me, weight: 1 }] }, key: rootKeyPair(seed(5)) } }
+    const me = rootKey(3)
+    const options = { identity: { keys: new MemoryKeyStore(seed(3)) }, listen: 'me', bootstrap: [], consensus: { genesis: { validators: [{ identity: me, weight: 1 }] }, key: keyPairSigner(ed25519FromSeed(seed(5))) } }
     expect(() => new VainNode(options)).toThrow(ConfigError)
   })
 })

@@ -2,20 +2,21 @@ import type { Context } from '../../core/actor.ts'
 import { bytesEqual, toHex } from '../../core/bytes.ts'
 import { ReasonedError } from '../../core/errors.ts'
 import { blake2b } from '../../core/hash.ts'
-import type { Ed25519KeyPair } from '../../core/keys.ts'
 import type { Component } from '../../core/component.ts'
 import type { SignatureVerifier } from '../../core/sign.ts'
+import type { Signer } from '../../core/transport.ts'
 import { lightClient } from '../consensus/follower.ts'
+import { Mempool } from '../consensus/mempool.ts'
 import { blockHash, type Commit } from '../consensus/messages.ts'
 import { BftSync, type SyncedChain } from '../consensus/sync.ts'
 import { BftVoter, type BftOptions } from '../consensus/voter.ts'
 import { committeeOf, genesisDigest, type Genesis } from './genesis.ts'
 
-/** What a node needs to vote: the committee's genesis and its own root key pair (validator-key.ts). */
+/** What a node needs to vote: the committee's genesis and its own root key. */
 export interface NodeConsensusOptions extends Omit<BftOptions, 'committee' | 'key' | 'plantedBug'> {
   readonly genesis: Genesis
-  /** This node's root key pair: the genesis lists validators by it, and it signs the votes. */
-  readonly key: Ed25519KeyPair
+  /** This node's root key, as a signer (its key store's, an HSM's): the genesis lists validators by it, and it signs the votes. */
+  readonly key: Signer
 }
 
 /** Why the node refused a consensus request (the voter's own refusals are ConsensusError). */
@@ -66,15 +67,16 @@ export interface ConsensusStatus {
 
 /**
  * A node's part in a committee (docs/consensus.md, *Real nodes*): the voter, when the genesis lists
- * this node's key, or else a light client (actors/consensus/follower.ts) that follows the chain by
- * checking certificates; beside either, the range sync (`bft-sync/1`) that serves the chain and
+ * this node's key, with the shared mempool (`mempool/1`: an entry submitted here reaches the block of
+ * whichever member leads next), or else a light client (actors/consensus/follower.ts) that follows the
+ * chain by checking certificates; beside either, the range sync (`bft-sync/1`) that serves the chain and
  * catches it up. A `block-committed` trace for each block (height, hash, round, proposer, entry
  * digests). It also answers the operator: `submit` (validators only), `status` and `committed`.
  */
 export class NodeConsensus {
   /** The voter, for a validator; undefined for a node outside the committee. */
   readonly voter: BftVoter | undefined
-  /** The components the node runs, in start order: the chain (voter or follower), then its sync. */
+  /** The components the node runs, in start order: the mempool and voter, or the follower; then the sync. */
   readonly components: readonly Component[]
   readonly digest: string
   /** The chain this node keeps: the voter's, or the light client's. */
@@ -93,9 +95,10 @@ export class NodeConsensus {
       onCommit?.(commit, ctx)
     }
     if (member) {
-      this.voter = new BftVoter({ ...timing, committee, key, onCommit: committed }, { verifier })
+      const mempool = new Mempool({ committee }, { verifier })
+      this.voter = new BftVoter({ ...timing, committee, key, onCommit: committed }, { verifier, mempool })
       this.chain = this.voter
-      this.components = [this.voter, new BftSync({}, { chain: this.voter })]
+      this.components = [mempool, this.voter, new BftSync({}, { chain: this.voter })]
     } else {
       const [follower, sync] = lightClient({ committee, onCommit: committed }, { verifier })
       this.voter = undefined

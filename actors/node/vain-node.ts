@@ -3,6 +3,7 @@ import type { Component } from '../../core/component.ts'
 import { BlobTransfer, type BlobTransferOptions } from '../blob/blob-transfer.ts'
 import { bytesEqual } from '../../core/bytes.ts'
 import { Composite } from '../../core/composite.ts'
+import type { Signer } from '../../core/transport.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { identityStack, type IdentityStack, type IdentityStackInit } from '../identity/identity-stack.ts'
 import { ROOT_KEY } from '../identity/key-store.ts'
@@ -55,14 +56,16 @@ export interface VainNodeOptions extends OperatorRecordsInit, PeerStatusInit {
   /** Limits of the blob transfer component (`blob/1`: chunked, content-addressed payloads such as model weights). */
   readonly blob?: BlobTransferOptions
   /**
-   * A committee this node may vote in (docs/consensus.md, *Real nodes*): its genesis and this node's
-   * root key pair. When the genesis lists the key, the voter joins the node (component `bft`,
-   * `bft/1`); when not, a light client follows the chain (`bft-follower`). Either way the range sync
-   * (`bft-sync/1`) serves the chain and catches it up. The validators' URLs
-   * are dialled at start, as bootstrap peers. The key must be the identity's root key (checked when
-   * `identity.keys` is given): a peer's address is the key its link proved.
+   * A committee this node may vote in (docs/consensus.md, *Real nodes*): its genesis, and the key the
+   * votes are signed with: by default the root key of `identity.keys`, signed through the key store
+   * (so a node whose keys are in an HSM votes too). When the genesis lists the key, the voter joins
+   * the node (component `bft`, `bft/1`, with the mempool `mempool/1`); when not, a light client
+   * follows the chain (`bft-follower`). Either way the range sync (`bft-sync/1`) serves the chain and
+   * catches it up. The validators' URLs are dialled at start, as bootstrap peers. A key given must be
+   * the identity's root key (checked when `identity.keys` is given): a peer's address is the key its
+   * link proved.
    */
-  readonly consensus?: NodeConsensusOptions
+  readonly consensus?: Omit<NodeConsensusOptions, 'key'> & { readonly key?: Signer }
   /** Passed on to the peer actor (timeouts, PEX and announcement periods, blacklist, tiers, diversity limits). */
   readonly peer?: Partial<Omit<KademliaOptions, 'bootstrap' | 'identity' | 'keys' | 'announce' | 'isBlocked' | 'tierOf' | 'groupOf' | 'acceptAddress'>>
 }
@@ -98,11 +101,11 @@ export class VainNode extends Composite {
   private readonly records: OperatorRecords
 
   constructor(options: VainNodeOptions) {
-    checkValidatorKey(options)
+    const consensusOptions = options.consensus && { ...options.consensus, key: validatorKey(options) }
     const blocked = new Set((options.blocked ?? []).map((key) => idHex(nodeIdOf(key))))
     const tiers = new Map((options.trusted ?? []).map((t) => [idHex(nodeIdOf(t.identity)), t.tier]))
     const identity = identityStack(options.identity)
-    const consensus = options.consensus === undefined ? undefined : new NodeConsensus(options.consensus, identity.verifier)
+    const consensus = consensusOptions && new NodeConsensus(consensusOptions, identity.verifier)
     const kad = new KademliaNode({
       maxPerGroup: DEFAULT_MAX_PER_GROUP,
       maxPerGroupInTable: DEFAULT_MAX_PER_GROUP_IN_TABLE,
@@ -145,8 +148,13 @@ export class VainNode extends Composite {
 }
 
 // The voter signs with the key the genesis lists; peers know this node by its identity's root key.
-function checkValidatorKey(options: VainNodeOptions): void {
-  const key = options.consensus?.key.publicKey
-  const root = key === undefined ? undefined : options.identity.keys?.publicKey(ROOT_KEY)
-  if (root !== undefined && !bytesEqual(root, key!)) throw new ConfigError("the consensus key is not this node's root key: a validator signs with its identity's root key")
+function validatorKey(options: VainNodeOptions): Signer {
+  const keys = options.identity.keys
+  const given = options.consensus?.key
+  if (given === undefined) {
+    if (keys === undefined) throw new ConfigError("a node with a genesis needs its key store (identity.keys) or a consensus key: it signs votes with its identity's root key")
+    return { publicKey: keys.publicKey(ROOT_KEY), sign: (message) => keys.sign(ROOT_KEY, message) }
+  }
+  if (keys !== undefined && !bytesEqual(keys.publicKey(ROOT_KEY), given.publicKey)) throw new ConfigError("the consensus key is not this node's root key: a validator signs with its identity's root key")
+  return given
 }

@@ -1,4 +1,4 @@
-import { rootKeyPair } from '../../actors/node/validator-key.ts'
+import { MemoryKeyStore, ROOT_KEY } from '../../actors/identity/key-store.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
 import { toHex } from '../../core/bytes.ts'
 import { ConfigError } from '../../core/errors.ts'
@@ -81,7 +81,7 @@ function identityTool(dir: string, kdf: string | undefined): number {
   try {
     const lock = DataDirLock.acquire(dir)
     try {
-      const identity = rootKeyPair(openSeed(dir, passphrase, parseCost(kdf))).publicKey
+      const identity = new MemoryKeyStore(openSeed(dir, passphrase, parseCost(kdf))).publicKey(ROOT_KEY)
       print({ identity: toHex(identity), nodeId: idHex(nodeIdOf(identity)) })
     } finally {
       lock.release()

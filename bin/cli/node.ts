@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import { MemoryKeyStore, ROOT_KEY } from '../../actors/identity/key-store.ts'
 import { VainNode } from '../../actors/node/vain-node.ts'
 import { NodeConsensusError, describeCommit } from '../../actors/node/node-consensus.ts'
-import { rootKeyPair } from '../../actors/node/validator-key.ts'
 import type { Commit } from '../../actors/consensus/messages.ts'
 import { idHex, nodeIdOf } from '../../actors/peer/node-id.ts'
 import type { RoutingTable } from '../../actors/peer/routing-table.ts'
@@ -111,7 +110,6 @@ async function startNode(config: NodeConfig, opened: Opened): Promise<Running> {
   let control: ControlServer | undefined
   const consensus = config.genesis && {
     genesis: config.genesis,
-    key: rootKeyPair(seed),
     blockIntervalMs: config.blockIntervalMs,
     onCommit: (commit: Commit) => control?.committed(describeCommit(commit)),
   }
