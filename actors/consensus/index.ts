@@ -37,9 +37,11 @@ export { MAX_RANGE_COMMITS, RangeReply, RangeRequest, SyncMessage } from './sync
 export {
   BftVoter,
   DEFAULT_BLOCK_INTERVAL_MS,
+  DEFAULT_DISSEMINATION,
   DEFAULT_MAX_BACKOFF,
   DEFAULT_TIMEOUT_PROPOSE_MS,
   DEFAULT_TIMEOUT_VOTE_MS,
   type BftDependencies,
   type BftOptions,
+  type Dissemination,
 } from './voter.ts'
