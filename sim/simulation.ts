@@ -581,7 +581,8 @@ export class Simulation implements SimulationView, NodeKernel {
   /** Decodes a message (slot `event`) that reached `node` from node `from` and gives it to the actor. */
   private hand(node: SimNode, from: number, event: number): void {
     const table = this.table
-    const actor = this.actors[node.index] as Actor<unknown>
+    // The receiver's index from the table, not from `node`: loading the actor then waits on nothing.
+    const actor = this.actors[table.nodes[event] as number] as Actor<unknown>
     const size = table.sizes[event] as number
     const fromName = this.addressOf[from] as Address
     let message = table.bodies[event]
