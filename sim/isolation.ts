@@ -23,7 +23,7 @@ export const UNSHAREABLE = -2
  * (undefined, class instances, …) or where the walk's keys may not be the codec's (the caller then asks
  * wireSize); UNSHAREABLE when the value holds a typed array, which cannot be frozen (everything else in
  * it is frozen all the same). A message's objects are frozen after their fields are read: reading an
- * object's keys after freezing it costs V8 several times more.
+ * object's keys after freezing it costs V8 about twice as much.
  */
 export function freezeAndMeasure(value: unknown): number {
   switch (typeof value) {

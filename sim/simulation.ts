@@ -13,7 +13,6 @@ import type { Behaviour } from './adversaries/behaviours.ts'
 import { Collusion } from './adversaries/collusion.ts'
 import { syncCostOf, withEnvironment, type Environment } from './environment.ts'
 import { SimNode, type KeyHolder, type NodeKernel } from './sim-node.ts'
-export type { KeyHolder } from './sim-node.ts'
 import { EventQueue } from './event-queue.ts'
 import { EventTable } from './event-table.ts'
 import { faultAddedNodes, faultNodes, sybilName, twinName, type Fault, type FaultSchedule } from './faults.ts'
@@ -22,6 +21,8 @@ import { freezeAndMeasure, UNMEASURED, UNSHAREABLE, type Isolation } from './iso
 import { sampleLatency } from './latency.ts'
 import { DEFAULT_NETWORK, NetworkState, type NetworkConfig } from './network.ts'
 import { Trace, type DropReason, type TraceEvent } from './trace.ts'
+
+export type { KeyHolder } from './sim-node.ts'
 
 export interface SimulationOptions {
   readonly seed: Seed
