@@ -29,13 +29,15 @@ export function wireSize(value: unknown): number {
   }
 }
 
-function numberSize(n: number): number {
+/** The encoded length of a number. */
+export function numberSize(n: number): number {
   if (n >>> 0 === n) return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5
   if (n >> 0 === n) return n >= -0x20 ? 1 : n >= -0x80 ? 2 : n >= -0x8000 ? 3 : 5
   return 9
 }
 
-function stringSize(s: string): number {
+/** The encoded length of a string. */
+export function stringSize(s: string): number {
   const bytes = utf8Length(s)
   return (bytes < 0x20 ? 1 : bytes < 0x100 ? 2 : bytes < 0x10000 ? 3 : 5) + bytes
 }
@@ -76,6 +78,6 @@ function objectSize(object: Record<string, unknown>): number {
 }
 
 /** The header of an array or map: fixarray/fixmap, then the 16- and 32-bit length forms. */
-function collectionHeader(length: number): number {
+export function collectionHeader(length: number): number {
   return length < 0x10 ? 1 : length < 0x10000 ? 3 : 5
 }

@@ -1,5 +1,5 @@
 import { Result } from 'effect'
-import { checkTimerDelay, type Actor, type ActorFactory, type Address, type Context, type PeerSignal, type TimerId, type TimerTag, type TraceFields } from '../core/actor.ts'
+import { checkTimerDelay, type Actor, type ActorFactory, type Address, type PeerSignal, type TimerId, type TimerTag, type TraceFields } from '../core/actor.ts'
 import { decodeFrame, encode } from '../core/codec.ts'
 import { acceptJob, simulateJob, type ComputeJob, type ComputeOutcome, type ComputeTag } from '../core/compute.ts'
 import { wireSize } from '../core/wire-size.ts'
@@ -12,14 +12,17 @@ import { NodeAdversary, emptyCounts, type AdversaryCounts, type AdversaryPort } 
 import type { Behaviour } from './adversaries/behaviours.ts'
 import { Collusion } from './adversaries/collusion.ts'
 import { syncCostOf, withEnvironment, type Environment } from './environment.ts'
+import { SimNode, type KeyHolder, type NodeKernel } from './sim-node.ts'
 import { EventQueue } from './event-queue.ts'
 import { EventTable } from './event-table.ts'
 import { faultAddedNodes, faultNodes, sybilName, twinName, type Fault, type FaultSchedule } from './faults.ts'
 import type { Invariant, SimulationView, Violation } from './invariants.ts'
-import { freezeForSharing, type Isolation } from './isolation.ts'
+import { freezeAndMeasure, UNMEASURED, UNSHAREABLE, type Isolation } from './isolation.ts'
 import { sampleLatency } from './latency.ts'
 import { DEFAULT_NETWORK, NetworkState, type NetworkConfig } from './network.ts'
 import { Trace, type DropReason, type TraceEvent } from './trace.ts'
+
+export type { KeyHolder } from './sim-node.ts'
 
 export interface SimulationOptions {
   readonly seed: Seed
@@ -42,12 +45,6 @@ export interface SimulationOptions {
    * its keys. Usually the honest code: the fault's behaviour (default `collude`) makes it lie.
    */
   readonly sybil?: (address: Address, index: number) => Actor<any>
-}
-
-/** What holds a node's identity key and can prove it (NodeIdentity and the identity stack are). */
-export interface KeyHolder {
-  readonly root: Uint8Array
-  signWithRoot(message: Uint8Array): Uint8Array
 }
 
 /** The actor's `identity`, when it holds a key it can prove. */
@@ -139,119 +136,12 @@ interface Computed {
   readonly outcome: ComputeOutcome
 }
 
-class SimNode {
-  actor: Actor<unknown> | undefined = undefined
-  /** Set while a Byzantine behaviour is active on the node (sim/adversaries). */
-  adversary: NodeAdversary | undefined = undefined
-  /** The node whose address this one answers to: itself, or the original of a twin. */
-  primary: SimNode = this
-  /** The twins of an original (faults `twin`), which get every message sent to its address. */
-  twins: SimNode[] | undefined = undefined
-  up = false
-  /** Whether the node ever booted; a crash before then holds its first boot until a restart. */
-  booted = false
-  bootHeld = false
-  incarnation = 0
-  clockOffset = 0
-  clockDriftPpm = 0
-  clockDriftSince = 0
-  /** Whether the actor sent anything during the event being handled (see Simulation.commit). */
-  sent = false
-  /** With a sync cost: the storage syncs already charged, and when the node's disk is done with them. */
-  syncsCharged = 0
-  diskFreeAt = 0
-  /** The identity key the node proved it holds (see NodeOptions.identity). */
-  key: Uint8Array | undefined = undefined
-  /** The node's storage once anything asked for it: most actors of a large run never do, and it is the biggest part of an idle node. */
-  stored: MemoryStorage | undefined = undefined
-  readonly context: NodeContext
-
-  constructor(
-    readonly index: number,
-    readonly address: Address,
-    /** The name faults and the trace use: the address, or a twin's own name. */
-    readonly label: string,
-    readonly factory: ActorFactory<unknown>,
-    readonly random: Random,
-    /** Draws of the network model for messages this node sends. */
-    readonly net: Random,
-    readonly region: number,
-    readonly lan: number[],
-    readonly identity: ((actor: Actor<unknown>) => KeyHolder) | undefined,
-    sim: Simulation,
-  ) {
-    this.context = new NodeContext(sim, this)
-  }
-
-  get storage(): MemoryStorage {
-    return (this.stored ??= new MemoryStorage())
-  }
-}
-
-class NodeContext implements Context {
-  readonly self: Address
-  readonly random: Random
-
-  constructor(
-    private readonly sim: Simulation,
-    private readonly node: SimNode,
-  ) {
-    this.self = node.address
-    this.random = node.random
-  }
-
-  get storage(): MemoryStorage {
-    return this.node.storage
-  }
-
-  now(): number {
-    const node = this.node
-    const t = this.sim.now
-    return t + node.clockOffset + ((t - node.clockDriftSince) * node.clockDriftPpm) / 1e6
-  }
-
-  send(to: Address, message: unknown): void {
-    const node = this.node
-    node.sent = true
-    // What a node sends itself is its own business: behaviours act on what it tells others.
-    if (node.adversary !== undefined && to !== node.address) node.adversary.send(to, message)
-    else this.sim.sendFrom(node, to, message)
-  }
-
-  broadcast(message: unknown): void {
-    const node = this.node
-    node.sent = true
-    if (node.adversary !== undefined) node.adversary.broadcast(message)
-    else this.sim.broadcastFrom(node, message)
-  }
-
-  setTimer(delayMs: number, tag: TimerTag): TimerId {
-    return this.sim.setTimer(this.node, delayMs, tag)
-  }
-
-  cancelTimer(id: TimerId): void {
-    this.sim.cancelTimer(id)
-  }
-
-  trace(event: TraceFields): void {
-    this.sim.traceUser(this.node, event)
-  }
-
-  keyOf(address: Address): Uint8Array | undefined {
-    return this.sim.keyOf(address)
-  }
-
-  compute<I>(job: ComputeJob<I>, tag: ComputeTag): void {
-    this.sim.compute(this.node, job, tag)
-  }
-}
-
 /**
  * The deterministic simulator: one event queue ordered by (virtual time, sequence), one seed from which
  * every random stream is split, a network model and a fault schedule deciding what arrives when. Same
  * seed, nodes, schedule and actor code: same trace hash, on any machine.
  */
-export class Simulation implements SimulationView {
+export class Simulation implements SimulationView, NodeKernel {
   now = 0
   events = 0
   readonly stats: NetworkStats = {
@@ -278,6 +168,11 @@ export class Simulation implements SimulationView {
   /** Messages nodes sent themselves (slots of `table`), delivered in order before the queue's next event (see loopback). */
   private readonly loopbacks: number[] = []
   private readonly nodes: SimNode[] = []
+  /**
+   * Each node's actor by index, undefined while it is down: beside the nodes rather than in them, so
+   * that loading the actor an event is for does not wait on loading its node (see SimNode).
+   */
+  private readonly actors: (Actor<unknown> | undefined)[] = []
   /** Every node's label by index (twins' included), for the trace. */
   private readonly labels: string[] = []
   /** Every node's address by index (a twin's is its original's): what its messages come from. */
@@ -356,9 +251,10 @@ export class Simulation implements SimulationView {
    */
   private place(address: Address, label: string, factory: ActorFactory<unknown>, region: number, lan: number[], identity: SimNode['identity']): SimNode {
     const index = this.nodes.length
-    const node = new SimNode(index, address, label, factory, this.root.split(`actor:${address}`), this.root.split(`net:${label}`), region, lan, identity, this)
+    const node = new SimNode({ index, address, label, factory, random: this.root.split(`actor:${address}`), net: this.root.split(`net:${label}`), region, lan, identity }, this)
     lan.push(index)
     this.nodes.push(node)
+    this.actors.push(undefined)
     this.labels.push(label)
     this.addressOf.push(address)
     this.regions.push(region)
@@ -440,7 +336,7 @@ export class Simulation implements SimulationView {
   }
 
   actor<A extends Actor<any> = Actor<unknown>>(address: Address): A | undefined {
-    return this.nodeAt(address).actor as A | undefined
+    return this.actors[this.nodeAt(address).index] as A | undefined
   }
 
   storage(address: Address): MemoryStorage {
@@ -479,7 +375,7 @@ export class Simulation implements SimulationView {
     const targets = new Set<Address>()
     for (const peer of node.lan) {
       const other = this.nodes[peer] as SimNode
-      if (other.primary !== node.primary) targets.add(other.address)
+      if (other.primary !== node.primary) targets.add(other.self)
     }
     return [...targets]
   }
@@ -557,10 +453,14 @@ export class Simulation implements SimulationView {
    * encoded size) and wireEncoded. Fields rather than a returned tuple keep the send path allocation-free.
    */
   private prepare(message: unknown): void {
-    // Typed arrays cannot be frozen: a message holding one travels as bytes, as in bytes mode.
-    if (this.isolation === 'frozen' && freezeForSharing(message)) {
-      const measured = wireSize(message)
-      return this.travel(message, measured >= 0 ? measured : encode(message).length, false)
+    if (this.isolation === 'frozen') {
+      const size = freezeAndMeasure(message)
+      if (size >= 0) return this.travel(message, size, false)
+      if (size === UNMEASURED) {
+        const measured = wireSize(message)
+        return this.travel(message, measured >= 0 ? measured : encode(message).length, false)
+      }
+      // Typed arrays cannot be frozen: a message holding one travels as bytes, as in bytes mode.
     }
     const bytes = encode(message)
     this.travel(bytes, bytes.length, true)
@@ -682,7 +582,8 @@ export class Simulation implements SimulationView {
   /** Decodes a message (slot `event`) that reached `node` from node `from` and gives it to the actor. */
   private hand(node: SimNode, from: number, event: number): void {
     const table = this.table
-    const actor = node.actor as Actor<unknown>
+    // The receiver's index from the table, not from `node`: loading the actor then waits on nothing.
+    const actor = this.actors[table.nodes[event] as number] as Actor<unknown>
     const size = table.sizes[event] as number
     const fromName = this.addressOf[from] as Address
     let message = table.bodies[event]
@@ -703,7 +604,7 @@ export class Simulation implements SimulationView {
     // A twin's messages come from its original's address, which resolves to the original.
     this.lastFrom = this.twinned ? (this.nodes[from] as SimNode).primary.index : from
     try {
-      actor.receive(message, fromName, node.context)
+      actor.receive(message, fromName, node)
     } catch (error) {
       this.actorFailed(node, error)
     }
@@ -761,7 +662,7 @@ export class Simulation implements SimulationView {
 
   private signal(node: SimNode, signal: PeerSignal): void {
     try {
-      node.actor?.signal?.(signal, node.context)
+      this.actors[node.index]?.signal?.(signal, node)
     } catch (error) {
       this.actorFailed(node, error)
     }
@@ -777,7 +678,7 @@ export class Simulation implements SimulationView {
     const tag = table.bodies[event] as TimerTag
     this.trace.timer(this.now, node.index, id, tag)
     try {
-      node.actor?.timer?.(tag, node.context)
+      this.actors[node.index]?.timer?.(tag, node)
     } catch (error) {
       this.actorFailed(node, error)
     }
@@ -791,7 +692,7 @@ export class Simulation implements SimulationView {
     const { tag, outcome } = table.bodies[event] as Computed
     this.trace.computed(this.now, node.index, table.sizes[event] as number, outcome.ok)
     try {
-      node.actor?.computed?.(tag, outcome, node.context)
+      this.actors[node.index]?.computed?.(tag, outcome, node)
     } catch (error) {
       this.actorFailed(node, error)
     }
@@ -803,11 +704,11 @@ export class Simulation implements SimulationView {
     node.up = true
     node.booted = true
     node.bootHeld = false
-    const actor = node.factory(node.address)
-    node.actor = actor
+    const actor = node.factory(node.self)
+    this.actors[node.index] = actor
     this.trace.boot(this.now, node.index)
     try {
-      actor.start?.(node.context)
+      actor.start?.(node)
       this.bindKey(node, actor)
     } catch (error) {
       this.actorFailed(node, error)
@@ -824,10 +725,10 @@ export class Simulation implements SimulationView {
   private bindKey(node: SimNode, actor: Actor<unknown>): void {
     const holder = node.identity?.(actor) ?? identityOf(actor)
     if (holder === undefined) return
-    const statement = new TextEncoder().encode(KEY_BINDING_DOMAIN + node.address)
+    const statement = new TextEncoder().encode(KEY_BINDING_DOMAIN + node.self)
     if (!verify(holder.root, statement, holder.signWithRoot(statement))) {
       node.key = undefined
-      return void this.violations.push(this.violation('key-binding', `${node.address} cannot sign with the key its identity claims`))
+      return void this.violations.push(this.violation('key-binding', `${node.self} cannot sign with the key its identity claims`))
     }
     node.key = holder.root
   }
@@ -845,7 +746,7 @@ export class Simulation implements SimulationView {
         if (!node.up) return
         node.up = false
         node.incarnation++
-        node.actor = undefined
+        this.actors[node.index] = undefined
         const kept = fault.torn === true ? this.faultRandom.int(node.storage.writesAtRisk + 1) : 0
         node.storage.crash(kept)
         this.trace.crash(this.now, node.index, kept)
@@ -865,7 +766,7 @@ export class Simulation implements SimulationView {
         return this.network.heal(fault.id)
       case 'skew': {
         const node = this.nodeAt(fault.node)
-        const current = node.context.now()
+        const current = node.now()
         node.clockOffset = current - this.now + fault.offsetMs
         node.clockDriftPpm = fault.driftPpm ?? 0
         node.clockDriftSince = this.now
@@ -896,7 +797,7 @@ export class Simulation implements SimulationView {
 
   /** Sets `behaviour` on the node (after any it has); returns what ends it. Its address is the adversary's from now on. */
   private behave(node: SimNode, behaviour: Behaviour): () => void {
-    this.byzantine.add(node.address)
+    this.byzantine.add(node.self)
     let adversary = this.adversaries.get(node)
     if (adversary === undefined) {
       adversary = new NodeAdversary(this.adversaryPort(node), this.root.split(`adversary:${node.label}`), this.collusion)
@@ -912,14 +813,14 @@ export class Simulation implements SimulationView {
 
   private adversaryPort(node: SimNode): AdversaryPort {
     return {
-      address: node.address,
+      address: node.self,
       send: (to, message) => this.sendFrom(node, to, message),
       sendFrame: (to, frame) => this.sendFrameFrom(node, to, frame),
       later: (delayMs, action) => this.schedule(this.now + delayMs, CALL, node.index, node.incarnation, action, 0, false),
       broadcastTargets: () => this.broadcastTargets(node),
-      liar: () => liarOf(node.actor),
+      liar: () => liarOf(this.actors[node.index]),
       knows: (address) => this.indexOf.has(address),
-      capture: (message) => (this.isolation === 'frozen' && freezeForSharing(message) ? message : structuredClone(message)),
+      capture: (message) => (this.isolation === 'frozen' && freezeAndMeasure(message) !== UNSHAREABLE ? message : structuredClone(message)),
       trace: (fields) => this.trace.user(this.now, node.index, fields),
     }
   }
@@ -927,12 +828,12 @@ export class Simulation implements SimulationView {
   /** A copy of `original`'s code under its address and identity, with storage of its own, booting now. */
   private addTwin(original: SimNode, label: string): void {
     if (original.primary !== original) throw new ConfigError(`${original.label} is a twin: twin its original, ${original.primary.label}`)
-    const twin = this.place(original.address, label, original.factory, original.region, original.lan, original.identity)
+    const twin = this.place(original.self, label, original.factory, original.region, original.lan, original.identity)
     this.twinIndex.set(label, twin.index)
     this.twinned = true
     twin.primary = original
     ;(original.twins ??= []).push(twin)
-    this.byzantine.add(original.address)
+    this.byzantine.add(original.self)
     this.boot(twin)
   }
 
@@ -954,7 +855,7 @@ export class Simulation implements SimulationView {
   private actorFailed(node: SimNode, error: unknown): void {
     if (error instanceof StoreError && error.reason === 'corrupt') return this.halt(node, error)
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
-    this.violations.push(this.violation('actor-error', `${node.address}: ${message}`))
+    this.violations.push(this.violation('actor-error', `${node.self}: ${message}`))
   }
 
   /** Stops a node that met damage it could not handle: what it wrote is synced (a clean stop), its volatile state is gone. */
@@ -962,7 +863,7 @@ export class Simulation implements SimulationView {
     node.storage.sync()
     node.up = false
     node.incarnation++
-    node.actor = undefined
+    this.actors[node.index] = undefined
     this.trace.user(this.now, node.index, { event: 'halted-on-corruption', detail: error.message })
   }
 
