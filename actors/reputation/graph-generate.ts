@@ -23,7 +23,8 @@ export const DEFAULT_RANDOM_GRAPH_MAX_WEIGHT = 5
 export function randomGraph(random: Random, nodes: number, edges: number, maxWeight = DEFAULT_RANDOM_GRAPH_MAX_WEIGHT, limits: TrustGraphLimits = DEFAULT_TRUST_GRAPH_LIMITS): GeneratedEdges {
   checkNodeCount(nodes, limits)
   if (nodes < 2) throw new TrustError('bad-parameter', `a random graph needs two nodes, got ${nodes}`)
-  checkCount('edges', edges, limits.maxEdges)
+  checkCount('edges', edges)
+  if (edges > limits.maxEdges) throw new TrustError('too-many-edges', `${edges} edges is past the limit of ${limits.maxEdges}`)
   if (!Number.isSafeInteger(maxWeight) || maxWeight < 1) throw new TrustError('bad-parameter', `maxWeight is a positive integer, got ${maxWeight}`)
   const out = writer(nodes, edges)
   for (let e = 0; e < edges; e++) {
@@ -40,7 +41,8 @@ export function randomGraph(random: Random, nodes: number, edges: number, maxWei
  * nodes of its region (a random graph of mean degree 2 × links: fast-mixing, as SybilRank assumes of
  * the honest region; for the Sybils, as dense as they like), and every link is an interaction both
  * sides rate 1. An attack edge joins a random honest node and a random Sybil: the honest node rates
- * the Sybil 1 (the Sybil fooled it); the Sybil rates back only if `reciprocate`. Not rating back keeps
+ * the Sybil 1 (the Sybil fooled it); the Sybil rates back only if `reciprocate`. The honest end is
+any honest node, or one of `attackTargets`. Not rating back keeps
  * the Sybils' EigenTrust in their region (the attack's best against EigenTrust), but leaves no mutual
  * edge for SybilRank's walk to cross.
  */
@@ -51,6 +53,8 @@ export interface SybilAttackSpec {
   readonly sybilLinks: number
   readonly attackEdges: number
   readonly reciprocate: boolean
+  /** The honest nodes the attack edges land on (default: any); the seeds, for the attack aimed at them. */
+  readonly attackTargets?: readonly number[]
 }
 
 export interface SybilAttack extends GeneratedEdges {
@@ -61,11 +65,14 @@ export interface SybilAttack extends GeneratedEdges {
 }
 
 export function sybilAttack(random: Random, spec: SybilAttackSpec, limits: TrustGraphLimits = DEFAULT_TRUST_GRAPH_LIMITS): SybilAttack {
-  const { honest, sybils, honestLinks, sybilLinks, attackEdges, reciprocate } = spec
+  const { honest, sybils, honestLinks, sybilLinks, attackEdges, reciprocate, attackTargets } = spec
   const nodes = honest + sybils
   checkNodeCount(nodes, limits)
   if (honest < 2 || sybils < 2) throw new TrustError('bad-parameter', `each region needs two nodes, got ${honest} honest and ${sybils} Sybils`)
-  for (const [name, value] of [['honestLinks', honestLinks], ['sybilLinks', sybilLinks], ['attackEdges', attackEdges]] as const) checkCount(name, value, limits.maxEdges)
+  for (const [name, value] of [['honestLinks', honestLinks], ['sybilLinks', sybilLinks], ['attackEdges', attackEdges]] as const) checkCount(name, value)
+  if (attackTargets !== undefined && (attackTargets.length === 0 || attackTargets.some((t) => !Number.isInteger(t) || t < 0 || t >= honest))) {
+    throw new TrustError('bad-parameter', `attack targets are honest nodes (0 … ${honest - 1}), at least one`)
+  }
   const edges = 2 * (honest * honestLinks + sybils * sybilLinks) + attackEdges * (reciprocate ? 2 : 1)
   if (edges > limits.maxEdges) throw new TrustError('too-many-edges', `the attack makes ${edges} edges, past the limit of ${limits.maxEdges}`)
   const out = writer(nodes, edges)
@@ -81,7 +88,7 @@ export function sybilAttack(random: Random, spec: SybilAttackSpec, limits: Trust
   region(0, honest, honestLinks)
   region(honest, sybils, sybilLinks)
   for (let a = 0; a < attackEdges; a++) {
-    const h = random.int(honest)
+    const h = attackTargets === undefined ? random.int(honest) : random.pick(attackTargets)
     const s = honest + random.int(sybils)
     out.add(h, s, 1)
     if (reciprocate) out.add(s, h, 1)
@@ -90,8 +97,8 @@ export function sybilAttack(random: Random, spec: SybilAttackSpec, limits: Trust
   return { ...out.done(), sybil, honestLinks: honest * honestLinks }
 }
 
-function checkCount(name: string, value: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < 0 || value > max) throw new TrustError('bad-parameter', `${name} is an integer in 0 … ${max}, got ${value}`)
+function checkCount(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new TrustError('bad-parameter', `${name} is a non-negative integer, got ${value}`)
 }
 
 /** Fills preallocated edge arrays. */
