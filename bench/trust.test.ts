@@ -17,7 +17,7 @@ describe('vain bench trust --quick', () => {
       expect(runs[1]?.maxDiff).toBeLessThan(1e-12)
       // Offsets, targets, weights and two vectors: 4·10,001 + 12·edges + 16·10,000 bytes.
       expect(runs[0]?.arrayMiB).toBeCloseTo((4 * 10_001 + 12 * (runs[0]?.edges ?? 0) + 16 * 10_000) / 2 ** 20, 1)
-      expect(rows.find((r) => r.kind === 'ratio')).toMatchObject({ targetSeconds: 2, targetMiB: 200 })
+      expect(rows.find((r) => r.kind === 'ratio')).toMatchObject({ targetSeconds: 2, targetMB: 200 })
       expect(report.table).toContain('naive / sparse')
     },
     60_000,
