@@ -26,9 +26,13 @@ const entries = {
     name: 'bft',
     description: 'the BFT voter in simulation at n = 4 … 256, leader-collected votes beside all-to-all: blocks/s (virtual and wall), messages per block beside Tendermint and HotStuff, latency in network delays, fitted growth',
   },
+  trust: {
+    name: 'trust',
+    description: 'EigenTrust on a 100,000-node, 1,000,000-edge feedback graph, 50 iterations: time and memory on sparse typed arrays beside a naive Map-of-Maps implementation',
+  },
 } as const satisfies Record<string, BenchEntry>
 
 export const BENCH_CATALOGUE: { readonly [K in keyof typeof entries]: BenchEntry } = entries
 
 /** Every benchmark the CLI knows, in the order `vain list` shows them. */
-export const BENCH_ENTRIES: readonly BenchEntry[] = [entries.simThroughput, entries.ed25519, entries.secureLink, entries.storage, entries.dht, entries.blobTransfer, entries.bft]
+export const BENCH_ENTRIES: readonly BenchEntry[] = [entries.simThroughput, entries.ed25519, entries.secureLink, entries.storage, entries.dht, entries.blobTransfer, entries.bft, entries.trust]

@@ -7,9 +7,10 @@ import { ed25519Bench } from './ed25519.ts'
 import { secureLinkBench } from './secure-link.ts'
 import { simThroughput } from './sim-throughput.ts'
 import { storageBench } from './storage.ts'
+import { trustBench } from './trust.ts'
 
 /** Every benchmark `vain bench` knows, by name. */
-export const benches: ReadonlyMap<string, Bench> = new Map([simThroughput, ed25519Bench, secureLinkBench, storageBench, dhtBench, blobTransferBench, bftBench].map((b) => [b.name, b as Bench]))
+export const benches: ReadonlyMap<string, Bench> = new Map([simThroughput, ed25519Bench, secureLinkBench, storageBench, dhtBench, blobTransferBench, bftBench, trustBench].map((b) => [b.name, b as Bench]))
 
 export function benchNamed(name: string): Bench {
   const bench = benches.get(name)
