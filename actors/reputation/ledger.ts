@@ -1,0 +1,477 @@
+import { toHex } from '../../core/bytes.ts'
+import { encode } from '../../core/codec.ts'
+import { ConfigError, ReasonedError } from '../../core/errors.ts'
+import { blake2b } from '../../core/hash.ts'
+import { SignatureVerifier } from '../../core/sign.ts'
+import { MAX_MEMBER_WEIGHT, type Committee } from '../consensus/committee.ts'
+import { evidenceKey, verifyEvidence, type Evidence } from '../consensus/evidence.ts'
+import type { Commit } from '../consensus/messages.ts'
+import { COMPONENTS, genesisAmount, ledgerConfig, type LedgerConfig, type LedgerOptions, type ScoreComponent } from './config.ts'
+import type { Decay } from './decay.ts'
+import { MAX_BALANCE, ledgerPayload, readLedgerEntry, type LedgerEntry, type StakeEntry, type WitnessedEntry } from './entries.ts'
+import { ReplayWindow } from './replay-window.ts'
+
+/**
+ * The reputation ledger (docs/reputation.md): a deterministic state machine over the committed log.
+ * `apply(commit)` takes each committed block once, in height order, and its entries in block order;
+ * everything it reads is in the block or in its own state, and time is the block's height, so every
+ * replica that applies the same chain holds the same state (`digest`). Queries read; they never change
+ * anything (decay is computed at the last applied height, not stored).
+ *
+ * A committed entry is not a trusted one: a Byzantine leader may commit junk (consensus checks only
+ * equivocation evidence), so every entry is checked here, and one that fails (a bad signature, an
+ * unknown witness, a self-report, a replay, a value out of bounds) changes nothing and is counted by
+ * reason. `apply` never throws on an entry's content; it throws only when called out of order.
+ */
+
+/** Why a committed entry changed nothing. */
+export type LedgerRefusal =
+  /** Tagged as a ledger kind or as evidence, but not valid as one. */
+  | 'malformed'
+  | 'bad-signature'
+  /** The witness (or the holder of a stake entry) is untracked, banned, suspended or below the witness tier. */
+  | 'unknown-witness'
+  /** A node cannot raise (or lower) its own score. */
+  | 'self-report'
+  /** A field within its schema but not within reason: more beats answered than sent. */
+  | 'over-bounds'
+  /** The signer's counter was taken already, or is older than its replay window. */
+  | 'replayed'
+  /** A new identity past `maxIdentities`. */
+  | 'identity-table-full'
+  /** Equivocation evidence that does not verify against the committee (or no committee is known). */
+  | 'unverified-evidence'
+  /** Equivocation already punished for that offender, height and round (`evidenceKey`). */
+  | 'repeated-evidence'
+  | 'insufficient-balance'
+  /** Evidence about a banned identity: nothing more can happen to it. */
+  | 'banned'
+  /** Past `maxEntriesPerBlock` in one block. */
+  | 'too-many-entries'
+
+export class LedgerError extends ReasonedError<'out-of-order'> {
+  readonly _tag = 'LedgerError' as const
+  override readonly name = 'LedgerError'
+}
+
+/** An identity: its Ed25519 public key, as bytes or hex. */
+export type Identity = Uint8Array | string
+
+/** One member of the committee a future epoch would take. */
+export interface CommitteeCandidate {
+  readonly identity: string
+  readonly publicKey: Uint8Array
+  readonly weight: number
+}
+
+/** What one block did to the ledger. */
+export interface BlockOutcome {
+  readonly applied: number
+  readonly refused: number
+  readonly foreign: number
+}
+
+/** The issue's committee cap: a committee, not the network. */
+export const DEFAULT_COMMITTEE_CAP = 100
+/** The digest's format version: a change of the encoding changes every digest on purpose. */
+const DIGEST_VERSION = 1
+const NOT_SUSPENDED = -1
+const BPS = 10_000
+
+interface Account {
+  readonly publicKey: Uint8Array
+  /** The height of the block that first named it (0 for genesis): its age counts from here. */
+  readonly firstSeen: number
+  /** Each component's value at height `at` (COMPONENTS order). */
+  readonly components: Float64Array
+  at: number
+  auditsPassed: number
+  auditsFailed: number
+  violations: number
+  /** The height of its next review, or NOT_SUSPENDED. */
+  suspendedUntil: number
+  banned: boolean
+  balance: number
+  bonded: number
+  unbonding: number
+  releaseAt: number
+  readonly replay: ReplayWindow
+}
+
+const hexOf = (identity: Identity) => (typeof identity === 'string' ? identity.toLowerCase() : toHex(identity))
+const componentIndex = Object.fromEntries(COMPONENTS.map((c, i) => [c, i])) as Record<ScoreComponent, number>
+
+export class ReputationLedger {
+  private readonly config: LedgerConfig
+  private readonly accounts = new Map<string, Account>()
+  private readonly suspended = new Set<string>()
+  private readonly unbonding = new Set<string>()
+  /** Equivocations punished (`evidenceKey`): at most banAfterViolations per committee member, since a banned offender's evidence is refused. */
+  private readonly punished = new Set<string>()
+  private readonly refusals = new Map<LedgerRefusal, number>()
+  private next = 0
+  /** The node's shared verifier (its memo checks each signature once), or one of the ledger's own. */
+  private readonly verifier: SignatureVerifier
+  /** Stake slashed and burnt, in all. */
+  slashed = 0
+  /** Entries applied, and entries that were not the ledger's, since genesis. */
+  applied = 0
+  foreign = 0
+
+  constructor(
+    options: LedgerOptions = {},
+    private readonly dependencies: { readonly committee?: Committee; readonly verifier?: SignatureVerifier } = {},
+  ) {
+    this.config = ledgerConfig(options)
+    this.verifier = dependencies.verifier ?? new SignatureVerifier()
+    for (const [i, g] of (options.genesis ?? []).entries()) {
+      const balance = genesisAmount(`genesis[${i}].balance`, g.balance)
+      const bonded = genesisAmount(`genesis[${i}].bonded`, g.bonded)
+      if (balance + bonded > MAX_BALANCE) throw new ConfigError(`ledger option genesis[${i}]: balance and bonded stake add up past ${MAX_BALANCE}`)
+      const hex = toHex(g.publicKey)
+      if (this.accounts.has(hex)) throw new ConfigError(`ledger option genesis[${i}]: ${hex} is listed twice`)
+      if (this.accounts.size >= this.config.maxIdentities) throw new ConfigError(`ledger option genesis: more than maxIdentities (${this.config.maxIdentities}) accounts`)
+      const account = this.open(g.publicKey, 0)
+      account.balance = balance
+      account.bonded = bonded
+    }
+  }
+
+  /** The height the next `apply` must carry: the number of blocks applied. */
+  get nextHeight(): number {
+    return this.next
+  }
+
+  /** The height queries are answered at: the last block applied (0 before any). */
+  get height(): number {
+    return Math.max(0, this.next - 1)
+  }
+
+  /** How many identities are tracked. */
+  get identities(): number {
+    return this.accounts.size
+  }
+
+  /** Committed entries refused for `reason` since genesis. */
+  refused(reason: LedgerRefusal): number {
+    return this.refusals.get(reason) ?? 0
+  }
+
+  /** Every refusal so far, by reason. */
+  get refusedByReason(): Readonly<Partial<Record<LedgerRefusal, number>>> {
+    return Object.fromEntries(this.refusals)
+  }
+
+  /**
+   * Applies the committed block of `commit` (the next height: blocks are taken once, in order, as
+   * `onCommit` hands them out). Throws LedgerError `out-of-order` otherwise, changing nothing.
+   */
+  apply(commit: Pick<Commit, 'b'>): BlockOutcome {
+    const { h, entries } = commit.b
+    if (h !== this.next) throw new LedgerError('out-of-order', `the ledger takes height ${this.next} next, not ${h}`)
+    this.next = h + 1
+    this.releaseAndReview(h)
+    let applied = 0
+    let refused = 0
+    let foreign = 0
+    entries.forEach((bytes, i) => {
+      const outcome = i >= this.config.maxEntriesPerBlock ? 'too-many-entries' : this.applyEntry(bytes, h)
+      if (outcome === 'applied') applied++
+      else if (outcome === 'foreign') foreign++
+      else {
+        refused++
+        this.refusals.set(outcome, (this.refusals.get(outcome) ?? 0) + 1)
+      }
+    })
+    this.applied += applied
+    this.foreign += foreign
+    return { applied, refused, foreign }
+  }
+
+  private applyEntry(bytes: Uint8Array, h: number): LedgerRefusal | 'applied' | 'foreign' {
+    const reading = readLedgerEntry(bytes)
+    switch (reading.kind) {
+      case 'foreign':
+        return 'foreign'
+      case 'malformed':
+        return 'malformed'
+      case 'evidence':
+        return this.applyEquivocation(reading.evidence, h) ?? 'applied'
+      case 'ledger':
+        return (reading.entry.kind.startsWith('stake/') ? this.applyStake(reading.entry as StakeEntry, h) : this.applyWitnessed(reading.entry as WitnessedEntry, h)) ?? 'applied'
+    }
+  }
+
+  /** Checks that the signer may sign, its signature and its counter; undefined when all hold. Changes nothing. */
+  private signerFlaw(entry: LedgerEntry, signer: Account | undefined, h: number, minTier: number): LedgerRefusal | undefined {
+    if (signer === undefined || this.tierAt(signer, h) < minTier) return 'unknown-witness'
+    if (!this.verifier.verify(entry.by, ledgerPayload(entry), entry.sig)) return 'bad-signature'
+    return signer.replay.admits(entry.seq, this.config.replayWindow) ? undefined : 'replayed'
+  }
+
+  private applyWitnessed(entry: WitnessedEntry, h: number): LedgerRefusal | undefined {
+    const about = toHex(entry.about)
+    if (about === toHex(entry.by)) return 'self-report'
+    if (entry.kind === 'rep/uptime' && entry.answered > entry.expected) return 'over-bounds'
+    const witness = this.accounts.get(toHex(entry.by))
+    // A suspended witness's tier is 1 but it may not report: its word is what is under review.
+    const flaw = witness !== undefined && this.isSuspendedAccount(witness) ? 'unknown-witness' : this.signerFlaw(entry, witness, h, this.config.witnessMinTier)
+    if (flaw !== undefined) return flaw
+    const known = this.accounts.get(about)
+    if (known?.banned === true) return 'banned'
+    if (known === undefined && this.accounts.size >= this.config.maxIdentities) return 'identity-table-full'
+    ;(witness as Account).replay.take(entry.seq, this.config.replayWindow)
+    const subject = known ?? this.open(entry.about, h)
+    const [component, delta] = effectOf(entry)
+    this.add(subject, component, delta, h)
+    if (entry.kind === 'rep/audit') {
+      if (entry.passed) subject.auditsPassed++
+      else subject.auditsFailed++
+    }
+    this.judge(subject, h)
+    return undefined
+  }
+
+  private applyStake(entry: StakeEntry, h: number): LedgerRefusal | undefined {
+    const holder = this.accounts.get(toHex(entry.by))
+    // A holder signs for its own money: any tracked identity, banned or not (a ban takes reputation, not stake).
+    const flaw = this.signerFlaw(entry, holder, h, 0)
+    if (flaw !== undefined) return flaw
+    const account = holder as Account
+    if (entry.amount > (entry.kind === 'stake/bond' ? account.balance : account.bonded)) return 'insufficient-balance'
+    account.replay.take(entry.seq, this.config.replayWindow)
+    if (entry.kind === 'stake/bond') {
+      account.balance -= entry.amount
+      account.bonded += entry.amount
+    } else {
+      account.bonded -= entry.amount
+      account.unbonding += entry.amount
+      // One unbonding amount per holder: a later unbond adds to it and restarts its delay.
+      account.releaseAt = h + this.config.unbondDelayBlocks
+      this.unbonding.add(toHex(entry.by))
+    }
+    return undefined
+  }
+
+  private applyEquivocation(evidence: Evidence, h: number): LedgerRefusal | undefined {
+    const { committee } = this.dependencies
+    if (committee === undefined) return 'unverified-evidence'
+    const key = evidenceKey(evidence)
+    if (this.punished.has(key)) return 'repeated-evidence'
+    if (!verifyEvidence(evidence, committee, this.verifier)) return 'unverified-evidence'
+    const publicKey = (committee.members[evidence.s] as Committee['members'][number]).publicKey
+    const known = this.accounts.get(toHex(publicKey))
+    if (known?.banned === true) return 'banned'
+    if (known === undefined && this.accounts.size >= this.config.maxIdentities) return 'identity-table-full'
+    this.punished.add(key)
+    const offender = known ?? this.open(publicKey, h)
+    const fromBonded = Math.floor((offender.bonded * this.config.slashBps) / BPS)
+    const fromUnbonding = Math.floor((offender.unbonding * this.config.slashBps) / BPS)
+    offender.bonded -= fromBonded
+    offender.unbonding -= fromUnbonding
+    this.slashed += fromBonded + fromUnbonding
+    this.add(offender, 'equivocation', -1, h)
+    this.violate(offender)
+    this.judge(offender, h)
+    return undefined
+  }
+
+  private open(publicKey: Uint8Array, h: number): Account {
+    const account: Account = {
+      publicKey: Uint8Array.from(publicKey),
+      firstSeen: h,
+      components: new Float64Array(COMPONENTS.length),
+      at: h,
+      auditsPassed: 0,
+      auditsFailed: 0,
+      violations: 0,
+      suspendedUntil: NOT_SUSPENDED,
+      banned: false,
+      balance: 0,
+      bonded: 0,
+      unbonding: 0,
+      releaseAt: 0,
+      replay: new ReplayWindow(),
+    }
+    this.accounts.set(toHex(publicKey), account)
+    return account
+  }
+
+  /** Brings every component to height `h` (its decay since `at`), then adds `delta` to one. */
+  private add(account: Account, component: ScoreComponent, delta: number, h: number): void {
+    COMPONENTS.forEach((_, k) => {
+      account.components[k] = (account.components[k] as number) * (this.config.decays[k] as Decay).factor(h - account.at)
+    })
+    account.at = h
+    account.components[componentIndex[component]] = (account.components[componentIndex[component]] as number) + delta
+  }
+
+  /** A score below the threshold suspends an account that is not suspended already (a violation). */
+  private judge(account: Account, h: number): void {
+    if (account.banned || this.isSuspendedAccount(account) || this.scoreAt(account, h) >= this.config.suspendBelow) return
+    account.suspendedUntil = h + this.config.reviewAfterBlocks
+    this.suspended.add(toHex(account.publicKey))
+    this.violate(account)
+  }
+
+  private violate(account: Account): void {
+    account.violations++
+    if (account.violations < this.config.banAfterViolations) return
+    account.banned = true
+    account.suspendedUntil = NOT_SUSPENDED
+    this.suspended.delete(toHex(account.publicKey))
+  }
+
+  /** At the start of height `h`: unbonded stake due returns to the balance; suspensions due are reviewed. */
+  private releaseAndReview(h: number): void {
+    for (const hex of this.unbonding) {
+      const account = this.accounts.get(hex) as Account
+      if (account.releaseAt > h) continue
+      account.balance += account.unbonding
+      account.unbonding = 0
+      this.unbonding.delete(hex)
+    }
+    for (const hex of this.suspended) {
+      const account = this.accounts.get(hex) as Account
+      if (account.suspendedUntil > h) continue
+      if (this.scoreAt(account, h) >= this.config.suspendBelow) {
+        account.suspendedUntil = NOT_SUSPENDED
+        this.suspended.delete(hex)
+      } else account.suspendedUntil = h + this.config.reviewAfterBlocks
+    }
+  }
+
+  private isSuspendedAccount(account: Account): boolean {
+    return account.suspendedUntil !== NOT_SUSPENDED
+  }
+
+  private componentAt(account: Account, k: number, h: number): number {
+    return (account.components[k] as number) * (this.config.decays[k] as Decay).factor(h - account.at)
+  }
+
+  private scoreAt(account: Account, h: number): number {
+    let score = 0
+    COMPONENTS.forEach((c, k) => {
+      score += this.config.weights[c] * this.componentAt(account, k, h)
+    })
+    return score
+  }
+
+  private tierAt(account: Account, h: number): number {
+    if (account.banned) return 0
+    if (this.isSuspendedAccount(account)) return 1
+    const score = this.scoreAt(account, h)
+    let tier = 1
+    for (const t of this.config.tiers) {
+      if (score < t.score || h - account.firstSeen < t.ageBlocks || account.auditsPassed < t.auditsPassed) break
+      tier++
+    }
+    return tier
+  }
+
+  // Queries: at the last applied height; none changes anything.
+
+  /** 0 for an untracked or banned identity; 1 (new, monitored) for a suspended one; else by the thresholds. */
+  tierOf(identity: Identity): number {
+    const account = this.accounts.get(hexOf(identity))
+    return account === undefined ? 0 : this.tierAt(account, this.height)
+  }
+
+  /** The weighted sum of the decayed components (0 for an untracked identity). */
+  scoreOf(identity: Identity): number {
+    const account = this.accounts.get(hexOf(identity))
+    return account === undefined ? 0 : this.scoreAt(account, this.height)
+  }
+
+  /** One component's decayed value, unweighted. */
+  componentOf(identity: Identity, component: ScoreComponent): number {
+    const account = this.accounts.get(hexOf(identity))
+    return account === undefined ? 0 : this.componentAt(account, componentIndex[component], this.height)
+  }
+
+  /** Liquid balance, bonded stake, stake unbonding (slashable until it is released). */
+  stakeOf(identity: Identity): { readonly balance: number; readonly bonded: number; readonly unbonding: number } {
+    const account = this.accounts.get(hexOf(identity))
+    return { balance: account?.balance ?? 0, bonded: account?.bonded ?? 0, unbonding: account?.unbonding ?? 0 }
+  }
+
+  /** Violations so far, audits passed and failed. */
+  recordOf(identity: Identity): { readonly violations: number; readonly auditsPassed: number; readonly auditsFailed: number } {
+    const account = this.accounts.get(hexOf(identity))
+    return { violations: account?.violations ?? 0, auditsPassed: account?.auditsPassed ?? 0, auditsFailed: account?.auditsFailed ?? 0 }
+  }
+
+  isSuspended(identity: Identity): boolean {
+    const account = this.accounts.get(hexOf(identity))
+    return account !== undefined && this.isSuspendedAccount(account)
+  }
+
+  isBanned(identity: Identity): boolean {
+    return this.accounts.get(hexOf(identity))?.banned === true
+  }
+
+  /** Votes by the configured rule: the tier (Tier 1 = 1 …), or the tier × bonded stake; 0 when suspended, banned or untracked. */
+  votingWeight(identity: Identity): number {
+    const account = this.accounts.get(hexOf(identity))
+    return account === undefined ? 0 : this.weightOf(account)
+  }
+
+  private weightOf(account: Account): number {
+    if (account.banned || this.isSuspendedAccount(account)) return 0
+    const tier = this.tierAt(account, this.height)
+    return this.config.votingRule === 'tier' ? tier : tier * account.bonded
+  }
+
+  /**
+   * The committee an epoch starting now would take: the `cap` identities of highest voting weight
+   * (ties: the lower public key in hex first), each weight capped at the consensus's MAX_MEMBER_WEIGHT.
+   * Identities of weight 0 never sit.
+   */
+  eligibleCommittee(cap = DEFAULT_COMMITTEE_CAP): CommitteeCandidate[] {
+    const candidates: CommitteeCandidate[] = []
+    for (const [identity, account] of this.accounts) {
+      const weight = this.weightOf(account)
+      if (weight > 0) candidates.push({ identity, publicKey: account.publicKey, weight: Math.min(weight, MAX_MEMBER_WEIGHT) })
+    }
+    candidates.sort((a, b) => b.weight - a.weight || (a.identity < b.identity ? -1 : 1))
+    return candidates.slice(0, cap)
+  }
+
+  /**
+   * BLAKE2b-256 of the canonical encoding of the state: every account in public-key order with its
+   * stored components (not decayed: decay is a function of the stored state and the height), counters,
+   * penalties, stake and replay window, then the punished offences, the next height and the stake
+   * slashed. Two replicas that applied the same chain have equal digests; counters of refusals are
+   * statistics, not state, and are left out.
+   */
+  digest(): string {
+    const accounts = [...this.accounts.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([hex, a]) => [hex, a.firstSeen, a.at, [...a.components], a.auditsPassed, a.auditsFailed, a.violations, a.suspendedUntil, a.banned, a.balance, a.bonded, a.unbonding, a.releaseAt, a.replay.highest, a.replay.seen])
+    return toHex(blake2b(encode([DIGEST_VERSION, this.next, this.slashed, accounts, [...this.punished].sort()])))
+  }
+
+  /** The identities tracked, in public-key order (hex). */
+  tracked(): string[] {
+    return [...this.accounts.keys()].sort()
+  }
+}
+
+/** Which component a piece of evidence moves, and by how much (one unit, a share of one for uptime). */
+function effectOf(entry: WitnessedEntry): [ScoreComponent, number] {
+  switch (entry.kind) {
+    case 'rep/resource':
+      return ['resource', entry.ok ? 1 : -1]
+    case 'rep/task':
+      return ['task', entry.ok ? 1 : -1]
+    // Answering every heartbeat is +1, none −1: under half answered counts against.
+    case 'rep/uptime':
+      return ['uptime', (2 * entry.answered) / entry.expected - 1]
+    case 'rep/audit':
+      return ['audit', entry.passed ? 1 : -1]
+    case 'rep/feedback':
+      return ['feedback', entry.positive ? 1 : -1]
+    case 'rep/misbehaviour':
+      return ['misbehaviour', -1]
+  }
+}
