@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { encode } from '../../core/codec.ts'
+import { decodeFrame, encode } from '../../core/codec.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { keyPairSigner } from '../../core/sign.ts'
 import { ReputationLedger } from './ledger.ts'
+import { LedgerSnapshot } from './snapshot.ts'
 import { ledgerEntryBytes, signLedgerEntry, type LedgerEntry } from './entries.ts'
-import { BODIES, applyAll, block, equivocation, hash, pub, key, skip, stake, testLedger, witnessed, type WitnessedKind } from './ledger.fixtures.ts'
+import { BODIES, applyAll, block, committee, equivocation, hash, key, pub, skip, stake, testLedger, witnessed, type WitnessedKind } from './ledger.fixtures.ts'
 
 /** Applies `entries` as one block to a fresh test ledger and to its twin, which gets an empty block: equal digests mean nothing changed. */
 function changesNothing(entries: readonly Uint8Array[], options = {}) {
@@ -17,7 +18,7 @@ function changesNothing(entries: readonly Uint8Array[], options = {}) {
 }
 
 describe('each entry kind applies when valid', () => {
-  const cases: [WitnessedKind, Partial<(typeof BODIES)[WitnessedKind]>, string, number][] = [
+  const cases: [WitnessedKind, Record<string, unknown>, string, number][] = [
     ['rep/resource', { ok: true }, 'resource', 1],
     ['rep/resource', { ok: false }, 'resource', -1],
     ['rep/task', { ok: true }, 'task', 1],
@@ -271,5 +272,24 @@ describe('voting weight and the committee', () => {
     applyAll(ledger, [[0, 1, 2].map((w) => witnessed('rep/misbehaviour', w, 3, 0))])
     expect(ledger.eligibleCommittee().map((c) => c.identity)).not.toContain(Buffer.from(pub(3)).toString('hex'))
     expect(ledger.eligibleCommittee()).toHaveLength(3)
+  })
+})
+
+describe('snapshots', () => {
+  it('a snapshot restores the same state, and bytes that are not one are refused with a typed error', () => {
+    const ledger = testLedger({ unbondDelayBlocks: 5 })
+    applyAll(ledger, [[witnessed('rep/audit', 0, 6, 0), stake('stake/unbond', 1, 10, 0), equivocation(2, 0)], [0, 1].map((w) => witnessed('rep/misbehaviour', w, 6, 1))])
+    const restored = ReputationLedger.restore(ledger.snapshot(), { unbondDelayBlocks: 5 }, { committee })
+    expect(restored.digest()).toBe(ledger.digest())
+    expect(restored.isSuspended(pub(2))).toBe(true)
+    // Its sets of suspended and unbonding identities came back too: reviews and releases happen on time.
+    skip(ledger, 5)
+    skip(restored, 5)
+    expect(restored.stakeOf(pub(1)).unbonding).toBe(0)
+    expect(restored.digest()).toBe(ledger.digest())
+    expect(() => ReputationLedger.restore(new Uint8Array([0x93, 1, 2]))).toThrow(expect.objectContaining({ _tag: 'LedgerError', reason: 'corrupt-snapshot' }))
+    const [version, next, slashed, accounts, punished] = (decodeFrame(testLedger({}, 1).snapshot(), LedgerSnapshot) as { success: LedgerSnapshot }).success
+    expect(() => ReputationLedger.restore(encode([version, next, slashed, [...accounts, ...accounts], punished]))).toThrow(/twice/)
+    expect(() => ReputationLedger.restore(testLedger({}, 3).snapshot(), { maxIdentities: 2 })).toThrow(/past maxIdentities/)
   })
 })

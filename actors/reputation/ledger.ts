@@ -1,5 +1,6 @@
 import { toHex } from '../../core/bytes.ts'
-import { encode } from '../../core/codec.ts'
+import { Result } from 'effect'
+import { decodeFrame, encode } from '../../core/codec.ts'
 import { ConfigError, ReasonedError } from '../../core/errors.ts'
 import { blake2b } from '../../core/hash.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
@@ -10,6 +11,7 @@ import { COMPONENTS, genesisAmount, ledgerConfig, type LedgerConfig, type Ledger
 import type { Decay } from './decay.ts'
 import { MAX_BALANCE, ledgerPayload, readLedgerEntry, type LedgerEntry, type StakeEntry, type WitnessedEntry } from './entries.ts'
 import { ReplayWindow } from './replay-window.ts'
+import { LedgerSnapshot, MAX_SNAPSHOT_BYTES, SNAPSHOT_VERSION, type AccountRecord } from './snapshot.ts'
 
 /**
  * The reputation ledger (docs/reputation.md): a deterministic state machine over the committed log.
@@ -49,7 +51,8 @@ export type LedgerRefusal =
   /** Past `maxEntriesPerBlock` in one block. */
   | 'too-many-entries'
 
-export class LedgerError extends ReasonedError<'out-of-order'> {
+/** `out-of-order`: a block other than the next height; `corrupt-snapshot`: a snapshot that cannot be restored. */
+export class LedgerError extends ReasonedError<'out-of-order' | 'corrupt-snapshot'> {
   readonly _tag = 'LedgerError' as const
   override readonly name = 'LedgerError'
 }
@@ -73,10 +76,15 @@ export interface BlockOutcome {
 
 /** The issue's committee cap: a committee, not the network. */
 export const DEFAULT_COMMITTEE_CAP = 100
-/** The digest's format version: a change of the encoding changes every digest on purpose. */
-const DIGEST_VERSION = 1
 const NOT_SUSPENDED = -1
 const BPS = 10_000
+
+/** What a ledger shares with its node: the committee whose members' equivocations it can check, and the node's verifier. */
+export interface LedgerDependencies {
+  /** The committee that signed the chain (with epochs: the committee of the evidence's height). Without one, equivocation evidence is refused. */
+  readonly committee?: Committee
+  readonly verifier?: SignatureVerifier
+}
 
 interface Account {
   readonly publicKey: Uint8Array
@@ -120,7 +128,7 @@ export class ReputationLedger {
 
   constructor(
     options: LedgerOptions = {},
-    private readonly dependencies: { readonly committee?: Committee; readonly verifier?: SignatureVerifier } = {},
+    private readonly dependencies: LedgerDependencies = {},
   ) {
     this.config = ledgerConfig(options)
     this.verifier = dependencies.verifier ?? new SignatureVerifier()
@@ -438,17 +446,49 @@ export class ReputationLedger {
   }
 
   /**
-   * BLAKE2b-256 of the canonical encoding of the state: every account in public-key order with its
-   * stored components (not decayed: decay is a function of the stored state and the height), counters,
-   * penalties, stake and replay window, then the punished offences, the next height and the stake
-   * slashed. Two replicas that applied the same chain have equal digests; counters of refusals are
-   * statistics, not state, and are left out.
+   * The state as one frame (snapshot.ts): every account in public-key order with its stored components
+   * (not decayed: decay is a function of the stored state and the height), counters, penalties, stake
+   * and replay window, then the punished offences. Counts of refusals are statistics, not state, and are
+   * left out. `ReputationLedger.restore` reads it back.
    */
-  digest(): string {
+  snapshot(): Uint8Array {
     const accounts = [...this.accounts.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([hex, a]) => [hex, a.firstSeen, a.at, [...a.components], a.auditsPassed, a.auditsFailed, a.violations, a.suspendedUntil, a.banned, a.balance, a.bonded, a.unbonding, a.releaseAt, a.replay.highest, a.replay.seen])
-    return toHex(blake2b(encode([DIGEST_VERSION, this.next, this.slashed, accounts, [...this.punished].sort()])))
+      .map(([, a]): AccountRecord => [a.publicKey, a.firstSeen, a.at, [...a.components], a.auditsPassed, a.auditsFailed, a.violations, a.suspendedUntil, a.banned, a.balance, a.bonded, a.unbonding, a.releaseAt, a.replay.highest, a.replay.seen])
+    const state: LedgerSnapshot = [SNAPSHOT_VERSION, this.next, this.slashed, accounts, [...this.punished].sort()]
+    return encode(state)
+  }
+
+  /** BLAKE2b-256 of the snapshot, in hex: two replicas that applied the same chain have equal digests. */
+  digest(): string {
+    return toHex(blake2b(this.snapshot()))
+  }
+
+  /**
+   * A ledger in the state `snapshot` describes, under `options` (those it was taken with), ready for the
+   * block at the snapshot's next height. Throws LedgerError `corrupt-snapshot` when the bytes do not
+   * decode, list an identity twice or hold more than `maxIdentities`.
+   */
+  static restore(snapshot: Uint8Array, options: Omit<LedgerOptions, 'genesis'> = {}, dependencies: LedgerDependencies = {}): ReputationLedger {
+    const decoded = decodeFrame(snapshot, LedgerSnapshot, MAX_SNAPSHOT_BYTES)
+    if (Result.isFailure(decoded)) throw new LedgerError('corrupt-snapshot', `a ledger snapshot does not decode: ${decoded.failure.message}`)
+    const [, next, slashed, accounts, punished] = decoded.success
+    const ledger = new ReputationLedger(options, dependencies)
+    if (accounts.length > ledger.config.maxIdentities) throw new LedgerError('corrupt-snapshot', `a ledger snapshot holds ${accounts.length} identities, past maxIdentities (${ledger.config.maxIdentities})`)
+    for (const [publicKey, firstSeen, at, components, auditsPassed, auditsFailed, violations, suspendedUntil, banned, balance, bonded, unbonding, releaseAt, highest, seen] of accounts) {
+      const hex = toHex(publicKey)
+      if (ledger.accounts.has(hex)) throw new LedgerError('corrupt-snapshot', `a ledger snapshot lists ${hex} twice`)
+      const account = ledger.open(publicKey, firstSeen)
+      account.components.set(components)
+      Object.assign(account, { at, auditsPassed, auditsFailed, violations, suspendedUntil, banned, balance, bonded, unbonding, releaseAt })
+      Object.assign(account.replay, { highest, seen: [...seen] })
+      if (suspendedUntil !== NOT_SUSPENDED) ledger.suspended.add(hex)
+      if (unbonding > 0) ledger.unbonding.add(hex)
+    }
+    for (const key of punished) ledger.punished.add(key)
+    ledger.next = next
+    ledger.slashed = slashed
+    return ledger
   }
 
   /** The identities tracked, in public-key order (hex). */
