@@ -1,5 +1,5 @@
-import { toHex } from '../../core/bytes.ts'
 import { Result } from 'effect'
+import { toHex } from '../../core/bytes.ts'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ConfigError, ReasonedError } from '../../core/errors.ts'
 import { blake2b } from '../../core/hash.ts'
@@ -7,11 +7,10 @@ import { SignatureVerifier } from '../../core/sign.ts'
 import { MAX_MEMBER_WEIGHT, type Committee } from '../consensus/committee.ts'
 import { evidenceKey, verifyEvidence, type Evidence } from '../consensus/evidence.ts'
 import type { Commit } from '../consensus/messages.ts'
-import { COMPONENTS, genesisAmount, ledgerConfig, type LedgerConfig, type LedgerOptions, type ScoreComponent } from './config.ts'
-import type { Decay } from './decay.ts'
+import { genesisAmount, ledgerConfig, type LedgerConfig, type LedgerOptions, type ScoreComponent } from './config.ts'
 import { MAX_BALANCE, ledgerPayload, readLedgerEntry, type LedgerEntry, type StakeEntry, type WitnessedEntry } from './entries.ts'
-import { ReplayWindow } from './replay-window.ts'
-import { LedgerSnapshot, MAX_SNAPSHOT_BYTES, SNAPSHOT_VERSION, type AccountRecord } from './snapshot.ts'
+import { accountFromRecord, accountRecord, addTo, componentAt, componentIndex, effectOf, isSuspended, NOT_SUSPENDED, openAccount, scoreAt, tierAt, type Account } from './account.ts'
+import { LedgerSnapshot, MAX_SNAPSHOT_BYTES, SNAPSHOT_VERSION } from './snapshot.ts'
 
 /**
  * The reputation ledger (docs/reputation.md): a deterministic state machine over the committed log.
@@ -76,7 +75,6 @@ export interface BlockOutcome {
 
 /** The issue's committee cap: a committee, not the network. */
 export const DEFAULT_COMMITTEE_CAP = 100
-const NOT_SUSPENDED = -1
 const BPS = 10_000
 
 /** What a ledger shares with its node: the committee whose members' equivocations it can check, and the node's verifier. */
@@ -86,28 +84,7 @@ export interface LedgerDependencies {
   readonly verifier?: SignatureVerifier
 }
 
-interface Account {
-  readonly publicKey: Uint8Array
-  /** The height of the block that first named it (0 for genesis): its age counts from here. */
-  readonly firstSeen: number
-  /** Each component's value at height `at` (COMPONENTS order). */
-  readonly components: Float64Array
-  at: number
-  auditsPassed: number
-  auditsFailed: number
-  violations: number
-  /** The height of its next review, or NOT_SUSPENDED. */
-  suspendedUntil: number
-  banned: boolean
-  balance: number
-  bonded: number
-  unbonding: number
-  releaseAt: number
-  readonly replay: ReplayWindow
-}
-
 const hexOf = (identity: Identity) => (typeof identity === 'string' ? identity.toLowerCase() : toHex(identity))
-const componentIndex = Object.fromEntries(COMPONENTS.map((c, i) => [c, i])) as Record<ScoreComponent, number>
 
 export class ReputationLedger {
   private readonly config: LedgerConfig
@@ -223,7 +200,7 @@ export class ReputationLedger {
     if (entry.kind === 'rep/uptime' && entry.answered > entry.expected) return 'over-bounds'
     const witness = this.accounts.get(toHex(entry.by))
     // A suspended witness's tier is 1 but it may not report: its word is what is under review.
-    const flaw = witness !== undefined && this.isSuspendedAccount(witness) ? 'unknown-witness' : this.signerFlaw(entry, witness, h, this.config.witnessMinTier)
+    const flaw = witness !== undefined && isSuspended(witness) ? 'unknown-witness' : this.signerFlaw(entry, witness, h, this.config.witnessMinTier)
     if (flaw !== undefined) return flaw
     const known = this.accounts.get(about)
     if (known?.banned === true) return 'banned'
@@ -231,7 +208,7 @@ export class ReputationLedger {
     ;(witness as Account).replay.take(entry.seq, this.config.replayWindow)
     const subject = known ?? this.open(entry.about, h)
     const [component, delta] = effectOf(entry)
-    this.add(subject, component, delta, h)
+    addTo(subject, component, delta, h, this.config)
     if (entry.kind === 'rep/audit') {
       if (entry.passed) subject.auditsPassed++
       else subject.auditsFailed++
@@ -278,45 +255,21 @@ export class ReputationLedger {
     offender.bonded -= fromBonded
     offender.unbonding -= fromUnbonding
     this.slashed += fromBonded + fromUnbonding
-    this.add(offender, 'equivocation', -1, h)
+    addTo(offender, 'equivocation', -1, h, this.config)
     this.violate(offender)
     this.judge(offender, h)
     return undefined
   }
 
   private open(publicKey: Uint8Array, h: number): Account {
-    const account: Account = {
-      publicKey: Uint8Array.from(publicKey),
-      firstSeen: h,
-      components: new Float64Array(COMPONENTS.length),
-      at: h,
-      auditsPassed: 0,
-      auditsFailed: 0,
-      violations: 0,
-      suspendedUntil: NOT_SUSPENDED,
-      banned: false,
-      balance: 0,
-      bonded: 0,
-      unbonding: 0,
-      releaseAt: 0,
-      replay: new ReplayWindow(),
-    }
+    const account = openAccount(publicKey, h)
     this.accounts.set(toHex(publicKey), account)
     return account
   }
 
-  /** Brings every component to height `h` (its decay since `at`), then adds `delta` to one. */
-  private add(account: Account, component: ScoreComponent, delta: number, h: number): void {
-    COMPONENTS.forEach((_, k) => {
-      account.components[k] = (account.components[k] as number) * (this.config.decays[k] as Decay).factor(h - account.at)
-    })
-    account.at = h
-    account.components[componentIndex[component]] = (account.components[componentIndex[component]] as number) + delta
-  }
-
   /** A score below the threshold suspends an account that is not suspended already (a violation). */
   private judge(account: Account, h: number): void {
-    if (account.banned || this.isSuspendedAccount(account) || this.scoreAt(account, h) >= this.config.suspendBelow) return
+    if (account.banned || isSuspended(account) || this.scoreAt(account, h) >= this.config.suspendBelow) return
     account.suspendedUntil = h + this.config.reviewAfterBlocks
     this.suspended.add(toHex(account.publicKey))
     this.violate(account)
@@ -349,32 +302,12 @@ export class ReputationLedger {
     }
   }
 
-  private isSuspendedAccount(account: Account): boolean {
-    return account.suspendedUntil !== NOT_SUSPENDED
-  }
-
-  private componentAt(account: Account, k: number, h: number): number {
-    return (account.components[k] as number) * (this.config.decays[k] as Decay).factor(h - account.at)
-  }
-
   private scoreAt(account: Account, h: number): number {
-    let score = 0
-    COMPONENTS.forEach((c, k) => {
-      score += this.config.weights[c] * this.componentAt(account, k, h)
-    })
-    return score
+    return scoreAt(account, h, this.config)
   }
 
   private tierAt(account: Account, h: number): number {
-    if (account.banned) return 0
-    if (this.isSuspendedAccount(account)) return 1
-    const score = this.scoreAt(account, h)
-    let tier = 1
-    for (const t of this.config.tiers) {
-      if (score < t.score || h - account.firstSeen < t.ageBlocks || account.auditsPassed < t.auditsPassed) break
-      tier++
-    }
-    return tier
+    return tierAt(account, h, this.config)
   }
 
   // Queries: at the last applied height; none changes anything.
@@ -394,7 +327,7 @@ export class ReputationLedger {
   /** One component's decayed value, unweighted. */
   componentOf(identity: Identity, component: ScoreComponent): number {
     const account = this.accounts.get(hexOf(identity))
-    return account === undefined ? 0 : this.componentAt(account, componentIndex[component], this.height)
+    return account === undefined ? 0 : componentAt(account, componentIndex[component], this.height, this.config)
   }
 
   /** Liquid balance, bonded stake, stake unbonding (slashable until it is released). */
@@ -411,7 +344,7 @@ export class ReputationLedger {
 
   isSuspended(identity: Identity): boolean {
     const account = this.accounts.get(hexOf(identity))
-    return account !== undefined && this.isSuspendedAccount(account)
+    return account !== undefined && isSuspended(account)
   }
 
   isBanned(identity: Identity): boolean {
@@ -425,7 +358,7 @@ export class ReputationLedger {
   }
 
   private weightOf(account: Account): number {
-    if (account.banned || this.isSuspendedAccount(account)) return 0
+    if (account.banned || isSuspended(account)) return 0
     const tier = this.tierAt(account, this.height)
     return this.config.votingRule === 'tier' ? tier : tier * account.bonded
   }
@@ -454,7 +387,7 @@ export class ReputationLedger {
   snapshot(): Uint8Array {
     const accounts = [...this.accounts.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([, a]): AccountRecord => [a.publicKey, a.firstSeen, a.at, [...a.components], a.auditsPassed, a.auditsFailed, a.violations, a.suspendedUntil, a.banned, a.balance, a.bonded, a.unbonding, a.releaseAt, a.replay.highest, a.replay.seen])
+      .map(([, account]) => accountRecord(account))
     const state: LedgerSnapshot = [SNAPSHOT_VERSION, this.next, this.slashed, accounts, [...this.punished].sort()]
     return encode(state)
   }
@@ -475,43 +408,17 @@ export class ReputationLedger {
     const [, next, slashed, accounts, punished] = decoded.success
     const ledger = new ReputationLedger(options, dependencies)
     if (accounts.length > ledger.config.maxIdentities) throw new LedgerError('corrupt-snapshot', `a ledger snapshot holds ${accounts.length} identities, past maxIdentities (${ledger.config.maxIdentities})`)
-    for (const [publicKey, firstSeen, at, components, auditsPassed, auditsFailed, violations, suspendedUntil, banned, balance, bonded, unbonding, releaseAt, highest, seen] of accounts) {
-      const hex = toHex(publicKey)
+    for (const record of accounts) {
+      const account = accountFromRecord(record)
+      const hex = toHex(account.publicKey)
       if (ledger.accounts.has(hex)) throw new LedgerError('corrupt-snapshot', `a ledger snapshot lists ${hex} twice`)
-      const account = ledger.open(publicKey, firstSeen)
-      account.components.set(components)
-      Object.assign(account, { at, auditsPassed, auditsFailed, violations, suspendedUntil, banned, balance, bonded, unbonding, releaseAt })
-      Object.assign(account.replay, { highest, seen: [...seen] })
-      if (suspendedUntil !== NOT_SUSPENDED) ledger.suspended.add(hex)
-      if (unbonding > 0) ledger.unbonding.add(hex)
+      ledger.accounts.set(hex, account)
+      if (isSuspended(account)) ledger.suspended.add(hex)
+      if (account.unbonding > 0) ledger.unbonding.add(hex)
     }
     for (const key of punished) ledger.punished.add(key)
     ledger.next = next
     ledger.slashed = slashed
     return ledger
-  }
-
-  /** The identities tracked, in public-key order (hex). */
-  tracked(): string[] {
-    return [...this.accounts.keys()].sort()
-  }
-}
-
-/** Which component a piece of evidence moves, and by how much (one unit, a share of one for uptime). */
-function effectOf(entry: WitnessedEntry): [ScoreComponent, number] {
-  switch (entry.kind) {
-    case 'rep/resource':
-      return ['resource', entry.ok ? 1 : -1]
-    case 'rep/task':
-      return ['task', entry.ok ? 1 : -1]
-    // Answering every heartbeat is +1, none −1: under half answered counts against.
-    case 'rep/uptime':
-      return ['uptime', (2 * entry.answered) / entry.expected - 1]
-    case 'rep/audit':
-      return ['audit', entry.passed ? 1 : -1]
-    case 'rep/feedback':
-      return ['feedback', entry.positive ? 1 : -1]
-    case 'rep/misbehaviour':
-      return ['misbehaviour', -1]
   }
 }
