@@ -58,20 +58,22 @@ export type LedgerEntry = typeof LedgerEntry.Type
 export type LedgerKind = LedgerEntry['kind']
 export type WitnessedEntry = Extract<LedgerEntry, { about: Uint8Array }>
 export type StakeEntry = Extract<LedgerEntry, { amount: number }>
+/** An entry of any kind before it is signed (the union of each kind without `sig`). */
+export type UnsignedEntry = LedgerEntry extends infer E ? (E extends unknown ? Omit<E, 'sig'> : never) : never
 
 /** Each kind's fields in declared order, but the signature: what its signature covers. */
 const SIGNED_FIELDS = new Map<string, readonly string[]>(SCHEMAS.map((s) => [s.fields.kind.literal, Object.keys(s.fields).filter((f) => f !== 'sig')]))
 export const LEDGER_KINDS: readonly LedgerKind[] = [...SIGNED_FIELDS.keys()] as LedgerKind[]
 
 /** The bytes `entry.by` signs: the domain, then every field but `sig` in the kind's order. */
-export function ledgerPayload(entry: Omit<LedgerEntry, 'sig'>): Uint8Array {
+export function ledgerPayload(entry: UnsignedEntry): Uint8Array {
   const fields = SIGNED_FIELDS.get(entry.kind) as readonly string[]
   return encode([LEDGER_DOMAIN, ...fields.map((f) => (entry as Record<string, unknown>)[f])])
 }
 
 /** `unsigned`, signed by `signer` (whose key must be `unsigned.by`). */
-export function signLedgerEntry<E extends LedgerEntry>(unsigned: Omit<E, 'sig'>, signer: Signer): E {
-  return { ...unsigned, sig: signer.sign(ledgerPayload(unsigned)) } as E
+export function signLedgerEntry(unsigned: UnsignedEntry, signer: Signer): LedgerEntry {
+  return { ...unsigned, sig: signer.sign(ledgerPayload(unsigned)) } as LedgerEntry
 }
 
 /** The committed entry that carries `entry`. */

@@ -6,7 +6,7 @@ import { signedVote, testCommittee, testKeys } from '../consensus/consensus.fixt
 import { evidenceEntry, evidenceOf } from '../consensus/evidence.ts'
 import { GENESIS_PARENT } from '../consensus/messages.ts'
 import type { LedgerOptions } from './config.ts'
-import { ledgerEntryBytes, signLedgerEntry, type LedgerEntry } from './entries.ts'
+import { ledgerEntryBytes, signLedgerEntry, type LedgerEntry, type UnsignedEntry } from './entries.ts'
 import { ReputationLedger } from './ledger.ts'
 
 /**
@@ -26,7 +26,6 @@ export function testLedger(options: LedgerOptions = {}, genesis = COMMITTEE_SIZE
   return new ReputationLedger({ genesis: Array.from({ length: genesis }, (_, i) => ({ publicKey: pub(i), ...stake })), ...options }, { committee })
 }
 
-type Unsigned = Omit<LedgerEntry, 'sig'>
 type Body<K extends LedgerEntry['kind']> = Omit<Extract<LedgerEntry, { kind: K }>, 'sig' | 'kind' | 'by' | 'about' | 'seq'>
 
 /** Entry bodies of each witnessed kind, valid as they are. */
@@ -43,13 +42,13 @@ export type WitnessedKind = keyof typeof BODIES
 
 /** Identity `by` reports on `about`, signed by `signer` (default: by's own key). */
 export function witnessed<K extends WitnessedKind>(kind: K, by: number, about: number, seq: number, body: Partial<Body<K>> = {}, signer = by): Uint8Array {
-  const unsigned = { kind, by: pub(by), about: pub(about), seq, ...BODIES[kind], ...body } as Unsigned
-  return ledgerEntryBytes(signLedgerEntry(unsigned as LedgerEntry, keyPairSigner(key(signer))))
+  const unsigned = { kind, by: pub(by), about: pub(about), seq, ...BODIES[kind], ...body } as UnsignedEntry
+  return ledgerEntryBytes(signLedgerEntry(unsigned, keyPairSigner(key(signer))))
 }
 
 /** Identity `by` bonds or unbonds `amount`. */
 export function stake(kind: 'stake/bond' | 'stake/unbond', by: number, amount: number, seq: number, signer = by): Uint8Array {
-  return ledgerEntryBytes(signLedgerEntry({ kind, by: pub(by), amount, seq } as LedgerEntry, keyPairSigner(key(signer))))
+  return ledgerEntryBytes(signLedgerEntry({ kind, by: pub(by), amount, seq }, keyPairSigner(key(signer))))
 }
 
 /** Verified evidence that member `s` prevoted two blocks at (h, r). */

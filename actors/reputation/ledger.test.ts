@@ -4,7 +4,7 @@ import { ConfigError } from '../../core/errors.ts'
 import { keyPairSigner } from '../../core/sign.ts'
 import { ReputationLedger } from './ledger.ts'
 import { LedgerSnapshot } from './snapshot.ts'
-import { ledgerEntryBytes, signLedgerEntry, type LedgerEntry } from './entries.ts'
+import { ledgerEntryBytes, signLedgerEntry, type UnsignedEntry } from './entries.ts'
 import { BODIES, applyAll, block, committee, equivocation, hash, key, pub, skip, stake, testLedger, witnessed, type WitnessedKind } from './ledger.fixtures.ts'
 
 /** Applies `entries` as one block to a fresh test ledger and to its twin, which gets an empty block: equal digests mean nothing changed. */
@@ -81,7 +81,7 @@ describe('invalid entries change nothing and are counted', () => {
   it('fields out of their bounds: by the schema (malformed) or beyond it (over-bounds)', () => {
     const tooMany = changesNothing([witnessed('rep/uptime', 0, 1, 0, { answered: 5, expected: 4 })])
     expect(tooMany.ledger.refused('over-bounds')).toBe(1)
-    const unsigned = { kind: 'rep/uptime', by: pub(0), about: pub(1), seq: 0, window: 0, answered: 1, expected: 4000 } as unknown as LedgerEntry
+    const unsigned = { kind: 'rep/uptime', by: pub(0), about: pub(1), seq: 0, window: 0, answered: 1, expected: 4000 } as unknown as UnsignedEntry
     const pastSchema = changesNothing([ledgerEntryBytes(signLedgerEntry(unsigned, keyPairSigner(key(0)))), encode({ kind: 'rep/feedback', by: pub(0) }), encode({ kind: 'evidence', h: 1 })])
     expect(pastSchema.ledger.refused('malformed')).toBe(3)
   })
