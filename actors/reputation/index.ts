@@ -41,5 +41,6 @@ export {
   signLedgerEntry,
   type LedgerKind,
   type LedgerReading,
+  type UnsignedEntry,
 } from './entries.ts'
 export { DEFAULT_COMMITTEE_CAP, LedgerError, ReputationLedger, type BlockOutcome, type CommitteeCandidate, type Identity, type LedgerRefusal } from './ledger.ts'
