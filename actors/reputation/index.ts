@@ -1,4 +1,7 @@
-/** The reputation ledger (docs/reputation.md): entry kinds, the deterministic ledger over the committed log, its parameters. */
+/**
+ * The reputation ledger (docs/reputation.md): entry kinds, the deterministic ledger over the committed log, its parameters;
+ * and social-graph trust (docs/trust.md): the sparse trust graph, EigenTrust, SybilRank.
+ */
 export {
   COMPONENTS,
   DEFAULT_BAN_AFTER_VIOLATIONS,
@@ -44,3 +47,9 @@ export {
   type UnsignedEntry,
 } from './entries.ts'
 export { DEFAULT_COMMITTEE_CAP, LedgerError, ReputationLedger, type BlockOutcome, type CommitteeCandidate, type Identity, type LedgerRefusal } from './ledger.ts'
+export { DEFAULT_MAX_TRUST_EDGES, DEFAULT_MAX_TRUST_NODES, DEFAULT_TRUST_GRAPH_LIMITS, buildTrustGraph, edgeCount, type TrustEdges, type TrustGraph, type TrustGraphLimits } from './graph.ts'
+export { degreeOf, socialGraphOf, type SocialGraph } from './graph-social.ts'
+export { DEFAULT_EIGENTRUST_ALPHA, DEFAULT_EIGENTRUST_EPSILON, DEFAULT_EIGENTRUST_MAX_ITERATIONS, eigenTrust, type EigenTrustOptions, type EigenTrustResult } from './trust.ts'
+export { DEFAULT_SYBILRANK_MAX_ITERATIONS, sybilRank, sybilRankIterations, type SybilRankOptions, type SybilRankResult } from './sybil.ts'
+export { rankingAuc, sybilTrustShare } from './sybil-metrics.ts'
+export { TrustError, type TrustFailure } from './trust-error.ts'
