@@ -6,7 +6,7 @@ import { SignatureVerifier } from '../../core/sign.ts'
 import { Committee, type Member } from './committee.ts'
 import { ConsensusError } from './durable.ts'
 import { entryFlaw, entryKey, readEntry, type EntryFlaw } from './entries.ts'
-import { Entry, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, type Block } from './messages.ts'
+import { BLOCK_FIELDS_BYTES, Entry, MAX_BLOCK_BYTES, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, entryBytes, type Block } from './messages.ts'
 
 /**
  * The shared mempool, component `mempool`, protocol `mempool/1` (docs/consensus.md, *The mempool*).
@@ -64,7 +64,10 @@ export type MempoolMessage = typeof MempoolMessage.Type
 export interface EntryPool {
   /** Adds an entry this node submits; throws ConsensusError (and adds nothing) past the bounds or when the entry may not be in a block. */
   submit(entry: Uint8Array): void
-  /** Up to `max` entries for a block, oldest first (they stay until committed). */
+  /**
+   * Up to `max` entries for a block, oldest first (they stay until committed), stopping before the one
+   * that would take the block past MAX_BLOCK_BYTES (messages.ts `blockBytes`).
+   */
   take(max: number): Uint8Array[]
   /** `block` is committed: its entries leave the pool, and the height being decided is the next one (gossip goes to its leaders). */
   committed(block: Block): void
@@ -171,8 +174,10 @@ export class Mempool implements Component<MempoolMessage>, EntryPool {
 
   take(max: number): Uint8Array[] {
     const out: Uint8Array[] = []
+    let bytes = BLOCK_FIELDS_BYTES
     for (const { entry } of this.held.values()) {
-      if (out.length >= max) break
+      bytes += entryBytes(entry)
+      if (out.length >= max || bytes > MAX_BLOCK_BYTES) break
       out.push(entry)
     }
     return out

@@ -15,7 +15,7 @@ import { entryFlaw } from './entries.ts'
 import { evidenceEntry, evidenceOf, type EvidenceStep, type SignedValue } from './evidence.ts'
 import { lieAbout } from './lies.ts'
 import { DEFAULT_MAX_PENDING_ENTRIES, Mempool, type EntryPool } from './mempool.ts'
-import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_ENTRIES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
+import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_BYTES, MAX_BLOCK_ENTRIES, blockBytes, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
 import { NIL, RoundTally, certified } from './tally.ts'
 
 /**
@@ -620,13 +620,13 @@ export class BftVoter implements Component<BftMessage>, Liar {
   }
 
   /**
-   * A block may be decided here: this height, on this node's last block, by a member, and every entry
-   * one a block may hold (entries.ts): evidence in a committed block is punished by every ledger that
+   * A block may be decided here: this height, on this node's last block, by a member, no larger than
+   * MAX_BLOCK_BYTES (so its commit fits a frame and a log record), and every entry one a block may hold (entries.ts): evidence in a committed block is punished by every ledger that
    * applies it, so a block with evidence that does not verify would punish an honest member, or be
    * applied differently by ledgers that check it. A member prevotes nil on such a proposal.
    */
   private isValid(block: Block): boolean {
-    return block.h === this.state.h && bytesEqual(block.parent, this.parent) && block.by < this.committee.size && this.entriesFit(block)
+    return block.h === this.state.h && bytesEqual(block.parent, this.parent) && block.by < this.committee.size && blockBytes(block) <= MAX_BLOCK_BYTES && this.entriesFit(block)
   }
 
   private entriesFit(block: Block): boolean {
