@@ -58,7 +58,11 @@ export function freshState(h: number, signed: LastSigned | null): VoterState {
   return { h, r: 0, lockedRound: -1, locked: null, validRound: -1, valid: null, signed }
 }
 
-/** The state record, when it is for `height` (a record of an earlier height is stale: its block committed since). */
+/**
+ * The state record, when it is for `height` (a record of an earlier height is stale: its block committed
+ * since). A record of a later height than the chain holds is refused: the chain is synced before the
+ * record moves past it, so such a record means a lost block, and starting fresh would drop its lock.
+ */
 export function loadState(storage: Storage, height: number): VoterState {
   const bytes = storage.get(STATE_KEY)
   if (bytes === undefined) return freshState(height, null)
@@ -66,6 +70,7 @@ export function loadState(storage: Storage, height: number): VoterState {
   // A record that does not decode is not guessed at: voting blind could contradict an earlier vote.
   if (Result.isFailure(decoded)) throw new ConsensusError('corrupt-state', `the voter's state record does not decode (${decoded.failure.message}); refusing to vote from a guess`)
   const state = decoded.success
+  if (state.h > height) throw new ConsensusError('corrupt-state', `the voter's state record is for height ${state.h}, past the chain's ${height} blocks: a committed block is lost; refusing to vote without its lock`)
   return state.h === height ? state : freshState(height, state.signed)
 }
 

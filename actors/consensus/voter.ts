@@ -244,8 +244,9 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   /**
    * Commits `commit` exactly as a `commit` message would (certificate.ts checks it: this height, on
-   * this node's last block, a quorum's valid precommits; never trusted), or says why not and changes
-   * nothing. The in-node API of range catch-up (sync.ts): it feeds a voter that is far behind.
+   * this node's last block, no larger than a block may be, a quorum's valid precommits, entries a
+   * block may hold; never trusted), or says why not and changes nothing. The in-node API of range
+   * catch-up (sync.ts): it feeds a voter that is far behind.
    */
   acceptCommit(commit: Commit): Result.Result<void, CertificateError> {
     const checked = checkCommit(commit, { height: this.state.h, parent: this.parent }, this.committee, this.verifier)
@@ -525,19 +526,35 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return false
   }
 
-  /** Commits `commit`'s block: durable first, then the ledger hears of it, then the next height. */
+  /**
+   * Commits `commit`'s block: durable first, then memory moves, then the ledger hears of it. The chain's
+   * length is the next height, so once the block is synced the state record of this height is stale,
+   * and memory moves to exactly what a restart would load from it (loadState: height h + 1 fresh, the
+   * last signed message kept): a store that throws leaves memory at height h, as on disk, and no state
+   * record needs writing here (round 0 of the next height writes one).
+   *
+   * A ledger (`onCommit`) that throws does not stop the voter: the block is committed and durable on
+   * this node as on a quorum, and stopping would take a validator out of the committee for what is the
+   * application's fault (every validator, should the fault be deterministic: a halted chain). The
+   * failure is traced (`commit-hook-failed`) and the ledger can re-apply the block from committedAt.
+   */
   private decide(commit: Commit, ctx: Context): void {
     const { h } = this.state
     chainLog(ctx.storage).append(encode(commit))
+    ctx.storage.sync()
     this.state = freshState(h + 1, this.state.signed)
-    saveState(ctx.storage, this.state)
     this.parent = blockHash(commit.b)
+    this.lastCommit = commit
     this.pool.committed(commit.b)
     this.running = false
     this.resetHeight()
     ctx.trace({ event: 'commit', height: h, round: commit.r, entries: commit.b.entries.length })
-    this.options.onCommit?.(commit, ctx)
     ctx.setTimer(this.blockIntervalMs, `next:${h + 1}:0`)
+    try {
+      this.options.onCommit?.(commit, ctx)
+    } catch (error) {
+      ctx.trace({ event: 'commit-hook-failed', height: h, error: error instanceof Error ? error.message : String(error) })
+    }
   }
 
   // ---- inputs
