@@ -16,7 +16,7 @@ import { evidenceEntry, evidenceOf, type EvidenceStep, type SignedValue } from '
 import { lieAbout } from './lies.ts'
 import { DEFAULT_MAX_PENDING_ENTRIES, Mempool, type EntryPool } from './mempool.ts'
 import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_BYTES, MAX_BLOCK_ENTRIES, blockBytes, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
-import { NIL, RoundTally, certified } from './tally.ts'
+import { MAX_VALUES_PER_MEMBER, NIL, RoundTally, certified } from './tally.ts'
 
 /**
  * How long a round waits for its proposal, then for a prevote and a precommit quorum, at round 0: about
@@ -43,12 +43,15 @@ export const DEFAULT_BLOCK_INTERVAL_MS = 100
 /**
  * Rounds of the next height whose messages are kept while this one finishes: its round 0, and round 1
  * should round 0's leader be down. A member further on than that is far ahead, and this node catches up
- * by asking for the commit (`behind`), not from buffered messages. Each member signs one proposal and
- * two votes a round, so at most 6 messages a member are kept (keyed by signer, kind and round: a repeat
- * or a second value replaces nothing), and at most 2 proposals in all (only a round's leader signs
- * one): under 2 × MAX_BLOCK_BYTES plus 6n votes of ~150 bytes.
+ * by asking for the commit (`behind`), not from buffered messages. An honest member signs one proposal
+ * and two votes a round; as the tally counts two values per member (tally.ts MAX_VALUES_PER_MEMBER, so
+ * the order of arrival hides no quorum and an equivocation becomes evidence), two signed messages per
+ * member, kind and round are kept (a repeat replaces nothing): at most FUTURE_MESSAGES_PER_MEMBER = 12 a
+ * member, and at most 4 proposals in all (only a round's leader signs one), so under 4 × MAX_BLOCK_BYTES
+ * plus 12n votes of ~150 bytes.
  */
 export const FUTURE_ROUNDS = 2
+export const FUTURE_MESSAGES_PER_MEMBER = FUTURE_ROUNDS * 3 * MAX_VALUES_PER_MEMBER
 /** Rounds of the current height whose votes are kept below the current round (a valid round older than this is not provable; liveness only). */
 export const DEFAULT_ROUNDS_KEPT = 64
 /** Rounds ahead of ours whose messages are kept (to notice that a blocking weight moved on). */
@@ -166,8 +169,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private precommits = new Map<number, RoundTally>()
   /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer; 3 to 5 above). */
   private fired = new Map<number, number>()
-  /** Verified messages of the next height (FUTURE_ROUNDS), by signer, kind and round, with the member that relayed each. */
-  private future = new Map<string, { readonly message: Proposal | Vote; readonly from: number }>()
+  /** Verified messages of the next height (FUTURE_ROUNDS), by signer, kind and round (at most MAX_VALUES_PER_MEMBER each), with the member that relayed each. */
+  private future = new Map<string, { readonly message: Proposal | Vote; readonly from: number }[]>()
   /** The commit of the height below this one: what a member stuck there is sent, with no disk read. */
   private lastCommit: Commit | undefined
   /** Members whose messages of the next height arrived: they say they committed this one. */
@@ -335,10 +338,15 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return true
   }
 
-  /** A verified message of the next height: kept (the first per signer, kind and round), and its signer is past this height. */
+  /**
+   * A verified message of the next height: kept unless its signer's kind and round hold two already or
+   * this one (a signature is a message's identity: libsodium refuses malleated ones); its signer is past
+   * this height.
+   */
   private keepForNext(message: Proposal | Vote, from: number, ctx: Context): void {
     const key = `${message.s}:${message.t}:${message.r}`
-    if (!this.future.has(key)) this.future.set(key, { message, from })
+    const kept = this.future.get(key) ?? []
+    if (kept.length < MAX_VALUES_PER_MEMBER && !kept.some((k) => bytesEqual(k.message.sig, message.sig))) this.future.set(key, [...kept, { message, from }])
     this.noteAhead(message.s, ctx)
   }
 
@@ -346,7 +354,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private replayFuture(ctx: Context): void {
     const future = this.future
     this.future = new Map()
-    for (const { message, from } of future.values()) this.handle(message, from, ctx)
+    for (const kept of future.values()) for (const { message, from } of kept) this.handle(message, from, ctx)
   }
 
   lie(message: unknown, _to: Address, lies: LieContext): unknown {
