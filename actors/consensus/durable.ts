@@ -14,7 +14,7 @@ import { Block, Commit, HASH_BYTES, MAX_HEIGHT, MAX_ROUND } from './messages.ts'
  */
 
 /** Why a voter cannot go on from what its storage holds. */
-export type ConsensusFailure = 'corrupt-state' | 'entry-too-large' | 'queue-full' | 'not-started' | 'invalid-entry'
+export type ConsensusFailure = 'corrupt-state' | 'entry-too-large' | 'queue-full' | 'not-started' | 'invalid-entry' | 'already-committed'
 
 export class ConsensusError extends ReasonedError<ConsensusFailure> {
   readonly _tag = 'ConsensusError' as const

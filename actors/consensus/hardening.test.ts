@@ -240,3 +240,18 @@ describe('deciding', () => {
     expect(v.voter.height).toBe(0)
   })
 })
+
+describe('a duplicate submission', () => {
+  it('of an entry waiting is that entry; of one committed is refused at once, so that no one waits for a block that came before', () => {
+    const cluster = new ManualCluster(4)
+    cluster.start()
+    const voter = cluster.voters[1]!
+    voter.submit(entry(1))
+    voter.submit(entry(1))
+    expect(voter.pendingEntries).toBe(1)
+    cluster.advance(2000)
+    expect(cluster.committed[1]!.flatMap((b) => b.entries)).toEqual([entry(1)])
+    expect(() => voter.submit(entry(1))).toThrow(expect.objectContaining({ _tag: 'ConsensusError', reason: 'already-committed' }))
+    expect(voter.pendingEntries).toBe(0)
+  })
+})

@@ -227,8 +227,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /**
    * Puts `entry` in the node's mempool, for whichever member leads next (mempool.ts). Throws
    * ConsensusError (and adds nothing) when it is too large, when the pool holds too many of this node's
-   * entries, or when a block may not hold it (tagged evidence that does not verify: entries.ts). The
-   * same bytes twice are one entry.
+   * entries, when a block may not hold it (tagged evidence that does not verify: entries.ts), or when it
+   * was committed recently ('already-committed'). The same bytes twice, while waiting, are one entry.
    */
   submit(entry: Uint8Array): void {
     if (this.ctx === undefined) throw new ConsensusError('not-started', 'submit before the voter started')
