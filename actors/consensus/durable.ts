@@ -1,9 +1,8 @@
 import { Result, Schema } from 'effect'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ReasonedError } from '../../core/errors.ts'
-import { exactBytes } from '../../core/schemas.ts'
 import type { Storage } from '../../core/storage.ts'
-import { Block, Commit, HASH_BYTES, MAX_HEIGHT, MAX_ROUND } from './messages.ts'
+import { Block, Commit, Hash, Height, Round, ValidRound } from './messages.ts'
 
 /**
  * What a voter keeps on disk, and the rule that makes a restart safe. The committed chain is an
@@ -26,25 +25,25 @@ export const STEP_PROPOSE = 0
 export const STEP_PREVOTE = 1
 export const STEP_PRECOMMIT = 2
 
-const Int = (min: number, max: number) => Schema.Int.check(Schema.isGreaterThanOrEqualTo(min), Schema.isLessThanOrEqualTo(max))
+const Step = Schema.Int.check(Schema.isGreaterThanOrEqualTo(STEP_PROPOSE), Schema.isLessThanOrEqualTo(STEP_PRECOMMIT))
 
 /** The last message signed: its height, round and step, what it was for, and the block of a proposal. */
 const LastSigned = Schema.Struct({
-  h: Int(0, MAX_HEIGHT),
-  r: Int(0, MAX_ROUND),
-  step: Int(STEP_PROPOSE, STEP_PRECOMMIT),
-  x: Schema.NullOr(exactBytes(HASH_BYTES)),
-  vr: Int(-1, MAX_ROUND),
+  h: Height,
+  r: Round,
+  step: Step,
+  x: Schema.NullOr(Hash),
+  vr: ValidRound,
   b: Schema.NullOr(Block),
 })
 export type LastSigned = typeof LastSigned.Type
 
 const VoterState = Schema.Struct({
-  h: Int(0, MAX_HEIGHT),
-  r: Int(0, MAX_ROUND),
-  lockedRound: Int(-1, MAX_ROUND),
+  h: Height,
+  r: Round,
+  lockedRound: ValidRound,
   locked: Schema.NullOr(Block),
-  validRound: Int(-1, MAX_ROUND),
+  validRound: ValidRound,
   valid: Schema.NullOr(Block),
   signed: Schema.NullOr(LastSigned),
 })

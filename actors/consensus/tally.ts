@@ -16,8 +16,11 @@ export const NIL = 'nil'
  */
 export const MAX_VALUES_PER_MEMBER = 2
 
-/** What adding a vote did: counted, a repeat of a vote counted already, or a different vote (equivocation). */
-export type Added = 'counted' | 'repeat' | 'conflict'
+/**
+ * What adding a vote did: counted, a repeat of a vote counted already, a different vote (equivocation,
+ * counted and reported once), or a value past MAX_VALUES_PER_MEMBER (dropped: its equivocation is known).
+ */
+export type Added = 'counted' | 'repeat' | 'conflict' | 'dropped'
 
 interface Value {
   weight: number
@@ -44,7 +47,7 @@ export class RoundTally {
     let value = this.values.get(key)
     if (value?.signatures.has(member) === true) return 'repeat'
     const earlier = this.counted[member] as number
-    if (earlier >= MAX_VALUES_PER_MEMBER) return 'conflict'
+    if (earlier >= MAX_VALUES_PER_MEMBER) return 'dropped'
     if (value === undefined) this.values.set(key, (value = { weight: 0, signatures: new Map() }))
     const weight = this.committee.weights[member] as number
     value.signatures.set(member, signature)

@@ -46,12 +46,11 @@ export const DEFAULT_BLOCK_INTERVAL_MS = 100
  * by asking for the commit (`behind`), not from buffered messages. An honest member signs one proposal
  * and two votes a round; as the tally counts two values per member (tally.ts MAX_VALUES_PER_MEMBER, so
  * the order of arrival hides no quorum and an equivocation becomes evidence), two signed messages per
- * member, kind and round are kept (a repeat replaces nothing): at most FUTURE_MESSAGES_PER_MEMBER = 12 a
+ * member, kind and round are kept (a repeat replaces nothing): at most 2 rounds × 3 kinds × 2 = 12 a
  * member, and at most 4 proposals in all (only a round's leader signs one), so under 4 × MAX_BLOCK_BYTES
  * plus 12n votes of ~150 bytes.
  */
 export const FUTURE_ROUNDS = 2
-export const FUTURE_MESSAGES_PER_MEMBER = FUTURE_ROUNDS * 3 * MAX_VALUES_PER_MEMBER
 /** Rounds of the current height whose votes are kept below the current round (a valid round older than this is not provable; liveness only). */
 export const DEFAULT_ROUNDS_KEPT = 64
 /** Rounds ahead of ours whose messages are kept (to notice that a blocking weight moved on). */
@@ -588,7 +587,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (added === 'conflict' && earlier !== undefined) {
       this.noteEquivocation(vote.t, vote.s, vote.r, { x: earlier.key === NIL ? null : fromHex(earlier.key), vr: -1, sig: earlier.sig }, { x: vote.x, vr: -1, sig: vote.sig }, ctx)
     }
-    if (added !== 'repeat') this.certify(vote.t, vote.r, ctx)
+    if (added === 'counted' || added === 'conflict') this.certify(vote.t, vote.r, ctx)
   }
 
   /**
