@@ -606,18 +606,19 @@ export class BftVoter implements Component<BftMessage>, Liar {
    */
   private takeProofOfLock(proposal: Proposal, kept: Proposed, from: number, ctx: Context): void {
     const { vr } = kept
-    if (vr < 0 || vr < this.state.r - DEFAULT_ROUNDS_KEPT || proposal.pol.length === 0 || kept.polFrom.has(from)) return
+    if (vr < 0 || vr < this.state.r - DEFAULT_ROUNDS_KEPT) return
     const tally = this.tally(this.prevotes, vr)
-    if (this.committee.isQuorum(tally.weight(kept.hex))) return
-    kept.polFrom.add(from)
-    const payload = votePayload('prevote', proposal.h, vr, kept.hash)
-    const seen = new Set<number>()
-    for (const { s, sig } of proposal.pol) {
-      if (this.committee.isQuorum(tally.weight(kept.hex))) break
-      const member = this.committee.members[s]
-      if (member === undefined || seen.has(s) || tally.counts(s, kept.hex)) continue
-      seen.add(s)
-      if (this.verifier.verify(member.publicKey, payload, sig)) this.onVote({ t: 'prevote', h: proposal.h, r: vr, x: kept.hash, s, sig }, ctx)
+    if (proposal.pol.length > 0 && !kept.polFrom.has(from) && !this.committee.isQuorum(tally.weight(kept.hex))) {
+      kept.polFrom.add(from)
+      const payload = votePayload('prevote', proposal.h, vr, kept.hash)
+      const seen = new Set<number>()
+      for (const { s, sig } of proposal.pol) {
+        if (this.committee.isQuorum(tally.weight(kept.hex))) break
+        const member = this.committee.members[s]
+        if (member === undefined || seen.has(s) || tally.counts(s, kept.hex)) continue
+        seen.add(s)
+        if (this.verifier.verify(member.publicKey, payload, sig)) this.onVote({ t: 'prevote', h: proposal.h, r: vr, x: kept.hash, s, sig }, ctx)
+      }
     }
     const proven = this.committee.isQuorum(tally.weight(kept.hex))
     if (proven && vr > this.state.validRound && this.isValid(kept.block)) this.state = { ...this.state, validRound: vr, valid: kept.block }
