@@ -231,6 +231,14 @@ describe('deciding', () => {
     expect(timerTags(v.ctx)).toContain('next:1:0')
   })
 
+  it("a fresh block is its proposer's: one naming another member is not taken", () => {
+    const v = alone(1)
+    v.send(signedProposal(0, 0, 0, block0(3)), 'n0')
+    expect(votesSent(v.ctx, 'prevote')).toEqual([])
+    v.send(signedProposal(0, 0, 0, block0(0)), 'n0')
+    expect(votesSent(v.ctx, 'prevote').map((p) => p.x)).toContainEqual(blockHash(block0(0)))
+  })
+
   it('a commit received is held to what a decided block is: not too large for a frame', () => {
     const v = alone(1)
     const big = block0(0, Array.from({ length: MAX_BLOCK_ENTRIES }, (_, i) => entry(i)))

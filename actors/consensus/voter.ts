@@ -156,6 +156,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private readonly pool: EntryPool
   /** Whether each block seen at this height holds only entries a block may hold (entries.ts), worked out once per block. */
   private readonly entriesChecked = new WeakMap<Block, boolean>()
+  /** Each received block's hash, worked out once (a 1 MiB block takes a millisecond to hash): the signature check and the tally share it. */
+  private readonly hashes = new WeakMap<Block, Uint8Array>()
 
   private ctx: Context | undefined
   private state: VoterState = freshState(0, null)
@@ -568,7 +570,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   /** Keeps the round's first proposal; returns what is kept when this one is it or a copy of it (same block and valid round). */
   private onProposal(proposal: Proposal, ctx: Context): Proposed | undefined {
-    const hash = blockHash(proposal.b)
+    const hash = this.hashOf(proposal.b)
     const earlier = this.proposals.get(proposal.r)
     if (earlier !== undefined) {
       if (!bytesEqual(hash, earlier.hash)) this.noteEquivocation('proposal', proposal.s, proposal.r, { x: earlier.hash, vr: earlier.vr, sig: earlier.sig }, { x: hash, vr: proposal.vr, sig: proposal.sig }, ctx)
@@ -712,8 +714,9 @@ export class BftVoter implements Component<BftMessage>, Liar {
     const member = this.committee.members[message.s]
     if (member === undefined) return false
     if (message.t === 'proposal') {
-      if (message.s !== this.committee.proposer(message.h, message.r) || message.vr >= message.r) return false
-      return this.verifier.verify(member.publicKey, proposalPayload(message.h, message.r, message.vr, blockHash(message.b)), message.sig)
+      // A fresh block is its proposer's (a re-proposal carries the block of an earlier round's leader).
+      if (message.s !== this.committee.proposer(message.h, message.r) || message.vr >= message.r || (message.vr === -1 && message.b.by !== message.s)) return false
+      return this.verifier.verify(member.publicKey, proposalPayload(message.h, message.r, message.vr, this.hashOf(message.b)), message.sig)
     }
     return this.verifier.verify(member.publicKey, votePayload(message.t, message.h, message.r, message.x), message.sig)
   }
@@ -726,6 +729,12 @@ export class BftVoter implements Component<BftMessage>, Liar {
    */
   private isValid(block: Block): boolean {
     return block.h === this.state.h && bytesEqual(block.parent, this.parent) && block.by < this.committee.size && blockBytes(block) <= MAX_BLOCK_BYTES && this.entriesFit(block)
+  }
+
+  private hashOf(block: Block): Uint8Array {
+    let hash = this.hashes.get(block)
+    if (hash === undefined) this.hashes.set(block, (hash = blockHash(block)))
+    return hash
   }
 
   private entriesFit(block: Block): boolean {
