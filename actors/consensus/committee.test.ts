@@ -70,7 +70,7 @@ describe('a round tally', () => {
     expect(t.add(0, x, sig)).toBe('repeat')
     // Equivocation: counted for both values (a quorum is a set of signatures), reported, bounded.
     expect(t.add(0, y, sig)).toBe('conflict')
-    expect(t.add(0, new Uint8Array(32).fill(9), sig)).toBe('conflict')
+    expect(t.add(0, new Uint8Array(32).fill(9), sig)).toBe('dropped')
     expect(t.add(1, null, sig)).toBe('counted')
     expect(t.weight('07'.repeat(32))).toBe(3)
     expect(t.weight('08'.repeat(32))).toBe(3)

@@ -27,4 +27,10 @@ describe('what a voter may sign', () => {
     storage.crash()
     expect(loadState(storage, 3)).toMatchObject({ h: 3, r: 2, lockedRound: 1, signed: last })
   })
+
+  it('a state record past the chain is refused as corrupt: starting fresh would drop its lock', () => {
+    const storage = new MemoryStorage()
+    saveState(storage, { ...freshState(5, signed({ h: 5, r: 1, step: 2 })), r: 1, lockedRound: 1 })
+    expect(() => loadState(storage, 4)).toThrow(expect.objectContaining({ _tag: 'ConsensusError', reason: 'corrupt-state' }))
+  })
 })

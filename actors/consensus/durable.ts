@@ -1,9 +1,8 @@
 import { Result, Schema } from 'effect'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ReasonedError } from '../../core/errors.ts'
-import { exactBytes } from '../../core/schemas.ts'
 import type { Storage } from '../../core/storage.ts'
-import { Block, Commit, HASH_BYTES, MAX_HEIGHT, MAX_ROUND } from './messages.ts'
+import { Block, Commit, Hash, Height, Round, ValidRound } from './messages.ts'
 
 /**
  * What a voter keeps on disk, and the rule that makes a restart safe. The committed chain is an
@@ -14,7 +13,7 @@ import { Block, Commit, HASH_BYTES, MAX_HEIGHT, MAX_ROUND } from './messages.ts'
  */
 
 /** Why a voter cannot go on from what its storage holds. */
-export type ConsensusFailure = 'corrupt-state' | 'entry-too-large' | 'queue-full' | 'not-started' | 'invalid-entry'
+export type ConsensusFailure = 'corrupt-state' | 'entry-too-large' | 'queue-full' | 'not-started' | 'invalid-entry' | 'already-committed'
 
 export class ConsensusError extends ReasonedError<ConsensusFailure> {
   readonly _tag = 'ConsensusError' as const
@@ -26,25 +25,25 @@ export const STEP_PROPOSE = 0
 export const STEP_PREVOTE = 1
 export const STEP_PRECOMMIT = 2
 
-const Int = (min: number, max: number) => Schema.Int.check(Schema.isGreaterThanOrEqualTo(min), Schema.isLessThanOrEqualTo(max))
+const Step = Schema.Int.check(Schema.isGreaterThanOrEqualTo(STEP_PROPOSE), Schema.isLessThanOrEqualTo(STEP_PRECOMMIT))
 
 /** The last message signed: its height, round and step, what it was for, and the block of a proposal. */
 const LastSigned = Schema.Struct({
-  h: Int(0, MAX_HEIGHT),
-  r: Int(0, MAX_ROUND),
-  step: Int(STEP_PROPOSE, STEP_PRECOMMIT),
-  x: Schema.NullOr(exactBytes(HASH_BYTES)),
-  vr: Int(-1, MAX_ROUND),
+  h: Height,
+  r: Round,
+  step: Step,
+  x: Schema.NullOr(Hash),
+  vr: ValidRound,
   b: Schema.NullOr(Block),
 })
 export type LastSigned = typeof LastSigned.Type
 
 const VoterState = Schema.Struct({
-  h: Int(0, MAX_HEIGHT),
-  r: Int(0, MAX_ROUND),
-  lockedRound: Int(-1, MAX_ROUND),
+  h: Height,
+  r: Round,
+  lockedRound: ValidRound,
   locked: Schema.NullOr(Block),
-  validRound: Int(-1, MAX_ROUND),
+  validRound: ValidRound,
   valid: Schema.NullOr(Block),
   signed: Schema.NullOr(LastSigned),
 })
@@ -58,7 +57,11 @@ export function freshState(h: number, signed: LastSigned | null): VoterState {
   return { h, r: 0, lockedRound: -1, locked: null, validRound: -1, valid: null, signed }
 }
 
-/** The state record, when it is for `height` (a record of an earlier height is stale: its block committed since). */
+/**
+ * The state record, when it is for `height` (a record of an earlier height is stale: its block committed
+ * since). A record of a later height than the chain holds is refused: the chain is synced before the
+ * record moves past it, so such a record means a lost block, and starting fresh would drop its lock.
+ */
 export function loadState(storage: Storage, height: number): VoterState {
   const bytes = storage.get(STATE_KEY)
   if (bytes === undefined) return freshState(height, null)
@@ -66,6 +69,7 @@ export function loadState(storage: Storage, height: number): VoterState {
   // A record that does not decode is not guessed at: voting blind could contradict an earlier vote.
   if (Result.isFailure(decoded)) throw new ConsensusError('corrupt-state', `the voter's state record does not decode (${decoded.failure.message}); refusing to vote from a guess`)
   const state = decoded.success
+  if (state.h > height) throw new ConsensusError('corrupt-state', `the voter's state record is for height ${state.h}, past the chain's ${height} blocks: a committed block is lost; refusing to vote without its lock`)
   return state.h === height ? state : freshState(height, state.signed)
 }
 

@@ -87,7 +87,8 @@ describe('the shared mempool', () => {
     expect(mempool.take(10)).toEqual([entry(3)])
     expect(mempool.pending).toBe(0)
     mempool.receive(gossip([entry(2)]), 'n3', ctx)
-    mempool.submit(entry(1))
+    // Submitted again after its commit: refused, so that a caller waiting for its block hears at once.
+    expect(() => mempool.submit(entry(1))).toThrow(expect.objectContaining({ _tag: 'ConsensusError', reason: 'already-committed' }))
     expect(mempool.take(10)).toEqual([entry(3)])
   })
 
@@ -141,7 +142,8 @@ describe('the shared mempool', () => {
             try {
               mempool.submit(entry(o.n))
             } catch (error) {
-              expect(error).toMatchObject({ _tag: 'ConsensusError', reason: 'queue-full' })
+              const committedBefore = committedKeys.has(Buffer.from(entry(o.n)).toString('hex'))
+              expect(error).toMatchObject({ _tag: 'ConsensusError', reason: committedBefore ? 'already-committed' : 'queue-full' })
             }
           } else if (o.k === 'gossip') mempool.receive(gossip(o.ns.map(entry)), o.from, ctx)
           else {

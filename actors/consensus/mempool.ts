@@ -6,7 +6,7 @@ import { SignatureVerifier } from '../../core/sign.ts'
 import { Committee, type Member } from './committee.ts'
 import { ConsensusError } from './durable.ts'
 import { entryFlaw, entryKey, readEntry, type EntryFlaw } from './entries.ts'
-import { Entry, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, type Block } from './messages.ts'
+import { BLOCK_FIELDS_BYTES, Entry, MAX_BLOCK_BYTES, MAX_BLOCK_ENTRIES, MAX_ENTRY_BYTES, entryBytes, type Block } from './messages.ts'
 
 /**
  * The shared mempool, component `mempool`, protocol `mempool/1` (docs/consensus.md, *The mempool*).
@@ -62,9 +62,16 @@ export type MempoolMessage = typeof MempoolMessage.Type
 
 /** What the voter needs of a pool: entries in, a block's entries out, committed entries gone. */
 export interface EntryPool {
-  /** Adds an entry this node submits; throws ConsensusError (and adds nothing) past the bounds or when the entry may not be in a block. */
+  /**
+   * Adds an entry this node submits; an entry already waiting is that entry. Throws ConsensusError (and
+   * adds nothing) past the bounds, when the entry may not be in a block, or when it was committed recently
+   * ('already-committed').
+   */
   submit(entry: Uint8Array): void
-  /** Up to `max` entries for a block, oldest first (they stay until committed). */
+  /**
+   * Up to `max` entries for a block, oldest first (they stay until committed), stopping before the one
+   * that would take the block past MAX_BLOCK_BYTES (messages.ts `blockBytes`).
+   */
   take(max: number): Uint8Array[]
   /** `block` is committed: its entries leave the pool, and the height being decided is the next one (gossip goes to its leaders). */
   committed(block: Block): void
@@ -156,8 +163,11 @@ export class Mempool implements Component<MempoolMessage>, EntryPool {
     if (entry.length > MAX_ENTRY_BYTES) throw new ConsensusError('entry-too-large', `an entry is at most ${MAX_ENTRY_BYTES} bytes, got ${entry.length}`)
     const reading = readEntry(entry)
     const key = entryKey(entry, reading)
-    // The same entry (or evidence of the same offence) again: it is waiting or committed already.
-    if (this.held.has(key) || this.recentlyCommitted.has(key)) return
+    // The same entry (or evidence of the same offence) again: while it waits, it is one entry (whoever
+    // waits for it hears of its block); once committed, it is refused, so that no caller waits for a
+    // block that came before it.
+    if (this.held.has(key)) return
+    if (this.recentlyCommitted.has(key)) throw new ConsensusError('already-committed', 'this entry is in a committed block already (a block this node committed recently)')
     if (this.own >= this.maxPending) throw new ConsensusError('queue-full', `${this.maxPending} entries wait already; retry after a commit`)
     const flaw = entryFlaw(entry, this.committee, this.verifier, reading)
     if (flaw !== undefined) throw new ConsensusError('invalid-entry', `this entry may not be in a block: ${flaw}`)
@@ -171,8 +181,10 @@ export class Mempool implements Component<MempoolMessage>, EntryPool {
 
   take(max: number): Uint8Array[] {
     const out: Uint8Array[] = []
+    let bytes = BLOCK_FIELDS_BYTES
     for (const { entry } of this.held.values()) {
-      if (out.length >= max) break
+      bytes += entryBytes(entry)
+      if (out.length >= max || bytes > MAX_BLOCK_BYTES) break
       out.push(entry)
     }
     return out

@@ -1,7 +1,8 @@
 import { Schema } from 'effect'
-import { encode } from '../../core/codec.ts'
+import { DEFAULT_MAX_FRAME_BYTES, encode } from '../../core/codec.ts'
 import { blake2b } from '../../core/hash.ts'
 import { Signature, exactBytes } from '../../core/schemas.ts'
+import { DEFAULT_MAX_LOG_RECORD_BYTES } from '../../core/storage.ts'
 
 /**
  * The `bft/1` protocol (docs/consensus.md). Every message is signed by the committee member whose
@@ -22,8 +23,29 @@ import { Signature, exactBytes } from '../../core/schemas.ts'
 export const MAX_COMMITTEE = 256
 /** An entry's largest size: a ledger event or a model hash with its proof, not a payload (blobs carry those). */
 export const MAX_ENTRY_BYTES = 4096
-/** A block's most entries: 256 × 4 KiB = 1 MiB at worst, the frame limit (core/codec.ts). */
+/** A block's most entries; their bytes are bounded by MAX_BLOCK_BYTES too (256 × 4 KiB entries would not fit). */
 export const MAX_BLOCK_ENTRIES = 256
+/**
+ * What wraps a block on the wire and on disk, at its largest: a proposal of MAX_COMMITTEE proof-of-lock
+ * signatures (75 bytes each encoded: 19,200) and its fields encodes to 19,388 bytes around an empty
+ * block, 19,399 inside the composite's `{ p: 'bft/1', m }`; a commit record with a full certificate,
+ * 19,295. 32 KiB covers that with 13 KiB to spare for a transport's framing and envelope.
+ */
+export const BLOCK_WRAP_BYTES = 32 * 1024
+/**
+ * A block's largest encoding (as `blockBytes` bounds it): 1 MiB − 32 KiB = 1,015,808 bytes, so a block at
+ * the bound still goes out as one proposal frame (DEFAULT_MAX_FRAME_BYTES, 1 MiB) and is stored as one
+ * commit record (DEFAULT_MAX_LOG_RECORD_BYTES, 1 MiB), each with a full certificate. 256 entries of
+ * 4 KiB (1,049,344 bytes encoded) do not fit: 247 of them do; a leader takes what fits, the rest wait.
+ */
+export const MAX_BLOCK_BYTES = Math.min(DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_LOG_RECORD_BYTES) - BLOCK_WRAP_BYTES
+/**
+ * `blockBytes`'s terms: a block's fields (height, parent, proposer, an array header) encode to at most
+ * 69 bytes (measured 67 at the largest height and member, + 2 for a 16-bit array length); an entry
+ * (≤ MAX_ENTRY_BYTES < 64 KiB) adds its bytes and a 3-byte MessagePack bin16 header at most.
+ */
+export const BLOCK_FIELDS_BYTES = 72
+export const ENTRY_HEADER_BYTES = 3
 /** The highest height or round on the wire: far past any run, small enough to stay an exact integer. */
 export const MAX_HEIGHT = 2 ** 48
 export const MAX_ROUND = 2 ** 20
@@ -98,6 +120,16 @@ export type Votes = typeof Votes.Type
 
 export const BftMessage = Schema.Union([Proposal, Vote, Commit, Need, Votes])
 export type BftMessage = typeof BftMessage.Type
+
+/** An upper bound on `encode(block).length`, computed without encoding (a property test holds it to the codec). */
+export function blockBytes(block: Block): number {
+  return block.entries.reduce((sum, entry) => sum + entryBytes(entry), BLOCK_FIELDS_BYTES)
+}
+
+/** What one entry adds to a block's encoding, at most. */
+export function entryBytes(entry: Uint8Array): number {
+  return entry.length + ENTRY_HEADER_BYTES
+}
 
 /** The zero hash: the parent of the block at height 0. */
 export const GENESIS_PARENT = new Uint8Array(HASH_BYTES)

@@ -9,14 +9,17 @@ import { MAX_RANGE_COMMITS, type RangeReply, type RangeRequest } from './sync-me
 /**
  * The serving half of `bft-sync/1`: answers `range` requests from a node's durable chain, bounded in
  * commits and bytes per answer, and in answers per requester and per second. A requester is anyone
- * (light clients are strangers by definition), so every bound holds whatever addresses it uses.
+ * (light clients are strangers by definition), so every bound holds whatever addresses it uses; the
+ * committee's members draw on a budget of their own, so a flood from strangers cannot starve a
+ * validator's catch-up.
  */
 
 /**
  * The bytes of commits one answer carries: the frame limit (core/codec.ts) less 64 KiB for what wraps
  * the answer on the wire (the protocol id, an envelope, a secure channel's framing). A single commit
- * larger than this (a block of 256 entries of 4 KiB) still goes alone: the voter's own `commit`
- * message is that large, and it is the only way past that height.
+ * larger than this (a block near MAX_BLOCK_BYTES, 1 MiB − 32 KiB, with its certificate) still goes
+ * alone, and still fits a frame: the voter's own `commit` message is that large, and it is the only way
+ * past that height.
  */
 export const DEFAULT_MAX_RANGE_BYTES = DEFAULT_MAX_FRAME_BYTES - 64 * 1024
 /**
@@ -31,6 +34,12 @@ export const DEFAULT_SERVE_INTERVAL_MS = 50
  * committee of four; at the byte cap it is 96 MiB/s, so a chain of huge blocks should lower it.
  */
 export const DEFAULT_SERVE_PER_SECOND = 100
+/**
+ * Answers a second to the committee's members, apart from the strangers' budget: as many again, so a
+ * validator far behind (which asks one member at a time, a round trip apart) is served whatever
+ * strangers send; the members' addresses are authenticated, so no stranger draws on it.
+ */
+export const DEFAULT_MEMBER_SERVE_PER_SECOND = 100
 /** Requesters whose last answer is remembered; past it the least recent is forgotten (a stranger picks its address). */
 export const DEFAULT_MAX_REQUESTERS = 4096
 
@@ -44,6 +53,7 @@ export interface RangeServerOptions {
   readonly maxRangeBytes?: number
   readonly serveIntervalMs?: number
   readonly servePerSecond?: number
+  readonly memberServePerSecond?: number
   readonly maxRequesters?: number
 }
 
@@ -51,7 +61,9 @@ export class RangeServer {
   private readonly maxRangeBytes: number
   private readonly serveIntervalMs: number
   private readonly lastServed: BoundedMap<Address, number>
+  /** Answers left this second: strangers', and the committee members' own. */
   private readonly budget: Budget
+  private readonly memberBudget: Budget
   /** Answers sent, and requests dropped by a rate bound. */
   served = 0
   throttled = 0
@@ -59,12 +71,16 @@ export class RangeServer {
   constructor(
     private readonly chain: ServedChain,
     options: RangeServerOptions = {},
+    /** Whether an address is a committee member's (it draws on the members' budget); none by default. */
+    private readonly isMember: (address: Address) => boolean = () => false,
   ) {
     this.maxRangeBytes = options.maxRangeBytes ?? DEFAULT_MAX_RANGE_BYTES
     this.serveIntervalMs = options.serveIntervalMs ?? DEFAULT_SERVE_INTERVAL_MS
     this.lastServed = new BoundedMap(options.maxRequesters ?? DEFAULT_MAX_REQUESTERS)
     const perSecond = options.servePerSecond ?? DEFAULT_SERVE_PER_SECOND
     this.budget = new Budget(perSecond, Math.max(1, perSecond))
+    const memberPerSecond = options.memberServePerSecond ?? DEFAULT_MEMBER_SERVE_PER_SECOND
+    this.memberBudget = new Budget(memberPerSecond, Math.max(1, memberPerSecond))
   }
 
   /** How many requesters are remembered (at most the bound). */
@@ -75,7 +91,8 @@ export class RangeServer {
   /** The answer to `request` from `requester` at `now`, or undefined when a rate bound drops it. */
   answer(request: RangeRequest, requester: Address, now: number): RangeReply | undefined {
     const last = this.lastServed.get(requester)
-    if ((last !== undefined && now - last < this.serveIntervalMs) || !this.budget.take(now)) {
+    const budget = this.isMember(requester) ? this.memberBudget : this.budget
+    if ((last !== undefined && now - last < this.serveIntervalMs) || !budget.take(now)) {
       this.throttled++
       return undefined
     }

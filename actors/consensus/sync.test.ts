@@ -10,7 +10,7 @@ import { Committee } from './committee.ts'
 import { testKeys } from './consensus.fixtures.ts'
 import { lightClient } from './follower.ts'
 import { MAX_ENTRY_BYTES, blockHash, type Commit } from './messages.ts'
-import { DEFAULT_MAX_RANGE_BYTES, DEFAULT_SERVE_PER_SECOND, RangeServer } from './range-server.ts'
+import { DEFAULT_MAX_RANGE_BYTES, DEFAULT_MEMBER_SERVE_PER_SECOND, DEFAULT_SERVE_PER_SECOND, RangeServer } from './range-server.ts'
 import { MEMBERS, heldChain, testChain } from './sync.fixtures.ts'
 import { MAX_RANGE_COMMITS, RangeReply, SyncMessage, type RangeRequest } from './sync-messages.ts'
 import { BftSync } from './sync.ts'
@@ -56,6 +56,13 @@ describe('serving ranges (RangeServer)', () => {
     expect(one.answer(range(0, 1), 'a', 0)).toBeDefined()
     expect(one.answer(range(0, 1), 'a', 49)).toBeUndefined()
     expect(one.answer(range(0, 1), 'a', 50)).toBeDefined()
+  })
+
+  it("a strangers' flood does not starve the committee: members draw on a budget of their own", () => {
+    const server = new RangeServer(heldChain(CHAIN), {}, (address) => address.startsWith('member-'))
+    for (let i = 0; i < 10_000; i++) server.answer(range(0, 1), `stranger-${i}`, 1000)
+    expect(server.answer(range(0, 1), 'stranger-again', 1000)).toBeUndefined()
+    for (let m = 0; m < DEFAULT_MEMBER_SERVE_PER_SECOND; m++) expect(server.answer(range(0, 1), `member-${m}`, 1000)).toBeDefined()
   })
 })
 

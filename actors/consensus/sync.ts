@@ -103,7 +103,7 @@ export class BftSync implements Component<SyncMessage>, Liar {
 
   constructor(options: SyncOptions, dependencies: SyncDependencies) {
     this.chain = dependencies.chain
-    this.server = new RangeServer(this.chain, options)
+    this.server = new RangeServer(this.chain, options, (address) => this.chain.committee.indexOf(address) !== undefined)
     this.rangeCommits = Math.min(options.rangeCommits ?? DEFAULT_RANGE_COMMITS, MAX_RANGE_COMMITS)
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS

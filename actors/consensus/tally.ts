@@ -16,8 +16,11 @@ export const NIL = 'nil'
  */
 export const MAX_VALUES_PER_MEMBER = 2
 
-/** What adding a vote did: counted, a repeat of a vote counted already, or a different vote (equivocation). */
-export type Added = 'counted' | 'repeat' | 'conflict'
+/**
+ * What adding a vote did: counted, a repeat of a vote counted already, a different vote (equivocation,
+ * counted and reported once), or a value past MAX_VALUES_PER_MEMBER (dropped: its equivocation is known).
+ */
+export type Added = 'counted' | 'repeat' | 'conflict' | 'dropped'
 
 interface Value {
   weight: number
@@ -44,7 +47,7 @@ export class RoundTally {
     let value = this.values.get(key)
     if (value?.signatures.has(member) === true) return 'repeat'
     const earlier = this.counted[member] as number
-    if (earlier >= MAX_VALUES_PER_MEMBER) return 'conflict'
+    if (earlier >= MAX_VALUES_PER_MEMBER) return 'dropped'
     if (value === undefined) this.values.set(key, (value = { weight: 0, signatures: new Map() }))
     const weight = this.committee.weights[member] as number
     value.signatures.set(member, signature)
@@ -53,6 +56,11 @@ export class RoundTally {
     if (earlier > 0) return 'conflict'
     this.any += weight
     return 'counted'
+  }
+
+  /** Whether `member`'s vote for `key` is counted. */
+  counts(member: number, key: string): boolean {
+    return this.values.get(key)?.signatures.has(member) === true
   }
 
   /** The weight behind `key` (a hash's hex, or NIL). */
@@ -93,20 +101,32 @@ export class RoundTally {
 }
 
 /**
- * What a certificate (a `commit`'s precommits, a collector's `votes`) proves: its signatures that are
- * valid over `payload`, one per member, when together they weigh a quorum; nothing otherwise. A forged
- * signature is left out, a repeated member counted once, and a short certificate proves nothing at all.
+ * What a certificate (a `commit`'s precommits, a collector's `votes`) proves: signatures valid over
+ * `payload`, one per member, that together weigh a quorum; nothing otherwise. A forged signature is left
+ * out and a short certificate proves nothing at all. What it costs is bounded by the committee, not by
+ * the certificate: a member named twice is checked once (by its first signature; an honest certificate
+ * names each once), an index outside the committee not at all, and checking stops as soon as the valid
+ * signatures weigh a quorum (what is returned is then exactly a quorum, in certificate order) or the
+ * ones left could no longer make one. At most n verifications, at most f + 1 wasted on forgeries
+ * before it gives up with equal weights.
  */
 export function certified(committee: Committee, verifier: SignatureVerifier, payload: Uint8Array, votes: readonly Signed[]): Signed[] {
-  const counted = new Set<number>()
+  const distinct = new Map<number, Signed>()
+  let reachable = 0
+  for (const vote of votes) {
+    if (vote.s >= committee.size || distinct.has(vote.s)) continue
+    distinct.set(vote.s, vote)
+    reachable += committee.weights[vote.s] as number
+  }
   const valid: Signed[] = []
   let weight = 0
-  for (const vote of votes) {
-    const member = committee.members[vote.s]
-    if (member === undefined || counted.has(vote.s) || !verifier.verify(member.publicKey, payload, vote.sig)) continue
-    counted.add(vote.s)
-    valid.push(vote)
-    weight += committee.weights[vote.s] as number
+  for (const vote of distinct.values()) {
+    if (committee.isQuorum(weight) || !committee.isQuorum(reachable)) break
+    const memberWeight = committee.weights[vote.s] as number
+    if (verifier.verify(committee.members[vote.s]!.publicKey, payload, vote.sig)) {
+      valid.push(vote)
+      weight += memberWeight
+    } else reachable -= memberWeight
   }
   return committee.isQuorum(weight) ? valid : []
 }

@@ -15,8 +15,8 @@ import { entryFlaw } from './entries.ts'
 import { evidenceEntry, evidenceOf, type EvidenceStep, type SignedValue } from './evidence.ts'
 import { lieAbout } from './lies.ts'
 import { DEFAULT_MAX_PENDING_ENTRIES, Mempool, type EntryPool } from './mempool.ts'
-import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_ENTRIES, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
-import { NIL, RoundTally, certified } from './tally.ts'
+import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_BYTES, MAX_BLOCK_ENTRIES, blockBytes, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
+import { MAX_VALUES_PER_MEMBER, NIL, RoundTally, certified } from './tally.ts'
 
 /**
  * How long a round waits for its proposal, then for a prevote and a precommit quorum, at round 0: about
@@ -40,8 +40,17 @@ export const DEFAULT_MAX_BACKOFF = 10
  * gather into the next block and late precommits arrive. 100 ms: a few network delays.
  */
 export const DEFAULT_BLOCK_INTERVAL_MS = 100
-/** Messages for the next height kept while this one finishes: a proposal and two votes per member, twice. */
-export const FUTURE_MESSAGES_PER_MEMBER = 6
+/**
+ * Rounds of the next height whose messages are kept while this one finishes: its round 0, and round 1
+ * should round 0's leader be down. A member further on than that is far ahead, and this node catches up
+ * by asking for the commit (`behind`), not from buffered messages. An honest member signs one proposal
+ * and two votes a round; as the tally counts two values per member (tally.ts MAX_VALUES_PER_MEMBER, so
+ * the order of arrival hides no quorum and an equivocation becomes evidence), two signed messages per
+ * member, kind and round are kept (a repeat replaces nothing): at most 2 rounds × 3 kinds × 2 = 12 a
+ * member, and at most 4 proposals in all (only a round's leader signs one), so under 4 × MAX_BLOCK_BYTES
+ * plus 12n votes of ~150 bytes.
+ */
+export const FUTURE_ROUNDS = 2
 /** Rounds of the current height whose votes are kept below the current round (a valid round older than this is not provable; liveness only). */
 export const DEFAULT_ROUNDS_KEPT = 64
 /** Rounds ahead of ours whose messages are kept (to notice that a blocking weight moved on). */
@@ -121,6 +130,8 @@ interface Proposed {
   readonly vr: number
   /** The leader's signature: half of the evidence should it sign another proposal in this round. */
   readonly sig: Uint8Array
+  /** Members whose copy of it had its proof of lock checked (one copy each: see takeProofOfLock). */
+  readonly polFrom: Set<number>
 }
 
 /**
@@ -145,6 +156,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private readonly pool: EntryPool
   /** Whether each block seen at this height holds only entries a block may hold (entries.ts), worked out once per block. */
   private readonly entriesChecked = new WeakMap<Block, boolean>()
+  /** Each received block's hash, worked out once (a 1 MiB block takes a millisecond to hash): the signature check and the tally share it. */
+  private readonly hashes = new WeakMap<Block, Uint8Array>()
 
   private ctx: Context | undefined
   private state: VoterState = freshState(0, null)
@@ -157,7 +170,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private precommits = new Map<number, RoundTally>()
   /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer; 3 to 5 above). */
   private fired = new Map<number, number>()
-  private future: (Proposal | Vote)[] = []
+  /** Verified messages of the next height (FUTURE_ROUNDS), by signer, kind and round (at most MAX_VALUES_PER_MEMBER each), with the member that relayed each. */
+  private future = new Map<string, { readonly message: Proposal | Vote; readonly from: number }[]>()
+  /** The commit of the height below this one: what a member stuck there is sent, with no disk read. */
+  private lastCommit: Commit | undefined
   /** Members whose messages of the next height arrived: they say they committed this one. */
   private ahead = new Set<number>()
   /** When each member was last sent a commit, and last asked for one (bounded by the committee). */
@@ -198,7 +214,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   start(ctx: Context): void {
     this.ctx = ctx
     const height = chainLog(ctx.storage).length
-    const last = height === 0 ? undefined : (committedAt(ctx.storage, height - 1) as Commit).b
+    this.lastCommit = height === 0 ? undefined : committedAt(ctx.storage, height - 1)
+    const last = this.lastCommit?.b
     this.parent = last === undefined ? GENESIS_PARENT : blockHash(last)
     // The pool learns the height (its gossip goes to the next leaders) and that the last block's entries are in.
     if (last !== undefined) this.pool.committed(last)
@@ -211,8 +228,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /**
    * Puts `entry` in the node's mempool, for whichever member leads next (mempool.ts). Throws
    * ConsensusError (and adds nothing) when it is too large, when the pool holds too many of this node's
-   * entries, or when a block may not hold it (tagged evidence that does not verify: entries.ts). The
-   * same bytes twice are one entry.
+   * entries, when a block may not hold it (tagged evidence that does not verify: entries.ts), or when it
+   * was committed recently ('already-committed'). The same bytes twice, while waiting, are one entry.
    */
   submit(entry: Uint8Array): void {
     if (this.ctx === undefined) throw new ConsensusError('not-started', 'submit before the voter started')
@@ -231,8 +248,9 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   /**
    * Commits `commit` exactly as a `commit` message would (certificate.ts checks it: this height, on
-   * this node's last block, a quorum's valid precommits; never trusted), or says why not and changes
-   * nothing. The in-node API of range catch-up (sync.ts): it feeds a voter that is far behind.
+   * this node's last block, no larger than a block may be, a quorum's valid precommits, entries a
+   * block may hold; never trusted), or says why not and changes nothing. The in-node API of range
+   * catch-up (sync.ts): it feeds a voter that is far behind.
    */
   acceptCommit(commit: Commit): Result.Result<void, CertificateError> {
     const checked = checkCommit(commit, { height: this.state.h, parent: this.parent }, this.committee, this.verifier)
@@ -246,10 +264,18 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return committedAt(this.context().storage, height)
   }
 
+  /**
+   * bft/1 is spoken by the committee only: a message from any other address (in a real node a member's
+   * address is its identity, which the secure channel authenticates) acts on nothing, before any
+   * signature is checked. What a member sends is checked cheapest first (docs/consensus.md, *Bounds on
+   * what a stranger sends*).
+   */
   receive(message: BftMessage, from: Address, ctx: Context): void {
-    if (message.t === 'need') return this.answerNeed(message.h, from, ctx)
-    if (message.t === 'votes') return this.onCertificate(message, ctx)
-    if (this.handle(message, ctx)) this.progress(ctx)
+    const sender = this.committee.indexOf(from)
+    if (sender === undefined || sender === this.me) return ctx.trace({ event: 'bft-refused', from, reason: 'not-a-member' })
+    if (message.t === 'need') return this.answerNeed(message.h, sender, ctx)
+    if (message.t === 'votes') return this.onCertificate(message, sender, ctx)
+    if (this.handle(message, sender, ctx)) this.progress(ctx)
   }
 
   timer(tag: TimerTag, ctx: Context): void {
@@ -265,10 +291,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     }
     if (kind === 'next') {
       this.startRound(0)
-      // What arrived for this height while the last one finished.
-      const future = this.future
-      this.future = []
-      for (const message of future) this.handle(message, ctx)
+      this.replayFuture(ctx)
     } else if (r !== this.state.r || !this.running) return
     else if (kind === 'propose' && this.step === STEP_PROPOSE) this.vote('prevote', null, ctx)
     // The collector mode's fallback: a round still running at its proposal timeout is slow (its
@@ -284,34 +307,55 @@ export class BftVoter implements Component<BftMessage>, Liar {
     this.progress(ctx)
   }
 
-  /** Takes in one message; true when it may have changed what the round rules see. */
-  private handle(message: Exclude<BftMessage, Need | Votes>, ctx: Context): boolean {
+  /**
+   * Takes in one message relayed by member `from`; true when it may have changed what the round rules
+   * see. Nothing acts (no send, no buffering, no disk read) before the message's signature is checked,
+   * and no signature is checked for a height and round this node would not use.
+   */
+  private handle(message: Exclude<BftMessage, Need | Votes>, from: number, ctx: Context): boolean {
     if (message.t === 'commit') {
       this.acceptCommit(message)
       return false
     }
     const h = message.h
     if (h < this.state.h) {
-      this.catchUpStuck(message, ctx)
+      this.catchUpStuck(message, from, ctx)
       return false
     }
-    if (h === this.state.h + 1 && this.future.length < FUTURE_MESSAGES_PER_MEMBER * this.committee.size) {
-      this.future.push(message)
-      this.noteAhead(message.s, ctx)
+    if (h === this.state.h + 1) {
+      if (this.inWindow(h, message.r) && this.signedBy(message)) this.keepForNext(message, from, ctx)
       return false
     }
-    // Two heights ahead (or more than a height's worth of messages ahead): this node missed a commit.
+    // Two heights ahead: this node missed a commit. The cheap rate check first, then the signature.
     if (h > this.state.h) {
-      this.ask(message.s, ctx)
+      if (this.mayAsk(message.s, ctx) && this.signedBy(message)) this.ask(message.s, ctx)
       return false
     }
-    if (h !== this.state.h || !this.verified(message)) return false
-    // The proof of lock is checked for a round's first proposal only: a leader that sends many cannot
-    // make this node verify a committee's worth of signatures for each.
+    if (!this.inWindow(h, message.r) || !this.signedBy(message)) return false
     if (message.t === 'proposal') {
-      if (this.onProposal(message, ctx)) this.takeProofOfLock(message, ctx)
+      const kept = this.onProposal(message, ctx)
+      if (kept !== undefined) this.takeProofOfLock(message, kept, from, ctx)
     } else this.onVote(message, ctx)
     return true
+  }
+
+  /**
+   * A verified message of the next height: kept unless its signer's kind and round hold two already or
+   * this one (a signature is a message's identity: libsodium refuses malleated ones); its signer is past
+   * this height.
+   */
+  private keepForNext(message: Proposal | Vote, from: number, ctx: Context): void {
+    const key = `${message.s}:${message.t}:${message.r}`
+    const kept = this.future.get(key) ?? []
+    if (kept.length < MAX_VALUES_PER_MEMBER && !kept.some((k) => bytesEqual(k.message.sig, message.sig))) this.future.set(key, [...kept, { message, from }])
+    this.noteAhead(message.s, ctx)
+  }
+
+  /** What arrived for this height while the last one finished, taken in now that it is current. */
+  private replayFuture(ctx: Context): void {
+    const future = this.future
+    this.future = new Map()
+    for (const kept of future.values()) for (const { message, from } of kept) this.handle(message, from, ctx)
   }
 
   lie(message: unknown, _to: Address, lies: LieContext): unknown {
@@ -491,33 +535,50 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return false
   }
 
-  /** Commits `commit`'s block: durable first, then the ledger hears of it, then the next height. */
+  /**
+   * Commits `commit`'s block: durable first, then memory moves, then the ledger hears of it. The chain's
+   * length is the next height, so once the block is synced the state record of this height is stale,
+   * and memory moves to exactly what a restart would load from it (loadState: height h + 1 fresh, the
+   * last signed message kept): a store that throws leaves memory at height h, as on disk, and no state
+   * record needs writing here (round 0 of the next height writes one).
+   *
+   * A ledger (`onCommit`) that throws does not stop the voter: the block is committed and durable on
+   * this node as on a quorum, and stopping would take a validator out of the committee for what is the
+   * application's fault (every validator, should the fault be deterministic: a halted chain). The
+   * failure is traced (`commit-hook-failed`) and the ledger can re-apply the block from committedAt.
+   */
   private decide(commit: Commit, ctx: Context): void {
     const { h } = this.state
     chainLog(ctx.storage).append(encode(commit))
+    ctx.storage.sync()
     this.state = freshState(h + 1, this.state.signed)
-    saveState(ctx.storage, this.state)
     this.parent = blockHash(commit.b)
+    this.lastCommit = commit
     this.pool.committed(commit.b)
     this.running = false
     this.resetHeight()
     ctx.trace({ event: 'commit', height: h, round: commit.r, entries: commit.b.entries.length })
-    this.options.onCommit?.(commit, ctx)
     ctx.setTimer(this.blockIntervalMs, `next:${h + 1}:0`)
+    try {
+      this.options.onCommit?.(commit, ctx)
+    } catch (error) {
+      ctx.trace({ event: 'commit-hook-failed', height: h, error: error instanceof Error ? error.message : String(error) })
+    }
   }
 
   // ---- inputs
 
-  /** Keeps the round's first proposal; true when this one is it. */
-  private onProposal(proposal: Proposal, ctx: Context): boolean {
-    const hash = blockHash(proposal.b)
+  /** Keeps the round's first proposal; returns what is kept when this one is it or a copy of it (same block and valid round). */
+  private onProposal(proposal: Proposal, ctx: Context): Proposed | undefined {
+    const hash = this.hashOf(proposal.b)
     const earlier = this.proposals.get(proposal.r)
     if (earlier !== undefined) {
       if (!bytesEqual(hash, earlier.hash)) this.noteEquivocation('proposal', proposal.s, proposal.r, { x: earlier.hash, vr: earlier.vr, sig: earlier.sig }, { x: hash, vr: proposal.vr, sig: proposal.sig }, ctx)
-      return false
+      return bytesEqual(hash, earlier.hash) && proposal.vr === earlier.vr ? earlier : undefined
     }
-    this.proposals.set(proposal.r, { block: proposal.b, hash, hex: toHex(hash), vr: proposal.vr, sig: proposal.sig })
-    return true
+    const kept: Proposed = { block: proposal.b, hash, hex: toHex(hash), vr: proposal.vr, sig: proposal.sig, polFrom: new Set() }
+    this.proposals.set(proposal.r, kept)
+    return kept
   }
 
   private onVote(vote: Vote, ctx: Context): void {
@@ -528,7 +589,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (added === 'conflict' && earlier !== undefined) {
       this.noteEquivocation(vote.t, vote.s, vote.r, { x: earlier.key === NIL ? null : fromHex(earlier.key), vr: -1, sig: earlier.sig }, { x: vote.x, vr: -1, sig: vote.sig }, ctx)
     }
-    if (added !== 'repeat') this.certify(vote.t, vote.r, ctx)
+    if (added === 'counted' || added === 'conflict') this.certify(vote.t, vote.r, ctx)
   }
 
   /**
@@ -538,39 +599,61 @@ export class BftVoter implements Component<BftMessage>, Liar {
    * locked on it. Which block a leader proposes never touches safety (the prevote rules do), so taking
    * a proven block from any round is safe; without it, members that never saw the quorum kept proposing
    * fresh blocks that the locked members refused, round after round (a twin scenario stalled 20 s).
+   *
+   * The proof is not signed by the leader, so a member could relay the leader's proposal with it
+   * stripped (or forged) ahead of the real one: each relaying member's copy is checked once, until the
+   * proof holds, so the leader's own copy still counts. A copy costs at most one verification per member
+   * not yet counted for the block at `vr` (repeats and counted members are skipped, and checking stops
+   * at a quorum): at most n a copy, n copies a round.
    */
-  private takeProofOfLock(proposal: Proposal, ctx: Context): void {
-    if (proposal.vr < 0 || proposal.vr < this.state.r - DEFAULT_ROUNDS_KEPT) return
-    const hash = blockHash(proposal.b)
-    const payload = votePayload('prevote', proposal.h, proposal.vr, hash)
-    for (const { s, sig } of proposal.pol) {
-      const member = this.committee.members[s]
-      if (member !== undefined && this.verifier.verify(member.publicKey, payload, sig)) this.onVote({ t: 'prevote', h: proposal.h, r: proposal.vr, x: hash, s, sig }, ctx)
+  private takeProofOfLock(proposal: Proposal, kept: Proposed, from: number, ctx: Context): void {
+    const { vr } = kept
+    if (vr < 0 || vr < this.state.r - DEFAULT_ROUNDS_KEPT) return
+    const tally = this.tally(this.prevotes, vr)
+    if (proposal.pol.length > 0 && !kept.polFrom.has(from) && !this.committee.isQuorum(tally.weight(kept.hex))) {
+      kept.polFrom.add(from)
+      const payload = votePayload('prevote', proposal.h, vr, kept.hash)
+      const seen = new Set<number>()
+      for (const { s, sig } of proposal.pol) {
+        if (this.committee.isQuorum(tally.weight(kept.hex))) break
+        const member = this.committee.members[s]
+        if (member === undefined || seen.has(s) || tally.counts(s, kept.hex)) continue
+        seen.add(s)
+        if (this.verifier.verify(member.publicKey, payload, sig)) this.onVote({ t: 'prevote', h: proposal.h, r: vr, x: kept.hash, s, sig }, ctx)
+      }
     }
-    const proven = this.committee.isQuorum(this.tally(this.prevotes, proposal.vr).weight(toHex(hash)))
-    if (proven && proposal.vr > this.state.validRound && this.isValid(proposal.b)) this.state = { ...this.state, validRound: proposal.vr, valid: proposal.b }
+    const proven = this.committee.isQuorum(tally.weight(kept.hex))
+    if (proven && vr > this.state.validRound && this.isValid(kept.block)) this.state = { ...this.state, validRound: vr, valid: kept.block }
   }
 
   /**
-   * A member still at a height this node has committed gets the commit, when the message shows it is
-   * stuck there: a round past the deciding one (it timed out waiting). A late precommit of the deciding
-   * round is the normal tail of a height and gets nothing, so catch-up costs nothing when all is well.
+   * A member still at a height this node has committed gets the commit, when its own message shows it
+   * is stuck there: a round past the deciding one (it timed out waiting). A late precommit of the
+   * deciding round is the normal tail of a height and gets nothing, so catch-up costs nothing when all
+   * is well. Cheapest first: the message comes from its signer (a relay cannot aim commits at a member),
+   * the member's catch-up slot is free, the signature holds; only then is a commit read.
    */
-  private catchUpStuck(message: Proposal | Vote, ctx: Context): void {
-    const commit = this.committee.members[message.s] === undefined ? undefined : committedAt(ctx.storage, message.h)
-    if (commit !== undefined && message.r > commit.r) this.sendCommit(message.s, commit, ctx)
+  private catchUpStuck(message: Proposal | Vote, from: number, ctx: Context): void {
+    if (from !== message.s || this.recent(this.answered, from, ctx) || !this.signedBy(message)) return
+    if (message.h === this.state.h - 1 && this.lastCommit !== undefined && message.r <= this.lastCommit.r) return
+    const commit = this.commitFor(message.h, from, ctx)
+    if (commit !== undefined && message.r > commit.r) ctx.send(this.committee.members[from]!.address, commit)
   }
 
-  /** A member asked for the commit of `height`. */
-  private answerNeed(height: number, from: Address, ctx: Context): void {
-    const member = this.committee.indexOf(from)
-    const commit = member === undefined || height >= this.state.h ? undefined : committedAt(ctx.storage, height)
-    if (member !== undefined && commit !== undefined) this.sendCommit(member, commit, ctx)
+  /** Member `member` asked for the commit of `height`. */
+  private answerNeed(height: number, member: number, ctx: Context): void {
+    const commit = height >= this.state.h ? undefined : this.commitFor(height, member, ctx)
+    if (commit !== undefined) ctx.send(this.committee.members[member]!.address, commit)
   }
 
-  private sendCommit(member: number, commit: Commit, ctx: Context): void {
-    if (!this.mayContact(this.answered, member, ctx)) return
-    ctx.send(this.committee.members[member]!.address, commit)
+  /**
+   * The commit of `height` (below this one) for `member`, when its catch-up slot is free (the slot is
+   * taken): from memory for the height just below, else from disk, so disk reads are rate-limited
+   * like the answers, per member.
+   */
+  private commitFor(height: number, member: number, ctx: Context): Commit | undefined {
+    if (!this.mayContact(this.answered, member, ctx)) return undefined
+    return height === this.state.h - 1 ? this.lastCommit : committedAt(ctx.storage, height)
   }
 
   /**
@@ -599,34 +682,59 @@ export class BftVoter implements Component<BftMessage>, Liar {
     ctx.send(address, need)
   }
 
-  /** At most one catch-up message to (or request of) a member per DEFAULT_CATCH_UP_INTERVAL_MS. */
+  /** At most one catch-up message to (or request of) a member per DEFAULT_CATCH_UP_INTERVAL_MS; true takes the slot. */
   private mayContact(last: Map<number, number>, member: number, ctx: Context): boolean {
-    const at = last.get(member)
-    if (at !== undefined && ctx.now() - at < DEFAULT_CATCH_UP_INTERVAL_MS) return false
+    if (this.recent(last, member, ctx)) return false
     last.set(member, ctx.now())
     return true
   }
 
-  /** Whether a proposal or vote is signed by the member it names (and a proposal by the round's leader). */
-  private verified(message: Proposal | Vote): boolean {
+  /** Whether `member`'s slot in `last` was taken less than DEFAULT_CATCH_UP_INTERVAL_MS ago. */
+  private recent(last: Map<number, number>, member: number, ctx: Context): boolean {
+    const at = last.get(member)
+    return at !== undefined && ctx.now() - at < DEFAULT_CATCH_UP_INTERVAL_MS
+  }
+
+  /** Whether this node may ask `member` for a commit now (checked before the signature that would justify it). */
+  private mayAsk(member: number, ctx: Context): boolean {
+    return member !== this.me && !this.recent(this.asked, member, ctx)
+  }
+
+  /**
+   * Whether messages of (h, r) are used: this height's rounds from DEFAULT_ROUNDS_KEPT below the current
+   * one to DEFAULT_ROUNDS_AHEAD above it, and the next height's first FUTURE_ROUNDS.
+   */
+  private inWindow(h: number, r: number): boolean {
+    if (h === this.state.h + 1) return r < FUTURE_ROUNDS
+    return h === this.state.h && r <= this.state.r + DEFAULT_ROUNDS_AHEAD && r >= this.state.r - DEFAULT_ROUNDS_KEPT
+  }
+
+  /** Whether a proposal or vote is signed by the member it names (and a proposal by its round's leader). */
+  private signedBy(message: Proposal | Vote): boolean {
     const member = this.committee.members[message.s]
     if (member === undefined) return false
-    if (message.r > this.state.r + DEFAULT_ROUNDS_AHEAD || message.r < this.state.r - DEFAULT_ROUNDS_KEPT) return false
     if (message.t === 'proposal') {
-      if (message.s !== this.committee.proposer(message.h, message.r) || message.vr >= message.r) return false
-      return this.verifier.verify(member.publicKey, proposalPayload(message.h, message.r, message.vr, blockHash(message.b)), message.sig)
+      // A fresh block is its proposer's (a re-proposal carries the block of an earlier round's leader).
+      if (message.s !== this.committee.proposer(message.h, message.r) || message.vr >= message.r || (message.vr === -1 && message.b.by !== message.s)) return false
+      return this.verifier.verify(member.publicKey, proposalPayload(message.h, message.r, message.vr, this.hashOf(message.b)), message.sig)
     }
     return this.verifier.verify(member.publicKey, votePayload(message.t, message.h, message.r, message.x), message.sig)
   }
 
   /**
-   * A block may be decided here: this height, on this node's last block, by a member, and every entry
-   * one a block may hold (entries.ts): evidence in a committed block is punished by every ledger that
+   * A block may be decided here: this height, on this node's last block, by a member, no larger than
+   * MAX_BLOCK_BYTES (so its commit fits a frame and a log record), and every entry one a block may hold (entries.ts): evidence in a committed block is punished by every ledger that
    * applies it, so a block with evidence that does not verify would punish an honest member, or be
    * applied differently by ledgers that check it. A member prevotes nil on such a proposal.
    */
   private isValid(block: Block): boolean {
-    return block.h === this.state.h && bytesEqual(block.parent, this.parent) && block.by < this.committee.size && this.entriesFit(block)
+    return block.h === this.state.h && bytesEqual(block.parent, this.parent) && block.by < this.committee.size && blockBytes(block) <= MAX_BLOCK_BYTES && this.entriesFit(block)
+  }
+
+  private hashOf(block: Block): Uint8Array {
+    let hash = this.hashes.get(block)
+    if (hash === undefined) this.hashes.set(block, (hash = blockHash(block)))
+    return hash
   }
 
   private entriesFit(block: Block): boolean {
@@ -690,15 +798,17 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /**
    * A collector's certificate. Its signatures, checked one by one, must weigh a quorum for its value or
    * none is taken (a short or forged certificate changes nothing); then each counts exactly as that
-   * member's vote received directly, through the same checks and rules. A certificate of a height
-   * already committed is ignored: its collector is caught up by its own proposals and votes.
+   * member's vote received directly, through the same checks and rules. Only a certificate of a height
+   * and round this node uses is checked at all (a committed height's collector is caught up by its own
+   * proposals and votes), and checking it costs at most one verification per member (tally.ts
+   * `certified`).
    */
-  private onCertificate(certificate: Votes, ctx: Context): void {
+  private onCertificate(certificate: Votes, from: number, ctx: Context): void {
     const { k, h, r, x } = certificate
-    if (h < this.state.h) return
+    if (!this.inWindow(h, r)) return
     let changed = false
     for (const { s, sig } of certified(this.committee, this.verifier, votePayload(k, h, r, x), certificate.votes)) {
-      changed = this.handle({ t: k, h, r, x, s, sig }, ctx) || changed
+      changed = this.handle({ t: k, h, r, x, s, sig }, from, ctx) || changed
     }
     if (changed) this.progress(ctx)
   }

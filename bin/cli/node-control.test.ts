@@ -144,6 +144,32 @@ describe('the control socket of a running node', () => {
     server = await ControlServer.open(dir, node)
   })
 
+  it('a client that sends requests and does not read them is not answered past the backlog bound: its requests wait until it reads', async () => {
+    // A chain whose pages are ~1 MiB each (64 blocks of 256 digests).
+    node.chain = Array.from({ length: MAX_CHAIN_PAGE }, (_, height) => ({ height, hash: '0'.repeat(64), round: 0, by: 0, entries: Array.from({ length: 256 }, (_, i) => entryDigest(new Uint8Array([height, i]))) }))
+    let served = 0
+    const committed = node.committed.bind(node)
+    node.committed = (height: number) => ((served += height === 0 ? 1 : 0), committed(height))
+    const requests = 100
+    const socket = connect(join(dir, CONTROL_SOCKET))
+    socket.pause()
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+    socket.write(Array.from({ length: requests }, (_, id) => `${JSON.stringify({ id, op: 'chain', from: 0 })}\n`).join(''))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The backlog (1 MiB) and what the kernel's socket buffers hold: a few pages, not 100 (~100 MiB).
+    expect(served).toBeLessThan(10)
+    // Reading, the client gets every answer.
+    let answers = 0
+    await new Promise<void>((resolve) => {
+      createInterface({ input: socket }).on('line', () => {
+        if (++answers === requests) resolve()
+      })
+      socket.resume()
+    })
+    expect(served).toBe(requests)
+    socket.destroy()
+  }, 30_000)
+
   it('says when no node runs on the data dir', async () => {
     await server.close()
     await expect(ControlClient.connect(dir)).rejects.toMatchObject({ reason: 'no-node' })

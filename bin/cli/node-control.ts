@@ -34,6 +34,13 @@ export const MAX_CHAIN_PAGE = 64
 export const DEFAULT_MAX_WAITERS = 4096
 /** Clients connected at once: an operator and a few scripts, not a public service. */
 export const DEFAULT_MAX_CONTROL_CONNECTIONS = 32
+/**
+ * Answers held for one client before its next request is read: past this, the socket is paused until
+ * the client reads (drain), so a client that sends requests and never reads costs at most this, one
+ * answer (a chain page: ~2.3 MiB at worst) and its waiters' answers, not memory without end. 1 MiB: a
+ * few pages in flight for a client that does read.
+ */
+export const DEFAULT_MAX_CONTROL_BACKLOG_BYTES = 1 << 20
 
 const Id = Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0), Schema.isLessThanOrEqualTo(Number.MAX_SAFE_INTEGER)))
 const Request = Schema.Union([
@@ -124,19 +131,28 @@ export class ControlServer {
     const mine = new Set<Waiter>()
     const write = (answer: Answer) => void (socket.writable && socket.write(`${JSON.stringify(answer)}\n`))
     let buffered = ''
-    socket.setEncoding('utf8')
-    socket.on('data', (chunk: string) => {
-      buffered += chunk
-      for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+    const backlogged = () => socket.writableLength > DEFAULT_MAX_CONTROL_BACKLOG_BYTES
+    // Handles the complete requests received, until the client's unread answers pass the backlog bound:
+    // then reading pauses, and the rest waits for the client to read (drain).
+    const pump = () => {
+      for (let end = buffered.indexOf('\n'); end >= 0 && !backlogged(); end = buffered.indexOf('\n')) {
         const line = buffered.slice(0, end)
         buffered = buffered.slice(end + 1)
         if (line.trim() !== '') this.handle(line, target, write, mine)
       }
-      if (Buffer.byteLength(buffered) > MAX_REQUEST_BYTES) {
+      if (backlogged()) socket.pause()
+      else socket.resume()
+      if (Buffer.byteLength(buffered.slice(buffered.lastIndexOf('\n') + 1)) > MAX_REQUEST_BYTES) {
         write({ ok: false, error: 'too-large', detail: `a request is at most ${MAX_REQUEST_BYTES} bytes` })
         socket.end()
       }
+    }
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      buffered += chunk
+      pump()
     })
+    socket.on('drain', pump)
     socket.on('error', () => undefined) // a client gone mid-answer: its close below cleans up
     socket.on('close', () => {
       this.sockets.delete(socket)

@@ -141,7 +141,8 @@ describe.each(MODES)('the bft scenario (%s)', (dissemination) => {
   })
 
   it('the bound is tight: two colluders of four (half the weight) fork the honest nodes', () => {
-    const run = runScenario(bft, { seed: 1, nodes: 4, untilMs: 10 * SECONDS, faults: [collude('n1'), collude('n3')] })
+    // Seed 6: where the colluders' split lands depends on the run (seeds 1 to 30, collector: 9 fork within 10 s).
+    const run = runScenario(bft, { seed: 6, nodes: 4, untilMs: 10 * SECONDS, faults: [collude('n1'), collude('n3')] })
     expect(run.byzantineWeight).toBe(0.5)
     expect(run.violations.map((v) => v.invariant)).toEqual(['honest nodes agree on every height'])
   })
