@@ -59,6 +59,16 @@ function expectPrefixes(chains: readonly (readonly string[])[], honest: (i: numb
   mine.forEach((chain, i) => expect(chain, `honest node ${i}`).toEqual(longest.slice(0, chain.length)))
 }
 
+/**
+ * Generated runs of the correct voter per mode, per `npm test` (docs/consensus.md, *Liveness*, counts
+ * them with the liveness property's): each costs 0.1 to 0.2 s of CPU here, and the file stays within a
+ * minute on the shared machine. Long checks: `vain check bft --runs 10000`, BFT_CHECK_RUNS (both `vain
+ * check` tests) and BFT_TWINS_RUNS.
+ */
+const CHECK_RUNS = Number(process.env.BFT_CHECK_RUNS ?? 20)
+const BYZANTINE_CHECK_RUNS = Number(process.env.BFT_CHECK_RUNS ?? 16)
+const TWINS_RUNS = Number(process.env.BFT_TWINS_RUNS ?? 30)
+
 const collude = (node: string) => ({ at: 0, kind: 'byzantine' as const, node, behaviour: { kind: 'collude' as const } })
 
 describe.each(MODES)('the bft scenario (%s)', (dissemination) => {
@@ -102,13 +112,13 @@ describe.each(MODES)('the bft scenario (%s)', (dissemination) => {
   })
 
   it('passes vain check: generated crashes, torn writes, partitions, clogs and skews break no invariant', () => {
-    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: 12, checkSeed: 13 })
-    expect(report).toEqual({ ok: true, runs: 12 })
+    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: CHECK_RUNS, checkSeed: 13 })
+    expect(report).toEqual({ ok: true, runs: CHECK_RUNS })
   }, 120_000)
 
   it('passes vain check with one Byzantine validator of four (f = 1) of any behaviour', () => {
-    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: 10, checkSeed: 7, byzantine: { maxNodes: 1 } })
-    expect(report).toEqual({ ok: true, runs: 10 })
+    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: BYZANTINE_CHECK_RUNS, checkSeed: 7, byzantine: { maxNodes: 1 } })
+    expect(report).toEqual({ ok: true, runs: BYZANTINE_CHECK_RUNS })
   }, 120_000)
 
   it.each([
@@ -190,7 +200,7 @@ describe.each(MODES)('Twins (%s)', (dissemination) => {
         expect(run.violations).toEqual([])
         expect(run.byzantineWeight).toBe(0.25)
       }),
-      { numRuns: Number(process.env.BFT_TWINS_RUNS ?? 15), seed: Number(process.env.BFT_TWINS_SEED ?? 5) },
+      { numRuns: TWINS_RUNS, seed: Number(process.env.BFT_TWINS_SEED ?? 5) },
     )
   }, 120_000)
 
