@@ -123,7 +123,7 @@ function runAfterHeal(dissemination: Dissemination, nodes: number, seed: number,
 }
 
 describe.each(MODES)('liveness after the network heals (%s)', (dissemination) => {
-  it('every honest node commits NEW_BLOCKS new blocks within the bound, whatever faults and up to f Byzantine members came before', () => {
+  it(`every honest node commits ${NEW_BLOCKS} new blocks within the bound, whatever faults and up to f Byzantine members came before`, () => {
     fc.assert(
       fc.property(healedSchedules(4), fc.nat(2 ** 31 - 1), (faults, seed) => {
         const after = runAfterHeal(dissemination, 4, seed, faults)
