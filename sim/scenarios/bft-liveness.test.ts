@@ -36,6 +36,11 @@ const NEW_BLOCKS = 3
 const SAMPLE_MS = 10
 /** Both dissemination modes run the same rules and both are checked. */
 const MODES: readonly Dissemination[] = ['collector', 'all-to-all']
+/** Generated runs a mode per `npm test` (BFT_LIVENESS_RUNS=10000 for a long check), and fast-check's search seed. */
+const RUNS = Number(process.env.BFT_LIVENESS_RUNS ?? 100)
+const SEARCH_SEED = Number(process.env.BFT_LIVENESS_SEED ?? 1)
+/** A run takes ~0.05 s of CPU, a failing one (it runs to the bound) a few seconds: a second each leaves room on a loaded machine. */
+const TIMEOUT_MS = Math.max(600_000, RUNS * 1_000)
 /** Real validators run range sync (vain node); a node down for the horizon catches up by it. */
 const SETTINGS: BftSettings = { rangeSync: true }
 
@@ -131,9 +136,9 @@ describe.each(MODES)('liveness after the network heals (%s)', (dissemination) =>
         expect(after.byzantineWeight).toBeLessThan(1 / 3)
         expect(after.late, `${after.late.join(', ')} short of height ${after.target} ${after.boundMs} ms after the heal (round ${after.round})`).toEqual([])
       }),
-      { numRuns: Number(process.env.BFT_LIVENESS_RUNS ?? 100), seed: Number(process.env.BFT_LIVENESS_SEED ?? 1) },
+      { numRuns: RUNS, seed: SEARCH_SEED },
     )
-  }, 600_000)
+  }, TIMEOUT_MS)
 })
 
 describe('what the liveness property found', () => {

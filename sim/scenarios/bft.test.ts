@@ -68,6 +68,8 @@ function expectPrefixes(chains: readonly (readonly string[])[], honest: (i: numb
 const CHECK_RUNS = Number(process.env.BFT_CHECK_RUNS ?? 20)
 const BYZANTINE_CHECK_RUNS = Number(process.env.BFT_CHECK_RUNS ?? 16)
 const TWINS_RUNS = Number(process.env.BFT_TWINS_RUNS ?? 30)
+/** A test's timeout: a second a run leaves room for long checks on a loaded machine. */
+const timeoutFor = (runs: number) => Math.max(120_000, runs * 1_000)
 
 const collude = (node: string) => ({ at: 0, kind: 'byzantine' as const, node, behaviour: { kind: 'collude' as const } })
 
@@ -114,12 +116,12 @@ describe.each(MODES)('the bft scenario (%s)', (dissemination) => {
   it('passes vain check: generated crashes, torn writes, partitions, clogs and skews break no invariant', () => {
     const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: CHECK_RUNS, checkSeed: 13 })
     expect(report).toEqual({ ok: true, runs: CHECK_RUNS })
-  }, 120_000)
+  }, timeoutFor(CHECK_RUNS))
 
   it('passes vain check with one Byzantine validator of four (f = 1) of any behaviour', () => {
     const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: BYZANTINE_CHECK_RUNS, checkSeed: 7, byzantine: { maxNodes: 1 } })
     expect(report).toEqual({ ok: true, runs: BYZANTINE_CHECK_RUNS })
-  }, 120_000)
+  }, timeoutFor(BYZANTINE_CHECK_RUNS))
 
   it.each([
     ['a twin of n1 on the other side of a partition', 4, [{ at: 0, kind: 'twin', node: 'n1' }, { at: 0, kind: 'partition', groups: [['n0', 'n1'], ["n1'", 'n2', 'n3']] }]],
@@ -202,7 +204,7 @@ describe.each(MODES)('Twins (%s)', (dissemination) => {
       }),
       { numRuns: TWINS_RUNS, seed: Number(process.env.BFT_TWINS_SEED ?? 5) },
     )
-  }, 120_000)
+  }, timeoutFor(TWINS_RUNS))
 
   it('the same property finds the planted half-quorum bug', () => {
     const details = fc.check(
