@@ -39,6 +39,8 @@ const MODES: readonly Dissemination[] = ['collector', 'all-to-all']
 /** Generated runs a mode per `npm test` (BFT_LIVENESS_RUNS=10000 for a long check), and fast-check's search seed. */
 const RUNS = Number(process.env.BFT_LIVENESS_RUNS ?? 100)
 const SEARCH_SEED = Number(process.env.BFT_LIVENESS_SEED ?? 1)
+/** The committee: 4 (f = 1) per `npm test`; BFT_LIVENESS_NODES=7 (f = 2) costs ~3× a run. */
+const NODES = Number(process.env.BFT_LIVENESS_NODES ?? 4)
 /** A run takes ~0.05 s of CPU, a failing one (it runs to the bound) a few seconds: a second each leaves room on a loaded machine. */
 const TIMEOUT_MS = Math.max(600_000, RUNS * 1_000)
 /** Real validators run range sync (vain node); a node down for the horizon catches up by it. */
@@ -130,8 +132,8 @@ function runAfterHeal(dissemination: Dissemination, nodes: number, seed: number,
 describe.each(MODES)('liveness after the network heals (%s)', (dissemination) => {
   it(`every honest node commits ${NEW_BLOCKS} new blocks within the bound, whatever faults and up to f Byzantine members came before`, () => {
     fc.assert(
-      fc.property(healedSchedules(4), fc.nat(2 ** 31 - 1), (faults, seed) => {
-        const after = runAfterHeal(dissemination, 4, seed, faults)
+      fc.property(healedSchedules(NODES), fc.nat(2 ** 31 - 1), (faults, seed) => {
+        const after = runAfterHeal(dissemination, NODES, seed, faults)
         expect(after.violations).toBe(0)
         expect(after.byzantineWeight).toBeLessThan(1 / 3)
         expect(after.late, `${after.late.join(', ')} short of height ${after.target} ${after.boundMs} ms after the heal (round ${after.round})`).toEqual([])
