@@ -164,6 +164,14 @@ describe('what the liveness property found', () => {
   })
 })
 
+describe('the bound', () => {
+  it('grows with the round at the heal and the committee, as docs/consensus.md gives it (n = 4: 28.9 s from round 0, 43.8 s from round 2)', () => {
+    expect(livenessBoundMs(4, 1, 0)).toBeCloseTo(28_944, 0)
+    expect(livenessBoundMs(4, 1, 2)).toBeCloseTo(43_780, 0)
+    expect(livenessBoundMs(7, 2, 0)).toBeGreaterThan(livenessBoundMs(4, 1, 0))
+  })
+})
+
 describe('the property can fail', () => {
   it('a silent third of the weight (two of six) never lets the honest nodes commit: every one is late', () => {
     const silent = (node: string): Fault => ({ at: 0, kind: 'byzantine', node, behaviour: { kind: 'silent' } })
