@@ -2,7 +2,7 @@ import { Result, Schema } from 'effect'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ReasonedError } from '../../core/errors.ts'
 import type { Storage } from '../../core/storage.ts'
-import { Block, Commit, Hash, Height, Round, ValidRound } from './messages.ts'
+import { Block, Commit, Hash, Height, MAX_COMMITTEE, Round, Signed, ValidRound } from './messages.ts'
 
 /**
  * What a voter keeps on disk, and the rule that makes a restart safe. The committed chain is an
@@ -45,6 +45,14 @@ const VoterState = Schema.Struct({
   locked: Schema.NullOr(Block),
   validRound: ValidRound,
   valid: Schema.NullOr(Block),
+  /**
+   * The prevotes of `validRound` for `valid` (a quorum): the proof of lock that a re-proposal of it
+   * carries. Kept beside the block because after a restart no one else may hold them (every member that
+   * saw the quorum crashed since), and a re-proposal without its proof is prevoted by no member that
+   * did not see the quorum: two members of four locked on a block whose proof was lost stalled their
+   * height for good. Optional: a record written before it decodes, as a valid block without its proof.
+   */
+  validProof: Schema.optionalKey(Schema.Array(Signed).check(Schema.isMaxLength(MAX_COMMITTEE))),
   signed: Schema.NullOr(LastSigned),
 })
 export type VoterState = typeof VoterState.Type

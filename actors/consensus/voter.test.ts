@@ -42,10 +42,11 @@ describe.each(MODES)('the BFT voter on its own (%s)', (dissemination) => {
     // Round 0's proposal timeout would make a fresh voter prevote nil: this one signed a precommit there already.
     after.timer('propose:0:0', ctx)
     expect(sentVotes(ctx, 'prevote')).toEqual([])
-    // Round 1: a fresh block from the next leader. Locked on x, it prevotes nil, not y.
+    // Round 1: a fresh block from the next leader. Locked on x, it prevotes nil, not y. (Round 0's end
+    // re-sends its prevote for x, the one it signed, kept in the durable proof of its lock.)
     after.timer('round:0:0', ctx)
     after.receive(signedProposal(1, 0, 1, y), 'n1', ctx)
-    expect(distinct(sentVotes(ctx, 'prevote').map((v) => [v.r, hex(v.x)]))).toEqual([[1, null]])
+    expect(distinct(sentVotes(ctx, 'prevote').map((v) => [v.r, hex(v.x)]))).toEqual([[0, hex(blockHash(x))], [1, null]])
 
     // The contrast: a voter whose disk was wiped votes for y, which is what the lock prevents.
     const wiped = new ManualContext('n2')

@@ -221,6 +221,9 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (last !== undefined) this.pool.committed(last)
     this.state = this.options.plantedBug === 'forget-lock' ? freshState(height, null) : loadState(ctx.storage, height)
     this.resetHeight()
+    // The valid block's proof, kept with it (durable.ts): after a restart it may exist nowhere else.
+    const { validRound, valid, validProof } = this.state
+    if (valid !== null) for (const { s, sig } of validProof ?? []) this.tally(this.prevotes, validRound).add(s, blockHash(valid), sig)
     this.startRound(this.state.r)
     this.progress(ctx)
   }
@@ -442,7 +445,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     for (const [round, proposal] of this.proposals) {
       if (round <= this.state.validRound || round > this.state.r) continue
       if (this.committee.isQuorum(this.tally(this.prevotes, round).weight(proposal.hex)) && this.isValid(proposal.block)) {
-        this.state = { ...this.state, validRound: round, valid: proposal.block }
+        this.state = { ...this.state, ...this.validBlock(round, proposal.block, proposal.hex) }
       }
     }
   }
@@ -482,10 +485,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
     if (proposal !== undefined && this.step >= STEP_PREVOTE && this.committee.isQuorum(prevotes.weight(proposal.hex)) && this.isValid(proposal.block) && this.fireOnce(r, 1)) {
       if (this.step === STEP_PREVOTE) {
         // Lock before the precommit leaves: `vote` saves the state, lock included, then sends.
-        this.state = { ...this.state, lockedRound: r, locked: proposal.block, validRound: r, valid: proposal.block }
+        this.state = { ...this.state, lockedRound: r, locked: proposal.block, ...this.validBlock(r, proposal.block, proposal.hex) }
         this.vote('precommit', proposal.hash, ctx)
       } else {
-        this.state = { ...this.state, validRound: r, valid: proposal.block }
+        this.state = { ...this.state, ...this.validBlock(r, proposal.block, proposal.hex) }
         saveState(ctx.storage, this.state)
       }
       return true
@@ -623,7 +626,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
       }
     }
     const proven = this.committee.isQuorum(tally.weight(kept.hex))
-    if (proven && vr > this.state.validRound && this.isValid(kept.block)) this.state = { ...this.state, validRound: vr, valid: kept.block }
+    if (proven && vr > this.state.validRound && this.isValid(kept.block)) this.state = { ...this.state, ...this.validBlock(vr, kept.block, kept.hex) }
   }
 
   /**
@@ -814,6 +817,11 @@ export class BftVoter implements Component<BftMessage>, Liar {
   }
 
   // ---- helpers
+
+  /** `block` (hash `hex`) as the valid block of `round`, with the prevote quorum that proves it, which the state record keeps. */
+  private validBlock(round: number, block: Block, hex: string): Pick<VoterState, 'validRound' | 'valid' | 'validProof'> {
+    return { validRound: round, valid: block, validProof: this.tally(this.prevotes, round).signers(hex) }
+  }
 
   private tally(map: Map<number, RoundTally>, round: number): RoundTally {
     let tally = map.get(round)

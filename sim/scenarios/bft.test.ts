@@ -59,6 +59,18 @@ function expectPrefixes(chains: readonly (readonly string[])[], honest: (i: numb
   mine.forEach((chain, i) => expect(chain, `honest node ${i}`).toEqual(longest.slice(0, chain.length)))
 }
 
+/**
+ * Generated runs of the correct voter per mode, per `npm test` (docs/consensus.md, *Liveness*, counts
+ * them with the liveness property's): each costs 0.1 to 0.2 s of CPU here, and the file stays within a
+ * minute on the shared machine. Long checks: `vain check bft --runs 10000`, BFT_CHECK_RUNS (both `vain
+ * check` tests) and BFT_TWINS_RUNS.
+ */
+const CHECK_RUNS = Number(process.env.BFT_CHECK_RUNS ?? 20)
+const BYZANTINE_CHECK_RUNS = Number(process.env.BFT_CHECK_RUNS ?? 16)
+const TWINS_RUNS = Number(process.env.BFT_TWINS_RUNS ?? 30)
+/** A test's timeout: a second a run leaves room for long checks on a loaded machine. */
+const timeoutFor = (runs: number) => Math.max(120_000, runs * 1_000)
+
 const collude = (node: string) => ({ at: 0, kind: 'byzantine' as const, node, behaviour: { kind: 'collude' as const } })
 
 describe.each(MODES)('the bft scenario (%s)', (dissemination) => {
@@ -102,14 +114,14 @@ describe.each(MODES)('the bft scenario (%s)', (dissemination) => {
   })
 
   it('passes vain check: generated crashes, torn writes, partitions, clogs and skews break no invariant', () => {
-    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: 12, checkSeed: 13 })
-    expect(report).toEqual({ ok: true, runs: 12 })
-  }, 120_000)
+    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: CHECK_RUNS, checkSeed: 13 })
+    expect(report).toEqual({ ok: true, runs: CHECK_RUNS })
+  }, timeoutFor(CHECK_RUNS))
 
   it('passes vain check with one Byzantine validator of four (f = 1) of any behaviour', () => {
-    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: 10, checkSeed: 7, byzantine: { maxNodes: 1 } })
-    expect(report).toEqual({ ok: true, runs: 10 })
-  }, 120_000)
+    const report = checkScenario({ scenario: bft, nodes: 4, untilMs: 8 * SECONDS, runs: BYZANTINE_CHECK_RUNS, checkSeed: 7, byzantine: { maxNodes: 1 } })
+    expect(report).toEqual({ ok: true, runs: BYZANTINE_CHECK_RUNS })
+  }, timeoutFor(BYZANTINE_CHECK_RUNS))
 
   it.each([
     ['a twin of n1 on the other side of a partition', 4, [{ at: 0, kind: 'twin', node: 'n1' }, { at: 0, kind: 'partition', groups: [['n0', 'n1'], ["n1'", 'n2', 'n3']] }]],
@@ -191,9 +203,9 @@ describe.each(MODES)('Twins (%s)', (dissemination) => {
         expect(run.violations).toEqual([])
         expect(run.byzantineWeight).toBe(0.25)
       }),
-      { numRuns: Number(process.env.BFT_TWINS_RUNS ?? 15), seed: Number(process.env.BFT_TWINS_SEED ?? 5) },
+      { numRuns: TWINS_RUNS, seed: Number(process.env.BFT_TWINS_SEED ?? 5) },
     )
-  }, 120_000)
+  }, timeoutFor(TWINS_RUNS))
 
   it('the same property finds the planted half-quorum bug', () => {
     const details = fc.check(
