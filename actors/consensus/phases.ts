@@ -1,4 +1,4 @@
-import { assign, initialTransition, setup, transition, type SnapshotFrom, type StateValue } from 'xstate'
+import { assign, initialTransition, setup, transition, type AnyStateNode, type SnapshotFrom, type StateValue } from 'xstate'
 import { ReasonedError } from '../../core/errors.ts'
 import { STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE } from './durable.ts'
 
@@ -107,7 +107,8 @@ export const phaseChart = setup({
                 prevote: {
                   initial: 'waiting',
                   on: {
-                    POLKA: 'precommit',
+                    // The member locks and precommits the block: the round's polka is taken.
+                    POLKA: '#bft-phases.height.round.step.precommit.polka',
                     NIL_POLKA: 'precommit',
                     // Late in the round: no nil prevote any more (the collector mode resends its votes).
                     TIMEOUT_PROPOSE: {},
@@ -119,12 +120,16 @@ export const phaseChart = setup({
                   },
                 },
                 precommit: {
+                  initial: 'waiting',
                   on: {
-                    // A quorum for the proposal after this member precommitted nil: it becomes the valid block.
-                    POLKA: {},
                     // Late: the step it would have ended is over.
                     TIMEOUT_PREVOTE: {},
                     TIMEOUT_PROPOSE: {},
+                  },
+                  states: {
+                    // Precommitted nil (or refused to sign): a polka for the proposal may still come, and becomes the valid block.
+                    waiting: { on: { POLKA: 'polka' } },
+                    polka: {},
                   },
                 },
               },
@@ -162,15 +167,28 @@ export function describePhase(value: StateValue): string {
   return parts.length === 1 ? (parts[0] as string) : `{${parts.join(', ')}}`
 }
 
+/** The event types some active state of `value` names (guards aside; the root's catch-all left out). */
+function acceptedIn(value: StateValue): ReadonlySet<PhaseEventType> {
+  const types = new Set<PhaseEventType>()
+  const visit = (node: AnyStateNode, inner: StateValue | undefined): void => {
+    for (const type of node.transitions.keys()) if (type !== '*') types.add(type as PhaseEventType)
+    if (typeof inner === 'string') visit(node.states[inner] as AnyStateNode, undefined)
+    else if (inner !== undefined) for (const [key, deeper] of Object.entries(inner)) visit(node.states[key] as AnyStateNode, deeper)
+  }
+  visit(phaseChart.root, value)
+  return types
+}
+
 /**
- * One voter's phases: the chart's current snapshot, moved by `raise`. The step and whether a height is
- * running are read from the snapshot once per transition and kept, so the voter reads them per vote
- * for the cost of a field.
+ * One voter's phases: the chart's current snapshot, moved by `raise`. The step, whether a height is
+ * running and which events the state takes are read from the snapshot once per transition and kept,
+ * so the voter's rules, evaluated after every vote, read them for the cost of a field.
  */
 export class Phases {
   private snapshot: PhaseSnapshot = initialTransition(phaseChart)[0]
   private currentStep: Step | undefined
   private inHeight = false
+  private accepted = acceptedIn(this.snapshot.value)
 
   /** The step of the running round; undefined outside a height (idle, or the block interval). */
   get step(): Step | undefined {
@@ -186,6 +204,15 @@ export class Phases {
     return this.snapshot.value
   }
 
+  /**
+   * Whether the state takes `type` (guards aside): how a rule that fires once per round or step asks
+   * whether it is still due (a prevote quorum in prevote.waiting, a polka before precommit.polka, a
+   * precommit quorum in commitWait.idle). The chart is that memory; the voter keeps no flag beside it.
+   */
+  accepts(type: PhaseEventType): boolean {
+    return this.accepted.has(type)
+  }
+
   /** Moves the chart by `event`; throws PhaseError, and changes nothing, when its state does not accept it. */
   raise(event: PhaseEvent): void {
     const [next] = transition(phaseChart, this.snapshot, event)
@@ -194,6 +221,7 @@ export class Phases {
       throw new PhaseError('illegal-event', `broken invariant: the voter raised ${describeEvent(event)} in phase ${describePhase(this.snapshot.value)} (height ${height}, round ${round})`)
     }
     this.snapshot = next
+    this.accepted = acceptedIn(next.value)
     this.inHeight = next.matches('height')
     this.currentStep = !this.inHeight ? undefined : next.matches({ height: { round: { step: 'propose' } } }) ? STEP_PROPOSE : next.matches({ height: { round: { step: 'precommit' } } }) ? STEP_PRECOMMIT : STEP_PREVOTE
   }

@@ -110,10 +110,14 @@ export interface BftDependencies {
   readonly mempool?: EntryPool
 }
 
-/** Bits of `fired` the collector mode uses: a certificate of the round's prevotes (precommits) went out; the round's proposal timeout fired. */
-const CERTIFIED_PREVOTES = 3
-const CERTIFIED_PRECOMMITS = 4
-const PAST_PROPOSE_TIMEOUT = 5
+/**
+ * Bits of `fired`, for the collector mode: a certificate of the round's prevotes (precommits) went out;
+ * the round's proposal timeout fired. Kept per round, for any round (a collector certifies rounds behind
+ * this node's). The current round's once-only rules (timers armed, polka taken) are the chart's states.
+ */
+const CERTIFIED_PREVOTES = 0
+const CERTIFIED_PRECOMMITS = 1
+const PAST_PROPOSE_TIMEOUT = 2
 interface Proposed {
   readonly block: Block
   readonly hash: Uint8Array
@@ -154,7 +158,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
   private proposals = new Map<number, Proposed>()
   private prevotes = new Map<number, RoundTally>()
   private precommits = new Map<number, RoundTally>()
-  /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer; 3 to 5 above). */
+  /** Per round: the collector mode's "for the first time" events (the bits above). */
   private fired = new Map<number, number>()
   private future: (Proposal | Vote)[] = []
   /** Members whose messages of the next height arrived: they say they committed this one. */
@@ -428,31 +432,36 @@ export class BftVoter implements Component<BftMessage>, Liar {
     }
   }
 
+  /**
+   * Tendermint's rules for the current round. The tallies decide whether a rule's condition holds;
+   * the chart (phases.ts) whether the rule is due in this step, and once it fires, the rule raises its
+   * event there before it signs or arms anything.
+   */
   private roundRules(ctx: Context): boolean {
     const { r, lockedRound, locked } = this.state
     const proposal = this.proposals.get(r)
     const prevotes = this.tally(this.prevotes, r)
-    // Read once: each rule below that moves the step returns, so the step cannot change under the next.
-    const step = this.phases.step
-    if (step === STEP_PROPOSE && proposal !== undefined) {
+    const phases = this.phases
+    if (proposal !== undefined && phases.accepts('PROPOSAL')) {
       const lockedHex = locked === null ? undefined : toHex(blockHash(locked))
       // A fresh proposal: prevote it unless locked on another block.
       if (proposal.vr === -1) {
-        this.phases.raise({ type: 'PROPOSAL' })
+        phases.raise({ type: 'PROPOSAL' })
         return this.vote('prevote', this.isValid(proposal.block) && (lockedRound === -1 || lockedHex === proposal.hex) ? proposal.hash : null, ctx), true
       }
       // A re-proposal of a block that had a prevote quorum in round vr: it may unlock an older lock.
       if (proposal.vr < r && this.committee.isQuorum(this.tally(this.prevotes, proposal.vr).weight(proposal.hex))) {
-        this.phases.raise({ type: 'PROPOSAL' })
+        phases.raise({ type: 'PROPOSAL' })
         return this.vote('prevote', this.isValid(proposal.block) && (lockedRound <= proposal.vr || lockedHex === proposal.hex) ? proposal.hash : null, ctx), true
       }
     }
-    if (step === STEP_PREVOTE && this.committee.isQuorum(prevotes.any) && this.fireOnce(r, 0)) {
-      this.phases.raise({ type: 'PREVOTE_QUORUM_ANY' })
+    if (phases.accepts('PREVOTE_QUORUM_ANY') && this.committee.isQuorum(prevotes.any)) {
+      phases.raise({ type: 'PREVOTE_QUORUM_ANY' })
       ctx.setTimer(this.backedOff(this.timeoutVoteMs), `prevote:${this.state.h}:${r}`)
     }
-    if (proposal !== undefined && step !== STEP_PROPOSE && this.committee.isQuorum(prevotes.weight(proposal.hex)) && this.isValid(proposal.block) && this.fireOnce(r, 1)) {
-      this.phases.raise({ type: 'POLKA' })
+    if (proposal !== undefined && phases.accepts('POLKA') && this.committee.isQuorum(prevotes.weight(proposal.hex)) && this.isValid(proposal.block)) {
+      const step = phases.step
+      phases.raise({ type: 'POLKA' })
       if (step === STEP_PREVOTE) {
         // Lock before the precommit leaves: `vote` saves the state, lock included, then sends.
         this.state = { ...this.state, lockedRound: r, locked: proposal.block, validRound: r, valid: proposal.block }
@@ -463,16 +472,17 @@ export class BftVoter implements Component<BftMessage>, Liar {
       }
       return true
     }
-    if (step === STEP_PREVOTE && this.committee.isQuorum(prevotes.weight(NIL))) {
-      this.phases.raise({ type: 'NIL_POLKA' })
+    if (phases.accepts('NIL_POLKA') && this.committee.isQuorum(prevotes.weight(NIL))) {
+      phases.raise({ type: 'NIL_POLKA' })
       return this.vote('precommit', null, ctx), true
     }
-    if (this.committee.isQuorum(this.tally(this.precommits, r).any) && this.fireOnce(r, 2)) {
-      this.phases.raise({ type: 'PRECOMMIT_QUORUM_ANY' })
+    if (phases.accepts('PRECOMMIT_QUORUM_ANY') && this.committee.isQuorum(this.tally(this.precommits, r).any)) {
+      phases.raise({ type: 'PRECOMMIT_QUORUM_ANY' })
       ctx.setTimer(this.backedOff(this.timeoutVoteMs), `precommit:${this.state.h}:${r}`)
     }
     return false
   }
+
 
   /** A blocking weight of members is in a later round: at least one honest member is, so follow it. */
   private skipRound(): boolean {
