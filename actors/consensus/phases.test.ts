@@ -109,7 +109,7 @@ describe('the phase chart', () => {
       const step = phases.step
       expect(() => phases.raise(event), what).toThrow(PhaseError)
       expect(() => phases.raise(event), what).toThrow(expect.objectContaining({ reason: 'illegal-event', message: expect.stringContaining(event.type) }))
-      expect(phases.value, what).toBe(value)
+      expect(phases.value, what).toEqual(value)
       expect(phases.step, what).toBe(step)
     }
   })

@@ -483,7 +483,6 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return false
   }
 
-
   /** A blocking weight of members is in a later round: at least one honest member is, so follow it. */
   private skipRound(): boolean {
     const { r } = this.state
