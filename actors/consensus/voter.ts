@@ -16,6 +16,7 @@ import { evidenceEntry, evidenceOf, type EvidenceStep, type SignedValue } from '
 import { lieAbout } from './lies.ts'
 import { DEFAULT_MAX_PENDING_ENTRIES, Mempool, type EntryPool } from './mempool.ts'
 import { BftMessage, GENESIS_PARENT, type Need, MAX_BLOCK_BYTES, MAX_BLOCK_ENTRIES, blockBytes, blockHash, proposalPayload, votePayload, type Block, type Commit, type Proposal, type Vote, type VoteKind, type Votes } from './messages.ts'
+import { Phases, PhaseError, describePhase, type PhaseEvent } from './phases.ts'
 import { MAX_VALUES_PER_MEMBER, NIL, RoundTally, certified } from './tally.ts'
 
 /**
@@ -118,11 +119,14 @@ export interface BftDependencies {
   readonly mempool?: EntryPool
 }
 
-type Step = typeof STEP_PROPOSE | typeof STEP_PREVOTE | typeof STEP_PRECOMMIT
-/** Bits of `fired` the collector mode uses: a certificate of the round's prevotes (precommits) went out; the round's proposal timeout fired. */
-const CERTIFIED_PREVOTES = 3
-const CERTIFIED_PRECOMMITS = 4
-const PAST_PROPOSE_TIMEOUT = 5
+/**
+ * Bits of `fired`, for the collector mode: a certificate of the round's prevotes (precommits) went out;
+ * the round's proposal timeout fired. Kept per round, for any round (a collector certifies rounds behind
+ * this node's). The current round's once-only rules (timers armed, polka taken) are the chart's states.
+ */
+const CERTIFIED_PREVOTES = 0
+const CERTIFIED_PRECOMMITS = 1
+const PAST_PROPOSE_TIMEOUT = 2
 interface Proposed {
   readonly block: Block
   readonly hash: Uint8Array
@@ -161,14 +165,13 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   private ctx: Context | undefined
   private state: VoterState = freshState(0, null)
-  private step: Step = STEP_PROPOSE
-  /** False during the pause between a commit and the next height's round 0. */
-  private running = false
+  /** The height's lifecycle and the round's step (phases.ts): the one record of both, moved as the rules fire. */
+  private readonly phases = new Phases()
   private parent: Uint8Array = GENESIS_PARENT
   private proposals = new Map<number, Proposed>()
   private prevotes = new Map<number, RoundTally>()
   private precommits = new Map<number, RoundTally>()
-  /** Per round: the "for the first time" rules that fired (bit 0 prevote timer, 1 lock, 2 precommit timer; 3 to 5 above). */
+  /** Per round: the collector mode's "for the first time" events (the bits above). */
   private fired = new Map<number, number>()
   /** Verified messages of the next height (FUTURE_ROUNDS), by signer, kind and round (at most MAX_VALUES_PER_MEMBER each), with the member that relayed each. */
   private future = new Map<string, { readonly message: Proposal | Vote; readonly from: number }[]>()
@@ -211,6 +214,11 @@ export class BftVoter implements Component<BftMessage>, Liar {
     return this.state.r
   }
 
+  /** Where the voter is in its phase chart (phases.ts), e.g. `height.round.{step.prevote.waiting, commitWait.idle}`. */
+  get phase(): string {
+    return describePhase(this.phases.value)
+  }
+
   start(ctx: Context): void {
     this.ctx = ctx
     const height = chainLog(ctx.storage).length
@@ -224,7 +232,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
     // The valid block's proof, kept with it (durable.ts): after a restart it may exist nowhere else.
     const { validRound, valid, validProof } = this.state
     if (valid !== null) for (const { s, sig } of validProof ?? []) this.tally(this.prevotes, validRound).add(s, blockHash(valid), sig)
-    this.startRound(this.state.r)
+    this.startRound({ type: 'HEIGHT_START', height: this.state.h, round: this.state.r })
     this.progress(ctx)
   }
 
@@ -293,19 +301,22 @@ export class BftVoter implements Component<BftMessage>, Liar {
       return
     }
     if (kind === 'next') {
-      this.startRound(0)
+      this.startRound({ type: 'HEIGHT_START', height: h, round: 0 })
       this.replayFuture(ctx)
-    } else if (r !== this.state.r || !this.running) return
-    else if (kind === 'propose' && this.step === STEP_PROPOSE) this.vote('prevote', null, ctx)
-    // The collector mode's fallback: a round still running at its proposal timeout is slow (its
-    // collector withholds, or lost votes), so the votes that went to the collector alone go to everyone.
-    // Not when members showed they are past this height: this one lost the commit certificate, and
-    // asks them for the commit (`behind`); a resend would tell them nothing.
-    else if (kind === 'propose' && this.dissemination === 'collector' && this.ahead.size === 0) this.resendVotes(r, ctx)
-    else if (kind === 'prevote' && this.step === STEP_PREVOTE) this.vote('precommit', null, ctx)
-    else if (kind === 'precommit' || kind === 'round') {
+      // Timers of an earlier round, or of a height in its block interval, never reach the chart.
+    } else if (r !== this.state.r || !this.phases.running) return
+    else if (kind === 'propose') {
+      if (this.stepMoved({ type: 'TIMEOUT_PROPOSE' })) this.vote('prevote', null, ctx)
+      // The collector mode's fallback: a round still running at its proposal timeout is slow (its
+      // collector withholds, or lost votes), so the votes that went to the collector alone go to everyone.
+      // Not when members showed they are past this height: this one lost the commit certificate, and
+      // asks them for the commit (`behind`); a resend would tell them nothing.
+      else if (this.dissemination === 'collector' && this.ahead.size === 0) this.resendVotes(r, ctx)
+    } else if (kind === 'prevote') {
+      if (this.stepMoved({ type: 'TIMEOUT_PREVOTE' })) this.vote('precommit', null, ctx)
+    } else if (kind === 'precommit' || kind === 'round') {
       this.resendVotes(r, ctx)
-      this.startRound(r + 1)
+      this.startRound({ type: kind === 'precommit' ? 'TIMEOUT_PRECOMMIT' : 'TIMEOUT_ROUND', round: r + 1 })
     }
     this.progress(ctx)
   }
@@ -380,11 +391,12 @@ export class BftVoter implements Component<BftMessage>, Liar {
     this.fired = new Map()
   }
 
-  private startRound(round: number): void {
+  /** Starts round `event.round` (of a new height, for HEIGHT_START): the chart first, so an illegal start changes nothing. */
+  private startRound(event: Extract<PhaseEvent, { readonly round: number }>): void {
     const ctx = this.context()
-    this.running = true
+    this.phases.raise(event)
+    const round = event.round
     this.state = { ...this.state, r: round }
-    this.step = STEP_PROPOSE
     this.prune()
     saveState(ctx.storage, this.state)
     const { h } = this.state
@@ -415,7 +427,8 @@ export class BftVoter implements Component<BftMessage>, Liar {
   /** Signs and sends a vote, unless this node signed something later; at the same step it resends what it signed. */
   private vote(kind: VoteKind, hash: Uint8Array | null, ctx: Context): void {
     const step = kind === 'prevote' ? STEP_PREVOTE : STEP_PRECOMMIT
-    this.step = step
+    // The chart moved into the vote's step before it is signed (the event that fired the rule did).
+    if (this.phases.step !== step) throw new PhaseError('step-mismatch', `broken invariant: a ${kind} of round ${this.state.r} in phase ${this.phase}`)
     const { h, r } = this.state
     const verdict = signingVerdict(this.state.signed, h, r, step)
     if (verdict === 'refuse') return
@@ -429,7 +442,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   /** Tendermint's `upon` rules for the current round, applied until none fires. */
   private progress(ctx: Context): void {
-    for (let changed = true; changed && this.running; ) {
+    for (let changed = true; changed && this.phases.running; ) {
       this.updateValid()
       changed = this.decideIfQuorum(ctx) || this.skipRound() || this.roundRules(ctx)
     }
@@ -466,24 +479,37 @@ export class BftVoter implements Component<BftMessage>, Liar {
     }
   }
 
+  /**
+   * Tendermint's rules for the current round. The tallies decide whether a rule's condition holds;
+   * the chart (phases.ts) whether the rule is due in this step, and once it fires, the rule raises its
+   * event there before it signs or arms anything.
+   */
   private roundRules(ctx: Context): boolean {
     const { r, lockedRound, locked } = this.state
     const proposal = this.proposals.get(r)
     const prevotes = this.tally(this.prevotes, r)
-    if (this.step === STEP_PROPOSE && proposal !== undefined) {
+    const phases = this.phases
+    if (proposal !== undefined && phases.accepts('PROPOSAL')) {
       const lockedHex = locked === null ? undefined : toHex(blockHash(locked))
       // A fresh proposal: prevote it unless locked on another block.
-      if (proposal.vr === -1) return this.vote('prevote', this.isValid(proposal.block) && (lockedRound === -1 || lockedHex === proposal.hex) ? proposal.hash : null, ctx), true
+      if (proposal.vr === -1) {
+        phases.raise({ type: 'PROPOSAL' })
+        return this.vote('prevote', this.isValid(proposal.block) && (lockedRound === -1 || lockedHex === proposal.hex) ? proposal.hash : null, ctx), true
+      }
       // A re-proposal of a block that had a prevote quorum in round vr: it may unlock an older lock.
       if (proposal.vr < r && this.committee.isQuorum(this.tally(this.prevotes, proposal.vr).weight(proposal.hex))) {
+        phases.raise({ type: 'PROPOSAL' })
         return this.vote('prevote', this.isValid(proposal.block) && (lockedRound <= proposal.vr || lockedHex === proposal.hex) ? proposal.hash : null, ctx), true
       }
     }
-    if (this.step === STEP_PREVOTE && this.committee.isQuorum(prevotes.any) && this.fireOnce(r, 0)) {
+    if (phases.accepts('PREVOTE_QUORUM_ANY') && this.committee.isQuorum(prevotes.any)) {
+      phases.raise({ type: 'PREVOTE_QUORUM_ANY' })
       ctx.setTimer(this.backedOff(this.timeoutVoteMs), `prevote:${this.state.h}:${r}`)
     }
-    if (proposal !== undefined && this.step >= STEP_PREVOTE && this.committee.isQuorum(prevotes.weight(proposal.hex)) && this.isValid(proposal.block) && this.fireOnce(r, 1)) {
-      if (this.step === STEP_PREVOTE) {
+    if (proposal !== undefined && phases.accepts('POLKA') && this.committee.isQuorum(prevotes.weight(proposal.hex)) && this.isValid(proposal.block)) {
+      const step = phases.step
+      phases.raise({ type: 'POLKA' })
+      if (step === STEP_PREVOTE) {
         // Lock before the precommit leaves: `vote` saves the state, lock included, then sends.
         this.state = { ...this.state, lockedRound: r, locked: proposal.block, ...this.validBlock(r, proposal.block, proposal.hex) }
         this.vote('precommit', proposal.hash, ctx)
@@ -493,8 +519,12 @@ export class BftVoter implements Component<BftMessage>, Liar {
       }
       return true
     }
-    if (this.step === STEP_PREVOTE && this.committee.isQuorum(prevotes.weight(NIL))) return this.vote('precommit', null, ctx), true
-    if (this.committee.isQuorum(this.tally(this.precommits, r).any) && this.fireOnce(r, 2)) {
+    if (phases.accepts('NIL_POLKA') && this.committee.isQuorum(prevotes.weight(NIL))) {
+      phases.raise({ type: 'NIL_POLKA' })
+      return this.vote('precommit', null, ctx), true
+    }
+    if (phases.accepts('PRECOMMIT_QUORUM_ANY') && this.committee.isQuorum(this.tally(this.precommits, r).any)) {
+      phases.raise({ type: 'PRECOMMIT_QUORUM_ANY' })
       ctx.setTimer(this.backedOff(this.timeoutVoteMs), `precommit:${this.state.h}:${r}`)
     }
     return false
@@ -510,7 +540,7 @@ export class BftVoter implements Component<BftMessage>, Liar {
       // A proposal of that round (checked to come from its leader) places its leader there too.
       if (this.proposals.has(round)) seen.add(this.committee.proposer(this.state.h, round))
       if (this.committee.isBlocking(this.weightOf(seen))) {
-        this.startRound(round)
+        this.startRound({ type: 'NEW_ROUND', round })
         return true
       }
     }
@@ -552,13 +582,13 @@ export class BftVoter implements Component<BftMessage>, Liar {
    */
   private decide(commit: Commit, ctx: Context): void {
     const { h } = this.state
+    this.phases.raise({ type: 'DECIDED', height: h })
     chainLog(ctx.storage).append(encode(commit))
     ctx.storage.sync()
     this.state = freshState(h + 1, this.state.signed)
     this.parent = blockHash(commit.b)
     this.lastCommit = commit
     this.pool.committed(commit.b)
-    this.running = false
     this.resetHeight()
     ctx.trace({ event: 'commit', height: h, round: commit.r, entries: commit.b.entries.length })
     ctx.setTimer(this.blockIntervalMs, `next:${h + 1}:0`)
@@ -827,6 +857,13 @@ export class BftVoter implements Component<BftMessage>, Liar {
     let tally = map.get(round)
     if (tally === undefined) map.set(round, (tally = new RoundTally(this.committee)))
     return tally
+  }
+
+  /** Raises a timeout the chart may take as late; true when it moved the step (so the timeout's vote is due). */
+  private stepMoved(event: PhaseEvent): boolean {
+    const before = this.phases.step
+    this.phases.raise(event)
+    return this.phases.step !== before
   }
 
   private fireOnce(round: number, bit: number): boolean {
