@@ -37,6 +37,11 @@ class Recorder implements Actor<Note> {
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
+/**
+ * Waits until `check` passes (what a send makes happen has arrived), up to a generous bound: a fixed
+ * pause (`settle`) is too short on a loaded machine, where CI runs beside other jobs.
+ */
+const arrived = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
 /** In-memory links are dialled at memory:// URLs, which the default policy (wss:// only) refuses. */
 const memoryUrls = (url: string) => (url.startsWith('memory://') ? undefined : 'not a memory:// URL')
 
@@ -61,8 +66,7 @@ describe('NodeRuntime over links and a LAN', () => {
   it('delivers decoded messages from the authenticated identity and routes replies back over the link', async () => {
     const { actor, link, replies, peerId, runtime } = await setup()
     link.send(encode({ text: 'hi' }))
-    await settle()
-    expect(actor.got).toEqual([{ note: { text: 'hi' }, from: peerId }])
+    await arrived(() => expect(actor.got).toEqual([{ note: { text: 'hi' }, from: peerId }]))
     expect(replies.length).toBe(1)
     await runtime.stop()
   })
@@ -78,8 +82,7 @@ describe('NodeRuntime over links and a LAN', () => {
     link.send(encode({ text: 'x'.repeat(51) }))
     link.send(encode({ text: 'boom' }))
     link.send(encode({ text: 'still here' }))
-    await settle()
-    expect(actor.got.at(-1)?.note.text).toBe('still here')
+    await arrived(() => expect(actor.got.at(-1)?.note.text).toBe('still here'))
     expect(logs.some((l) => l.event === 'rejected')).toBe(true)
     expect(logs.some((l) => l.event === 'actor-error')).toBe(true)
     expect(actor.signals.length).toBeGreaterThan(150) // each one reaches reputation, logged or not
@@ -94,8 +97,7 @@ describe('NodeRuntime over links and a LAN', () => {
       link.send(new Uint8Array([0xc1, 0xc1, 0xc1, 0xc1]))
       if (i % 8 === 7) await Promise.resolve() // let some frames through before the next burst
     }
-    await settle()
-    expect(link.open).toBe(false)
+    await arrived(() => expect(link.open).toBe(false))
     expect(actor.signals.length).toBe(DEFAULT_MAX_DECODE_FAILURES)
     expect(logs.filter((l) => l.event === 'link-cut').map((l) => l.reason)).toEqual(['decode-failures'])
     await runtime.stop()
@@ -147,8 +149,7 @@ describe('NodeRuntime over links and a LAN', () => {
     links[0]!.close()
     await settle()
     runtime.ctx.send(toHex(peer.identity), 'second')
-    await settle()
-    expect(received.length).toBe(2)
+    await arrived(() => expect(received.length).toBe(2))
     expect(links.length).toBe(2)
     await runtime.stop()
   })
@@ -243,8 +244,7 @@ describe('NodeRuntime over links and a LAN', () => {
     peerLink.onFrame((f) => acks.push(f))
     events.length = 0
     for (let i = 0; i < 20; i++) peerLink.send(encode({ text: `n${i}` }))
-    await settle()
-    expect(acks.length).toBe(20)
+    await arrived(() => expect(acks.length).toBe(20))
     expect(events).toEqual([...Array(20).fill('put'), 'sync', ...Array(20).fill('send')])
     expect(runtime.commitSyncs).toBe(1)
     expect(inner.unsyncedWrites).toBe(0)
