@@ -62,6 +62,8 @@ export interface ConsensusStatus {
   readonly height: number
   readonly head?: string
   readonly round?: number
+  /** Where the voter is in its height (its phase chart, actors/consensus/phases.ts), e.g. `height.round.{step.prevote.waiting, commitWait.idle}`. */
+  readonly phase?: string
   readonly pending?: number
 }
 
@@ -146,7 +148,7 @@ export class NodeConsensus {
     const base = { committee: genesis.validators.length, genesis: this.digest, height, ...(last && { head: last.hash }) }
     const voter = this.voter
     if (voter === undefined) return { validator: false, ...base }
-    return { validator: true, member: voter.me, ...base, round: voter.round, pending: voter.pendingEntries }
+    return { validator: true, member: voter.me, ...base, round: voter.round, phase: voter.phase, pending: voter.pendingEntries }
   }
 
   /** The block committed at `height`, or undefined past the chain's end. */
