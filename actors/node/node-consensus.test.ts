@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { toHex } from '../../core/bytes.ts'
 import { ConfigError } from '../../core/errors.ts'
 import { ed25519FromSeed } from '../../core/keys.ts'
-import { keyPairSigner } from '../../core/sign.ts'
+import { SignatureVerifier, keyPairSigner } from '../../core/sign.ts'
 import { ManualContext } from '../../core/manual-context.ts'
 import { ConsensusError } from '../consensus/durable.ts'
 import { MAX_ENTRY_BYTES } from '../consensus/messages.ts'
+import { ReputationLedger } from '../reputation/ledger.ts'
 import { MemoryKeyStore, ROOT_KEY } from '../identity/key-store.ts'
 import type { Genesis } from './genesis.ts'
 import { NodeConsensusError, entryDigest } from './node-consensus.ts'
@@ -61,7 +62,7 @@ describe('a VainNode with a genesis', () => {
     expect(vain.component('bft')).toBeUndefined()
     expect(vain.component('bft-follower')).toBeDefined()
     expect(traced(ctx, 'bft-follower')).toEqual([expect.objectContaining({ committee: 1, height: 0 })])
-    expect(vain.consensus!.status()).toEqual({ validator: false, committee: 1, genesis: vain.consensus!.digest, height: 0 })
+    expect(vain.consensus!.status()).toEqual({ validator: false, committee: 1, genesis: vain.consensus!.digest, height: 0, ledger: { height: 0, digest: expect.any(String) } })
     expect(() => vain.consensus!.submit(new Uint8Array(1))).toThrow(NodeConsensusError)
   })
 
@@ -89,6 +90,16 @@ describe('a VainNode with a genesis', () => {
     expect(chain(follower)).toEqual(chain(validator))
     expect(traced(fctx, 'block-committed').map((t) => t.height)).toEqual(Array.from({ length: height }, (_, h) => h))
     expect(follower.consensus!.status()).toMatchObject({ validator: false, height, head: chain(validator).at(-1) })
+    // The follower's reputation ledger is the one the validator's first `height` blocks make, wherever it got them.
+    const voter = validator.consensus!.voter!
+    const reference = new ReputationLedger({ genesis: [{ publicKey: me }] }, { committee: voter.committee, verifier: new SignatureVerifier() })
+    expect(follower.consensus!.ledger.identities).toBe(1)
+    for (let h = 0; h < height; h++) reference.apply(voter.committedAt(h)!)
+    expect(follower.consensus!.status().ledger).toEqual({ height, digest: reference.digest() })
+    // Restarted on its storage, a node rebuilds its ledger from its chain: nothing of it is lost.
+    const restarted = node(4, genesis)
+    restarted.start(fctx)
+    expect(restarted.consensus!.status().ledger).toEqual({ height, digest: reference.digest() })
   })
 
   it("dials the other validators' URLs at start, as bootstrap peers, never its own", () => {

@@ -10,6 +10,7 @@ import { Mempool } from '../consensus/mempool.ts'
 import { blockHash, type Commit } from '../consensus/messages.ts'
 import { BftSync, type SyncedChain } from '../consensus/sync.ts'
 import { BftVoter, type BftOptions } from '../consensus/voter.ts'
+import { ReputationLedger } from '../reputation/ledger.ts'
 import { committeeOf, genesisDigest, type Genesis } from './genesis.ts'
 
 /** What a node needs to vote: the committee's genesis and its own root key. */
@@ -58,6 +59,8 @@ export interface ConsensusStatus {
   readonly committee: number
   /** genesisDigest: validators that agree on it agree on the committee. */
   readonly genesis: string
+  /** The reputation ledger applied to this node's chain: the blocks it has applied and its state digest (equal on nodes at one height). */
+  readonly ledger: { readonly height: number; readonly digest: string }
   /** Blocks committed here (the next height to decide), the hash of the last, the round under way, entries waiting. */
   readonly height: number
   readonly head?: string
@@ -83,6 +86,12 @@ export class NodeConsensus {
   readonly digest: string
   /** The chain this node keeps: the voter's, or the light client's. */
   private readonly chain: SyncedChain
+  /**
+   * The reputation ledger (actors/reputation/ledger.ts) over this node's chain, validator or follower:
+   * memory only, rebuilt from the durable chain at start and kept at its height as blocks commit, so a
+   * crash loses nothing of it (a snapshot would only shorten the replay).
+   */
+  readonly ledger: ReputationLedger
 
   constructor(
     private readonly options: NodeConsensusOptions,
@@ -93,6 +102,8 @@ export class NodeConsensus {
     const member = genesis.validators.some((v) => bytesEqual(v.identity, key.publicKey))
     const committee = committeeOf(genesis)
     const committed = (commit: Commit, ctx: Context) => {
+      this.applyUpTo(commit.b.h)
+      this.ledger.apply(commit)
       ctx.trace({ type: 'block-committed', ...logged(describeCommit(commit)) })
       onCommit?.(commit, ctx)
     }
@@ -107,6 +118,9 @@ export class NodeConsensus {
       this.chain = follower
       this.components = [follower, sync]
     }
+    // The genesis validators are the ledger's first accounts (no balance until stake is configured), so
+    // they can witness and be punished from the first block.
+    this.ledger = new ReputationLedger({ genesis: genesis.validators.map((v) => ({ publicKey: v.identity })) }, { committee: this.chain.committee, verifier })
   }
 
   /** The URLs of the other validators: the node dials them at start, as bootstrap peers. */
@@ -115,8 +129,9 @@ export class NodeConsensus {
     return genesis.validators.flatMap((v) => (v.url === undefined || bytesEqual(v.identity, key.publicKey) ? [] : [v.url]))
   }
 
-  /** Called by the node after its components started: says in the log what this node is. */
+  /** Called by the node after its components started: rebuilds the ledger from the chain, and says in the log what this node is. */
   started(ctx: Context): void {
+    this.applyUpTo(this.chain.height)
     const committee = this.options.genesis.validators.length
     if (this.voter === undefined) {
       ctx.trace({ type: 'bft-follower', genesis: this.digest, committee, height: this.chain.height, detail: "this node's identity is not among the genesis validators: it follows the chain, checking every block's certificate, and votes on nothing" })
@@ -145,7 +160,8 @@ export class NodeConsensus {
     const { genesis } = this.options
     const height = this.chain.height
     const last = height === 0 ? undefined : this.committed(height - 1)
-    const base = { committee: genesis.validators.length, genesis: this.digest, height, ...(last && { head: last.hash }) }
+    const ledger = { height: this.ledger.nextHeight, digest: this.ledger.digest() }
+    const base = { committee: genesis.validators.length, genesis: this.digest, ledger, height, ...(last && { head: last.hash }) }
     const voter = this.voter
     if (voter === undefined) return { validator: false, ...base }
     return { validator: true, member: voter.me, ...base, round: voter.round, phase: voter.phase, pending: voter.pendingEntries }
@@ -156,6 +172,11 @@ export class NodeConsensus {
     if (!Number.isSafeInteger(height) || height < 0) return undefined
     const commit = this.chain.committedAt(height)
     return commit === undefined ? undefined : describeCommit(commit)
+  }
+
+  /** Applies the durable chain's blocks below `height` that the ledger has not seen (at start; or when a block commits during the components' start, before `started`). */
+  private applyUpTo(height: number): void {
+    for (let h = this.ledger.nextHeight; h < height; h++) this.ledger.apply(this.chain.committedAt(h) as Commit)
   }
 
   private validator(): BftVoter {
