@@ -1,4 +1,6 @@
 import fc from 'fast-check'
+import { expect } from 'vitest'
+import { TrustError } from './trust-error.ts'
 
 /** Arbitrary feedback graphs for the trust properties: a node count and signed integer-weighted edges. */
 export interface ArbitraryFeedback {
@@ -26,3 +28,14 @@ export function relabel(g: ArbitraryFeedback, perm: readonly number[]): Arbitrar
 /** A permutation of 0 … n − 1 drawn from a fast-check seed list. */
 export const arbitraryPermutation = (n: number): fc.Arbitrary<number[]> =>
   fc.array(fc.double({ noNaN: true }), { minLength: n, maxLength: n }).map((keys) => keys.map((k, i) => [k, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, i]) => i))
+
+/** The reason `f` throws its TrustError with, or `'ok'` when it returns. */
+export function trustErrorReason(f: () => unknown): string {
+  try {
+    f()
+  } catch (e) {
+    expect(e).toBeInstanceOf(TrustError)
+    return (e as TrustError).reason
+  }
+  return 'ok'
+}
