@@ -195,12 +195,13 @@ describe('NodeRuntime over links and a LAN', () => {
     const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
     a.runtime.ctx.broadcast({ text: 'anyone here?' })
     await a.lan.send(new Uint8Array([0xc1, 0xff])) // not a frame the inbox decodes
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(b.actor.got.map((g) => g.note.text)).toEqual(['anyone here?'])
+    await arrived(() => {
+      expect(b.actor.got.map((g) => g.note.text)).toEqual(['anyone here?'])
+      expect(b.logs.some((l) => l.event === 'rejected' && String(l.from).startsWith('udp://'))).toBe(true)
+      // The echo to a datagram's source goes nowhere: it is not an address a node can dial.
+      expect(b.logs.some((l) => l.event === 'send-dropped' && l.reason === 'no-link')).toBe(true)
+    })
     expect(b.actor.got[0]!.from).toMatch(/^udp:\/\/127\.0\.0\.1:\d+$/)
-    expect(b.logs.some((l) => l.event === 'rejected' && String(l.from).startsWith('udp://'))).toBe(true)
-    // The echo to a datagram's source goes nowhere: it is not an address a node can dial.
-    expect(b.logs.some((l) => l.event === 'send-dropped' && l.reason === 'no-link')).toBe(true)
     for (const node of nodes) await node.runtime.stop()
     a.runtime.ctx.broadcast({ text: 'after stop' }) // dropped quietly, not thrown
   })
