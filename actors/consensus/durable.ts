@@ -2,7 +2,7 @@ import { Result, Schema } from 'effect'
 import { decodeFrame, encode } from '../../core/codec.ts'
 import { ReasonedError } from '../../core/errors.ts'
 import type { Storage } from '../../core/storage.ts'
-import { Block, Commit, Hash, Height, MAX_COMMITTEE, Round, Signed, ValidRound } from './messages.ts'
+import { Block, Commit, GENESIS_PARENT, Hash, Height, MAX_COMMITTEE, Round, Signed, ValidRound, blockHash } from './messages.ts'
 
 /**
  * What a voter keeps on disk, and the rule that makes a restart safe. The committed chain is an
@@ -99,6 +99,13 @@ export function committedAt(storage: Storage, height: number): Commit | undefine
   const decoded = decodeFrame(bytes, Commit)
   if (Result.isFailure(decoded)) throw new ConsensusError('corrupt-state', `committed block ${height} does not decode (${decoded.failure.message})`)
   return decoded.success
+}
+
+/** Where a durable chain ends, as a node reads it at start: its length, its last commit, and the hash the next block names as parent. */
+export function chainEnd(storage: Storage): { readonly height: number; readonly last: Commit | undefined; readonly parent: Uint8Array } {
+  const height = chainLog(storage).length
+  const last = height === 0 ? undefined : committedAt(storage, height - 1)
+  return { height, last, parent: last === undefined ? GENESIS_PARENT : blockHash(last.b) }
 }
 
 /**

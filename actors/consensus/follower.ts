@@ -5,7 +5,7 @@ import { encode } from '../../core/codec.ts'
 import { SignatureVerifier } from '../../core/sign.ts'
 import { checkCommit, type CertificateError } from './certificate.ts'
 import { Committee, type Member } from './committee.ts'
-import { ConsensusError, chainLog, committedAt } from './durable.ts'
+import { ConsensusError, chainEnd, chainLog, committedAt } from './durable.ts'
 import { GENESIS_PARENT, blockHash, type Commit } from './messages.ts'
 import { BftSync, type SyncOptions } from './sync.ts'
 
@@ -49,8 +49,7 @@ export class BftFollower implements Component {
 
   start(ctx: Context): void {
     this.ctx = ctx
-    const height = chainLog(ctx.storage).length
-    this.parent = height === 0 ? GENESIS_PARENT : blockHash((committedAt(ctx.storage, height - 1) as Commit).b)
+    this.parent = chainEnd(ctx.storage).parent
   }
 
   /** Blocks appended: the next height this node expects. */

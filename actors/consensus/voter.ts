@@ -10,7 +10,7 @@ import { SignatureVerifier, keyPairSigner } from '../../core/sign.ts'
 import type { Signer } from '../../core/transport.ts'
 import { checkCommit, type CertificateError } from './certificate.ts'
 import { Committee, type Member, type PlantedBug } from './committee.ts'
-import { ConsensusError, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE, chainLog, committedAt, freshState, loadState, saveState, signingVerdict, type VoterState } from './durable.ts'
+import { ConsensusError, STEP_PRECOMMIT, STEP_PREVOTE, STEP_PROPOSE, chainEnd, chainLog, committedAt, freshState, loadState, saveState, signingVerdict, type VoterState } from './durable.ts'
 import { entryFlaw } from './entries.ts'
 import { evidenceEntry, evidenceOf, type EvidenceStep, type SignedValue } from './evidence.ts'
 import { lieAbout } from './lies.ts'
@@ -221,10 +221,10 @@ export class BftVoter implements Component<BftMessage>, Liar {
 
   start(ctx: Context): void {
     this.ctx = ctx
-    const height = chainLog(ctx.storage).length
-    this.lastCommit = height === 0 ? undefined : committedAt(ctx.storage, height - 1)
-    const last = this.lastCommit?.b
-    this.parent = last === undefined ? GENESIS_PARENT : blockHash(last)
+    const { height, last: lastCommit, parent } = chainEnd(ctx.storage)
+    this.lastCommit = lastCommit
+    this.parent = parent
+    const last = lastCommit?.b
     // The pool learns the height (its gossip goes to the next leaders) and that the last block's entries are in.
     if (last !== undefined) this.pool.committed(last)
     this.state = this.options.plantedBug === 'forget-lock' ? freshState(height, null) : loadState(ctx.storage, height)
